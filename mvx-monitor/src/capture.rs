@@ -1,0 +1,267 @@
+//! Reading a syscall's arguments out of a stopped variant, as the table describes them.
+
+use crate::table::{Arg, Len, Spec};
+use crate::tracee::{RawCall, Tracee};
+
+/// Buffers larger than this are compared by length and a digest of their content.
+const MAX_COMPARED: usize = 64 << 20;
+
+/// One argument as captured at syscall entry: what is compared and what is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A value compared as is.
+    Int(u64),
+    /// A pointer whose target is not compared; `0` is NULL.
+    Ptr(u64),
+    /// Memory contents compared byte for byte.
+    Bytes(Vec<u8>),
+    /// An array of strings (argv, envp).
+    Strings(Vec<Vec<u8>>),
+    /// An out-buffer: only where it is matters, and only for replication.
+    Out(u64),
+    /// Memory that could not be read (the kernel will answer EFAULT).
+    Unreadable(u64),
+}
+
+impl Value {
+    /// Whether two variants' values of one argument are equivalent.
+    pub fn equivalent(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Ptr(a), Value::Ptr(b)) | (Value::Out(a), Value::Out(b)) => {
+                (*a == 0) == (*b == 0)
+            }
+            (Value::Unreadable(a), Value::Unreadable(b)) => (*a == 0) == (*b == 0),
+            (a, b) => a == b,
+        }
+    }
+}
+
+/// A syscall captured at entry.
+#[derive(Clone, Debug)]
+pub struct Captured {
+    pub raw: RawCall,
+    pub values: Vec<Value>,
+}
+
+/// Captures the arguments of `raw` according to `spec`.
+pub fn capture(t: &Tracee, spec: &Spec, raw: RawCall) -> Captured {
+    let values = spec
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| capture_one(t, arg, raw.args[i], &raw))
+        .collect();
+    Captured { raw, values }
+}
+
+/// Captures every argument as a plain integer (syscalls the table lacks).
+pub fn capture_raw(raw: RawCall) -> Captured {
+    Captured {
+        raw,
+        values: raw.args.iter().map(|&a| Value::Int(a)).collect(),
+    }
+}
+
+fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
+    let read = |len: usize| match t.read_bytes(v, len.min(MAX_COMPARED)) {
+        Ok(b) => Value::Bytes(b),
+        Err(_) => Value::Unreadable(v),
+    };
+    match arg {
+        Arg::Int | Arg::Flags | Arg::Fd | Arg::DirFd | Arg::Pid | Arg::Signal => Value::Int(v),
+        Arg::Ptr => Value::Ptr(v),
+        Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut => Value::Out(v),
+        _ if v == 0 => Value::Ptr(0),
+        Arg::Path | Arg::Str => match t.read_cstr(v) {
+            Ok(s) => Value::Bytes(s),
+            Err(_) => Value::Unreadable(v),
+        },
+        Arg::StrArray => match read_str_array(t, v) {
+            Some(list) => Value::Strings(list),
+            None => Value::Unreadable(v),
+        },
+        Arg::In(len) | Arg::InOut(len) => match entry_len(t, *len, raw) {
+            Some(n) => read(n),
+            None => Value::Unreadable(v),
+        },
+        Arg::SockAddr { len_arg } => match t.read_bytes(v, (raw.args[*len_arg as usize] as usize).min(128)) {
+            Ok(b) => Value::Bytes(sockaddr_significant(&b).to_vec()),
+            Err(_) => Value::Unreadable(v),
+        },
+        Arg::IovIn { count } => match read_iov_data(t, v, raw.args[*count as usize]) {
+            Some(b) => Value::Bytes(b),
+            None => Value::Unreadable(v),
+        },
+        Arg::MsgIn => match read_msg_in(t, v) {
+            Some(parts) => Value::Strings(parts),
+            None => Value::Unreadable(v),
+        },
+    }
+}
+
+/// The bytes of a sockaddr that identify the address: uninitialised padding (sin_zero, bytes
+/// after a unix socket path's NUL) differs between variants and must not count.
+pub fn sockaddr_significant(b: &[u8]) -> &[u8] {
+    if b.len() < 2 {
+        return b;
+    }
+    let family = u16::from_ne_bytes([b[0], b[1]]) as i32;
+    let end = match family {
+        libc::AF_INET => 8,
+        libc::AF_INET6 => 28,
+        // A pathname socket ends at its NUL; an abstract one (leading NUL) uses every byte.
+        libc::AF_UNIX if b.len() > 2 && b[2] != 0 => {
+            2 + b[2..].iter().position(|&c| c == 0).unwrap_or(b.len() - 2)
+        }
+        _ => b.len(),
+    };
+    &b[..end.min(b.len())]
+}
+
+/// The length of a buffer as known at syscall entry (`None` if it depends on the result or
+/// cannot be read).
+pub fn entry_len(t: &Tracee, len: Len, raw: &RawCall) -> Option<usize> {
+    match len {
+        Len::Arg(i) => Some(raw.args[i as usize] as usize),
+        Len::Fixed(n) => Some(n),
+        Len::ArgTimes(i, size) => (raw.args[i as usize] as usize).checked_mul(size),
+        Len::DerefArg(i) => match raw.args[i as usize] {
+            0 => Some(0),
+            p => t.read_u32(p).ok().map(|n| n as usize),
+        },
+        Len::Ret | Len::RetTimes(_) => None,
+    }
+}
+
+fn read_str_array(t: &Tracee, mut addr: u64) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    loop {
+        let p = t.read_u64(addr).ok()?;
+        if p == 0 {
+            return Some(out);
+        }
+        out.push(t.read_cstr(p).ok()?);
+        addr += 8;
+        if out.len() > 1 << 16 {
+            return None;
+        }
+    }
+}
+
+/// `struct iovec` entries (base, len) of an array.
+pub fn read_iovecs(t: &Tracee, addr: u64, count: u64) -> Option<Vec<(u64, usize)>> {
+    if count > 1024 {
+        return None;
+    }
+    let raw = t.read_bytes(addr, count as usize * 16).ok()?;
+    Some(
+        raw.chunks_exact(16)
+            .map(|c| {
+                let base = u64::from_ne_bytes(c[..8].try_into().unwrap());
+                let len = u64::from_ne_bytes(c[8..].try_into().unwrap()) as usize;
+                (base, len)
+            })
+            .collect(),
+    )
+}
+
+fn read_iov_data(t: &Tracee, addr: u64, count: u64) -> Option<Vec<u8>> {
+    let mut data = Vec::new();
+    for (base, len) in read_iovecs(t, addr, count)? {
+        data.extend(t.read_bytes(base, len.min(MAX_COMPARED)).ok()?);
+    }
+    Some(data)
+}
+
+/// The fields of a `struct msghdr` (x86_64 layout).
+#[derive(Clone, Copy, Debug)]
+pub struct MsgHdr {
+    pub name: u64,
+    pub namelen: u32,
+    pub iov: u64,
+    pub iovlen: u64,
+    pub control: u64,
+    pub controllen: u64,
+    pub flags: u32,
+}
+
+pub const MSGHDR_SIZE: usize = 56;
+
+pub fn read_msghdr(t: &Tracee, addr: u64) -> Option<MsgHdr> {
+    let b = t.read_bytes(addr, MSGHDR_SIZE).ok()?;
+    let u64_at = |o: usize| u64::from_ne_bytes(b[o..o + 8].try_into().unwrap());
+    let u32_at = |o: usize| u32::from_ne_bytes(b[o..o + 4].try_into().unwrap());
+    Some(MsgHdr {
+        name: u64_at(0),
+        namelen: u32_at(8),
+        iov: u64_at(16),
+        iovlen: u64_at(24),
+        control: u64_at(32),
+        controllen: u64_at(40),
+        flags: u32_at(48),
+    })
+}
+
+/// sendmsg's message as [name, data, control, flags] for comparison.
+fn read_msg_in(t: &Tracee, addr: u64) -> Option<Vec<Vec<u8>>> {
+    let m = read_msghdr(t, addr)?;
+    let name = if m.name == 0 {
+        vec![]
+    } else {
+        t.read_bytes(m.name, m.namelen as usize).ok()?
+    };
+    let data = read_iov_data(t, m.iov, m.iovlen)?;
+    let control = if m.control == 0 {
+        vec![]
+    } else {
+        t.read_bytes(m.control, m.controllen.min(1 << 16) as usize).ok()?
+    };
+    Some(vec![name, data, control, m.flags.to_ne_bytes().to_vec()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_compare_by_nullness_only() {
+        assert!(Value::Ptr(0x1000).equivalent(&Value::Ptr(0x2000)));
+        assert!(!Value::Ptr(0).equivalent(&Value::Ptr(0x2000)));
+        assert!(Value::Out(0x10).equivalent(&Value::Out(0x20)));
+    }
+
+    #[test]
+    fn buffers_compare_by_content() {
+        assert!(Value::Bytes(b"abc".to_vec()).equivalent(&Value::Bytes(b"abc".to_vec())));
+        assert!(!Value::Bytes(b"abc".to_vec()).equivalent(&Value::Bytes(b"abd".to_vec())));
+        assert!(!Value::Int(1).equivalent(&Value::Int(2)));
+    }
+
+    #[test]
+    fn sockaddr_padding_is_ignored() {
+        let mut a = vec![1u8, 0];
+        a.extend_from_slice(b"/run/sock\0\0\0");
+        let mut b = a.clone();
+        b[13] = b'%';
+        assert_eq!(sockaddr_significant(&a), sockaddr_significant(&b));
+        assert_eq!(sockaddr_significant(&a), b"\x01\x00/run/sock");
+        let inet = [2u8, 0, 0, 80, 127, 0, 0, 1, 9, 9, 9, 9, 9, 9, 9, 9];
+        assert_eq!(sockaddr_significant(&inet).len(), 8);
+    }
+
+    #[test]
+    fn reads_own_memory_through_the_tracee_layer() {
+        // process_vm_readv on ourselves exercises the same code path as on a variant.
+        let me = Tracee::new(nix::unistd::getpid());
+        let s = std::ffi::CString::new("hello").unwrap();
+        assert_eq!(me.read_cstr(s.as_ptr() as u64).unwrap(), b"hello");
+        let iov = [libc::iovec {
+            iov_base: s.as_ptr() as *mut libc::c_void,
+            iov_len: 3,
+        }];
+        assert_eq!(
+            read_iov_data(&me, iov.as_ptr() as u64, 1).unwrap(),
+            b"hel".to_vec()
+        );
+    }
+}

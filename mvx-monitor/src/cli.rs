@@ -1,0 +1,167 @@
+//! The `mvx` command line.
+
+use crate::exit_status;
+use crate::monitor::{Config, Monitor};
+use crate::report::{Outcome, Report};
+use crate::spawn::{resolve_program, StartError};
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(name = "mvx", version, about = "Multi-variant execution: run diversified variants of a program in lock-step and catch divergence")]
+pub struct Cli {
+    /// Log what the monitor does (repeat for more detail); RUST_LOG also works.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a program as N variants in syscall lock-step.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Number of copies of PROG to run (1 = transparent mode). Ignored with --variant.
+    #[arg(short = 'n', long = "variants", default_value_t = 2,
+          value_parser = clap::value_parser!(u8).range(1..=8))]
+    pub n: u8,
+    /// A variant binary (repeat: the first is the leader). The command line after `--` is
+    /// then the arguments only.
+    #[arg(long = "variant", value_name = "PATH")]
+    pub variant: Vec<PathBuf>,
+    /// Write a JSON report of the run to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// What to do on divergence.
+    #[arg(long, value_enum, default_value_t = Policy::Kill)]
+    pub policy: Policy,
+    /// Seconds a variant may lag behind the first arrival at a syscall before it counts as
+    /// non-complying.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub window: f64,
+    /// PROG ARGS... (or ARGS... with --variant).
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Policy {
+    /// Kill every variant on divergence.
+    Kill,
+}
+
+/// Parses the command line, runs, and returns the exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit_status::MONITOR_ERROR } else { 0 };
+        }
+    };
+    init_logging(cli.verbose);
+    let Command::Run(args) = cli.command;
+    match run(args) {
+        Ok(status) => status,
+        Err(e) => {
+            if let Some(start) = e.downcast_ref::<StartError>() {
+                eprintln!("mvx: {start}");
+                return start.exit_status();
+            }
+            eprintln!("mvx: error: {e:#}");
+            exit_status::MONITOR_ERROR
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "mvx_monitor=debug",
+        _ => "mvx_monitor=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn cstring(s: impl Into<Vec<u8>>) -> Result<CString> {
+    CString::new(s).context("argument contains a NUL byte")
+}
+
+/// Builds the run configuration from the arguments.
+pub fn config(args: &RunArgs) -> Result<Config> {
+    anyhow::ensure!(args.window > 0.0, "--window must be positive");
+    anyhow::ensure!(args.variant.len() <= 8, "at most 8 variants are supported");
+    let (programs, argv0, rest) = if args.variant.is_empty() {
+        let (prog, rest) = args
+            .command
+            .split_first()
+            .context("no program given: mvx run [-n N] -- PROG ARGS...")?;
+        let prog_str = prog.to_string_lossy().into_owned();
+        let path = resolve_program(&prog_str)?;
+        (vec![path; args.n as usize], prog.clone(), rest.to_vec())
+    } else {
+        let mut programs = Vec::new();
+        for v in &args.variant {
+            programs.push(resolve_program(&v.to_string_lossy())?);
+        }
+        (programs, args.variant[0].clone().into_os_string(), args.command.clone())
+    };
+    let mut argv = vec![cstring(argv0.into_vec())?];
+    for a in rest {
+        argv.push(cstring(a.into_vec())?);
+    }
+    let envp = std::env::vars_os()
+        .map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            cstring(kv)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Config {
+        programs,
+        argv,
+        envp,
+        window: Duration::from_secs_f64(args.window),
+    })
+}
+
+fn run(args: RunArgs) -> Result<i32> {
+    let cfg = config(&args)?;
+    let n = cfg.programs.len();
+    let monitor = Monitor::start(cfg)?;
+    tracing::debug!(pids = ?monitor.pids(), "variants started");
+    let report = monitor.run()?;
+    if let Some(d) = &report.divergence {
+        eprint!("{}", d.render());
+        eprintln!(
+            "mvx: all {n} variants killed (policy: kill); exit status {}",
+            exit_status::DIVERGENCE
+        );
+    }
+    if let Some(path) = &args.report {
+        write_report(path, &report)?;
+    }
+    if report.outcome == Outcome::Divergence {
+        return Ok(exit_status::DIVERGENCE);
+    }
+    Ok(report.exit_status)
+}
+
+fn write_report(path: &PathBuf, report: &Report) -> Result<()> {
+    let json = serde_json::to_string_pretty(report)?;
+    std::fs::write(path, json + "\n").with_context(|| format!("writing report {}", path.display()))
+}

@@ -1,0 +1,19 @@
+//! mvx-monitor: run N diversified variants of a program in syscall lock-step under ptrace and
+//! seccomp, replicate the leader's I/O, and report any divergence.
+
+pub mod capture;
+pub mod cli;
+pub mod decode;
+pub mod events;
+pub mod exit_status;
+pub mod fdtable;
+pub mod monitor;
+pub mod open_policy;
+pub mod plan;
+pub mod replicate;
+pub mod report;
+pub mod seccomp;
+pub mod spawn;
+pub mod table;
+pub mod tracee;
+pub mod vdso;

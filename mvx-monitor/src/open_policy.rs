@@ -1,0 +1,101 @@
+//! Deciding, at syscall entry, whether an open may run in every variant.
+//!
+//! Read-only opens of regular files and directories run in every variant (the loader's libraries
+//! must be mmapped by each). Everything else (files opened for writing, devices such as
+//! /dev/urandom, FIFOs, sockets, /proc and /sys files whose content differs per process) is
+//! opened by the leader only; followers get a placeholder fd with the same number.
+
+use nix::sys::statfs::{statfs, PROC_SUPER_MAGIC, SYSFS_MAGIC};
+use nix::unistd::Pid;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileTypeExt;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenClass {
+    /// Opened by every variant (its own file description).
+    PerVariant,
+    /// Opened by the leader only.
+    LeaderOnly,
+}
+
+/// Classifies `open(path, flags)` issued by the leader `pid` relative to `dirfd`.
+pub fn classify(pid: Pid, dirfd: i32, path: &[u8], flags: i32) -> OpenClass {
+    let writes = flags & libc::O_ACCMODE != libc::O_RDONLY
+        || flags & (libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE) != 0;
+    if writes {
+        return OpenClass::LeaderOnly;
+    }
+    if flags & libc::O_PATH != 0 {
+        return OpenClass::PerVariant;
+    }
+    let full = resolve(pid, dirfd, path);
+    let meta = if flags & libc::O_NOFOLLOW != 0 {
+        std::fs::symlink_metadata(&full)
+    } else {
+        std::fs::metadata(&full)
+    };
+    match meta {
+        // A failing open fails the same way everywhere: let every variant see it.
+        Err(_) => OpenClass::PerVariant,
+        Ok(m) => {
+            let ft = m.file_type();
+            let plain = ft.is_file() || ft.is_dir();
+            if plain && !on_pseudo_fs(&full) && !ft.is_char_device() {
+                OpenClass::PerVariant
+            } else {
+                OpenClass::LeaderOnly
+            }
+        }
+    }
+}
+
+/// The path as the monitor can reach it: relative paths go through the leader's cwd or dirfd.
+fn resolve(pid: Pid, dirfd: i32, path: &[u8]) -> PathBuf {
+    let p = PathBuf::from(std::ffi::OsStr::from_bytes(path));
+    if p.is_absolute() {
+        p
+    } else if dirfd == libc::AT_FDCWD {
+        PathBuf::from(format!("/proc/{pid}/cwd")).join(p)
+    } else {
+        PathBuf::from(format!("/proc/{pid}/fd/{dirfd}")).join(p)
+    }
+}
+
+/// /proc and /sys files differ per process (or per read): the leader reads them once.
+fn on_pseudo_fs(p: &std::path::Path) -> bool {
+    statfs(p)
+        .map(|s| s.filesystem_type() == PROC_SUPER_MAGIC || s.filesystem_type() == SYSFS_MAGIC)
+        .unwrap_or(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me() -> Pid {
+        nix::unistd::getpid()
+    }
+
+    #[test]
+    fn read_only_regular_files_and_dirs_are_per_variant() {
+        assert_eq!(classify(me(), libc::AT_FDCWD, b"/etc/passwd", libc::O_RDONLY), OpenClass::PerVariant);
+        assert_eq!(classify(me(), libc::AT_FDCWD, b"/", libc::O_RDONLY | libc::O_DIRECTORY), OpenClass::PerVariant);
+        assert_eq!(classify(me(), libc::AT_FDCWD, b"/does/not/exist", libc::O_RDONLY), OpenClass::PerVariant);
+    }
+
+    #[test]
+    fn writes_devices_and_proc_are_leader_only() {
+        assert_eq!(classify(me(), libc::AT_FDCWD, b"/tmp/x", libc::O_WRONLY | libc::O_CREAT), OpenClass::LeaderOnly);
+        assert_eq!(classify(me(), libc::AT_FDCWD, b"/dev/urandom", libc::O_RDONLY), OpenClass::LeaderOnly);
+        assert_eq!(classify(me(), libc::AT_FDCWD, b"/proc/self/maps", libc::O_RDONLY), OpenClass::LeaderOnly);
+    }
+
+    #[test]
+    fn relative_paths_resolve_through_the_cwd() {
+        let here = std::env::current_dir().unwrap();
+        let rel = std::path::Path::new("Cargo.toml");
+        assert!(here.join(rel).exists());
+        assert_eq!(classify(me(), libc::AT_FDCWD, b"Cargo.toml", libc::O_RDONLY), OpenClass::PerVariant);
+    }
+}

@@ -1,0 +1,314 @@
+//! Deciding how a syscall that passed comparison is executed: the dispatch phase.
+
+use crate::capture::{Captured, Value};
+use crate::fdtable::{FdKind, FdTable};
+use crate::open_policy::{self, OpenClass};
+use crate::table::{Arg, Dispatch, Len, Ret, Spec, Special};
+use nix::unistd::Pid;
+
+/// What followers do while the leader executes a leader-only syscall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowerAction {
+    /// Skip the syscall, take the leader's result and out-buffers.
+    Skip,
+    /// The syscall created fds in the leader: followers open placeholders with the same numbers.
+    Placeholder,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Every variant executes it; results are per variant (memory, signal state).
+    All,
+    /// Every variant executes it and the results must agree (fds created in every variant).
+    AllChecked,
+    /// Every variant executes it; followers get the leader's result and out-buffers.
+    AllReplace,
+    /// The leader executes it; followers act as given.
+    LeaderOnly(FollowerAction),
+    /// Nobody executes it; every variant gets `-errno`.
+    Deny(i32),
+}
+
+/// How the syscall changes the fd table once its result is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FdEffect {
+    None,
+    /// The result (or the pair written to argument `pair_arg`) are new fds of this kind.
+    New { kind: FdKind, pair_arg: Option<usize> },
+    /// The result is a duplicate of `src`.
+    Dup { src: i32 },
+    Close { fd: i32 },
+    CloseRange { first: i32, last: i32 },
+}
+
+/// The outcome of the dispatch phase.
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub plan: Plan,
+    pub effect: FdEffect,
+    /// Argument kinds used for replication (the table's, or refined for fcntl/ioctl).
+    pub args: Vec<Arg>,
+    /// A warning to print once (keyed by its text).
+    pub warning: Option<String>,
+}
+
+impl Decision {
+    fn new(plan: Plan, args: &[Arg]) -> Decision {
+        Decision {
+            plan,
+            effect: FdEffect::None,
+            args: args.to_vec(),
+            warning: None,
+        }
+    }
+
+    fn with_effect(mut self, effect: FdEffect) -> Decision {
+        self.effect = effect;
+        self
+    }
+
+    fn warn(mut self, text: String) -> Decision {
+        self.warning = Some(text);
+        self
+    }
+}
+
+/// Decides the plan for the leader's call `call` (already compared with the followers').
+pub fn decide(spec: Option<&Spec>, call: &Captured, fds: &FdTable, leader: Pid) -> Decision {
+    let Some(spec) = spec else {
+        let name = crate::table::name_of(call.raw.nr);
+        return Decision::new(Plan::Deny(libc::ENOSYS), &[]).warn(format!(
+            "unsupported syscall {name} (nr {}): returning ENOSYS in every variant",
+            call.raw.nr
+        ));
+    };
+    let a = call.raw.args;
+    let new_fd = |kind| FdEffect::New {
+        kind,
+        pair_arg: match spec.ret {
+            Ret::NewFdPair(i) => Some(i as usize),
+            _ => None,
+        },
+    };
+    match spec.dispatch {
+        Dispatch::All => {
+            let d = Decision::new(
+                if spec.creates_fd() { Plan::AllChecked } else { Plan::All },
+                spec.args,
+            );
+            let effect = match spec.nr {
+                syscalls::Sysno::close => FdEffect::Close { fd: a[0] as i32 },
+                syscalls::Sysno::close_range => FdEffect::CloseRange {
+                    first: a[0] as i32,
+                    last: a[1].min(i32::MAX as u64) as i32,
+                },
+                _ if spec.creates_fd() => FdEffect::Dup { src: a[0] as i32 },
+                _ => FdEffect::None,
+            };
+            d.with_effect(effect)
+        }
+        Dispatch::LeaderOnly if spec.creates_fd() => {
+            Decision::new(Plan::LeaderOnly(FollowerAction::Placeholder), spec.args)
+                .with_effect(new_fd(FdKind::LeaderOnly))
+        }
+        Dispatch::LeaderOnly => Decision::new(Plan::LeaderOnly(FollowerAction::Skip), spec.args),
+        Dispatch::AllReplaceResult => Decision::new(Plan::AllReplace, spec.args),
+        Dispatch::Deny(errno) => Decision::new(Plan::Deny(errno), spec.args),
+        Dispatch::Special(special) => decide_special(special, spec, call, fds, leader, new_fd),
+    }
+}
+
+fn decide_special(
+    special: Special,
+    spec: &Spec,
+    call: &Captured,
+    fds: &FdTable,
+    leader: Pid,
+    new_fd: impl Fn(FdKind) -> FdEffect,
+) -> Decision {
+    let a = call.raw.args;
+    match special {
+        Special::Open => {
+            let (dirfd, path_arg, flags) = match spec.nr {
+                syscalls::Sysno::open => (libc::AT_FDCWD, 0, a[1] as i32),
+                syscalls::Sysno::creat => (libc::AT_FDCWD, 0, libc::O_CREAT | libc::O_WRONLY),
+                syscalls::Sysno::openat2 => (a[0] as i32, 1, openat2_flags(call)),
+                _ => (a[0] as i32, 1, a[2] as i32),
+            };
+            let class = match call.values.get(path_arg) {
+                Some(Value::Bytes(path)) => open_policy::classify(leader, dirfd, path, flags),
+                // An unreadable path fails with EFAULT everywhere.
+                _ => OpenClass::PerVariant,
+            };
+            match class {
+                OpenClass::PerVariant => Decision::new(Plan::AllChecked, spec.args)
+                    .with_effect(new_fd(FdKind::PerVariant)),
+                OpenClass::LeaderOnly => {
+                    Decision::new(Plan::LeaderOnly(FollowerAction::Placeholder), spec.args)
+                        .with_effect(new_fd(FdKind::LeaderOnly))
+                }
+            }
+        }
+        Special::Mmap => {
+            let flags = a[3] as i32;
+            let fd = a[4] as i32;
+            if flags & libc::MAP_ANONYMOUS != 0 || fds.get(fd).is_none_or(|k| k.followers_hold_file()) {
+                Decision::new(Plan::All, spec.args)
+            } else {
+                Decision::new(Plan::Deny(libc::ENODEV), spec.args).warn(format!(
+                    "mmap of fd {fd} (a channel only the leader holds: socket, pipe, device or \
+                     writable file) is not supported yet: ENODEV in every variant"
+                ))
+            }
+        }
+        Special::Fcntl => decide_fcntl(spec, a),
+        Special::Ioctl => decide_ioctl(spec, a),
+        Special::Exec | Special::Exit => Decision::new(Plan::All, spec.args),
+        Special::Fork => Decision::new(Plan::Deny(libc::ENOSYS), spec.args).warn(format!(
+            "{} (new processes and threads) is not supported yet: ENOSYS in every variant",
+            spec.name()
+        )),
+    }
+}
+
+fn openat2_flags(call: &Captured) -> i32 {
+    match call.values.get(2) {
+        Some(Value::Bytes(how)) if how.len() >= 8 => {
+            u64::from_ne_bytes(how[..8].try_into().unwrap()) as i32
+        }
+        _ => 0,
+    }
+}
+
+const F_OFD_GETLK: u64 = 36;
+
+fn decide_fcntl(spec: &Spec, a: [u64; 6]) -> Decision {
+    let fd = a[0] as i32;
+    match a[1] as i32 {
+        libc::F_DUPFD | libc::F_DUPFD_CLOEXEC => {
+            Decision::new(Plan::AllChecked, spec.args).with_effect(FdEffect::Dup { src: fd })
+        }
+        // fd flags live in each variant's own table.
+        libc::F_GETFD | libc::F_SETFD => Decision::new(Plan::AllReplace, spec.args),
+        // struct flock is read and written.
+        cmd if cmd == libc::F_GETLK || a[1] == F_OFD_GETLK => Decision::new(
+            Plan::LeaderOnly(FollowerAction::Skip),
+            &[Arg::Fd, Arg::Int, Arg::InOut(Len::Fixed(32))],
+        ),
+        _ => Decision::new(Plan::LeaderOnly(FollowerAction::Skip), spec.args),
+    }
+}
+
+// Terminal ioctls predating the _IOC encoding, with the size of what they write.
+const LEGACY_IOCTL_OUT: &[(u64, usize)] = &[
+    (0x5401, 36), // TCGETS: struct termios (kernel layout)
+    (0x540F, 4),  // TIOCGPGRP
+    (0x5413, 8),  // TIOCGWINSZ
+    (0x541B, 4),  // FIONREAD
+    (0x5429, 4),  // TIOCGSID
+];
+// Legacy ioctls that only read their argument or take none.
+const LEGACY_IOCTL_IN: &[u64] = &[
+    0x5402, 0x5403, 0x5404, // TCSETS, TCSETSW, TCSETSF
+    0x5410, // TIOCSPGRP
+    0x5414, // TIOCSWINSZ
+    0x5421, // FIONBIO
+    0x540B, // TCFLSH
+    0x5409, // TCSBRK
+];
+const FIONCLEX: u64 = 0x5450;
+const FIOCLEX: u64 = 0x5451;
+
+fn decide_ioctl(spec: &Spec, a: [u64; 6]) -> Decision {
+    let req = a[1] & 0xffff_ffff;
+    let with_out = |size: usize| vec![Arg::Fd, Arg::Flags, Arg::Out(Len::Fixed(size))];
+    if req == FIOCLEX || req == FIONCLEX {
+        return Decision::new(Plan::All, spec.args);
+    }
+    if let Some(&(_, size)) = LEGACY_IOCTL_OUT.iter().find(|(r, _)| *r == req) {
+        return Decision::new(Plan::LeaderOnly(FollowerAction::Skip), &with_out(size));
+    }
+    let skip = Decision::new(Plan::LeaderOnly(FollowerAction::Skip), spec.args);
+    if LEGACY_IOCTL_IN.contains(&req) {
+        return skip;
+    }
+    let dir = (req >> 30) & 3;
+    let size = ((req >> 16) & 0x3fff) as usize;
+    const IOC_READ: u64 = 2;
+    if req > 0xffff && dir & IOC_READ != 0 {
+        Decision::new(Plan::LeaderOnly(FollowerAction::Skip), &with_out(size))
+    } else if req > 0xffff {
+        skip
+    } else {
+        skip.warn(format!(
+            "ioctl request {req:#x} is not described: executed by the leader, followers get \
+             its return value but no data"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Captured;
+    use crate::tracee::RawCall;
+
+    fn call(nr: syscalls::Sysno, args: [u64; 6], values: Vec<Value>) -> Captured {
+        Captured {
+            raw: RawCall {
+                nr: nr.id() as u64,
+                args,
+            },
+            values,
+        }
+    }
+
+    fn decide_nr(nr: syscalls::Sysno, args: [u64; 6], values: Vec<Value>) -> Decision {
+        let spec = crate::table::lookup(nr.id() as u64);
+        decide(spec, &call(nr, args, values), &FdTable::default(), nix::unistd::getpid())
+    }
+
+    #[test]
+    fn unknown_syscalls_are_denied_with_a_warning() {
+        let c = Captured {
+            raw: RawCall { nr: 1000, args: [0; 6] },
+            values: vec![],
+        };
+        let d = decide(None, &c, &FdTable::default(), nix::unistd::getpid());
+        assert_eq!(d.plan, Plan::Deny(libc::ENOSYS));
+        assert!(d.warning.unwrap().contains("unsupported syscall"));
+    }
+
+    #[test]
+    fn opens_are_split_by_what_they_open() {
+        let ro = decide_nr(
+            syscalls::Sysno::openat,
+            [libc::AT_FDCWD as u64, 1, libc::O_RDONLY as u64, 0, 0, 0],
+            vec![Value::Int(0), Value::Bytes(b"/etc/passwd".to_vec()), Value::Int(0), Value::Int(0)],
+        );
+        assert_eq!(ro.plan, Plan::AllChecked);
+        let dev = decide_nr(
+            syscalls::Sysno::openat,
+            [libc::AT_FDCWD as u64, 1, libc::O_RDONLY as u64, 0, 0, 0],
+            vec![Value::Int(0), Value::Bytes(b"/dev/urandom".to_vec()), Value::Int(0), Value::Int(0)],
+        );
+        assert_eq!(dev.plan, Plan::LeaderOnly(FollowerAction::Placeholder));
+    }
+
+    #[test]
+    fn ioctl_sizes_come_from_the_request() {
+        let winsz = decide_nr(syscalls::Sysno::ioctl, [1, 0x5413, 0, 0, 0, 0], vec![]);
+        assert_eq!(winsz.args[2], Arg::Out(Len::Fixed(8)));
+        // FS_IOC_GETFLAGS = _IOR('f', 1, long)
+        let getflags = decide_nr(syscalls::Sysno::ioctl, [3, 0x8008_6601, 0, 0, 0, 0], vec![]);
+        assert_eq!(getflags.args[2], Arg::Out(Len::Fixed(8)));
+        assert!(getflags.warning.is_none());
+    }
+
+    #[test]
+    fn fork_is_refused_clearly() {
+        let d = decide_nr(syscalls::Sysno::fork, [0; 6], vec![]);
+        assert_eq!(d.plan, Plan::Deny(libc::ENOSYS));
+        assert!(d.warning.unwrap().contains("not supported yet"));
+    }
+}

@@ -1,0 +1,180 @@
+//! Copying what the leader's syscall produced (out-buffers) into the followers.
+
+use crate::capture::{read_iovecs, read_msghdr, MSGHDR_SIZE};
+use crate::table::{Arg, Len, Spec};
+use crate::tracee::{RawCall, Tracee};
+use anyhow::{Context, Result};
+
+/// What the leader's syscall wrote into one argument.
+#[derive(Clone, Debug)]
+enum Output {
+    /// Plain memory at the argument's pointer.
+    Flat { arg: usize, data: Vec<u8> },
+    /// Bytes scattered over the argument's iovec array.
+    Iov {
+        arg: usize,
+        count_arg: usize,
+        data: Vec<u8>,
+    },
+    /// A received message: name, data, control and the header fields the kernel updates.
+    Msg {
+        arg: usize,
+        name: Vec<u8>,
+        data: Vec<u8>,
+        control: Vec<u8>,
+        flags: u32,
+    },
+}
+
+/// Everything the leader's syscall wrote, ready to be applied to each follower.
+#[derive(Clone, Debug, Default)]
+pub struct Outputs(Vec<Output>);
+
+impl Outputs {
+    /// Reads the leader's out-buffers after its syscall returned `ret`.
+    pub fn collect(leader: &Tracee, spec: &Spec, call: &RawCall, ret: i64) -> Result<Outputs> {
+        let mut out = Vec::new();
+        if ret < 0 {
+            return Ok(Outputs(out));
+        }
+        for (i, arg) in spec.args.iter().enumerate() {
+            let ptr = call.args[i];
+            if ptr == 0 {
+                continue;
+            }
+            let item = match arg {
+                Arg::Out(len) | Arg::InOut(len) => {
+                    let Some(n) = output_len(leader, *len, call, ret)? else {
+                        continue;
+                    };
+                    Output::Flat {
+                        arg: i,
+                        data: leader.read_bytes(ptr, n)?,
+                    }
+                }
+                Arg::IovOut { count } => Output::Iov {
+                    arg: i,
+                    count_arg: *count as usize,
+                    data: gather(leader, ptr, call.args[*count as usize], ret as usize)?,
+                },
+                Arg::MsgOut => {
+                    let m = read_msghdr(leader, ptr).context("leader msghdr")?;
+                    let name = if m.name == 0 {
+                        vec![]
+                    } else {
+                        leader.read_bytes(m.name, m.namelen as usize)?
+                    };
+                    let control = if m.control == 0 {
+                        vec![]
+                    } else {
+                        leader.read_bytes(m.control, m.controllen as usize)?
+                    };
+                    Output::Msg {
+                        arg: i,
+                        name,
+                        data: gather(leader, m.iov, m.iovlen, ret as usize)?,
+                        control,
+                        flags: m.flags,
+                    }
+                }
+                _ => continue,
+            };
+            out.push(item);
+        }
+        Ok(Outputs(out))
+    }
+
+    /// Writes the leader's outputs into a follower stopped at the same syscall.
+    pub fn apply(&self, follower: &Tracee, call: &RawCall) -> Result<()> {
+        for item in &self.0 {
+            match item {
+                Output::Flat { arg, data } => {
+                    let ptr = call.args[*arg];
+                    if ptr != 0 {
+                        follower.write_bytes(ptr, data)?;
+                    }
+                }
+                Output::Iov {
+                    arg,
+                    count_arg,
+                    data,
+                } => scatter(follower, call.args[*arg], call.args[*count_arg], data)?,
+                Output::Msg {
+                    arg,
+                    name,
+                    data,
+                    control,
+                    flags,
+                } => apply_msg(follower, call.args[*arg], name, data, control, *flags)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Bytes written into an out-argument, known once the syscall returned.
+fn output_len(leader: &Tracee, len: Len, call: &RawCall, ret: i64) -> Result<Option<usize>> {
+    Ok(match len {
+        Len::Ret => Some(ret as usize),
+        Len::RetTimes(size) => Some(ret as usize * size),
+        Len::Arg(i) => Some(call.args[i as usize] as usize),
+        Len::Fixed(n) => Some(n),
+        Len::ArgTimes(i, size) => Some(call.args[i as usize] as usize * size),
+        Len::DerefArg(i) => match call.args[i as usize] {
+            0 => None,
+            // The kernel stores the full size of the object; it wrote at most what fit, and
+            // the follower's buffer is as large as the leader's (the length was compared).
+            p => Some(leader.read_u32(p)? as usize),
+        },
+    })
+}
+
+fn gather(t: &Tracee, iov: u64, count: u64, mut total: usize) -> Result<Vec<u8>> {
+    let mut data = Vec::with_capacity(total);
+    for (base, len) in read_iovecs(t, iov, count).context("reading iovecs")? {
+        if total == 0 {
+            break;
+        }
+        let n = len.min(total);
+        data.extend(t.read_bytes(base, n)?);
+        total -= n;
+    }
+    Ok(data)
+}
+
+fn scatter(t: &Tracee, iov: u64, count: u64, mut data: &[u8]) -> Result<()> {
+    for (base, len) in read_iovecs(t, iov, count).context("reading iovecs")? {
+        if data.is_empty() {
+            break;
+        }
+        let n = len.min(data.len());
+        t.write_bytes(base, &data[..n])?;
+        data = &data[n..];
+    }
+    Ok(())
+}
+
+fn apply_msg(
+    t: &Tracee,
+    hdr: u64,
+    name: &[u8],
+    data: &[u8],
+    control: &[u8],
+    flags: u32,
+) -> Result<()> {
+    let m = read_msghdr(t, hdr).context("follower msghdr")?;
+    if m.name != 0 {
+        let n = name.len().min(m.namelen as usize);
+        t.write_bytes(m.name, &name[..n])?;
+    }
+    t.write_bytes(hdr + 8, &(name.len() as u32).to_ne_bytes())?;
+    scatter(t, m.iov, m.iovlen, data)?;
+    if m.control != 0 {
+        let n = control.len().min(m.controllen as usize);
+        t.write_bytes(m.control, &control[..n])?;
+    }
+    t.write_bytes(hdr + 40, &(control.len() as u64).to_ne_bytes())?;
+    t.write_bytes(hdr + 48, &flags.to_ne_bytes())?;
+    debug_assert_eq!(MSGHDR_SIZE, 56);
+    Ok(())
+}

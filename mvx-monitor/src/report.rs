@@ -1,0 +1,170 @@
+//! Divergence reports: one line for people, the decoded syscalls side by side, JSON for machines.
+
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// How many syscalls of each variant the report keeps.
+pub const HISTORY_LEN: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DivergenceKind {
+    /// Variants called different syscalls.
+    SyscallMismatch,
+    /// Same syscall, non-equivalent arguments.
+    ArgumentMismatch,
+    /// A syscall every variant executed returned different results where they must agree.
+    ResultMismatch,
+    /// A variant died from a signal while the others did not.
+    Crash,
+    /// Variants exited with different statuses.
+    ExitMismatch,
+    /// A variant did not reach the rendezvous within the window.
+    Timeout,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SyscallView {
+    pub name: String,
+    pub text: String,
+    pub args: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantView {
+    pub index: usize,
+    pub pid: i32,
+    pub program: String,
+    /// The syscall the variant was stopped at, if any.
+    pub syscall: Option<SyscallView>,
+    /// What the variant was doing: "at syscall", "running", "killed by SIGSEGV", ...
+    pub status: String,
+    pub history: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Divergence {
+    pub kind: DivergenceKind,
+    pub message: String,
+    /// The syscall where the variants parted (the leader's, or the first one seen).
+    pub syscall: Option<String>,
+    pub variants: Vec<VariantView>,
+}
+
+impl Divergence {
+    /// The text printed on stderr.
+    pub fn render(&self) -> String {
+        let mut s = format!("mvx: divergence: {}\n", self.message);
+        let labels: Vec<String> = self
+            .variants
+            .iter()
+            .map(|v| {
+                let role = if v.index == 0 { "leader, " } else { "" };
+                format!("variant {} ({role}pid {})", v.index, v.pid)
+            })
+            .collect();
+        let width = labels.iter().map(String::len).max().unwrap_or(0);
+        for (v, label) in self.variants.iter().zip(&labels) {
+            let what = match &v.syscall {
+                Some(sc) => sc.text.clone(),
+                None => v.status.clone(),
+            };
+            s.push_str(&format!("  {label:<width$}  {what}\n"));
+        }
+        s
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The program exited normally in every variant.
+    Exited,
+    /// The program was killed by the same signal in every variant.
+    Signaled,
+    /// The variants diverged and were killed.
+    Divergence,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub outcome: Outcome,
+    pub exit_status: i32,
+    pub variants: Vec<String>,
+    /// Lock-step rendezvous completed (syscalls of the program).
+    pub syscalls: u64,
+    pub warnings: Vec<String>,
+    pub divergence: Option<Divergence>,
+}
+
+/// The last syscalls of one variant.
+#[derive(Debug, Default)]
+pub struct History(VecDeque<String>);
+
+impl History {
+    pub fn push(&mut self, entry: String) {
+        if self.0.len() == HISTORY_LEN {
+            self.0.pop_front();
+        }
+        self.0.push_back(entry);
+    }
+
+    /// Completes the newest entry with its result.
+    pub fn set_last_result(&mut self, result: &str) {
+        if let Some(last) = self.0.back_mut() {
+            if let Some(stripped) = last.strip_suffix(" = ?") {
+                *last = format!("{stripped} = {result}");
+            }
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<String> {
+        self.0.iter().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_keeps_the_last_entries() {
+        let mut h = History::default();
+        for i in 0..40 {
+            h.push(format!("call{i} = ?"));
+        }
+        h.set_last_result("0");
+        let v = h.to_vec();
+        assert_eq!(v.len(), HISTORY_LEN);
+        assert_eq!(v.first().unwrap(), "call8 = ?");
+        assert_eq!(v.last().unwrap(), "call39 = 0");
+    }
+
+    #[test]
+    fn renders_side_by_side() {
+        let view = |index, text: &str| VariantView {
+            index,
+            pid: 100 + index as i32,
+            program: "p".into(),
+            syscall: Some(SyscallView {
+                name: "write".into(),
+                text: text.into(),
+                args: vec![],
+            }),
+            status: "at syscall".into(),
+            history: vec![],
+        };
+        let d = Divergence {
+            kind: DivergenceKind::ArgumentMismatch,
+            message: "write: argument 2 differs".into(),
+            syscall: Some("write".into()),
+            variants: vec![view(0, "write(1, \"a\", 1)"), view(1, "write(1, \"b\", 1)")],
+        };
+        let text = d.render();
+        assert!(text.starts_with("mvx: divergence: write: argument 2 differs\n"));
+        assert!(text.contains("variant 0 (leader, pid 100)  write(1, \"a\", 1)"));
+        assert!(text.contains("variant 1 (pid 101)          write(1, \"b\", 1)"));
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(json.contains("\"kind\":\"argument_mismatch\""));
+    }
+}

@@ -1,0 +1,149 @@
+//! Starting a variant: fork, become a tracee, install the seccomp filter, exec.
+
+use crate::seccomp;
+use anyhow::{bail, Context, Result};
+use nix::sys::ptrace::{self, Options};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{ForkResult, Pid};
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// Why a program could not be started; maps to the shell's 126/127 statuses.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}: command not found")]
+    NotFound(String),
+    #[error("{0}: {1}")]
+    CannotExecute(String, String),
+}
+
+impl StartError {
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            StartError::NotFound(_) => crate::exit_status::NOT_FOUND,
+            StartError::CannotExecute(..) => crate::exit_status::CANNOT_EXECUTE,
+        }
+    }
+}
+
+/// Resolves a program the way a shell does: names without '/' are looked up in PATH.
+pub fn resolve_program(prog: &str) -> Result<PathBuf, StartError> {
+    let candidate = if prog.contains('/') {
+        PathBuf::from(prog)
+    } else {
+        let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(prog))
+            .find(|p| is_executable_file(p))
+            .ok_or_else(|| StartError::NotFound(prog.to_string()))?
+    };
+    let meta = std::fs::metadata(&candidate).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            StartError::NotFound(prog.to_string())
+        } else {
+            StartError::CannotExecute(prog.to_string(), e.to_string())
+        }
+    })?;
+    if meta.is_dir() {
+        return Err(StartError::CannotExecute(prog.into(), "Is a directory".into()));
+    }
+    if !is_executable_file(&candidate) {
+        return Err(StartError::CannotExecute(prog.into(), "Permission denied".into()));
+    }
+    Ok(candidate)
+}
+
+fn is_executable_file(p: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(p) else {
+        return false;
+    };
+    meta.is_file()
+        && meta.permissions().mode() & 0o111 != 0
+        && nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_ok()
+}
+
+/// A variant that has been forked and is stopped before its seccomp filter and exec.
+pub struct Spawned {
+    pub pid: Pid,
+    /// Read end of a close-on-exec pipe: the child writes its exec errno here if exec fails.
+    pub exec_error: OwnedFd,
+}
+
+pub const TRACE_OPTIONS: Options = Options::PTRACE_O_TRACESECCOMP
+    .union(Options::PTRACE_O_TRACESYSGOOD)
+    .union(Options::PTRACE_O_TRACEEXEC)
+    .union(Options::PTRACE_O_EXITKILL);
+
+/// Forks a variant that will exec `program` with `argv` and `envp` under the monitor.
+///
+/// `child_sigmask` is the signal mask the program should start with (the monitor blocks the
+/// signals it reads through a signalfd).
+pub fn spawn(
+    program: &Path,
+    argv: &[CString],
+    envp: &[CString],
+    child_sigmask: &SigSet,
+) -> Result<Spawned> {
+    let path = CString::new(program.as_os_str().as_bytes()).context("program path has NUL")?;
+    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    argv_ptrs.push(std::ptr::null());
+    let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
+    envp_ptrs.push(std::ptr::null());
+    let filter = seccomp::trace_all_filter();
+    let (err_read, err_write) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("creating exec-error pipe")?;
+    let monitor_pid = nix::unistd::getpid();
+
+    // SAFETY: the monitor is single-threaded; the child only makes async-signal-safe calls on
+    // memory prepared before the fork, then execs or _exits.
+    match unsafe { nix::unistd::fork() }.context("fork")? {
+        ForkResult::Child => unsafe {
+            let fail = |errno: i32| -> ! {
+                let bytes = errno.to_ne_bytes();
+                libc::write(err_write.as_raw_fd(), bytes.as_ptr().cast(), bytes.len());
+                libc::_exit(crate::exit_status::CANNOT_EXECUTE);
+            };
+            libc::sigprocmask(libc::SIG_SETMASK, child_sigmask.as_ref(), std::ptr::null_mut());
+            // Until PTRACE_O_EXITKILL is set, this covers a monitor that dies early.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != monitor_pid.as_raw() {
+                libc::_exit(crate::exit_status::MONITOR_ERROR);
+            }
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) != 0 {
+                fail(*libc::__errno_location());
+            }
+            libc::raise(libc::SIGSTOP);
+            if let Err(errno) = seccomp::install(&filter) {
+                fail(errno);
+            }
+            libc::execve(path.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
+            fail(*libc::__errno_location());
+        },
+        ForkResult::Parent { child } => {
+            drop(err_write);
+            match waitpid(child, None).context("waiting for the new variant")? {
+                WaitStatus::Stopped(_, Signal::SIGSTOP) => {}
+                other => bail!("variant {child} did not stop before exec: {other:?}"),
+            }
+            ptrace::setoptions(child, TRACE_OPTIONS).context("PTRACE_SETOPTIONS")?;
+            ptrace::cont(child, None).context("resuming the new variant")?;
+            Ok(Spawned {
+                pid: child,
+                exec_error: err_read,
+            })
+        }
+    }
+}
+
+/// Reads the errno a child reported through the exec-error pipe, if any.
+pub fn exec_errno(fd: &OwnedFd) -> Option<i32> {
+    let mut buf = [0u8; 4];
+    match nix::unistd::read(fd, &mut buf) {
+        Ok(4) => Some(i32::from_ne_bytes(buf)),
+        _ => None,
+    }
+}

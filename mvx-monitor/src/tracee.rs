@@ -1,0 +1,158 @@
+//! A thin typed layer over ptrace and cross-process memory access.
+//!
+//! Registers and memory may only be touched while the tracee is stopped; the monitor only calls
+//! these methods on variants whose state says they are held at a stop.
+
+use anyhow::{Context, Result};
+use libc::user_regs_struct;
+use nix::sys::ptrace;
+use nix::sys::signal::Signal;
+use nix::sys::uio::{process_vm_readv, process_vm_writev, RemoteIoVec};
+use nix::unistd::Pid;
+use std::fs::OpenOptions;
+use std::io::{IoSlice, IoSliceMut};
+use std::os::unix::fs::FileExt;
+
+/// Length of the `syscall` instruction (0f 05): rewinding rip by this much re-executes it.
+pub const SYSCALL_INSN_LEN: u64 = 2;
+
+/// Upper bound on a C string read from a tracee (paths, argv entries).
+const MAX_CSTR: usize = 1 << 20;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tracee {
+    pub pid: Pid,
+}
+
+impl Tracee {
+    pub fn new(pid: Pid) -> Self {
+        Tracee { pid }
+    }
+
+    pub fn regs(&self) -> Result<user_regs_struct> {
+        ptrace::getregs(self.pid).with_context(|| format!("PTRACE_GETREGS pid {}", self.pid))
+    }
+
+    pub fn set_regs(&self, regs: &user_regs_struct) -> Result<()> {
+        ptrace::setregs(self.pid, *regs)
+            .with_context(|| format!("PTRACE_SETREGS pid {}", self.pid))
+    }
+
+    /// Resume until the next seccomp stop (no syscall-exit stop).
+    pub fn cont(&self, sig: Option<Signal>) -> Result<()> {
+        ptrace::cont(self.pid, sig).with_context(|| format!("PTRACE_CONT pid {}", self.pid))
+    }
+
+    /// Resume and stop again at the exit of the current syscall.
+    pub fn cont_to_exit(&self) -> Result<()> {
+        ptrace::syscall(self.pid, None).with_context(|| format!("PTRACE_SYSCALL pid {}", self.pid))
+    }
+
+    pub fn kill(&self) {
+        let _ = nix::sys::signal::kill(self.pid, Signal::SIGKILL);
+    }
+
+    /// Reads `len` bytes at `addr`. Fails if any part is unmapped.
+    pub fn read_bytes(&self, addr: u64, len: usize) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        if len == 0 {
+            return Ok(buf);
+        }
+        let n = process_vm_readv(
+            self.pid,
+            &mut [IoSliceMut::new(&mut buf)],
+            &[RemoteIoVec {
+                base: addr as usize,
+                len,
+            }],
+        )
+        .with_context(|| format!("reading {len} bytes at {addr:#x} in pid {}", self.pid))?;
+        anyhow::ensure!(
+            n == len,
+            "short read of pid {} memory at {addr:#x}: {n} of {len} bytes",
+            self.pid
+        );
+        Ok(buf)
+    }
+
+    pub fn read_u64(&self, addr: u64) -> Result<u64> {
+        let b = self.read_bytes(addr, 8)?;
+        Ok(u64::from_ne_bytes(b.try_into().expect("8 bytes")))
+    }
+
+    pub fn read_u32(&self, addr: u64) -> Result<u32> {
+        let b = self.read_bytes(addr, 4)?;
+        Ok(u32::from_ne_bytes(b.try_into().expect("4 bytes")))
+    }
+
+    /// Reads a NUL-terminated string (without the NUL), page by page so that a string ending
+    /// just before an unmapped page is still read.
+    pub fn read_cstr(&self, addr: u64) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut cur = addr;
+        while out.len() < MAX_CSTR {
+            let to_page_end = 4096 - (cur % 4096) as usize;
+            let chunk = self.read_bytes(cur, to_page_end)?;
+            if let Some(nul) = chunk.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..nul]);
+                return Ok(out);
+            }
+            out.extend_from_slice(&chunk);
+            cur += to_page_end as u64;
+        }
+        anyhow::bail!("string at {addr:#x} in pid {} is not terminated", self.pid)
+    }
+
+    /// Writes `data` at `addr`. Falls back to /proc/pid/mem, which can also write to pages
+    /// the tracee mapped read-only.
+    pub fn write_bytes(&self, addr: u64, data: &[u8]) -> Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let fast = process_vm_writev(
+            self.pid,
+            &[IoSlice::new(data)],
+            &[RemoteIoVec {
+                base: addr as usize,
+                len: data.len(),
+            }],
+        );
+        if matches!(fast, Ok(n) if n == data.len()) {
+            return Ok(());
+        }
+        let mem = OpenOptions::new()
+            .write(true)
+            .open(format!("/proc/{}/mem", self.pid))
+            .with_context(|| format!("opening /proc/{}/mem", self.pid))?;
+        mem.write_all_at(data, addr)
+            .with_context(|| format!("writing {} bytes at {addr:#x} in pid {}", data.len(), self.pid))
+    }
+}
+
+/// Raw view of a syscall at a stop: number and the six argument registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawCall {
+    pub nr: u64,
+    pub args: [u64; 6],
+}
+
+impl RawCall {
+    pub fn from_regs(r: &user_regs_struct) -> Self {
+        RawCall {
+            nr: r.orig_rax,
+            args: [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9],
+        }
+    }
+}
+
+/// Rewrites the registers of a syscall-entry stop so that another syscall runs instead.
+pub fn set_call(r: &mut user_regs_struct, nr: u64, args: [u64; 6]) {
+    r.orig_rax = nr;
+    r.rax = nr;
+    r.rdi = args[0];
+    r.rsi = args[1];
+    r.rdx = args[2];
+    r.r10 = args[3];
+    r.r8 = args[4];
+    r.r9 = args[5];
+}
