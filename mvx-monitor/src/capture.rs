@@ -70,6 +70,19 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
     match arg {
         Arg::Int | Arg::Flags | Arg::Fd | Arg::DirFd | Arg::Pid | Arg::Signal => Value::Int(v),
         Arg::Ptr => Value::Ptr(v),
+        Arg::FcntlArg => match raw.args[1] as i32 {
+            libc::F_DUPFD
+            | libc::F_DUPFD_CLOEXEC
+            | libc::F_SETFD
+            | libc::F_SETFL
+            | libc::F_SETOWN
+            | 10 // F_SETSIG
+            | libc::F_SETLEASE
+            | libc::F_NOTIFY
+            | libc::F_SETPIPE_SZ
+            | libc::F_ADD_SEALS => Value::Int(v),
+            _ => Value::Ptr(v),
+        },
         Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut => Value::Out(v),
         _ if v == 0 => Value::Ptr(0),
         Arg::Path | Arg::Str => match t.read_cstr(v) {
@@ -84,10 +97,12 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
             Some(n) => read(n),
             None => Value::Unreadable(v),
         },
-        Arg::SockAddr { len_arg } => match t.read_bytes(v, (raw.args[*len_arg as usize] as usize).min(128)) {
-            Ok(b) => Value::Bytes(sockaddr_significant(&b).to_vec()),
-            Err(_) => Value::Unreadable(v),
-        },
+        Arg::SockAddr { len_arg } => {
+            match t.read_bytes(v, (raw.args[*len_arg as usize] as usize).min(128)) {
+                Ok(b) => Value::Bytes(sockaddr_significant(&b).to_vec()),
+                Err(_) => Value::Unreadable(v),
+            }
+        }
         Arg::IovIn { count } => match read_iov_data(t, v, raw.args[*count as usize]) {
             Some(b) => Value::Bytes(b),
             None => Value::Unreadable(v),
@@ -214,7 +229,8 @@ fn read_msg_in(t: &Tracee, addr: u64) -> Option<Vec<Vec<u8>>> {
     let control = if m.control == 0 {
         vec![]
     } else {
-        t.read_bytes(m.control, m.controllen.min(1 << 16) as usize).ok()?
+        t.read_bytes(m.control, m.controllen.min(1 << 16) as usize)
+            .ok()?
     };
     Some(vec![name, data, control, m.flags.to_ne_bytes().to_vec()])
 }

@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
-#[command(name = "mvx", version, about = "Multi-variant execution: run diversified variants of a program in lock-step and catch divergence")]
+#[command(
+    name = "mvx",
+    version,
+    about = "Multi-variant execution: run diversified variants of a program in lock-step and catch divergence"
+)]
 pub struct Cli {
     /// Log what the monitor does (repeat for more detail); RUST_LOG also works.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -47,6 +51,10 @@ pub struct RunArgs {
     /// non-complying.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub window: f64,
+    /// Keep address-space layout randomisation on in the variants (off by default: address
+    /// alignment changes what some allocators do, which would make honest variants diverge).
+    #[arg(long)]
+    pub aslr: bool,
     /// PROG ARGS... (or ARGS... with --variant).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -64,7 +72,11 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit_status::MONITOR_ERROR } else { 0 };
+            return if e.use_stderr() {
+                exit_status::MONITOR_ERROR
+            } else {
+                0
+            };
         }
     };
     init_logging(cli.verbose);
@@ -117,7 +129,11 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         for v in &args.variant {
             programs.push(resolve_program(&v.to_string_lossy())?);
         }
-        (programs, args.variant[0].clone().into_os_string(), args.command.clone())
+        (
+            programs,
+            args.variant[0].clone().into_os_string(),
+            args.command.clone(),
+        )
     };
     let mut argv = vec![cstring(argv0.into_vec())?];
     for a in rest {
@@ -136,6 +152,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         argv,
         envp,
         window: Duration::from_secs_f64(args.window),
+        aslr: args.aslr,
     })
 }
 

@@ -90,7 +90,11 @@ mod tests {
                 nr: libc::SYS_write as u64,
                 args: [1, 0x1000, 6, 0, 0, 0],
             },
-            values: vec![Value::Int(1), Value::Bytes(b"hello\n".to_vec()), Value::Int(6)],
+            values: vec![
+                Value::Int(1),
+                Value::Bytes(b"hello\n".to_vec()),
+                Value::Int(6),
+            ],
         };
         assert_eq!(syscall_text(&c), r#"write(1, "hello\n", 6)"#);
     }

@@ -13,7 +13,9 @@ use crate::exit_status;
 use crate::fdtable::{self, FdKind, FdTable};
 use crate::plan::{self, Decision, FdEffect, FollowerAction, Plan};
 use crate::replicate::Outputs;
-use crate::report::{Divergence, DivergenceKind, History, Outcome, Report, SyscallView, VariantView};
+use crate::report::{
+    Divergence, DivergenceKind, History, Outcome, Report, SyscallView, VariantView,
+};
 use crate::spawn::{self, Spawned};
 use crate::table::{self, Arg, Spec};
 use crate::tracee::{self, RawCall, Tracee};
@@ -41,6 +43,12 @@ pub struct Config {
     pub envp: Vec<CString>,
     /// How long a variant may lag behind the first arrival at a rendezvous.
     pub window: Duration,
+    /// Keep the kernel's address-space randomisation in the variants. Off by default: with
+    /// ASLR, allocators whose behaviour depends on address alignment (CPython's pymalloc
+    /// wastes a pool when an arena is not 16 KiB aligned) make honest variants issue different
+    /// syscalls. Layout diversity that keeps such alignment comes with address-space
+    /// partitioning.
+    pub aslr: bool,
 }
 
 /// The contents of the scratch page each variant maps at start: the placeholder path, then
@@ -100,8 +108,14 @@ enum State {
     /// Resumed into a syscall; stops again at its exit.
     InSyscall(Pending),
     /// Held at a syscall-exit stop.
-    AtExit { pending: Pending, regs: user_regs_struct },
-    Dead { how: Death, at: Instant },
+    AtExit {
+        pending: Pending,
+        regs: user_regs_struct,
+    },
+    Dead {
+        how: Death,
+        at: Instant,
+    },
 }
 
 struct Variant {
@@ -168,9 +182,14 @@ impl Monitor {
         let events = Events::new().context("setting up the event loop")?;
         let mut variants = Vec::new();
         for (index, program) in cfg.programs.iter().enumerate() {
-            let Spawned { pid, exec_error } =
-                spawn::spawn(program, &cfg.argv, &cfg.envp, events.child_sigmask())
-                    .with_context(|| format!("starting variant {index} ({})", program.display()))?;
+            let Spawned { pid, exec_error } = spawn::spawn(
+                program,
+                &cfg.argv,
+                &cfg.envp,
+                events.child_sigmask(),
+                !cfg.aslr,
+            )
+            .with_context(|| format!("starting variant {index} ({})", program.display()))?;
             debug!(index, %pid, program = %program.display(), "variant started");
             variants.push(Variant {
                 index,
@@ -196,7 +215,10 @@ impl Monitor {
 
     /// Pids of the variants (the leader first), for messages.
     pub fn pids(&self) -> Vec<i32> {
-        self.variants.iter().map(|v| v.tracee.pid.as_raw()).collect()
+        self.variants
+            .iter()
+            .map(|v| v.tracee.pid.as_raw())
+            .collect()
     }
 
     /// Runs the program to its end or to a divergence, then kills whatever is left.
@@ -269,7 +291,11 @@ impl Monitor {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        Ok(Some(Stop::Diverged(self.divergence(DivergenceKind::ExitMismatch, msg, None))))
+        Ok(Some(Stop::Diverged(self.divergence(
+            DivergenceKind::ExitMismatch,
+            msg,
+            None,
+        ))))
     }
 
     fn index_of(&self, pid: Pid) -> Option<usize> {
@@ -288,7 +314,9 @@ impl Monitor {
         match status {
             WaitStatus::PtraceEvent(_, _, libc::PTRACE_EVENT_SECCOMP) => self.on_entry(i),
             WaitStatus::PtraceSyscall(_) => self.on_exit(i),
-            WaitStatus::PtraceEvent(_, _, libc::PTRACE_EVENT_EXEC) => self.on_exec(i).map(|()| None),
+            WaitStatus::PtraceEvent(_, _, libc::PTRACE_EVENT_EXEC) => {
+                self.on_exec(i).map(|()| None)
+            }
             WaitStatus::PtraceEvent(_, _, event) => {
                 debug!(variant = i, event, "ignoring ptrace event");
                 self.resume_running(i, None).map(|()| None)
@@ -304,8 +332,9 @@ impl Monitor {
     fn resume_running(&mut self, i: usize, sig: Option<Signal>) -> Result<()> {
         let v = &self.variants[i];
         let r = match v.state {
-            State::InSyscall(_) => nix::sys::ptrace::syscall(v.tracee.pid, sig)
-                .context("PTRACE_SYSCALL"),
+            State::InSyscall(_) => {
+                nix::sys::ptrace::syscall(v.tracee.pid, sig).context("PTRACE_SYSCALL")
+            }
             _ => v.tracee.cont(sig),
         };
         tolerate_gone(r)
@@ -316,7 +345,10 @@ impl Monitor {
         // Stop signals are dropped so that a variant cannot sit in a group-stop forever.
         let deliver = match sig {
             Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU => {
-                self.warn(format!("{} to the program ignored: job control is not supported yet", sig.as_str()));
+                self.warn(format!(
+                    "{} to the program ignored: job control is not supported yet",
+                    sig.as_str()
+                ));
                 None
             }
             _ => Some(sig),
@@ -366,7 +398,8 @@ impl Monitor {
             Some(spec) => capture::capture(&v.tracee, spec, raw),
             None => capture::capture_raw(raw),
         };
-        v.history.push(format!("{} = ?", decode::syscall_text(&call)));
+        v.history
+            .push(format!("{} = ?", decode::syscall_text(&call)));
         v.state = State::AtEntry(Entry {
             regs,
             call,
@@ -379,7 +412,10 @@ impl Monitor {
     fn on_exit(&mut self, i: usize) -> Result<Option<Stop>> {
         let v = &mut self.variants[i];
         let State::InSyscall(pending) = std::mem::replace(&mut v.state, State::Running) else {
-            bail!("variant {i}: unexpected syscall-exit stop in state {:?}", v.state);
+            bail!(
+                "variant {i}: unexpected syscall-exit stop in state {:?}",
+                v.state
+            );
         };
         let Some(regs) = gone_ok(v.tracee.regs())? else {
             v.state = State::InSyscall(pending);
@@ -402,12 +438,24 @@ impl Monitor {
 
     fn on_death(&mut self, i: usize, how: Death) -> Result<Option<Stop>> {
         let v = &mut self.variants[i];
-        let was = std::mem::replace(&mut v.state, State::Dead { how, at: Instant::now() });
+        let was = std::mem::replace(
+            &mut v.state,
+            State::Dead {
+                how,
+                at: Instant::now(),
+            },
+        );
         debug!(variant = i, ?how, "variant ended");
         if let State::Starting = was {
             let errno = v.exec_error.as_ref().and_then(spawn::exec_errno);
-            let why = errno.map_or_else(|| how.describe(), |e| nix::errno::Errno::from_raw(e).desc().to_string());
-            bail!(crate::spawn::StartError::CannotExecute(v.program.clone(), why));
+            let why = errno.map_or_else(
+                || how.describe(),
+                |e| nix::errno::Errno::from_raw(e).desc().to_string(),
+            );
+            bail!(crate::spawn::StartError::CannotExecute(
+                v.program.clone(),
+                why
+            ));
         }
         if let Some(f) = &mut self.in_flight {
             let leader_only = matches!(f.decision.plan, Plan::LeaderOnly(_));
@@ -445,17 +493,28 @@ impl Monitor {
         if self.in_flight.is_some() {
             return Ok(None);
         }
-        let waiting = self
-            .variants
-            .iter()
-            .any(|v| matches!(v.state, State::Running | State::Starting | State::InSyscall(_) | State::AtExit { .. }));
+        let waiting = self.variants.iter().any(|v| {
+            matches!(
+                v.state,
+                State::Running | State::Starting | State::InSyscall(_) | State::AtExit { .. }
+            )
+        });
         if waiting {
             return Ok(None);
         }
         if let Some(dead) = self.variants.iter().find(|v| !v.alive()) {
-            let State::Dead { how, .. } = dead.state else { unreachable!() };
-            let live = self.variants.iter().find(|v| v.alive()).expect("some variant is alive");
-            let name = live.entry().map(|e| table::name_of(e.call.raw.nr)).unwrap_or_default();
+            let State::Dead { how, .. } = dead.state else {
+                unreachable!()
+            };
+            let live = self
+                .variants
+                .iter()
+                .find(|v| v.alive())
+                .expect("some variant is alive");
+            let name = live
+                .entry()
+                .map(|e| table::name_of(e.call.raw.nr))
+                .unwrap_or_default();
             let kind = match how {
                 Death::Signaled(_) => DivergenceKind::Crash,
                 Death::Exited(_) => DivergenceKind::ExitMismatch,
@@ -491,13 +550,20 @@ impl Monitor {
             }
             for (k, (a, b)) in leader.call.values.iter().zip(&e.call.values).enumerate() {
                 if !a.equivalent(b) {
-                    let what = leader.spec.and_then(|s| s.args.get(k)).map_or("value".into(), describe_arg);
+                    let what = leader
+                        .spec
+                        .and_then(|s| s.args.get(k))
+                        .map_or("value".into(), describe_arg);
                     let msg = format!(
                         "{name}: argument {} ({what}) of variant {} differs from the leader's",
                         k + 1,
                         v.index
                     );
-                    return Some(self.divergence(DivergenceKind::ArgumentMismatch, msg, Some(name)));
+                    return Some(self.divergence(
+                        DivergenceKind::ArgumentMismatch,
+                        msg,
+                        Some(name),
+                    ));
                 }
             }
         }
@@ -507,7 +573,12 @@ impl Monitor {
     /// The dispatch phase.
     fn dispatch(&mut self) -> Result<Option<Stop>> {
         let leader = self.variants[0].entry().expect("leader at entry").clone();
-        let mut decision = plan::decide(leader.spec, &leader.call, &self.fds, self.variants[0].tracee.pid);
+        let mut decision = plan::decide(
+            leader.spec,
+            &leader.call,
+            &self.fds,
+            self.variants[0].tracee.pid,
+        );
         if let Some(w) = decision.warning.take() {
             self.warn(w);
         }
@@ -553,18 +624,31 @@ impl Monitor {
     /// Followers see the leader's pid (getpid is replicated), so calls that name the program's
     /// own process (kill, tgkill, ...) are rewritten to each variant's own pid before running.
     fn map_pids_to_own(&mut self, leader: &Entry, decision: &Decision) -> Result<()> {
-        if !matches!(decision.plan, Plan::All | Plan::AllChecked | Plan::AllReplace) {
+        if !matches!(
+            decision.plan,
+            Plan::All | Plan::AllChecked | Plan::AllReplace
+        ) {
             return Ok(());
         }
-        let Some(spec) = leader.spec else { return Ok(()) };
+        let Some(spec) = leader.spec else {
+            return Ok(());
+        };
         let leader_pid = self.variants[0].tracee.pid.as_raw() as u64;
-        let pid_args: Vec<usize> = spec.args.iter().enumerate().filter(|(_, a)| **a == Arg::Pid).map(|(k, _)| k).collect();
+        let pid_args: Vec<usize> = spec
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a == Arg::Pid)
+            .map(|(k, _)| k)
+            .collect();
         if pid_args.is_empty() {
             return Ok(());
         }
         for v in &mut self.variants[1..] {
             let own = v.tracee.pid.as_raw() as u64;
-            let State::AtEntry(e) = &mut v.state else { continue };
+            let State::AtEntry(e) = &mut v.state else {
+                continue;
+            };
             let mut args = e.call.raw.args;
             let mut changed = false;
             for &k in &pid_args {
@@ -631,7 +715,11 @@ impl Monitor {
             Plan::AllChecked | Plan::AllReplace => self.progress_all(plan == Plan::AllChecked),
             Plan::All | Plan::Deny(_) => Ok(None),
         };
-        if self.in_flight.as_ref().is_some_and(|f| f.remaining.is_empty()) {
+        if self
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.remaining.is_empty())
+        {
             self.in_flight = None;
             if let Ok(None) = result {
                 return self.try_rendezvous();
@@ -653,19 +741,31 @@ impl Monitor {
         if members.iter().any(|&i| self.exit_regs(i).is_none()) {
             return Ok(None);
         }
-        let Some(&first) = members.iter().min() else { return Ok(None) };
+        let Some(&first) = members.iter().min() else {
+            return Ok(None);
+        };
         let leader_regs = self.exit_regs(first).expect("checked");
         let ret = leader_regs.rax as i64;
         if checked {
-            if let Some(&odd) = members.iter().find(|&&i| self.exit_regs(i).unwrap().rax != leader_regs.rax) {
+            if let Some(&odd) = members
+                .iter()
+                .find(|&&i| self.exit_regs(i).unwrap().rax != leader_regs.rax)
+            {
                 let other = self.exit_regs(odd).unwrap().rax as i64;
-                let name = self.variants[first].entry().map(|e| table::name_of(e.call.raw.nr)).unwrap_or_default();
+                let name = self.variants[first]
+                    .entry()
+                    .map(|e| table::name_of(e.call.raw.nr))
+                    .unwrap_or_default();
                 let msg = format!(
                     "{name} returned {} in variant {first} but {} in variant {odd}",
                     decode::ret_text(ret),
                     decode::ret_text(other)
                 );
-                return Ok(Some(Stop::Diverged(self.divergence(DivergenceKind::ResultMismatch, msg, Some(name)))));
+                return Ok(Some(Stop::Diverged(self.divergence(
+                    DivergenceKind::ResultMismatch,
+                    msg,
+                    Some(name),
+                ))));
             }
         }
         let effect = f.decision.effect;
@@ -675,11 +775,18 @@ impl Monitor {
         } else {
             let e = self.variants[first].entry().expect("in syscall").clone();
             let spec_args = self.in_flight.as_ref().unwrap().decision.args.clone();
-            Some(collect_outputs(&self.variants[first].tracee, &spec_args, &e.call.raw, ret)?)
+            Some(collect_outputs(
+                &self.variants[first].tracee,
+                &spec_args,
+                &e.call.raw,
+                ret,
+            )?)
         };
         for &i in &members {
             let v = &mut self.variants[i];
-            let State::AtExit { pending, mut regs } = std::mem::replace(&mut v.state, State::Running) else {
+            let State::AtExit { pending, mut regs } =
+                std::mem::replace(&mut v.state, State::Running)
+            else {
                 unreachable!()
             };
             if let (Some(out), Pending::Program(e)) = (&outputs, &pending) {
@@ -689,7 +796,8 @@ impl Monitor {
                     tolerate_gone(v.tracee.set_regs(&regs))?;
                 }
             }
-            v.history.set_last_result(&decode::ret_text(regs.rax as i64));
+            v.history
+                .set_last_result(&decode::ret_text(regs.rax as i64));
             tolerate_gone(v.tracee.cont(None))?;
         }
         self.in_flight.as_mut().unwrap().remaining.clear();
@@ -704,7 +812,11 @@ impl Monitor {
         let f = self.in_flight.as_ref().expect("in flight");
         let (effect, args) = (f.decision.effect, f.decision.args.clone());
         let leader = &mut self.variants[0];
-        let State::AtExit { pending: Pending::Program(entry), .. } = std::mem::replace(&mut leader.state, State::Running) else {
+        let State::AtExit {
+            pending: Pending::Program(entry),
+            ..
+        } = std::mem::replace(&mut leader.state, State::Running)
+        else {
             unreachable!()
         };
         leader.history.set_last_result(&decode::ret_text(ret));
@@ -717,16 +829,19 @@ impl Monitor {
             ret = -(libc::EINTR as i64);
         }
         let pair = match effect {
-            FdEffect::New { pair_arg: Some(arg), .. } if ret >= 0 => {
-                gone_ok(read_pair(&self.variants[0].tracee, &entry.call.raw, arg))?
-            }
+            FdEffect::New {
+                pair_arg: Some(arg),
+                ..
+            } if ret >= 0 => gone_ok(read_pair(&self.variants[0].tracee, &entry.call.raw, arg))?,
             _ => None,
         };
         self.apply_effect(effect, Some(ret), pair);
         let f = self.in_flight.as_mut().unwrap();
         f.outputs = Some(outputs.clone());
         f.pair = pair;
-        let followers: Vec<usize> = (1..self.variants.len()).filter(|&i| matches!(self.variants[i].state, State::AtEntry(_))).collect();
+        let followers: Vec<usize> = (1..self.variants.len())
+            .filter(|&i| matches!(self.variants[i].state, State::AtEntry(_)))
+            .collect();
         for i in followers {
             if action == FollowerAction::Placeholder && ret >= 0 {
                 self.start_placeholder(i, ret, leader_pid, pair)?;
@@ -739,7 +854,13 @@ impl Monitor {
 
     /// Makes a follower open inert fds with the numbers the leader just got, so fd numbers
     /// stay identical: `openat("/dev/null")` for one fd, `pipe2` into the scratch page for two.
-    fn start_placeholder(&mut self, i: usize, leader_ret: i64, leader_pid: Pid, pair: Option<(i32, i32)>) -> Result<()> {
+    fn start_placeholder(
+        &mut self,
+        i: usize,
+        leader_ret: i64,
+        leader_pid: Pid,
+        pair: Option<(i32, i32)>,
+    ) -> Result<()> {
         let v = &mut self.variants[i];
         let State::AtEntry(entry) = std::mem::replace(&mut v.state, State::Running) else {
             bail!("variant {i} is not at a syscall entry");
@@ -749,11 +870,19 @@ impl Monitor {
         match pair {
             Some((first_fd, _)) => {
                 let flags = cloexec_flag(leader_pid, first_fd);
-                tracee::set_call(&mut regs, libc::SYS_pipe2 as u64, [scratch + SCRATCH_PAIR_OFFSET, flags, 0, 0, 0, 0]);
+                tracee::set_call(
+                    &mut regs,
+                    libc::SYS_pipe2 as u64,
+                    [scratch + SCRATCH_PAIR_OFFSET, flags, 0, 0, 0, 0],
+                );
             }
             None => {
                 let flags = libc::O_RDONLY as u64 | cloexec_flag(leader_pid, leader_ret as i32);
-                tracee::set_call(&mut regs, libc::SYS_openat as u64, [libc::AT_FDCWD as u64, scratch, flags, 0, 0, 0]);
+                tracee::set_call(
+                    &mut regs,
+                    libc::SYS_openat as u64,
+                    [libc::AT_FDCWD as u64, scratch, flags, 0, 0, 0],
+                );
             }
         }
         let v = &mut self.variants[i];
@@ -762,9 +891,18 @@ impl Monitor {
         tolerate_gone(v.tracee.cont_to_exit())
     }
 
-    fn finish_placeholder(&mut self, i: usize, entry: Entry, leader_ret: i64, regs: user_regs_struct) -> Result<Option<Stop>> {
+    fn finish_placeholder(
+        &mut self,
+        i: usize,
+        entry: Entry,
+        leader_ret: i64,
+        regs: user_regs_struct,
+    ) -> Result<Option<Stop>> {
         let (outputs, pair) = {
-            let f = self.in_flight.as_ref().context("placeholder without a syscall in flight")?;
+            let f = self
+                .in_flight
+                .as_ref()
+                .context("placeholder without a syscall in flight")?;
             (f.outputs.clone(), f.pair)
         };
         let got = regs.rax as i64;
@@ -784,7 +922,11 @@ impl Monitor {
                 decode::ret_text(leader_ret)
             );
             self.variants[i].state = State::AtEntry(entry);
-            return Ok(Some(Stop::Diverged(self.divergence(DivergenceKind::ResultMismatch, msg, Some(name)))));
+            return Ok(Some(Stop::Diverged(self.divergence(
+                DivergenceKind::ResultMismatch,
+                msg,
+                Some(name),
+            ))));
         }
         // The leader's outputs were read at its exit (it may have moved on since).
         let v = &mut self.variants[i];
@@ -818,8 +960,20 @@ impl Monitor {
             (FdEffect::CloseRange { first, last }, _) => self.fds.remove_range(first, last),
             (_, None) => {}
             (_, Some(r)) if r < 0 => {}
-            (FdEffect::New { kind, pair_arg: None }, Some(fd)) => self.fds.insert(fd as i32, kind),
-            (FdEffect::New { kind, pair_arg: Some(_) }, Some(_)) => {
+            (
+                FdEffect::New {
+                    kind,
+                    pair_arg: None,
+                },
+                Some(fd),
+            ) => self.fds.insert(fd as i32, kind),
+            (
+                FdEffect::New {
+                    kind,
+                    pair_arg: Some(_),
+                },
+                Some(_),
+            ) => {
                 if let Some((a, b)) = pair {
                     self.fds.insert(a, kind);
                     self.fds.insert(b, kind);
@@ -834,7 +988,11 @@ impl Monitor {
 
     /// How long the event loop may sleep before the rendezvous window needs checking.
     fn poll_timeout(&self) -> Option<Duration> {
-        self.window_start().map(|start| (start + self.cfg.window).saturating_duration_since(Instant::now()).max(Duration::from_millis(1)))
+        self.window_start().map(|start| {
+            (start + self.cfg.window)
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1))
+        })
     }
 
     /// The earliest arrival at an incomplete rendezvous.
@@ -842,7 +1000,10 @@ impl Monitor {
         if self.in_flight.is_some() {
             return None;
         }
-        let lagging = self.variants.iter().any(|v| matches!(v.state, State::Running));
+        let lagging = self
+            .variants
+            .iter()
+            .any(|v| matches!(v.state, State::Running));
         if !lagging {
             return None;
         }
@@ -859,7 +1020,9 @@ impl Monitor {
     /// Declares lagging variants non-complying once the window has passed, unless they are
     /// blocked in the kernel (a syscall every variant executes, such as a sleep).
     fn check_window(&mut self) -> Result<Option<Stop>> {
-        let Some(start) = self.window_start() else { return Ok(None) };
+        let Some(start) = self.window_start() else {
+            return Ok(None);
+        };
         if start.elapsed() < self.cfg.window {
             return Ok(None);
         }
@@ -882,8 +1045,16 @@ impl Monitor {
             "variant(s) {:?} did not reach the next syscall within {:?} of the first arrival",
             late, self.cfg.window
         );
-        let name = self.variants.iter().find_map(|v| v.entry()).map(|e| table::name_of(e.call.raw.nr));
-        Ok(Some(Stop::Diverged(self.divergence(DivergenceKind::Timeout, msg, name))))
+        let name = self
+            .variants
+            .iter()
+            .find_map(|v| v.entry())
+            .map(|e| table::name_of(e.call.raw.nr));
+        Ok(Some(Stop::Diverged(self.divergence(
+            DivergenceKind::Timeout,
+            msg,
+            name,
+        ))))
     }
 
     fn forward_signal(&mut self, sig: Signal) {
@@ -900,7 +1071,12 @@ impl Monitor {
         }
     }
 
-    fn divergence(&self, kind: DivergenceKind, message: String, syscall: Option<String>) -> Divergence {
+    fn divergence(
+        &self,
+        kind: DivergenceKind,
+        message: String,
+        syscall: Option<String>,
+    ) -> Divergence {
         let variants = self
             .variants
             .iter()
@@ -915,7 +1091,9 @@ impl Monitor {
                             .values
                             .iter()
                             .enumerate()
-                            .map(|(k, val)| decode::arg_text(spec.and_then(|s| s.args.get(k)).copied(), val))
+                            .map(|(k, val)| {
+                                decode::arg_text(spec.and_then(|s| s.args.get(k)).copied(), val)
+                            })
                             .collect(),
                     }
                 });
@@ -929,7 +1107,11 @@ impl Monitor {
                     index: v.index,
                     pid: v.tracee.pid.as_raw(),
                     program: v.program.clone(),
-                    syscall: if matches!(v.state, State::Dead { .. }) { None } else { syscall },
+                    syscall: if matches!(v.state, State::Dead { .. }) {
+                        None
+                    } else {
+                        syscall
+                    },
                     status,
                     history: v.history.to_vec(),
                 }
@@ -950,11 +1132,29 @@ impl Monitor {
         }
         for v in &mut self.variants {
             while v.alive() {
-                match nix::sys::wait::waitpid(v.tracee.pid, Some(nix::sys::wait::WaitPidFlag::__WALL)) {
-                    Ok(WaitStatus::Exited(_, c)) => v.state = State::Dead { how: Death::Exited(c), at: Instant::now() },
-                    Ok(WaitStatus::Signaled(_, s, _)) => v.state = State::Dead { how: Death::Signaled(s), at: Instant::now() },
+                match nix::sys::wait::waitpid(
+                    v.tracee.pid,
+                    Some(nix::sys::wait::WaitPidFlag::__WALL),
+                ) {
+                    Ok(WaitStatus::Exited(_, c)) => {
+                        v.state = State::Dead {
+                            how: Death::Exited(c),
+                            at: Instant::now(),
+                        }
+                    }
+                    Ok(WaitStatus::Signaled(_, s, _)) => {
+                        v.state = State::Dead {
+                            how: Death::Signaled(s),
+                            at: Instant::now(),
+                        }
+                    }
                     Ok(_) => {}
-                    Err(_) => v.state = State::Dead { how: Death::Signaled(Signal::SIGKILL), at: Instant::now() },
+                    Err(_) => {
+                        v.state = State::Dead {
+                            how: Death::Signaled(Signal::SIGKILL),
+                            at: Instant::now(),
+                        }
+                    }
                 }
             }
         }
@@ -978,12 +1178,14 @@ fn describe_arg(a: &Arg) -> String {
         Arg::Path => "path".into(),
         Arg::Str => "string".into(),
         Arg::StrArray => "string array".into(),
-        Arg::Ptr | Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut => "NULL-ness of a pointer".into(),
+        Arg::Ptr | Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut => {
+            "NULL-ness of a pointer".into()
+        }
         Arg::Fd | Arg::DirFd => "file descriptor".into(),
         Arg::Flags => "flags".into(),
         Arg::Pid => "pid".into(),
         Arg::Signal => "signal".into(),
-        Arg::Int => "value".into(),
+        Arg::Int | Arg::FcntlArg => "value".into(),
     }
 }
 
@@ -1008,7 +1210,10 @@ fn read_pair(t: &Tracee, call: &RawCall, arg: usize) -> Result<(i32, i32)> {
 fn blocked_in_kernel(pid: Pid) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().chars().next()))
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().chars().next())
+        })
         .flatten()
         .is_some_and(|state| matches!(state, 'S' | 'D'))
 }
@@ -1037,7 +1242,11 @@ fn inject_scratch(v: &mut Variant, saved: user_regs_struct) -> Result<()> {
 fn finish_scratch(v: &mut Variant, saved: user_regs_struct, regs: user_regs_struct) -> Result<()> {
     let addr = regs.rax;
     if (addr as i64) < 0 {
-        bail!("variant {}: mapping the scratch page failed: {}", v.index, decode::ret_text(addr as i64));
+        bail!(
+            "variant {}: mapping the scratch page failed: {}",
+            v.index,
+            decode::ret_text(addr as i64)
+        );
     }
     v.tracee.write_bytes(addr, SCRATCH_PATH)?;
     v.scratch = Some(addr);
@@ -1063,9 +1272,9 @@ fn gone_ok<T>(r: Result<T>) -> Result<Option<T>> {
     match r {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
-            let gone = e.chain().any(|c| {
-                c.downcast_ref::<nix::errno::Errno>() == Some(&nix::errno::Errno::ESRCH)
-            });
+            let gone = e
+                .chain()
+                .any(|c| c.downcast_ref::<nix::errno::Errno>() == Some(&nix::errno::Errno::ESRCH));
             if gone {
                 debug!("tracee vanished: {e:#}");
                 Ok(None)

@@ -21,8 +21,10 @@ pub enum OpenClass {
 
 /// Classifies `open(path, flags)` issued by the leader `pid` relative to `dirfd`.
 pub fn classify(pid: Pid, dirfd: i32, path: &[u8], flags: i32) -> OpenClass {
+    // O_TMPFILE includes the O_DIRECTORY bit: test it as a whole.
     let writes = flags & libc::O_ACCMODE != libc::O_RDONLY
-        || flags & (libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE) != 0;
+        || flags & (libc::O_CREAT | libc::O_TRUNC) != 0
+        || flags & libc::O_TMPFILE == libc::O_TMPFILE;
     if writes {
         return OpenClass::LeaderOnly;
     }
@@ -79,16 +81,53 @@ mod tests {
 
     #[test]
     fn read_only_regular_files_and_dirs_are_per_variant() {
-        assert_eq!(classify(me(), libc::AT_FDCWD, b"/etc/passwd", libc::O_RDONLY), OpenClass::PerVariant);
-        assert_eq!(classify(me(), libc::AT_FDCWD, b"/", libc::O_RDONLY | libc::O_DIRECTORY), OpenClass::PerVariant);
-        assert_eq!(classify(me(), libc::AT_FDCWD, b"/does/not/exist", libc::O_RDONLY), OpenClass::PerVariant);
+        assert_eq!(
+            classify(me(), libc::AT_FDCWD, b"/etc/passwd", libc::O_RDONLY),
+            OpenClass::PerVariant
+        );
+        assert_eq!(
+            classify(
+                me(),
+                libc::AT_FDCWD,
+                b"/",
+                libc::O_RDONLY | libc::O_DIRECTORY
+            ),
+            OpenClass::PerVariant
+        );
+        assert_eq!(
+            classify(me(), libc::AT_FDCWD, b"/does/not/exist", libc::O_RDONLY),
+            OpenClass::PerVariant
+        );
+        assert_eq!(
+            classify(
+                me(),
+                libc::AT_FDCWD,
+                b".",
+                libc::O_RDONLY | libc::O_DIRECTORY
+            ),
+            OpenClass::PerVariant
+        );
     }
 
     #[test]
     fn writes_devices_and_proc_are_leader_only() {
-        assert_eq!(classify(me(), libc::AT_FDCWD, b"/tmp/x", libc::O_WRONLY | libc::O_CREAT), OpenClass::LeaderOnly);
-        assert_eq!(classify(me(), libc::AT_FDCWD, b"/dev/urandom", libc::O_RDONLY), OpenClass::LeaderOnly);
-        assert_eq!(classify(me(), libc::AT_FDCWD, b"/proc/self/maps", libc::O_RDONLY), OpenClass::LeaderOnly);
+        assert_eq!(
+            classify(
+                me(),
+                libc::AT_FDCWD,
+                b"/tmp/x",
+                libc::O_WRONLY | libc::O_CREAT
+            ),
+            OpenClass::LeaderOnly
+        );
+        assert_eq!(
+            classify(me(), libc::AT_FDCWD, b"/dev/urandom", libc::O_RDONLY),
+            OpenClass::LeaderOnly
+        );
+        assert_eq!(
+            classify(me(), libc::AT_FDCWD, b"/proc/self/maps", libc::O_RDONLY),
+            OpenClass::LeaderOnly
+        );
     }
 
     #[test]
@@ -96,6 +135,9 @@ mod tests {
         let here = std::env::current_dir().unwrap();
         let rel = std::path::Path::new("Cargo.toml");
         assert!(here.join(rel).exists());
-        assert_eq!(classify(me(), libc::AT_FDCWD, b"Cargo.toml", libc::O_RDONLY), OpenClass::PerVariant);
+        assert_eq!(
+            classify(me(), libc::AT_FDCWD, b"Cargo.toml", libc::O_RDONLY),
+            OpenClass::PerVariant
+        );
     }
 }

@@ -34,11 +34,21 @@ pub enum Plan {
 pub enum FdEffect {
     None,
     /// The result (or the pair written to argument `pair_arg`) are new fds of this kind.
-    New { kind: FdKind, pair_arg: Option<usize> },
+    New {
+        kind: FdKind,
+        pair_arg: Option<usize>,
+    },
     /// The result is a duplicate of `src`.
-    Dup { src: i32 },
-    Close { fd: i32 },
-    CloseRange { first: i32, last: i32 },
+    Dup {
+        src: i32,
+    },
+    Close {
+        fd: i32,
+    },
+    CloseRange {
+        first: i32,
+        last: i32,
+    },
 }
 
 /// The outcome of the dispatch phase.
@@ -93,7 +103,11 @@ pub fn decide(spec: Option<&Spec>, call: &Captured, fds: &FdTable, leader: Pid) 
     match spec.dispatch {
         Dispatch::All => {
             let d = Decision::new(
-                if spec.creates_fd() { Plan::AllChecked } else { Plan::All },
+                if spec.creates_fd() {
+                    Plan::AllChecked
+                } else {
+                    Plan::All
+                },
                 spec.args,
             );
             let effect = match spec.nr {
@@ -152,7 +166,9 @@ fn decide_special(
         Special::Mmap => {
             let flags = a[3] as i32;
             let fd = a[4] as i32;
-            if flags & libc::MAP_ANONYMOUS != 0 || fds.get(fd).is_none_or(|k| k.followers_hold_file()) {
+            if flags & libc::MAP_ANONYMOUS != 0
+                || fds.get(fd).is_none_or(|k| k.followers_hold_file())
+            {
                 Decision::new(Plan::All, spec.args)
             } else {
                 Decision::new(Plan::Deny(libc::ENODEV), spec.args).warn(format!(
@@ -265,13 +281,21 @@ mod tests {
 
     fn decide_nr(nr: syscalls::Sysno, args: [u64; 6], values: Vec<Value>) -> Decision {
         let spec = crate::table::lookup(nr.id() as u64);
-        decide(spec, &call(nr, args, values), &FdTable::default(), nix::unistd::getpid())
+        decide(
+            spec,
+            &call(nr, args, values),
+            &FdTable::default(),
+            nix::unistd::getpid(),
+        )
     }
 
     #[test]
     fn unknown_syscalls_are_denied_with_a_warning() {
         let c = Captured {
-            raw: RawCall { nr: 1000, args: [0; 6] },
+            raw: RawCall {
+                nr: 1000,
+                args: [0; 6],
+            },
             values: vec![],
         };
         let d = decide(None, &c, &FdTable::default(), nix::unistd::getpid());
@@ -284,13 +308,23 @@ mod tests {
         let ro = decide_nr(
             syscalls::Sysno::openat,
             [libc::AT_FDCWD as u64, 1, libc::O_RDONLY as u64, 0, 0, 0],
-            vec![Value::Int(0), Value::Bytes(b"/etc/passwd".to_vec()), Value::Int(0), Value::Int(0)],
+            vec![
+                Value::Int(0),
+                Value::Bytes(b"/etc/passwd".to_vec()),
+                Value::Int(0),
+                Value::Int(0),
+            ],
         );
         assert_eq!(ro.plan, Plan::AllChecked);
         let dev = decide_nr(
             syscalls::Sysno::openat,
             [libc::AT_FDCWD as u64, 1, libc::O_RDONLY as u64, 0, 0, 0],
-            vec![Value::Int(0), Value::Bytes(b"/dev/urandom".to_vec()), Value::Int(0), Value::Int(0)],
+            vec![
+                Value::Int(0),
+                Value::Bytes(b"/dev/urandom".to_vec()),
+                Value::Int(0),
+                Value::Int(0),
+            ],
         );
         assert_eq!(dev.plan, Plan::LeaderOnly(FollowerAction::Placeholder));
     }

@@ -49,10 +49,16 @@ pub fn resolve_program(prog: &str) -> Result<PathBuf, StartError> {
         }
     })?;
     if meta.is_dir() {
-        return Err(StartError::CannotExecute(prog.into(), "Is a directory".into()));
+        return Err(StartError::CannotExecute(
+            prog.into(),
+            "Is a directory".into(),
+        ));
     }
     if !is_executable_file(&candidate) {
-        return Err(StartError::CannotExecute(prog.into(), "Permission denied".into()));
+        return Err(StartError::CannotExecute(
+            prog.into(),
+            "Permission denied".into(),
+        ));
     }
     Ok(candidate)
 }
@@ -87,6 +93,7 @@ pub fn spawn(
     argv: &[CString],
     envp: &[CString],
     child_sigmask: &SigSet,
+    no_aslr: bool,
 ) -> Result<Spawned> {
     let path = CString::new(program.as_os_str().as_bytes()).context("program path has NUL")?;
     let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
@@ -107,7 +114,11 @@ pub fn spawn(
                 libc::write(err_write.as_raw_fd(), bytes.as_ptr().cast(), bytes.len());
                 libc::_exit(crate::exit_status::CANNOT_EXECUTE);
             };
-            libc::sigprocmask(libc::SIG_SETMASK, child_sigmask.as_ref(), std::ptr::null_mut());
+            libc::sigprocmask(
+                libc::SIG_SETMASK,
+                child_sigmask.as_ref(),
+                std::ptr::null_mut(),
+            );
             // Until PTRACE_O_EXITKILL is set, this covers a monitor that dies early.
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             if libc::getppid() != monitor_pid.as_raw() {
@@ -115,6 +126,12 @@ pub fn spawn(
             }
             if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) != 0 {
                 fail(*libc::__errno_location());
+            }
+            if no_aslr {
+                // Address-dependent behaviour (allocator alignment, pointer-keyed hashing) must
+                // not make honest variants diverge; see `Config::aslr`.
+                let current = libc::personality(0xffff_ffff);
+                libc::personality((current | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
             }
             libc::raise(libc::SIGSTOP);
             if let Err(errno) = seccomp::install(&filter) {

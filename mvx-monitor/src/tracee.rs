@@ -34,8 +34,7 @@ impl Tracee {
     }
 
     pub fn set_regs(&self, regs: &user_regs_struct) -> Result<()> {
-        ptrace::setregs(self.pid, *regs)
-            .with_context(|| format!("PTRACE_SETREGS pid {}", self.pid))
+        ptrace::setregs(self.pid, *regs).with_context(|| format!("PTRACE_SETREGS pid {}", self.pid))
     }
 
     /// Resume until the next seccomp stop (no syscall-exit stop).
@@ -124,8 +123,13 @@ impl Tracee {
             .write(true)
             .open(format!("/proc/{}/mem", self.pid))
             .with_context(|| format!("opening /proc/{}/mem", self.pid))?;
-        mem.write_all_at(data, addr)
-            .with_context(|| format!("writing {} bytes at {addr:#x} in pid {}", data.len(), self.pid))
+        mem.write_all_at(data, addr).with_context(|| {
+            format!(
+                "writing {} bytes at {addr:#x} in pid {}",
+                data.len(),
+                self.pid
+            )
+        })
     }
 }
 

@@ -40,6 +40,9 @@ pub enum Arg {
     Signal,
     /// A pointer whose target is not compared (only whether it is NULL).
     Ptr,
+    /// fcntl's third argument: a value for commands that take one (compared), unused garbage
+    /// or a pointer for the others (not compared).
+    FcntlArg,
     /// A NUL-terminated path, compared by content.
     Path,
     /// A NUL-terminated string, compared by content.
@@ -211,7 +214,10 @@ mod tests {
                         );
                     }
                 }
-                if let Arg::IovIn { count } | Arg::IovOut { count } | Arg::SockAddr { len_arg: count } = arg {
+                if let Arg::IovIn { count }
+                | Arg::IovOut { count }
+                | Arg::SockAddr { len_arg: count } = arg
+                {
                     assert!((*count as usize) < spec.args.len(), "{}", spec.name());
                 }
             }
@@ -220,7 +226,13 @@ mod tests {
 
     #[test]
     fn lookup_finds_common_calls() {
-        for nr in [Sysno::read, Sysno::write, Sysno::openat, Sysno::mmap, Sysno::exit_group] {
+        for nr in [
+            Sysno::read,
+            Sysno::write,
+            Sysno::openat,
+            Sysno::mmap,
+            Sysno::exit_group,
+        ] {
             assert_eq!(lookup(nr.id() as u64).map(|s| s.nr), Some(nr));
         }
         assert!(lookup(100_000).is_none());
