@@ -97,6 +97,8 @@ impl Death {
 }
 
 /// Where a variant is; registers are only ever read in the states that hold a stop.
+// Register sets make the stopped states large; boxing them would allocate on every syscall.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 enum State {
     /// Forked, not yet through its exec.
@@ -555,9 +557,10 @@ impl Monitor {
                         .and_then(|s| s.args.get(k))
                         .map_or("value".into(), describe_arg);
                     let msg = format!(
-                        "{name}: argument {} ({what}) of variant {} differs from the leader's",
+                        "{name}: argument {} ({what}) of variant {} differs from the leader's{}",
                         k + 1,
-                        v.index
+                        v.index,
+                        first_difference(a, b)
                     );
                     return Some(self.divergence(
                         DivergenceKind::ArgumentMismatch,
@@ -1169,6 +1172,24 @@ fn collect_outputs(leader: &Tracee, args: &[Arg], call: &RawCall, ret: i64) -> R
         ret: table::Ret::Int,
     };
     tolerate_gone_value(Outputs::collect(leader, &spec, call, ret))
+}
+
+/// Where two buffers part, for the one-line summary.
+fn first_difference(a: &capture::Value, b: &capture::Value) -> String {
+    use capture::Value::Bytes;
+    let (Bytes(a), Bytes(b)) = (a, b) else {
+        return String::new();
+    };
+    let at = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    format!(
+        " (first difference at byte {at}; {} vs {} bytes)",
+        a.len(),
+        b.len()
+    )
 }
 
 fn describe_arg(a: &Arg) -> String {
