@@ -664,3 +664,36 @@ fn runs_as_an_unprivileged_user() {
         assert_no_divergence(&out);
     }
 }
+
+#[test]
+fn a_variant_that_never_arrives_is_non_complying_after_the_window() {
+    let dir = TempDir::new("window");
+    let report = dir.join("report.json");
+    let mut cmd = Command::new(mvx_bin());
+    cmd.args(["run", "--window", "1", "--report"])
+        .arg(&report)
+        .arg("--variant")
+        .arg(example("late-ok"))
+        .arg("--variant")
+        .arg(example("late-spin"));
+    let out = run(&mut cmd, None);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    assert_eq!(out.stdout_str(), "started\n", "{}", out.context());
+    let (text, json) = read_report(&report);
+    assert_eq!(json["divergence"]["kind"], "timeout", "{text}");
+    assert_eq!(json["divergence"]["syscall"], "exit_group", "{text}");
+    assert_eq!(
+        json["divergence"]["variants"][1]["status"], "running",
+        "{text}"
+    );
+}
+
+#[test]
+fn clock_reads_are_identical_in_every_variant() {
+    // The vDSO is hidden, so every clock read is a syscall whose result the leader provides.
+    let prog = Prog::new(example("clock"));
+    let out = prog.run_mvx(3);
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert!(out.stdout_str().starts_with("time="), "{}", out.context());
+}
