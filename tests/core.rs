@@ -697,3 +697,17 @@ fn clock_reads_are_identical_in_every_variant() {
     assert_eq!(out.code(), 0, "{}", out.context());
     assert!(out.stdout_str().starts_with("time="), "{}", out.context());
 }
+
+#[test]
+fn signals_a_program_sends_itself_do_not_diverge() {
+    // raise() names the thread by the tid libc cached from set_tid_address (each variant's
+    // own), kill() by getpid() (the leader's): both must be treated as "this process".
+    let prog = Prog::new(example("raise"));
+    let (_, out) = assert_same_as_native(&prog, 3);
+    assert_eq!(
+        out.stdout_str(),
+        "signals handled: 2\n",
+        "{}",
+        out.context()
+    );
+}

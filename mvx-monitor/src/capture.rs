@@ -144,7 +144,7 @@ pub fn entry_len(t: &Tracee, len: Len, raw: &RawCall) -> Option<usize> {
             0 => Some(0),
             p => t.read_u32(p).ok().map(|n| n as usize),
         },
-        Len::Ret | Len::RetTimes(_) => None,
+        Len::RetUpTo(_) | Len::RetTimes(_) => None,
     }
 }
 

@@ -6,7 +6,7 @@
 //! for them on a signalfd so that the rendezvous window and signals sent to mvx itself are
 //! handled in the same loop.
 
-use crate::capture::{self, Captured};
+use crate::capture::{self, Captured, Value};
 use crate::decode;
 use crate::events::{Event, Events};
 use crate::exit_status;
@@ -551,6 +551,8 @@ impl Monitor {
                 return Some(self.divergence(DivergenceKind::SyscallMismatch, msg, Some(name)));
             }
             for (k, (a, b)) in leader.call.values.iter().zip(&e.call.values).enumerate() {
+                let kind = leader.spec.and_then(|s| s.args.get(k));
+                let b = &self.to_virtual_pid(kind, v, b);
                 if !a.equivalent(b) {
                     let what = leader
                         .spec
@@ -571,6 +573,18 @@ impl Monitor {
             }
         }
         None
+    }
+
+    /// The program sees the leader's pid everywhere (getpid is replicated), but a follower can
+    /// still learn its own id (set_tid_address returns the real tid, which libc caches for
+    /// raise): compare pid arguments after mapping a follower's own id to the leader's.
+    fn to_virtual_pid(&self, kind: Option<&Arg>, v: &Variant, value: &Value) -> Value {
+        match (kind, value) {
+            (Some(Arg::Pid), Value::Int(id)) if *id == v.tracee.pid.as_raw() as u64 => {
+                Value::Int(self.variants[0].tracee.pid.as_raw() as u64)
+            }
+            _ => value.clone(),
+        }
     }
 
     /// The dispatch phase.
@@ -748,7 +762,7 @@ impl Monitor {
             return Ok(None);
         };
         let leader_regs = self.exit_regs(first).expect("checked");
-        let ret = leader_regs.rax as i64;
+        let mut ret = leader_regs.rax as i64;
         if checked {
             if let Some(&odd) = members
                 .iter()
@@ -773,6 +787,10 @@ impl Monitor {
         }
         let effect = f.decision.effect;
         self.apply_effect(effect, Some(ret), None);
+        if ERESTART_CODES.contains(&ret) {
+            // Only the leader was interrupted; followers must not see a kernel-internal code.
+            ret = -(libc::EINTR as i64);
+        }
         let outputs = if checked {
             None
         } else {
@@ -781,7 +799,7 @@ impl Monitor {
             Some(collect_outputs(
                 &self.variants[first].tracee,
                 &spec_args,
-                &e.call.raw,
+                &e.call,
                 ret,
             )?)
         };
@@ -823,7 +841,7 @@ impl Monitor {
             unreachable!()
         };
         leader.history.set_last_result(&decode::ret_text(ret));
-        let outputs = collect_outputs(&leader.tracee, &args, &entry.call.raw, ret)?;
+        let outputs = collect_outputs(&leader.tracee, &args, &entry.call, ret)?;
         let leader_pid = leader.tracee.pid;
         tolerate_gone(leader.tracee.cont(None))?;
         self.in_flight.as_mut().unwrap().remaining.remove(&0);
@@ -1164,14 +1182,8 @@ impl Monitor {
     }
 }
 
-fn collect_outputs(leader: &Tracee, args: &[Arg], call: &RawCall, ret: i64) -> Result<Outputs> {
-    let spec = Spec {
-        nr: syscalls::Sysno::read,
-        args: Box::leak(args.to_vec().into_boxed_slice()),
-        dispatch: table::Dispatch::LeaderOnly,
-        ret: table::Ret::Int,
-    };
-    tolerate_gone_value(Outputs::collect(leader, &spec, call, ret))
+fn collect_outputs(leader: &Tracee, args: &[Arg], call: &Captured, ret: i64) -> Result<Outputs> {
+    tolerate_gone_value(Outputs::collect(leader, args, call, ret))
 }
 
 /// Where two buffers part, for the one-line summary.

@@ -1,7 +1,7 @@
 //! Copying what the leader's syscall produced (out-buffers) into the followers.
 
-use crate::capture::{read_iovecs, read_msghdr, MSGHDR_SIZE};
-use crate::table::{Arg, Len, Spec};
+use crate::capture::{read_iovecs, read_msghdr, Captured, Value, MSGHDR_SIZE};
+use crate::table::{Arg, Len};
 use crate::tracee::{RawCall, Tracee};
 use anyhow::{Context, Result};
 
@@ -31,20 +31,27 @@ enum Output {
 pub struct Outputs(Vec<Output>);
 
 impl Outputs {
-    /// Reads the leader's out-buffers after its syscall returned `ret`.
-    pub fn collect(leader: &Tracee, spec: &Spec, call: &RawCall, ret: i64) -> Result<Outputs> {
+    /// Reads the leader's out-buffers after its syscall returned `ret`; `args` describes the
+    /// call's arguments and `captured` is the leader's call as captured at entry.
+    pub fn collect(
+        leader: &Tracee,
+        args: &[Arg],
+        captured: &Captured,
+        ret: i64,
+    ) -> Result<Outputs> {
         let mut out = Vec::new();
         if ret < 0 {
             return Ok(Outputs(out));
         }
-        for (i, arg) in spec.args.iter().enumerate() {
+        let call = &captured.raw;
+        for (i, arg) in args.iter().enumerate() {
             let ptr = call.args[i];
             if ptr == 0 {
                 continue;
             }
             let item = match arg {
                 Arg::Out(len) | Arg::InOut(len) => {
-                    let Some(n) = output_len(leader, *len, call, ret)? else {
+                    let Some(n) = output_len(leader, *len, captured, ret)? else {
                         continue;
                     };
                     Output::Flat {
@@ -113,18 +120,28 @@ impl Outputs {
 }
 
 /// Bytes written into an out-argument, known once the syscall returned.
-fn output_len(leader: &Tracee, len: Len, call: &RawCall, ret: i64) -> Result<Option<usize>> {
+fn output_len(leader: &Tracee, len: Len, captured: &Captured, ret: i64) -> Result<Option<usize>> {
+    let call = &captured.raw;
     Ok(match len {
-        Len::Ret => Some(ret as usize),
+        Len::RetUpTo(cap) => Some((ret as usize).min(call.args[cap as usize] as usize)),
         Len::RetTimes(size) => Some(ret as usize * size),
         Len::Arg(i) => Some(call.args[i as usize] as usize),
         Len::Fixed(n) => Some(n),
         Len::ArgTimes(i, size) => Some(call.args[i as usize] as usize * size),
         Len::DerefArg(i) => match call.args[i as usize] {
             0 => None,
-            // The kernel stores the full size of the object; it wrote at most what fit, and
-            // the follower's buffer is as large as the leader's (the length was compared).
-            p => Some(leader.read_u32(p)? as usize),
+            // The kernel stores the object's full size but wrote at most the capacity passed in
+            // (captured at entry, and compared equal in every variant).
+            p => {
+                let full = leader.read_u32(p)? as usize;
+                let capacity = match captured.values.get(i as usize) {
+                    Some(Value::Bytes(b)) if b.len() == 4 => {
+                        u32::from_ne_bytes(b[..4].try_into().unwrap()) as usize
+                    }
+                    _ => 0,
+                };
+                Some(full.min(capacity))
+            }
         },
     })
 }

@@ -17,9 +17,9 @@ use syscalls::Sysno;
 #[rustfmt::skip]
 pub(super) static ENTRIES: &[Spec] = &[
     // --- File descriptor I/O: leader only, followers receive the result and the data.
-    sc(Sysno::read, LeaderOnly, &[Fd, Out(Ret), Int], Ret::Int),
+    sc(Sysno::read, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int),
     sc(Sysno::write, LeaderOnly, &[Fd, In(Arg(2)), Int], Ret::Int),
-    sc(Sysno::pread64, LeaderOnly, &[Fd, Out(Ret), Int, Int], Ret::Int),
+    sc(Sysno::pread64, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Int], Ret::Int),
     sc(Sysno::pwrite64, LeaderOnly, &[Fd, In(Arg(2)), Int, Int], Ret::Int),
     sc(Sysno::readv, LeaderOnly, &[Fd, IovOut { count: 2 }, Int], Ret::Int),
     sc(Sysno::writev, LeaderOnly, &[Fd, IovIn { count: 2 }, Int], Ret::Int),
@@ -38,8 +38,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     // --- File descriptor metadata and syncing: leader only.
     sc(Sysno::fstat, LeaderOnly, &[Fd, Out(Fixed(144))], Ret::Int),
     sc(Sysno::fstatfs, LeaderOnly, &[Fd, Out(Fixed(120))], Ret::Int),
-    sc(Sysno::getdents, LeaderOnly, &[Fd, Out(Ret), Int], Ret::Int),
-    sc(Sysno::getdents64, LeaderOnly, &[Fd, Out(Ret), Int], Ret::Int),
+    sc(Sysno::getdents, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int),
+    sc(Sysno::getdents64, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int),
     sc(Sysno::fsync, LeaderOnly, &[Fd], Ret::Int),
     sc(Sysno::fdatasync, LeaderOnly, &[Fd], Ret::Int),
     sc(Sysno::sync_file_range, LeaderOnly, &[Fd, Int, Int, Flags], Ret::Int),
@@ -76,9 +76,9 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::access, LeaderOnly, &[Path, Int], Ret::Int),
     sc(Sysno::faccessat, LeaderOnly, &[DirFd, Path, Int], Ret::Int),
     sc(Sysno::faccessat2, LeaderOnly, &[DirFd, Path, Int, Flags], Ret::Int),
-    sc(Sysno::readlink, LeaderOnly, &[Path, Out(Ret), Int], Ret::Int),
-    sc(Sysno::readlinkat, LeaderOnly, &[DirFd, Path, Out(Ret), Int], Ret::Int),
-    sc(Sysno::getcwd, LeaderOnly, &[Out(Ret), Int], Ret::Int),
+    sc(Sysno::readlink, LeaderOnly, &[Path, Out(RetUpTo(2)), Int], Ret::Int),
+    sc(Sysno::readlinkat, LeaderOnly, &[DirFd, Path, Out(RetUpTo(3)), Int], Ret::Int),
+    sc(Sysno::getcwd, LeaderOnly, &[Out(RetUpTo(1)), Int], Ret::Int),
 
     // --- Path mutations: leader only.
     sc(Sysno::unlink, LeaderOnly, &[Path], Ret::Int),
@@ -162,7 +162,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::accept, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4))], Ret::NewFd),
     sc(Sysno::accept4, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4)), Flags], Ret::NewFd),
     sc(Sysno::sendto, LeaderOnly, &[Fd, In(Arg(2)), Int, Flags, SockAddr { len_arg: 5 }, Int], Ret::Int),
-    sc(Sysno::recvfrom, LeaderOnly, &[Fd, Out(Ret), Int, Flags, Out(DerefArg(5)), InOut(Fixed(4))], Ret::Int),
+    sc(Sysno::recvfrom, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Flags, Out(DerefArg(5)), InOut(Fixed(4))], Ret::Int),
     sc(Sysno::sendmsg, LeaderOnly, &[Fd, MsgIn, Flags], Ret::Int),
     sc(Sysno::recvmsg, LeaderOnly, &[Fd, MsgOut, Flags], Ret::Int),
     // No arg kind for `struct mmsghdr[]` yet: data not compared, msg_len not replicated.
@@ -175,7 +175,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::getsockopt, LeaderOnly, &[Fd, Int, Int, Out(DerefArg(4)), InOut(Fixed(4))], Ret::Int),
 
     // --- Randomness: leader only, so every variant sees the same bytes.
-    sc(Sysno::getrandom, LeaderOnly, &[Out(Ret), Int, Flags], Ret::Int),
+    sc(Sysno::getrandom, LeaderOnly, &[Out(RetUpTo(1)), Int, Flags], Ret::Int),
 
     // --- Memory management: process-local, executed by every variant.
     sc(Sysno::mmap, Special(Special::Mmap), &[Ptr, Int, Flags, Flags, Fd, Int], Ret::Addr),
@@ -302,7 +302,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::times, AllReplaceResult, &[Out(Fixed(32))], Ret::Int),
     sc(Sysno::getcpu, AllReplaceResult, &[Out(Fixed(4)), Out(Fixed(4)), Ptr], Ret::Int),
     sc(Sysno::getpriority, AllReplaceResult, &[Int, Int], Ret::Int),
-    sc(Sysno::sched_getaffinity, AllReplaceResult, &[Pid, Int, Out(Ret)], Ret::Int),
+    sc(Sysno::sched_getaffinity, AllReplaceResult, &[Pid, Int, Out(RetUpTo(1))], Ret::Int),
     sc(Sysno::sched_getscheduler, AllReplaceResult, &[Pid], Ret::Int),
     sc(Sysno::sched_getparam, AllReplaceResult, &[Pid, Out(Fixed(4))], Ret::Int),
     sc(Sysno::sched_getattr, AllReplaceResult, &[Pid, Out(Arg(2)), Int, Flags], Ret::Int),

@@ -15,11 +15,13 @@ pub enum Len {
     Fixed(usize),
     /// Argument `i` times an element size (arrays: pollfd, gid_t, ...).
     ArgTimes(u8, usize),
-    /// The syscall's return value (bytes produced by the kernel). Out-buffers only.
-    Ret,
+    /// The syscall's return value (bytes produced by the kernel), at most the capacity given
+    /// by argument `i` (recvfrom with MSG_TRUNC returns more than it wrote). Out-buffers only.
+    RetUpTo(u8),
     /// The return value times an element size (epoll_wait events). Out-buffers only.
     RetTimes(usize),
-    /// The `u32` pointed to by argument `i` (a `socklen_t *`), read at the stop in question.
+    /// The `u32` pointed to by argument `i` (a `socklen_t *`): the capacity at entry, the
+    /// (possibly larger) full size of the object at exit.
     DerefArg(u8),
 }
 
@@ -203,12 +205,14 @@ mod tests {
                     _ => vec![],
                 };
                 for len in lens {
-                    if let Len::Arg(i) | Len::ArgTimes(i, _) | Len::DerefArg(i) = len {
+                    if let Len::Arg(i) | Len::ArgTimes(i, _) | Len::DerefArg(i) | Len::RetUpTo(i) =
+                        len
+                    {
                         assert!((i as usize) < spec.args.len(), "{}", spec.name());
                     }
                     if matches!(arg, Arg::In(_)) {
                         assert!(
-                            !matches!(len, Len::Ret | Len::RetTimes(_)),
+                            !matches!(len, Len::RetUpTo(_) | Len::RetTimes(_)),
                             "{}: an input cannot be sized by the return value",
                             spec.name()
                         );
