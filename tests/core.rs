@@ -10,6 +10,7 @@ use common::*;
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
@@ -521,10 +522,16 @@ fn fork_is_refused_with_a_clear_warning() {
 // ---------------------------------------------------------------------------
 // Process hygiene and privileges
 
-#[test]
-fn no_variant_survives_sigkill_of_the_monitor() {
-    // A private copy, so that the scan below cannot see another test run's spinners.
-    let dir = TempDir::new("orphans");
+/// A private copy of `spin` (so process scans cannot see another test's spinners) running
+/// under `mvx run -n 2`, once it has printed "started".
+struct SpinRun {
+    _dir: TempDir,
+    spin: PathBuf,
+    child: std::process::Child,
+}
+
+fn start_spin_under_mvx(tag: &str) -> SpinRun {
+    let dir = TempDir::new(tag);
     let spin = dir.join("spin");
     std::fs::copy(example("spin"), &spin).unwrap();
     let spin = spin.canonicalize().unwrap();
@@ -562,14 +569,18 @@ fn no_variant_survives_sigkill_of_the_monitor() {
             }
         }
     }
+    SpinRun {
+        _dir: dir,
+        spin,
+        child,
+    }
+}
 
-    let before = pids_running(&spin);
-    child.kill().expect("SIGKILL the monitor"); // SIGKILL to mvx alone
-    child.wait().unwrap();
-
+/// Waits up to 5 s for every process running `spin` to go; kills and returns any survivors.
+fn survivors_of(spin: &Path) -> Vec<i32> {
     let deadline = Instant::now() + Duration::from_secs(5);
     let survivors = loop {
-        let pids = pids_running(&spin);
+        let pids = pids_running(spin);
         if pids.is_empty() || Instant::now() >= deadline {
             break pids;
         }
@@ -581,6 +592,16 @@ fn no_variant_survives_sigkill_of_the_monitor() {
             libc::kill(pid, libc::SIGKILL);
         }
     }
+    survivors
+}
+
+#[test]
+fn no_variant_survives_sigkill_of_the_monitor() {
+    let mut run = start_spin_under_mvx("orphans");
+    let before = pids_running(&run.spin);
+    run.child.kill().expect("SIGKILL the monitor"); // SIGKILL to mvx alone
+    run.child.wait().unwrap();
+    let survivors = survivors_of(&run.spin);
     assert!(
         survivors.is_empty(),
         "variants {survivors:?} survived SIGKILL of the monitor (variants before: {before:?})"
@@ -590,6 +611,22 @@ fn no_variant_survives_sigkill_of_the_monitor() {
         2,
         "expected 2 running variants before the kill, found {before:?}"
     );
+}
+
+#[test]
+fn sigterm_to_the_monitor_reaches_every_variant() {
+    let mut run = start_spin_under_mvx("sigterm");
+    // SAFETY: plain kill(2) of our own child.
+    unsafe {
+        libc::kill(run.child.id() as i32, libc::SIGTERM);
+    }
+    let status = run.child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(128 + libc::SIGTERM),
+        "every variant should die of SIGTERM, and mvx report it as 128+15"
+    );
+    assert!(survivors_of(&run.spin).is_empty());
 }
 
 /// Single-quotes `s` for /bin/sh.

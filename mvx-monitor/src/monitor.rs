@@ -787,8 +787,9 @@ impl Monitor {
         }
         let effect = f.decision.effect;
         self.apply_effect(effect, Some(ret), None);
-        if ERESTART_CODES.contains(&ret) {
-            // Only the leader was interrupted; followers must not see a kernel-internal code.
+        let leader_interrupted = ERESTART_CODES.contains(&ret);
+        if leader_interrupted {
+            // Followers must not see a kernel-internal code unless they were interrupted too.
             ret = -(libc::EINTR as i64);
         }
         let outputs = if checked {
@@ -810,8 +811,10 @@ impl Monitor {
             else {
                 unreachable!()
             };
+            // Interrupted in every variant: each restarts its own call (restart_syscall).
+            let restarts_too = leader_interrupted && ERESTART_CODES.contains(&(regs.rax as i64));
             if let (Some(out), Pending::Program(e)) = (&outputs, &pending) {
-                if i != first {
+                if i != first && !restarts_too {
                     tolerate_gone(out.apply(&v.tracee, &e.call.raw))?;
                     regs.rax = ret as u64;
                     tolerate_gone(v.tracee.set_regs(&regs))?;
