@@ -497,24 +497,13 @@ fn unsupported_syscall_gets_enosys_and_a_warning() {
 }
 
 #[test]
-fn fork_is_refused_with_a_clear_warning() {
-    let native = Prog::new(example("forker")).run_native();
-    assert_eq!(native.code(), 0, "{}", native.context());
-
-    let out = Prog::new(example("forker")).run_mvx(2);
-    assert_no_divergence(&out);
-    assert_eq!(out.code(), 3, "{}", out.context());
+fn fork_and_wait_work_under_lock_step() {
+    let prog = Prog::new(example("forker"));
+    let (_, out) = assert_same_as_native(&prog, 2);
     assert_eq!(
         out.stdout_str(),
-        "fork failed: Function not implemented\n",
+        "child exited with 0\n",
         "{}",
-        out.context()
-    );
-    assert!(
-        out.warnings()
-            .iter()
-            .any(|w| w.contains("not supported yet")),
-        "no 'not supported yet' warning\n{}",
         out.context()
     );
 }

@@ -26,7 +26,7 @@ impl FdKind {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct FdTable {
     fds: BTreeMap<i32, FdKind>,
 }

@@ -27,6 +27,9 @@ pub enum Plan {
     LeaderOnly(FollowerAction),
     /// Nobody executes it; every variant gets `-errno`.
     Deny(i32),
+    /// fork/vfork/clone: every variant executes it, the new tasks form a new lock-step group,
+    /// and followers see the leader's child id.
+    Clone,
 }
 
 /// How the syscall changes the fd table once its result is known.
@@ -128,6 +131,8 @@ pub fn decide(spec: Option<&Spec>, call: &Captured, fds: &FdTable, leader: Pid) 
         Dispatch::LeaderOnly => Decision::new(Plan::LeaderOnly(FollowerAction::Skip), spec.args),
         Dispatch::AllReplaceResult => Decision::new(Plan::AllReplace, spec.args),
         Dispatch::Deny(errno) => Decision::new(Plan::Deny(errno), spec.args),
+        // Only reached if such a call was traced after all (the filter normally lets it pass).
+        Dispatch::Unchecked => Decision::new(Plan::All, spec.args),
         Dispatch::Special(special) => decide_special(special, spec, call, fds, leader, new_fd),
     }
 }
@@ -180,10 +185,7 @@ fn decide_special(
         Special::Fcntl => decide_fcntl(spec, a),
         Special::Ioctl => decide_ioctl(spec, a),
         Special::Exec | Special::Exit => Decision::new(Plan::All, spec.args),
-        Special::Fork => Decision::new(Plan::Deny(libc::ENOSYS), spec.args).warn(format!(
-            "{} (new processes and threads) is not supported yet: ENOSYS in every variant",
-            spec.name()
-        )),
+        Special::Fork => Decision::new(Plan::Clone, spec.args),
     }
 }
 
@@ -340,9 +342,8 @@ mod tests {
     }
 
     #[test]
-    fn fork_is_refused_clearly() {
+    fn fork_creates_a_group() {
         let d = decide_nr(syscalls::Sysno::fork, [0; 6], vec![]);
-        assert_eq!(d.plan, Plan::Deny(libc::ENOSYS));
-        assert!(d.warning.unwrap().contains("not supported yet"));
+        assert_eq!(d.plan, Plan::Clone);
     }
 }

@@ -48,13 +48,16 @@ pub struct Divergence {
     pub message: String,
     /// The syscall where the variants parted (the leader's, or the first one seen).
     pub syscall: Option<String>,
+    /// The lock-step group where it happened: "process 1234" or "thread 1240 of process 1234"
+    /// (the leader's ids, which the program sees).
+    pub group: String,
     pub variants: Vec<VariantView>,
 }
 
 impl Divergence {
     /// The text printed on stderr.
     pub fn render(&self) -> String {
-        let mut s = format!("mvx: divergence: {}\n", self.message);
+        let mut s = format!("mvx: divergence in {}: {}\n", self.group, self.message);
         let labels: Vec<String> = self
             .variants
             .iter()
@@ -158,10 +161,11 @@ mod tests {
             kind: DivergenceKind::ArgumentMismatch,
             message: "write: argument 2 differs".into(),
             syscall: Some("write".into()),
+            group: "process 100".into(),
             variants: vec![view(0, "write(1, \"a\", 1)"), view(1, "write(1, \"b\", 1)")],
         };
         let text = d.render();
-        assert!(text.starts_with("mvx: divergence: write: argument 2 differs\n"));
+        assert!(text.starts_with("mvx: divergence in process 100: write: argument 2 differs\n"));
         assert!(text.contains("variant 0 (leader, pid 100)  write(1, \"a\", 1)"));
         assert!(text.contains("variant 1 (pid 101)          write(1, \"b\", 1)"));
         let json = serde_json::to_string(&d).unwrap();

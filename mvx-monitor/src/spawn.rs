@@ -79,9 +79,13 @@ pub struct Spawned {
     pub exec_error: OwnedFd,
 }
 
+/// Children and threads are traced from their first instruction and inherit these options.
 pub const TRACE_OPTIONS: Options = Options::PTRACE_O_TRACESECCOMP
     .union(Options::PTRACE_O_TRACESYSGOOD)
     .union(Options::PTRACE_O_TRACEEXEC)
+    .union(Options::PTRACE_O_TRACEFORK)
+    .union(Options::PTRACE_O_TRACEVFORK)
+    .union(Options::PTRACE_O_TRACECLONE)
     .union(Options::PTRACE_O_EXITKILL);
 
 /// Forks a variant that will exec `program` with `argv` and `envp` under the monitor.
@@ -100,7 +104,7 @@ pub fn spawn(
     argv_ptrs.push(std::ptr::null());
     let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
     envp_ptrs.push(std::ptr::null());
-    let filter = seccomp::trace_all_filter();
+    let filter = seccomp::table_filter();
     let (err_read, err_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("creating exec-error pipe")?;
     let monitor_pid = nix::unistd::getpid();
@@ -133,6 +137,9 @@ pub fn spawn(
                 let current = libc::personality(0xffff_ffff);
                 libc::personality((current | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
             }
+            // rdtsc/rdtscp fault (SIGSEGV), so the monitor can give every variant one value.
+            // Survives exec and is inherited by children.
+            libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV);
             libc::raise(libc::SIGSTOP);
             if let Err(errno) = seccomp::install(&filter) {
                 fail(errno);

@@ -203,14 +203,14 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::set_tid_address, All, &[Ptr], Ret::Int),
     sc(Sysno::set_robust_list, All, &[Ptr, Int], Ret::Int),
     sc(Sysno::get_robust_list, All, &[Pid, Ptr, Ptr], Ret::Int),
-    sc(Sysno::futex, All, &[Ptr, Flags, Int, Ptr, Ptr, Ptr], Ret::Int),
-    sc(Sysno::futex_waitv, All, &[Ptr, Int, Flags, Ptr, Int], Ret::Int),
-    sc(Sysno::futex_wake, All, &[Ptr, Int, Int, Flags], Ret::Int),
-    sc(Sysno::futex_wait, All, &[Ptr, Int, Int, Flags, Ptr, Int], Ret::Int),
-    sc(Sysno::futex_requeue, All, &[Ptr, Flags, Int, Int], Ret::Int),
-    sc(Sysno::sched_yield, All, &[], Ret::Int),
+    sc(Sysno::futex, Unchecked, &[Ptr, Flags, Int, Ptr, Ptr, Ptr], Ret::Int),
+    sc(Sysno::futex_waitv, Unchecked, &[Ptr, Int, Flags, Ptr, Int], Ret::Int),
+    sc(Sysno::futex_wake, Unchecked, &[Ptr, Int, Int, Flags], Ret::Int),
+    sc(Sysno::futex_wait, Unchecked, &[Ptr, Int, Int, Flags, Ptr, Int], Ret::Int),
+    sc(Sysno::futex_requeue, Unchecked, &[Ptr, Flags, Int, Int], Ret::Int),
+    sc(Sysno::sched_yield, Unchecked, &[], Ret::Int),
     // Continues the variant's own interrupted sleep/poll; no arguments.
-    sc(Sysno::restart_syscall, All, &[], Ret::Int),
+    sc(Sysno::restart_syscall, Unchecked, &[], Ret::Int),
     // prctl's arguments 2-5 are values for some options and pointers for others (PR_SET_NAME).
     sc(Sysno::prctl, All, &[Int, Ptr, Ptr, Ptr, Ptr], Ret::Int),
     sc(Sysno::personality, All, &[Flags], Ret::Int),
@@ -292,7 +292,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::capset, All, &[In(Fixed(8)), Ptr], Ret::Int),
 
     // --- Sessions and process groups: leader only.
-    sc(Sysno::setpgid, LeaderOnly, &[Pid, Pid], Ret::Int),
+    sc(Sysno::setpgid, All, &[Pid, Pid], Ret::Int),
     sc(Sysno::setsid, LeaderOnly, &[], Ret::Int),
 
     // --- System and resource information: every variant, followers see the leader's values.
@@ -320,8 +320,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::sched_setparam, All, &[Pid, In(Fixed(4))], Ret::Int),
 
     // --- Waiting for children: leader only.
-    sc(Sysno::wait4, LeaderOnly, &[Pid, Out(Fixed(4)), Flags, Out(Fixed(144))], Ret::Int),
-    sc(Sysno::waitid, LeaderOnly, &[Int, Pid, Out(Fixed(128)), Flags, Out(Fixed(144))], Ret::Int),
+    sc(Sysno::wait4, AllReplaceResult, &[Pid, Out(Fixed(4)), Flags, Out(Fixed(144))], Ret::Int),
+    sc(Sysno::waitid, AllReplaceResult, &[Int, Pid, Out(Fixed(128)), Flags, Out(Fixed(144))], Ret::Int),
 
     // --- Process creation, exec and exit (hand-written).
     sc(Sysno::fork, Special(Special::Fork), &[], Ret::Int),

@@ -114,6 +114,10 @@ pub enum Dispatch {
     LeaderOnly,
     /// (c) Executed by every variant; the followers' results are replaced by the leader's.
     AllReplaceResult,
+    /// Executed by every variant without a rendezvous: the seccomp filter lets it through.
+    /// For calls whose number depends on thread timing (futex waits and wakes under
+    /// contention, sched_yield) and that only touch the process itself.
+    Unchecked,
     /// Not executed anywhere: every variant gets `-errno`.
     Deny(i32),
     /// Needs a hand-written handler.
@@ -170,8 +174,18 @@ pub fn lookup(nr: u64) -> Option<&'static Spec> {
         .and_then(|i| index.get(i).copied().flatten())
 }
 
+/// Pseudo syscall numbers for instructions the monitor traps and emulates in lock-step
+/// (arguments: instruction length, then eax and ecx for cpuid).
+pub const PSEUDO_RDTSC: u64 = 1 << 32;
+pub const PSEUDO_CPUID: u64 = (1 << 32) + 1;
+
 /// The name of a syscall number, whether or not the table has it.
 pub fn name_of(nr: u64) -> String {
+    match nr {
+        PSEUDO_RDTSC => return "rdtsc".into(),
+        PSEUDO_CPUID => return "cpuid".into(),
+        _ => {}
+    }
     match usize::try_from(nr).ok().and_then(Sysno::new) {
         Some(s) => s.name().to_string(),
         None => format!("syscall_{nr}"),

@@ -1,0 +1,61 @@
+//! Virtual pids: the program sees the leader's process and thread ids everywhere (getpid,
+//! gettid and clone results are replicated from the leader), so pid arguments are translated
+//! per variant: to the leader's ids for comparison, to the variant's own ids for execution.
+
+use super::*;
+use crate::capture::Value;
+use crate::table::Arg;
+
+impl Monitor {
+    /// The virtual (leader's) id of variant `variant`'s task `real`; negative values name
+    /// process groups. Unknown ids are returned unchanged.
+    pub(super) fn pid_to_virtual(&self, variant: usize, real: i64) -> i64 {
+        self.translate(real, |t| {
+            (self.tasks[t].variant == variant)
+                .then(|| self.member(self.tasks[t].group, 0))
+                .flatten()
+        })
+    }
+
+    /// Variant `variant`'s own id for the virtual (leader's) id `virt`.
+    pub(super) fn pid_to_real(&self, variant: usize, virt: i64) -> i64 {
+        self.translate(virt, |t| {
+            (self.tasks[t].variant == 0)
+                .then(|| self.member(self.tasks[t].group, variant))
+                .flatten()
+        })
+    }
+
+    fn translate(&self, id: i64, counterpart: impl Fn(TaskId) -> Option<TaskId>) -> i64 {
+        // 0, -1 and other non-ids pass through; -pgid maps like pgid.
+        let magnitude = id.unsigned_abs();
+        if magnitude <= 1 || magnitude > i32::MAX as u64 {
+            return id;
+        }
+        let mapped = self
+            .by_pid
+            .get(&Pid::from_raw(magnitude as i32))
+            .and_then(|&t| counterpart(t))
+            .map(|t| self.tasks[t].tracee.pid.as_raw() as i64);
+        match mapped {
+            Some(m) if id < 0 => -m,
+            Some(m) => m,
+            None => id,
+        }
+    }
+
+    /// A follower's argument value as the leader would have passed it.
+    pub(super) fn pid_arg_to_virtual(
+        &self,
+        kind: Option<&Arg>,
+        variant: usize,
+        value: &Value,
+    ) -> Value {
+        match (kind, value) {
+            (Some(Arg::Pid), Value::Int(id)) => {
+                Value::Int(self.pid_to_virtual(variant, *id as i32 as i64) as i32 as u32 as u64)
+            }
+            _ => value.clone(),
+        }
+    }
+}

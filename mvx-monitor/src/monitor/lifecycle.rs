@@ -1,0 +1,205 @@
+//! Tasks coming and going: fork/vfork/clone, exec, signals, death.
+
+use super::inject::{self, AddressSpace};
+use super::*;
+use crate::plan::Plan;
+use crate::vdso;
+use anyhow::bail;
+
+/// Signals a task can receive from job control; dropped, so that no variant sits in a
+/// group-stop forever (job control under mvx is not supported yet).
+const STOP_SIGNALS: [Signal; 4] = [
+    Signal::SIGSTOP,
+    Signal::SIGTSTP,
+    Signal::SIGTTIN,
+    Signal::SIGTTOU,
+];
+
+impl Monitor {
+    /// Prepares the group that a fork/clone of group `g` (now at the rendezvous) creates.
+    pub(super) fn new_group_for_clone(&mut self, g: GroupId, leader: &Entry) -> Result<GroupId> {
+        let flags = clone_flags(&self.tasks[self.member(g, 0).expect("leader")], leader)?;
+        let parent_proc = self.groups[g].proc_;
+        let thread = flags & libc::CLONE_THREAD as u64 != 0;
+        let ng = self.groups.len();
+        let proc_ = if thread {
+            parent_proc
+        } else {
+            let parent = &self.procs[parent_proc];
+            let p = VProc {
+                fds: parent.fds.clone(),
+                // fork copies the address space (and the scratch page with it); CLONE_VM shares it.
+                spaces: parent.spaces.clone(),
+                main_group: ng,
+            };
+            self.procs.push(p);
+            self.procs.len() - 1
+        };
+        self.groups.push(Group {
+            members: vec![None; self.variants()],
+            proc_,
+            thread,
+            in_flight: None,
+            doomed: false,
+        });
+        Ok(ng)
+    }
+
+    /// PTRACE_EVENT_FORK/VFORK/CLONE in a parent: the new task joins the group being created.
+    pub(super) fn on_clone_event(&mut self, t: TaskId) -> Result<()> {
+        let parent = &self.tasks[t];
+        let child = match nix::sys::ptrace::getevent(parent.tracee.pid) {
+            Ok(c) => Pid::from_raw(c as i32),
+            Err(nix::errno::Errno::ESRCH) => return Ok(()),
+            Err(e) => return Err(e).context("PTRACE_GETEVENTMSG"),
+        };
+        let (g, variant) = (parent.group, parent.variant);
+        let Some(ng) = self.groups[g].in_flight.as_ref().and_then(|f| f.new_group) else {
+            bail!(
+                "task {} created {child} outside a dispatched clone",
+                parent.tracee.pid
+            );
+        };
+        let c = self.add_task(child, variant, ng, State::NewChild);
+        debug!(group = ng, variant, %child, "new task");
+        if self.unclaimed.remove(&child) {
+            self.start_new_child(c)?;
+        }
+        self.resume_unchanged(t, None)
+    }
+
+    /// A new task's initial SIGSTOP has been seen: let it run.
+    fn start_new_child(&mut self, c: TaskId) -> Result<()> {
+        let task = &mut self.tasks[c];
+        task.state = State::Running;
+        tolerate_gone(task.tracee.cont(None))
+    }
+
+    pub(super) fn on_exec(&mut self, t: TaskId) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let first = matches!(task.state, State::Starting);
+        if first {
+            task.state = State::Running;
+            task.exec_error = None;
+        }
+        let (p, variant) = (task.proc_, task.variant);
+        let former = nix::sys::ptrace::getevent(task.tracee.pid).unwrap_or(0) as i32;
+        if former != task.tracee.pid.as_raw() {
+            self.warn("exec from a secondary thread is not supported yet".into());
+        }
+        let task = &mut self.tasks[t];
+        // A new address space: nothing injected yet, vDSO to hide again.
+        self.procs[p].spaces[variant] = AddressSpace::default();
+        if !vdso::hide(&task.tracee)
+            .with_context(|| format!("hiding the vDSO of task {}", task.tracee.pid))?
+        {
+            debug!(task = t, "no vDSO in auxv");
+        }
+        if variant == 0 {
+            let leader = task.tracee.pid;
+            if first {
+                self.procs[p].fds = FdTable::inherited_from(leader);
+            } else {
+                self.procs[p].fds.retain_open(leader);
+            }
+        }
+        tolerate_gone(self.tasks[t].tracee.cont(None))
+    }
+
+    pub(super) fn on_signal(&mut self, t: TaskId, sig: Signal) -> Result<Option<Stop>> {
+        let task = &self.tasks[t];
+        if matches!(task.state, State::NewChild) && sig == Signal::SIGSTOP {
+            self.start_new_child(t)?;
+            return Ok(None);
+        }
+        if sig == Signal::SIGSEGV && matches!(task.state, State::Running) {
+            let Some(regs) = gone_ok(task.tracee.regs())? else {
+                return Ok(None);
+            };
+            if let Some(raw) = inject::trapped_instruction(task, &regs) {
+                let call = crate::capture::capture_raw(crate::tracee::RawCall {
+                    nr: raw.nr,
+                    args: raw.args,
+                });
+                let call = Captured {
+                    values: call.values[..3].to_vec(),
+                    ..call
+                };
+                return self.arrive(
+                    t,
+                    Entry {
+                        regs,
+                        call,
+                        spec: None,
+                        arrived: Instant::now(),
+                    },
+                );
+            }
+        }
+        // Synchronous signal delivery (Orchestra) comes with its own issue: for now signals
+        // pass through to the task that received them.
+        let deliver = if STOP_SIGNALS.contains(&sig) {
+            self.warn(format!(
+                "{} to the program ignored: job control is not supported yet",
+                sig.as_str()
+            ));
+            None
+        } else {
+            Some(sig)
+        };
+        self.resume_unchanged(t, deliver).map(|()| None)
+    }
+
+    pub(super) fn on_death(&mut self, t: TaskId, how: Death) -> Result<Option<Stop>> {
+        let task = &mut self.tasks[t];
+        let was = std::mem::replace(
+            &mut task.state,
+            State::Dead {
+                how,
+                at: Instant::now(),
+            },
+        );
+        debug!(task = t, pid = %task.tracee.pid, ?how, "task ended");
+        if let State::Starting = was {
+            let errno = task.exec_error.as_ref().and_then(spawn::exec_errno);
+            let why = errno.map_or_else(
+                || how.describe(),
+                |e| nix::errno::Errno::from_raw(e).desc().to_string(),
+            );
+            let program = self.cfg.programs[task.variant].display().to_string();
+            bail!(crate::spawn::StartError::CannotExecute(program, why));
+        }
+        let (g, variant) = (task.group, task.variant);
+        if let Some(f) = &mut self.groups[g].in_flight {
+            let leader_only = matches!(f.decision.plan, Plan::LeaderOnly(_));
+            if f.remaining.remove(&variant) && variant == 0 && leader_only {
+                // The leader died inside a syscall it ran for everyone: let the followers go with
+                // EINTR; they either end the same way or diverge at their next syscall.
+                let held: Vec<TaskId> = (1..self.variants())
+                    .filter_map(|v| self.member(g, v))
+                    .filter(|&m| matches!(self.tasks[m].state, State::AtEntry(_)))
+                    .collect();
+                for m in held {
+                    self.skip_with(m, -(libc::EINTR as i64), None)?;
+                }
+            }
+            // A syscall every variant executes can still complete with the survivors.
+            if let Some(stop) = self.progress(g)? {
+                return Ok(Some(stop));
+            }
+        }
+        self.try_rendezvous(g)
+    }
+}
+
+/// The clone flags of the leader's fork/vfork/clone/clone3.
+fn clone_flags(leader: &Task, entry: &Entry) -> Result<u64> {
+    let raw = &entry.call.raw;
+    Ok(match raw.nr as i64 {
+        libc::SYS_fork => libc::SIGCHLD as u64,
+        libc::SYS_vfork => (libc::CLONE_VM | libc::CLONE_VFORK) as u64 | libc::SIGCHLD as u64,
+        libc::SYS_clone => raw.args[0],
+        // struct clone_args starts with the flags.
+        _ => gone_ok(leader.tracee.read_u64(raw.args[0]))?.unwrap_or(0),
+    })
+}

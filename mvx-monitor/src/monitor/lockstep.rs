@@ -1,0 +1,793 @@
+//! One syscall of one group: arrive -> rendezvous -> compare -> dispatch -> replicate.
+
+use super::inject;
+use super::*;
+use crate::capture::{self, Value};
+use crate::fdtable::{self, FdKind};
+use crate::plan::{self, FdEffect, FollowerAction, Plan};
+use crate::table::Arg;
+use crate::tracee::{self, RawCall};
+use anyhow::bail;
+
+// Kernel-internal restart codes a syscall-exit stop can show when a signal interrupted it.
+pub(super) const ERESTART_CODES: std::ops::RangeInclusive<i64> = -516..=-512;
+
+impl Monitor {
+    pub(super) fn on_entry(&mut self, t: TaskId) -> Result<Option<Stop>> {
+        let task = &mut self.tasks[t];
+        match task.state {
+            // Before exec: the child's own execve (or its error report).
+            State::Starting => return tolerate_gone(task.tracee.cont(None)).map(|()| None),
+            State::Running => {}
+            ref other => bail!(
+                "task {}: unexpected syscall entry in state {other:?}",
+                task.tracee.pid
+            ),
+        }
+        let Some(regs) = gone_ok(task.tracee.regs())? else {
+            return Ok(None);
+        };
+        let (proc_, variant) = (task.proc_, task.variant);
+        if let Some(what) = inject::needed(&self.procs[proc_], variant) {
+            return inject::start(&mut self.tasks[t], what, regs).map(|()| None);
+        }
+        let raw = RawCall::from_regs(&regs);
+        let spec = table::lookup(raw.nr);
+        let call = match spec {
+            Some(spec) => capture::capture(&task.tracee, spec, raw),
+            None => capture::capture_raw(raw),
+        };
+        self.arrive(
+            t,
+            Entry {
+                regs,
+                call,
+                spec,
+                arrived: Instant::now(),
+            },
+        )
+    }
+
+    /// Holds a task at a syscall (or trapped instruction) and tries its group's rendezvous.
+    pub(super) fn arrive(&mut self, t: TaskId, entry: Entry) -> Result<Option<Stop>> {
+        let task = &mut self.tasks[t];
+        task.history
+            .push(format!("{} = ?", decode::syscall_text(&entry.call)));
+        task.state = State::AtEntry(entry);
+        let g = task.group;
+        self.try_rendezvous(g)
+    }
+
+    pub(super) fn on_exit(&mut self, t: TaskId) -> Result<Option<Stop>> {
+        let task = &mut self.tasks[t];
+        let State::InSyscall(pending) = std::mem::replace(&mut task.state, State::Running) else {
+            bail!(
+                "task {}: unexpected syscall-exit stop in state {:?}",
+                task.tracee.pid,
+                task.state
+            );
+        };
+        let Some(regs) = gone_ok(task.tracee.regs())? else {
+            task.state = State::InSyscall(pending);
+            return Ok(None);
+        };
+        match pending {
+            Pending::Injected { what, saved } => {
+                let (proc_, variant) = (task.proc_, task.variant);
+                inject::finish(
+                    &mut self.tasks[t],
+                    &mut self.procs[proc_],
+                    variant,
+                    what,
+                    saved,
+                    regs,
+                )?;
+                Ok(None)
+            }
+            Pending::Placeholder { entry, leader_ret } => {
+                self.finish_placeholder(t, entry, leader_ret, regs)
+            }
+            Pending::Program(_) => {
+                task.state = State::AtExit { pending, regs };
+                let g = task.group;
+                self.progress(g)
+            }
+        }
+    }
+
+    /// The rendezvous: once every live member is held at a syscall entry, compare and dispatch.
+    pub(super) fn try_rendezvous(&mut self, g: GroupId) -> Result<Option<Stop>> {
+        let group = &self.groups[g];
+        if group.in_flight.is_some() {
+            return Ok(None);
+        }
+        let Some(members) = group
+            .members
+            .iter()
+            .copied()
+            .collect::<Option<Vec<TaskId>>>()
+        else {
+            return Ok(None); // a variant's clone has not reported this task yet
+        };
+        let states: Vec<&State> = members.iter().map(|&t| &self.tasks[t].state).collect();
+        if states
+            .iter()
+            .any(|s| !matches!(s, State::AtEntry(_) | State::Dead { .. }))
+        {
+            return Ok(None);
+        }
+        let dead = members.iter().find(|&&t| !self.tasks[t].alive()).copied();
+        let live = members.iter().find(|&&t| self.tasks[t].alive()).copied();
+        match (dead, live) {
+            (_, None) => return Ok(None), // the group is gone; finished() decides the rest
+            (Some(d), Some(l)) => {
+                if group.doomed {
+                    // The process is exiting: the others will be killed too.
+                    return Ok(None);
+                }
+                return Ok(Some(self.death_divergence(g, d, l)));
+            }
+            (None, Some(_)) => {}
+        }
+        if let Some(d) = self.compare(g, &members) {
+            return Ok(Some(Stop::Diverged(d)));
+        }
+        self.rendezvous += 1;
+        self.dispatch(g, &members)
+    }
+
+    fn death_divergence(&self, g: GroupId, dead: TaskId, live: TaskId) -> Stop {
+        let State::Dead { how, .. } = self.tasks[dead].state else {
+            unreachable!()
+        };
+        let name = self.tasks[live]
+            .entry()
+            .map(|e| table::name_of(e.call.raw.nr))
+            .unwrap_or_default();
+        let kind = match how {
+            Death::Signaled(_) => DivergenceKind::Crash,
+            Death::Exited(_) => DivergenceKind::ExitMismatch,
+        };
+        let msg = format!(
+            "variant {} {} while variant {} called {name}",
+            self.tasks[dead].variant,
+            how.describe(),
+            self.tasks[live].variant
+        );
+        Stop::Diverged(self.divergence(g, kind, msg, Some(name)))
+    }
+
+    /// The compare phase: same syscall, equivalent arguments.
+    fn compare(&self, g: GroupId, members: &[TaskId]) -> Option<Divergence> {
+        let leader = self.tasks[members[0]].entry().expect("leader at entry");
+        let name = table::name_of(leader.call.raw.nr);
+        for &t in &members[1..] {
+            let task = &self.tasks[t];
+            let e = task.entry().expect("follower at entry");
+            if e.call.raw.nr != leader.call.raw.nr {
+                let msg = format!(
+                    "variant {} called {} where the leader called {name}",
+                    task.variant,
+                    table::name_of(e.call.raw.nr)
+                );
+                return Some(self.divergence(g, DivergenceKind::SyscallMismatch, msg, Some(name)));
+            }
+            for (k, (a, b)) in leader.call.values.iter().zip(&e.call.values).enumerate() {
+                let kind = leader.spec.and_then(|s| s.args.get(k));
+                let a = &self.pid_arg_to_virtual(kind, 0, a);
+                let b = &self.pid_arg_to_virtual(kind, task.variant, b);
+                if !a.equivalent(b) {
+                    let what = kind.map_or("value".into(), describe_arg);
+                    let msg = format!(
+                        "{name}: argument {} ({what}) of variant {} differs from the leader's{}",
+                        k + 1,
+                        task.variant,
+                        first_difference(a, b)
+                    );
+                    return Some(self.divergence(
+                        g,
+                        DivergenceKind::ArgumentMismatch,
+                        msg,
+                        Some(name),
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// The dispatch phase.
+    fn dispatch(&mut self, g: GroupId, members: &[TaskId]) -> Result<Option<Stop>> {
+        let leader = self.tasks[members[0]]
+            .entry()
+            .expect("leader at entry")
+            .clone();
+        if matches!(
+            leader.call.raw.nr,
+            inject::PSEUDO_RDTSC | inject::PSEUDO_CPUID
+        ) {
+            return self
+                .emulate_instruction(&leader.call.raw, members)
+                .map(|()| None);
+        }
+        let proc_ = self.groups[g].proc_;
+        let mut decision = plan::decide(
+            leader.spec,
+            &leader.call,
+            &self.procs[proc_].fds,
+            self.tasks[members[0]].tracee.pid,
+        );
+        if let Some(w) = decision.warning.take() {
+            self.warn(w);
+        }
+        trace!(group = g, syscall = %table::name_of(leader.call.raw.nr), plan = ?decision.plan, "dispatch");
+        if matches!(
+            decision.plan,
+            Plan::All | Plan::AllChecked | Plan::AllReplace | Plan::Clone
+        ) {
+            self.map_pid_args(&leader, members)?;
+        }
+        self.doom_other_tasks(g, leader.call.raw.nr as i64);
+        let variants: HashSet<usize> = members.iter().map(|&t| self.tasks[t].variant).collect();
+        let in_flight = |decision, new_group| InFlight {
+            decision,
+            remaining: variants.clone(),
+            outputs: None,
+            pair: None,
+            new_group,
+        };
+        match decision.plan {
+            Plan::All => {
+                self.apply_effect(proc_, decision.effect, None, None);
+                for &t in members {
+                    self.let_go(t)?;
+                }
+            }
+            Plan::Deny(errno) => {
+                for &t in members {
+                    self.skip_with(t, -(errno as i64), None)?;
+                }
+            }
+            Plan::AllChecked | Plan::AllReplace => {
+                self.groups[g].in_flight = Some(in_flight(decision, None));
+                for &t in members {
+                    self.run_to_exit(t)?;
+                }
+            }
+            Plan::Clone => {
+                let ng = self.new_group_for_clone(g, &leader)?;
+                self.groups[g].in_flight = Some(in_flight(decision, Some(ng)));
+                for &t in members {
+                    self.run_to_exit(t)?;
+                }
+            }
+            Plan::LeaderOnly(_) => {
+                self.groups[g].in_flight = Some(in_flight(decision, None));
+                self.run_to_exit(members[0])?;
+            }
+        }
+        Ok(None)
+    }
+
+    /// exit_group ends every thread of the process; exec every thread but the caller.
+    fn doom_other_tasks(&mut self, g: GroupId, nr: i64) {
+        let exec = nr == libc::SYS_execve || nr == libc::SYS_execveat;
+        if nr != libc::SYS_exit_group && !exec {
+            return;
+        }
+        let proc_ = self.groups[g].proc_;
+        for (id, group) in self.groups.iter_mut().enumerate() {
+            if group.proc_ == proc_ && !(exec && id == g) {
+                group.doomed = true;
+            }
+        }
+    }
+
+    /// Rewrites pid arguments of each follower from the leader's (virtual) ids to its own.
+    fn map_pid_args(&mut self, leader: &Entry, members: &[TaskId]) -> Result<()> {
+        let Some(spec) = leader.spec else {
+            return Ok(());
+        };
+        let pid_args: Vec<usize> = spec
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a == Arg::Pid)
+            .map(|(k, _)| k)
+            .collect();
+        if pid_args.is_empty() {
+            return Ok(());
+        }
+        for &t in &members[1..] {
+            let variant = self.tasks[t].variant;
+            let State::AtEntry(e) = &self.tasks[t].state else {
+                continue;
+            };
+            let mut args = e.call.raw.args;
+            for &k in &pid_args {
+                args[k] = self.pid_to_real(variant, leader.call.raw.args[k] as i32 as i64) as u64;
+            }
+            if args != e.call.raw.args {
+                let mut regs = e.regs;
+                tracee::set_call(&mut regs, e.call.raw.nr, args);
+                regs.rax = e.regs.rax;
+                tolerate_gone(self.tasks[t].tracee.set_regs(&regs))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Resumes a task held at entry into its syscall, without an exit stop.
+    fn let_go(&mut self, t: TaskId) -> Result<()> {
+        let task = &mut self.tasks[t];
+        task.state = State::Running;
+        tolerate_gone(task.tracee.cont(None))
+    }
+
+    /// Resumes a task held at entry into its syscall, stopping at the exit.
+    fn run_to_exit(&mut self, t: TaskId) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
+            bail!("task {} is not at a syscall entry", task.tracee.pid);
+        };
+        task.state = State::InSyscall(Pending::Program(e));
+        tolerate_gone(task.tracee.cont_to_exit())
+    }
+
+    /// Makes a task held at entry skip its syscall and see `ret` (and `outputs`).
+    pub(super) fn skip_with(
+        &mut self,
+        t: TaskId,
+        ret: i64,
+        outputs: Option<&Outputs>,
+    ) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
+            bail!("task {} is not at a syscall entry", task.tracee.pid);
+        };
+        if let Some(out) = outputs {
+            tolerate_gone(out.apply(&task.tracee, &e.call.raw))?;
+        }
+        let mut regs = e.regs;
+        regs.orig_rax = u64::MAX;
+        regs.rax = ret as u64;
+        tolerate_gone(task.tracee.set_regs(&regs))?;
+        task.history.set_last_result(&decode::ret_text(ret));
+        let (g, v) = (task.group, task.variant);
+        if let Some(f) = &mut self.groups[g].in_flight {
+            f.remaining.remove(&v);
+        }
+        tolerate_gone(self.tasks[t].tracee.cont(None))
+    }
+
+    /// Called whenever a member reaches a syscall-exit stop of an in-flight syscall (or dies).
+    pub(super) fn progress(&mut self, g: GroupId) -> Result<Option<Stop>> {
+        let Some(f) = &self.groups[g].in_flight else {
+            return Ok(None);
+        };
+        let plan = f.decision.plan;
+        let result = match plan {
+            Plan::LeaderOnly(action) => self.progress_leader_only(g, action),
+            Plan::AllChecked | Plan::AllReplace | Plan::Clone => self.progress_all(g, plan),
+            Plan::All | Plan::Deny(_) => Ok(None),
+        };
+        self.close_in_flight_if_done(g, result)
+    }
+
+    fn close_in_flight_if_done(
+        &mut self,
+        g: GroupId,
+        result: Result<Option<Stop>>,
+    ) -> Result<Option<Stop>> {
+        if self.groups[g]
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.remaining.is_empty())
+        {
+            self.groups[g].in_flight = None;
+            if let Ok(None) = result {
+                return self.try_rendezvous(g);
+            }
+        }
+        result
+    }
+
+    fn exit_regs(&self, t: TaskId) -> Option<user_regs_struct> {
+        match &self.tasks[t].state {
+            State::AtExit { regs, .. } => Some(*regs),
+            _ => None,
+        }
+    }
+
+    /// Syscalls every variant executed: once all have returned, check or replace results.
+    fn progress_all(&mut self, g: GroupId, plan: Plan) -> Result<Option<Stop>> {
+        let f = self.groups[g].in_flight.as_ref().expect("in flight");
+        let mut members: Vec<TaskId> = f
+            .remaining
+            .iter()
+            .filter_map(|&v| self.member(g, v))
+            .collect();
+        members.sort_by_key(|&t| self.tasks[t].variant);
+        if members.iter().any(|&t| self.exit_regs(t).is_none()) {
+            return Ok(None);
+        }
+        let Some(&first) = members.first() else {
+            return Ok(None);
+        };
+        let mut ret = self.exit_regs(first).expect("checked").rax as i64;
+        let checked = plan != Plan::AllReplace;
+        if checked {
+            if let Some(d) = self.result_mismatch(g, &members, plan) {
+                return Ok(Some(Stop::Diverged(d)));
+            }
+        }
+        let (effect, args, new_group) = (f.decision.effect, f.decision.args.clone(), f.new_group);
+        let proc_ = self.groups[g].proc_;
+        self.apply_effect(proc_, effect, Some(ret), None);
+        let leader_interrupted = ERESTART_CODES.contains(&ret);
+        if leader_interrupted {
+            // Followers must not see a kernel-internal code unless they were interrupted too.
+            ret = -(libc::EINTR as i64);
+        }
+        let outputs = match plan {
+            Plan::AllReplace => {
+                let e = self.tasks[first].entry().expect("in syscall").clone();
+                Some(collect_outputs(
+                    &self.tasks[first].tracee,
+                    &args,
+                    &e.call,
+                    ret,
+                )?)
+            }
+            _ => None,
+        };
+        if let Some(ng) = new_group {
+            debug!(group = ng, label = %self.group_label(ng), "new lock-step group");
+        }
+        for &t in &members {
+            let task = &mut self.tasks[t];
+            let State::AtExit { pending, mut regs } =
+                std::mem::replace(&mut task.state, State::Running)
+            else {
+                unreachable!()
+            };
+            // Interrupted in every variant: each restarts its own call (restart_syscall).
+            let restarts_too = leader_interrupted && ERESTART_CODES.contains(&(regs.rax as i64));
+            let replace = (outputs.is_some() || plan == Plan::Clone) && t != first && !restarts_too;
+            if replace {
+                if let (Some(out), Pending::Program(e)) = (&outputs, &pending) {
+                    tolerate_gone(out.apply(&task.tracee, &e.call.raw))?;
+                }
+                // Clone: followers see the leader's child id, the one the program knows.
+                regs.rax = ret as u64;
+                tolerate_gone(task.tracee.set_regs(&regs))?;
+            }
+            task.history
+                .set_last_result(&decode::ret_text(regs.rax as i64));
+            tolerate_gone(task.tracee.cont(None))?;
+        }
+        self.groups[g].in_flight.as_mut().unwrap().remaining.clear();
+        Ok(None)
+    }
+
+    /// Results that must agree (fds created in every variant, fork succeeding everywhere).
+    fn result_mismatch(&self, g: GroupId, members: &[TaskId], plan: Plan) -> Option<Divergence> {
+        let first = members[0];
+        let ret = self.exit_regs(first)?.rax as i64;
+        let agrees = |other: i64| match plan {
+            // Child ids differ per variant: only success must agree.
+            Plan::Clone => (ret >= 0) == (other >= 0) && (ret >= 0 || ret == other),
+            _ => other == ret,
+        };
+        let &odd = members
+            .iter()
+            .find(|&&t| !agrees(self.exit_regs(t).unwrap().rax as i64))?;
+        let other = self.exit_regs(odd).unwrap().rax as i64;
+        let name = self.tasks[first]
+            .entry()
+            .map(|e| table::name_of(e.call.raw.nr))
+            .unwrap_or_default();
+        let msg = format!(
+            "{name} returned {} in variant {} but {} in variant {}",
+            decode::ret_text(ret),
+            self.tasks[first].variant,
+            decode::ret_text(other),
+            self.tasks[odd].variant
+        );
+        Some(self.divergence(g, DivergenceKind::ResultMismatch, msg, Some(name)))
+    }
+
+    fn progress_leader_only(&mut self, g: GroupId, action: FollowerAction) -> Result<Option<Stop>> {
+        let Some(lt) = self.member(g, 0) else {
+            return Ok(None);
+        };
+        let Some(leader_regs) = self.exit_regs(lt) else {
+            return Ok(None);
+        };
+        let mut ret = leader_regs.rax as i64;
+        let f = self.groups[g].in_flight.as_ref().expect("in flight");
+        let (effect, args) = (f.decision.effect, f.decision.args.clone());
+        let leader = &mut self.tasks[lt];
+        let State::AtExit {
+            pending: Pending::Program(entry),
+            ..
+        } = std::mem::replace(&mut leader.state, State::Running)
+        else {
+            unreachable!()
+        };
+        leader.history.set_last_result(&decode::ret_text(ret));
+        let outputs = collect_outputs(&leader.tracee, &args, &entry.call, ret)?;
+        let leader_pid = leader.tracee.pid;
+        let pair = match effect {
+            FdEffect::New {
+                pair_arg: Some(arg),
+                ..
+            } if ret >= 0 => gone_ok(read_pair(&leader.tracee, &entry.call.raw, arg))?,
+            _ => None,
+        };
+        tolerate_gone(leader.tracee.cont(None))?;
+        if ERESTART_CODES.contains(&ret) {
+            // A signal interrupted the leader; followers see the interruption as EINTR.
+            ret = -(libc::EINTR as i64);
+        }
+        let proc_ = self.groups[g].proc_;
+        self.apply_effect(proc_, effect, Some(ret), pair);
+        let f = self.groups[g].in_flight.as_mut().unwrap();
+        f.remaining.remove(&0);
+        f.outputs = Some(outputs.clone());
+        f.pair = pair;
+        let followers: Vec<TaskId> = (1..self.variants())
+            .filter_map(|v| self.member(g, v))
+            .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(_)))
+            .collect();
+        for t in followers {
+            if action == FollowerAction::Placeholder && ret >= 0 {
+                self.start_placeholder(t, ret, leader_pid, pair)?;
+            } else {
+                self.skip_with(t, ret, Some(&outputs))?;
+            }
+        }
+        Ok(None)
+    }
+
+    /// Makes a follower open inert fds with the numbers the leader just got, so fd numbers
+    /// stay identical: `openat("/dev/null")` for one fd, `pipe2` into the scratch page for two.
+    fn start_placeholder(
+        &mut self,
+        t: TaskId,
+        leader_ret: i64,
+        leader_pid: Pid,
+        pair: Option<(i32, i32)>,
+    ) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let State::AtEntry(entry) = std::mem::replace(&mut task.state, State::Running) else {
+            bail!("task {} is not at a syscall entry", task.tracee.pid);
+        };
+        let scratch = self.procs[task.proc_].spaces[task.variant]
+            .scratch
+            .context("follower has no scratch page")?;
+        let mut regs = entry.regs;
+        match pair {
+            Some((first_fd, _)) => {
+                let flags = cloexec_flag(leader_pid, first_fd);
+                tracee::set_call(
+                    &mut regs,
+                    libc::SYS_pipe2 as u64,
+                    [scratch + inject::SCRATCH_PAIR_OFFSET, flags, 0, 0, 0, 0],
+                );
+            }
+            None => {
+                let flags = libc::O_RDONLY as u64 | cloexec_flag(leader_pid, leader_ret as i32);
+                tracee::set_call(
+                    &mut regs,
+                    libc::SYS_openat as u64,
+                    [libc::AT_FDCWD as u64, scratch, flags, 0, 0, 0],
+                );
+            }
+        }
+        tolerate_gone(task.tracee.set_regs(&regs))?;
+        task.state = State::InSyscall(Pending::Placeholder { entry, leader_ret });
+        tolerate_gone(task.tracee.cont_to_exit())
+    }
+
+    fn finish_placeholder(
+        &mut self,
+        t: TaskId,
+        entry: Entry,
+        leader_ret: i64,
+        regs: user_regs_struct,
+    ) -> Result<Option<Stop>> {
+        let g = self.tasks[t].group;
+        let (outputs, pair) = {
+            let f = self.groups[g]
+                .in_flight
+                .as_ref()
+                .context("placeholder without a syscall in flight")?;
+            (f.outputs.clone(), f.pair)
+        };
+        let got = regs.rax as i64;
+        let task = &self.tasks[t];
+        let ok = if let Some((a, b)) = pair {
+            let scratch = self.procs[task.proc_].spaces[task.variant]
+                .scratch
+                .unwrap_or(0);
+            let mine = task
+                .tracee
+                .read_bytes(scratch + inject::SCRATCH_PAIR_OFFSET, 8)
+                .ok();
+            got == 0 && mine == Some([a.to_ne_bytes(), b.to_ne_bytes()].concat())
+        } else {
+            got == leader_ret
+        };
+        if !ok {
+            let name = table::name_of(entry.call.raw.nr);
+            let msg = format!(
+                "fd numbers went out of step: variant {} got {} for its placeholder of {name}, the leader {}",
+                task.variant,
+                decode::ret_text(got),
+                decode::ret_text(leader_ret)
+            );
+            self.tasks[t].state = State::AtEntry(entry);
+            return Ok(Some(Stop::Diverged(self.divergence(
+                g,
+                DivergenceKind::ResultMismatch,
+                msg,
+                Some(name),
+            ))));
+        }
+        let task = &mut self.tasks[t];
+        if let Some(out) = outputs {
+            tolerate_gone(out.apply(&task.tracee, &entry.call.raw))?;
+        }
+        let mut restored = entry.regs;
+        restored.rax = leader_ret as u64;
+        restored.orig_rax = entry.call.raw.nr;
+        restored.rip = regs.rip;
+        tolerate_gone(task.tracee.set_regs(&restored))?;
+        task.history.set_last_result(&decode::ret_text(leader_ret));
+        task.state = State::Running;
+        tolerate_gone(task.tracee.cont(None))?;
+        let v = task.variant;
+        if let Some(f) = &mut self.groups[g].in_flight {
+            f.remaining.remove(&v);
+        }
+        self.close_in_flight_if_done(g, Ok(None))
+    }
+
+    /// Updates a process's fd table once the result `ret` of the leader's call is known; `pair`
+    /// holds the fds a pipe/socketpair created.
+    fn apply_effect(
+        &mut self,
+        proc_: ProcId,
+        effect: FdEffect,
+        ret: Option<i64>,
+        pair: Option<(i32, i32)>,
+    ) {
+        let fds = &mut self.procs[proc_].fds;
+        match (effect, ret) {
+            (FdEffect::None, _) => {}
+            (FdEffect::Close { fd }, _) => fds.remove(fd),
+            (FdEffect::CloseRange { first, last }, _) => fds.remove_range(first, last),
+            (_, None) => {}
+            (_, Some(r)) if r < 0 => {}
+            (
+                FdEffect::New {
+                    kind,
+                    pair_arg: None,
+                },
+                Some(fd),
+            ) => fds.insert(fd as i32, kind),
+            (
+                FdEffect::New {
+                    kind,
+                    pair_arg: Some(_),
+                },
+                Some(_),
+            ) => {
+                if let Some((a, b)) = pair {
+                    fds.insert(a, kind);
+                    fds.insert(b, kind);
+                }
+            }
+            (FdEffect::Dup { src }, Some(fd)) => {
+                let kind = fds.get(src).unwrap_or(FdKind::LeaderOnly);
+                fds.insert(fd as i32, kind);
+            }
+        }
+    }
+
+    /// rdtsc/rdtscp/cpuid trapped in every member: one answer (the monitor's own) for all.
+    fn emulate_instruction(&mut self, call: &RawCall, members: &[TaskId]) -> Result<()> {
+        let len = call.args[0];
+        let answer = if call.nr == inject::PSEUDO_CPUID {
+            inject::cpuid(call.args[1] as u32, call.args[2] as u32)
+        } else {
+            // SAFETY: rdtsc has no preconditions on x86_64.
+            let tsc = unsafe { core::arch::x86_64::_rdtsc() };
+            // eax, ebx (untouched), ecx (rdtscp's TSC_AUX, the cpu: the same for all), edx
+            [tsc as u32, 0, 0, (tsc >> 32) as u32]
+        };
+        for &t in members {
+            let task = &mut self.tasks[t];
+            let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
+                bail!("task {} is not at a trapped instruction", task.tracee.pid);
+            };
+            let mut regs = e.regs;
+            regs.rax = answer[0] as u64;
+            regs.rdx = answer[3] as u64;
+            if call.nr == inject::PSEUDO_CPUID {
+                regs.rbx = answer[1] as u64;
+                regs.rcx = answer[2] as u64;
+            } else if len == 3 {
+                regs.rcx = 0;
+            }
+            regs.rip += len;
+            tolerate_gone(task.tracee.set_regs(&regs))?;
+            task.history.set_last_result(&format!("{answer:x?}"));
+            // The SIGSEGV of the trap is not delivered.
+            tolerate_gone(task.tracee.cont(None))?;
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn collect_outputs(
+    leader: &Tracee,
+    args: &[Arg],
+    call: &Captured,
+    ret: i64,
+) -> Result<Outputs> {
+    tolerate_gone_value(Outputs::collect(leader, args, call, ret))
+}
+
+/// Where two buffers part, for the one-line summary.
+fn first_difference(a: &Value, b: &Value) -> String {
+    let (Value::Bytes(a), Value::Bytes(b)) = (a, b) else {
+        return String::new();
+    };
+    let at = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    format!(
+        " (first difference at byte {at}; {} vs {} bytes)",
+        a.len(),
+        b.len()
+    )
+}
+
+fn describe_arg(a: &Arg) -> String {
+    match a {
+        Arg::In(_) | Arg::InOut(_) | Arg::IovIn { .. } | Arg::MsgIn => "buffer contents".into(),
+        Arg::SockAddr { .. } => "socket address".into(),
+        Arg::Path => "path".into(),
+        Arg::Str => "string".into(),
+        Arg::StrArray => "string array".into(),
+        Arg::Ptr | Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut => {
+            "NULL-ness of a pointer".into()
+        }
+        Arg::Fd | Arg::DirFd => "file descriptor".into(),
+        Arg::Flags => "flags".into(),
+        Arg::Pid => "pid".into(),
+        Arg::Signal => "signal".into(),
+        Arg::Int | Arg::FcntlArg => "value".into(),
+    }
+}
+
+fn cloexec_flag(leader: Pid, fd: i32) -> u64 {
+    if fdtable::is_cloexec(leader, fd) {
+        libc::O_CLOEXEC as u64
+    } else {
+        0
+    }
+}
+
+/// The two fds a pipe/socketpair wrote to argument `arg` of the leader's call.
+fn read_pair(t: &Tracee, call: &RawCall, arg: usize) -> Result<(i32, i32)> {
+    let b = t.read_bytes(call.args[arg], 8)?;
+    Ok((
+        i32::from_ne_bytes(b[..4].try_into().unwrap()),
+        i32::from_ne_bytes(b[4..].try_into().unwrap()),
+    ))
+}

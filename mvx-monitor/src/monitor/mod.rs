@@ -1,0 +1,670 @@
+//! The lock-step engine.
+//!
+//! Threading model: one tracer thread (ptrace ties every tracee to the thread that attached
+//! it) drives one state machine per **lock-step group**. A group is the set of corresponding
+//! tasks across variants (thread k of process p in every variant); groups are created at
+//! fork/vfork/clone in creation order and are stepped independently, so a group blocked in a
+//! syscall (a leader waiting in `read` on a pipe) never stalls another. Events come from
+//! `waitpid`; the loop sleeps on a signalfd so that rendezvous windows and signals sent to mvx
+//! are handled in the same place.
+//!
+//! For each syscall a group goes through arrive -> rendezvous -> compare -> dispatch ->
+//! replicate (`lockstep.rs`); task creation, exec and death are in `lifecycle.rs`; virtual
+//! pids in `ids.rs`; code injected into variants (the scratch page, placeholder fds, emulated
+//! instructions) in `inject.rs`.
+
+mod ids;
+mod inject;
+mod lifecycle;
+mod lockstep;
+
+use crate::capture::Captured;
+use crate::decode;
+use crate::events::{Event, Events};
+use crate::exit_status;
+use crate::fdtable::FdTable;
+use crate::plan::Decision;
+use crate::replicate::Outputs;
+use crate::report::{
+    Divergence, DivergenceKind, History, Outcome, Report, SyscallView, VariantView,
+};
+use crate::spawn::{self, Spawned};
+use crate::table::{self, Spec};
+use crate::tracee::Tracee;
+use anyhow::{Context, Result};
+use libc::user_regs_struct;
+use nix::sys::signal::Signal;
+use nix::sys::wait::WaitStatus;
+use nix::unistd::Pid;
+use std::collections::{HashMap, HashSet};
+use std::ffi::CString;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tracing::{debug, trace};
+
+/// What `mvx run` asked for.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// One resolved executable per variant; variant 0 is the leader.
+    pub programs: Vec<PathBuf>,
+    /// The argv every variant gets (argv[0] included).
+    pub argv: Vec<CString>,
+    /// The environment every variant gets.
+    pub envp: Vec<CString>,
+    /// How long a variant may lag behind the first arrival at a rendezvous.
+    pub window: Duration,
+    /// Keep the kernel's address-space randomisation in the variants. Off by default: with
+    /// ASLR, allocators whose behaviour depends on address alignment (CPython's pymalloc
+    /// wastes a pool when an arena is not 16 KiB aligned) make honest variants issue different
+    /// syscalls. Layout diversity that keeps such alignment comes with address-space
+    /// partitioning.
+    pub aslr: bool,
+}
+
+type TaskId = usize;
+type GroupId = usize;
+type ProcId = usize;
+
+/// A syscall (or trapped instruction) held at its stop.
+#[derive(Clone, Debug)]
+struct Entry {
+    regs: user_regs_struct,
+    call: Captured,
+    spec: Option<&'static Spec>,
+    arrived: Instant,
+}
+
+/// Why a task was resumed into a syscall with an exit stop requested.
+#[derive(Clone, Debug)]
+enum Pending {
+    /// The program's own syscall.
+    Program(Entry),
+    /// A syscall the monitor injected in place of the program's `saved` one, which is
+    /// re-executed afterwards.
+    Injected {
+        what: inject::Injection,
+        saved: user_regs_struct,
+    },
+    /// A follower's placeholder for fds the leader created.
+    Placeholder { entry: Entry, leader_ret: i64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Death {
+    Exited(i32),
+    Signaled(Signal),
+}
+
+impl Death {
+    fn describe(self) -> String {
+        match self {
+            Death::Exited(c) => format!("exited with status {c}"),
+            Death::Signaled(s) => format!("killed by {}", s.as_str()),
+        }
+    }
+}
+
+/// Where a task is; registers are only ever read in the states that hold a stop.
+// Register sets make the stopped states large; boxing them would allocate on every syscall.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+enum State {
+    /// The first task of a variant, forked, not yet through its exec.
+    Starting,
+    /// Created by clone; its initial SIGSTOP has not been seen yet.
+    NewChild,
+    /// Executing program code (or a syscall it was let go into without an exit stop).
+    Running,
+    /// Held at a seccomp stop (or a trapped instruction).
+    AtEntry(Entry),
+    /// Resumed into a syscall; stops again at its exit.
+    InSyscall(Pending),
+    /// Held at a syscall-exit stop.
+    AtExit {
+        pending: Pending,
+        regs: user_regs_struct,
+    },
+    Dead {
+        how: Death,
+        at: Instant,
+    },
+}
+
+struct Task {
+    tracee: Tracee,
+    variant: usize,
+    group: GroupId,
+    proc_: ProcId,
+    state: State,
+    history: History,
+    exec_error: Option<OwnedFd>,
+}
+
+impl Task {
+    fn alive(&self) -> bool {
+        !matches!(self.state, State::Dead { .. })
+    }
+
+    fn entry(&self) -> Option<&Entry> {
+        match &self.state {
+            State::AtEntry(e) => Some(e),
+            State::InSyscall(Pending::Program(e) | Pending::Placeholder { entry: e, .. })
+            | State::AtExit {
+                pending: Pending::Program(e) | Pending::Placeholder { entry: e, .. },
+                ..
+            } => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A syscall being executed after a successful rendezvous.
+struct InFlight {
+    decision: Decision,
+    /// Variants whose task has not been let go yet.
+    remaining: HashSet<usize>,
+    /// The leader's out-buffers, read at its syscall exit (leader-only calls).
+    outputs: Option<Outputs>,
+    /// The fds a leader-only pipe/socketpair created.
+    pair: Option<(i32, i32)>,
+    /// The group a fork/clone in flight is creating.
+    new_group: Option<GroupId>,
+}
+
+/// Corresponding tasks of every variant, stepped together.
+struct Group {
+    /// The member task of each variant (`None` until the variant's clone reported it).
+    members: Vec<Option<TaskId>>,
+    proc_: ProcId,
+    /// Whether the group is a secondary thread of its process.
+    thread: bool,
+    in_flight: Option<InFlight>,
+    /// Its process called exit_group or exec: members die without reaching a rendezvous, at
+    /// different moments in different variants, and that is no divergence.
+    doomed: bool,
+}
+
+/// A process of the program, as all variants share it: what the monitor knows of it.
+struct VProc {
+    fds: FdTable,
+    /// Per variant: what has been injected into its current address space.
+    spaces: Vec<inject::AddressSpace>,
+    /// The group of its first task (its pid is the process id).
+    main_group: GroupId,
+}
+
+/// Why the run ended.
+enum Stop {
+    /// Every variant of the first process ended the same way.
+    Finished(Death),
+    Diverged(Divergence),
+}
+
+pub struct Monitor {
+    cfg: Config,
+    tasks: Vec<Task>,
+    groups: Vec<Group>,
+    procs: Vec<VProc>,
+    by_pid: HashMap<Pid, TaskId>,
+    /// Initial stops of new tasks that arrived before their parent's clone event.
+    unclaimed: HashSet<Pid>,
+    events: Events,
+    rendezvous: u64,
+    warned: HashSet<String>,
+    warnings: Vec<String>,
+}
+
+impl Monitor {
+    /// Starts every variant. Errors here are start-up failures of mvx itself.
+    pub fn start(cfg: Config) -> Result<Monitor> {
+        let events = Events::new().context("setting up the event loop")?;
+        let n = cfg.programs.len();
+        let mut m = Monitor {
+            tasks: Vec::new(),
+            groups: vec![Group {
+                members: vec![None; n],
+                proc_: 0,
+                thread: false,
+                in_flight: None,
+                doomed: false,
+            }],
+            procs: vec![VProc {
+                fds: FdTable::default(),
+                spaces: vec![inject::AddressSpace::default(); n],
+                main_group: 0,
+            }],
+            by_pid: HashMap::new(),
+            unclaimed: HashSet::new(),
+            events,
+            rendezvous: 0,
+            warned: HashSet::new(),
+            warnings: Vec::new(),
+            cfg,
+        };
+        for variant in 0..n {
+            let program = m.cfg.programs[variant].clone();
+            let Spawned { pid, exec_error } = spawn::spawn(
+                &program,
+                &m.cfg.argv,
+                &m.cfg.envp,
+                m.events.child_sigmask(),
+                !m.cfg.aslr,
+            )
+            .with_context(|| format!("starting variant {variant} ({})", program.display()))?;
+            debug!(variant, %pid, program = %program.display(), "variant started");
+            let id = m.add_task(pid, variant, 0, State::Starting);
+            m.tasks[id].exec_error = Some(exec_error);
+        }
+        Ok(m)
+    }
+
+    fn add_task(&mut self, pid: Pid, variant: usize, group: GroupId, state: State) -> TaskId {
+        let id = self.tasks.len();
+        self.tasks.push(Task {
+            tracee: Tracee::new(pid),
+            variant,
+            group,
+            proc_: self.groups[group].proc_,
+            state,
+            history: History::default(),
+            exec_error: None,
+        });
+        self.groups[group].members[variant] = Some(id);
+        self.by_pid.insert(pid, id);
+        id
+    }
+
+    /// Pids of the first process of each variant (the leader first), for messages.
+    pub fn pids(&self) -> Vec<i32> {
+        self.groups[0]
+            .members
+            .iter()
+            .flatten()
+            .map(|&t| self.tasks[t].tracee.pid.as_raw())
+            .collect()
+    }
+
+    fn variants(&self) -> usize {
+        self.cfg.programs.len()
+    }
+
+    /// The task of variant `v` in group `g`, if it exists yet.
+    fn member(&self, g: GroupId, v: usize) -> Option<TaskId> {
+        self.groups[g].members[v]
+    }
+
+    /// Runs the program to its end or to a divergence, then kills whatever is left.
+    pub fn run(mut self) -> Result<Report> {
+        let result = self.event_loop();
+        self.kill_all();
+        let stop = result?;
+        let (outcome, exit_status, divergence) = match stop {
+            Stop::Finished(Death::Exited(code)) => (Outcome::Exited, code, None),
+            Stop::Finished(Death::Signaled(sig)) => {
+                (Outcome::Signaled, exit_status::for_signal(sig as i32), None)
+            }
+            Stop::Diverged(d) => (Outcome::Divergence, exit_status::DIVERGENCE, Some(d)),
+        };
+        Ok(Report {
+            outcome,
+            exit_status,
+            variants: self
+                .cfg
+                .programs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            syscalls: self.rendezvous,
+            warnings: std::mem::take(&mut self.warnings),
+            divergence,
+        })
+    }
+
+    fn event_loop(&mut self) -> Result<Stop> {
+        loop {
+            while let Some(status) = self.events.next_wait_status()? {
+                if let Some(stop) = self.on_wait_status(status)? {
+                    return Ok(stop);
+                }
+            }
+            if let Some(stop) = self.finished()? {
+                return Ok(stop);
+            }
+            if let Some(stop) = self.check_windows()? {
+                return Ok(stop);
+            }
+            match self.events.wait(self.poll_timeout())? {
+                Event::Child | Event::Timeout => {}
+                Event::Forward(sig) => self.forward_signal(sig),
+            }
+        }
+    }
+
+    /// The run is over once every task is gone; the first process decides the outcome.
+    fn finished(&self) -> Result<Option<Stop>> {
+        if self.tasks.iter().any(Task::alive) {
+            return Ok(None);
+        }
+        let deaths: Vec<Death> = self.groups[0]
+            .members
+            .iter()
+            .flatten()
+            .map(|&t| match self.tasks[t].state {
+                State::Dead { how, .. } => how,
+                _ => unreachable!("every task is dead"),
+            })
+            .collect();
+        if deaths.iter().all(|d| *d == deaths[0]) {
+            return Ok(Some(Stop::Finished(deaths[0])));
+        }
+        let msg = format!(
+            "variants ended differently: {}",
+            deaths
+                .iter()
+                .enumerate()
+                .map(|(i, d)| format!("variant {i} {}", d.describe()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Ok(Some(Stop::Diverged(self.divergence(
+            0,
+            DivergenceKind::ExitMismatch,
+            msg,
+            None,
+        ))))
+    }
+
+    fn on_wait_status(&mut self, status: WaitStatus) -> Result<Option<Stop>> {
+        let Some(pid) = status.pid() else {
+            return Ok(None);
+        };
+        let Some(&t) = self.by_pid.get(&pid) else {
+            // A new task that stopped before its parent's clone event named it.
+            if let WaitStatus::Stopped(_, _) = status {
+                self.unclaimed.insert(pid);
+            } else {
+                debug!(?status, "event for an unknown pid");
+            }
+            return Ok(None);
+        };
+        trace!(task = t, ?status, "wait status");
+        match status {
+            WaitStatus::PtraceEvent(_, _, libc::PTRACE_EVENT_SECCOMP) => self.on_entry(t),
+            WaitStatus::PtraceSyscall(_) => self.on_exit(t),
+            WaitStatus::PtraceEvent(_, _, libc::PTRACE_EVENT_EXEC) => {
+                self.on_exec(t).map(|()| None)
+            }
+            WaitStatus::PtraceEvent(
+                _,
+                _,
+                libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE,
+            ) => self.on_clone_event(t).map(|()| None),
+            WaitStatus::PtraceEvent(_, _, event) => {
+                debug!(task = t, event, "ignoring ptrace event");
+                self.resume_unchanged(t, None).map(|()| None)
+            }
+            WaitStatus::Stopped(_, sig) => self.on_signal(t, sig),
+            WaitStatus::Exited(_, code) => self.on_death(t, Death::Exited(code)),
+            WaitStatus::Signaled(_, sig, _) => self.on_death(t, Death::Signaled(sig)),
+            WaitStatus::Continued(_) | WaitStatus::StillAlive => Ok(None),
+        }
+    }
+
+    /// Resumes a task after a stop that did not change its state.
+    fn resume_unchanged(&mut self, t: TaskId, sig: Option<Signal>) -> Result<()> {
+        let task = &self.tasks[t];
+        let r = match task.state {
+            State::InSyscall(_) => {
+                nix::sys::ptrace::syscall(task.tracee.pid, sig).context("PTRACE_SYSCALL")
+            }
+            _ => task.tracee.cont(sig),
+        };
+        tolerate_gone(r)
+    }
+
+    /// How long the event loop may sleep before some rendezvous window needs checking.
+    fn poll_timeout(&self) -> Option<Duration> {
+        (0..self.groups.len())
+            .filter_map(|g| self.window_start(g))
+            .min()
+            .map(|start| {
+                (start + self.cfg.window)
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1))
+            })
+    }
+
+    /// The earliest arrival at an incomplete rendezvous of group `g`.
+    fn window_start(&self, g: GroupId) -> Option<Instant> {
+        let group = &self.groups[g];
+        if group.in_flight.is_some() || group.doomed {
+            return None;
+        }
+        let members: Vec<&Task> = group
+            .members
+            .iter()
+            .flatten()
+            .map(|&t| &self.tasks[t])
+            .collect();
+        if !members.iter().any(|t| matches!(t.state, State::Running)) {
+            return None;
+        }
+        members
+            .iter()
+            .filter_map(|t| match &t.state {
+                State::AtEntry(e) => Some(e.arrived),
+                State::Dead { at, .. } => Some(*at),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// Declares lagging tasks non-complying once a window has passed, unless they are blocked
+    /// in the kernel (in a syscall every variant executes, such as a sleep).
+    fn check_windows(&mut self) -> Result<Option<Stop>> {
+        for g in 0..self.groups.len() {
+            let Some(start) = self.window_start(g) else {
+                continue;
+            };
+            if start.elapsed() < self.cfg.window {
+                continue;
+            }
+            let members: Vec<TaskId> = self.groups[g].members.iter().flatten().copied().collect();
+            let late: Vec<usize> = members
+                .iter()
+                .map(|&t| &self.tasks[t])
+                .filter(|t| matches!(t.state, State::Running) && !blocked_in_kernel(t.tracee.pid))
+                .map(|t| t.variant)
+                .collect();
+            if late.is_empty() {
+                // Everyone lagging is blocked in a syscall: restart the window from now.
+                for &t in &members {
+                    if let State::AtEntry(e) = &mut self.tasks[t].state {
+                        e.arrived = Instant::now();
+                    }
+                }
+                continue;
+            }
+            let msg = format!(
+                "{}: variant(s) {late:?} did not reach the next syscall within {:?} of the first arrival",
+                self.group_label(g),
+                self.cfg.window
+            );
+            let name = members
+                .iter()
+                .find_map(|&t| self.tasks[t].entry())
+                .map(|e| table::name_of(e.call.raw.nr));
+            return Ok(Some(Stop::Diverged(self.divergence(
+                g,
+                DivergenceKind::Timeout,
+                msg,
+                name,
+            ))));
+        }
+        Ok(None)
+    }
+
+    fn forward_signal(&mut self, sig: Signal) {
+        debug!(?sig, "forwarding a signal sent to mvx");
+        for &t in self.groups[0].members.iter().flatten() {
+            if self.tasks[t].alive() {
+                let _ = nix::sys::signal::kill(self.tasks[t].tracee.pid, sig);
+            }
+        }
+    }
+
+    fn warn(&mut self, text: String) {
+        if self.warned.insert(text.clone()) {
+            eprintln!("mvx: warning: {text}");
+            self.warnings.push(text);
+        }
+    }
+
+    /// "process 1234" or "thread 1240 of process 1234", in the leader's (virtual) ids.
+    fn group_label(&self, g: GroupId) -> String {
+        let group = &self.groups[g];
+        let id_of = |g: GroupId| {
+            self.groups[g].members[0]
+                .map(|t| self.tasks[t].tracee.pid.to_string())
+                .unwrap_or_else(|| "?".into())
+        };
+        let process = id_of(self.procs[group.proc_].main_group);
+        if group.thread {
+            format!("thread {} of process {process}", id_of(g))
+        } else {
+            format!("process {process}")
+        }
+    }
+
+    fn divergence(
+        &self,
+        g: GroupId,
+        kind: DivergenceKind,
+        message: String,
+        syscall: Option<String>,
+    ) -> Divergence {
+        let variants = self.groups[g]
+            .members
+            .iter()
+            .enumerate()
+            .map(|(v, t)| match t {
+                Some(t) => self.variant_view(*t),
+                None => VariantView {
+                    index: v,
+                    pid: 0,
+                    program: self.cfg.programs[v].display().to_string(),
+                    syscall: None,
+                    status: "not created".into(),
+                    history: vec![],
+                },
+            })
+            .collect();
+        Divergence {
+            kind,
+            message,
+            syscall,
+            group: self.group_label(g),
+            variants,
+        }
+    }
+
+    fn variant_view(&self, t: TaskId) -> VariantView {
+        let task = &self.tasks[t];
+        let syscall = task.entry().map(|e| SyscallView {
+            name: table::name_of(e.call.raw.nr),
+            text: decode::syscall_text(&e.call),
+            args: e
+                .call
+                .values
+                .iter()
+                .enumerate()
+                .map(|(k, val)| decode::arg_text(e.spec.and_then(|s| s.args.get(k)).copied(), val))
+                .collect(),
+        });
+        let status = match &task.state {
+            State::Dead { how, .. } => how.describe(),
+            State::AtEntry(_) => "at syscall entry".into(),
+            State::Running | State::Starting | State::NewChild => "running".into(),
+            State::InSyscall(_) | State::AtExit { .. } => "in syscall".into(),
+        };
+        VariantView {
+            index: task.variant,
+            pid: task.tracee.pid.as_raw(),
+            program: self.cfg.programs[task.variant].display().to_string(),
+            syscall: if task.alive() { syscall } else { None },
+            status,
+            history: task.history.to_vec(),
+        }
+    }
+
+    /// Kills every task that is still alive and reaps it: no tracee outlives the monitor.
+    fn kill_all(&mut self) {
+        for t in self.tasks.iter().filter(|t| t.alive()) {
+            t.tracee.kill();
+        }
+        for pid in self.unclaimed.drain() {
+            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+        }
+        // Reap everything, including tasks we never got to know.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.tasks.iter().any(Task::alive) && Instant::now() < deadline {
+            match nix::sys::wait::waitpid(None, Some(nix::sys::wait::WaitPidFlag::__WALL)) {
+                Ok(status) => {
+                    let how = match status {
+                        WaitStatus::Exited(_, c) => Death::Exited(c),
+                        WaitStatus::Signaled(_, s, _) => Death::Signaled(s),
+                        _ => continue,
+                    };
+                    if let Some(&t) = status.pid().and_then(|p| self.by_pid.get(&p)) {
+                        self.tasks[t].state = State::Dead {
+                            how,
+                            at: Instant::now(),
+                        };
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+/// Whether a running task is blocked in the kernel (sleeping in a syscall).
+fn blocked_in_kernel(pid: Pid) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().chars().next())
+        })
+        .flatten()
+        .is_some_and(|state| matches!(state, 'S' | 'D'))
+}
+
+/// ptrace fails with ESRCH once a tracee has been killed (by SIGKILL from outside, or by
+/// another thread's exit_group); its exit status follows as an event, so that failure is not
+/// an error of the monitor.
+fn tolerate_gone(r: Result<()>) -> Result<()> {
+    gone_ok(r).map(|_| ())
+}
+
+fn tolerate_gone_value<T: Default>(r: Result<T>) -> Result<T> {
+    gone_ok(r).map(Option::unwrap_or_default)
+}
+
+fn gone_ok<T>(r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            let gone = e
+                .chain()
+                .any(|c| c.downcast_ref::<nix::errno::Errno>() == Some(&nix::errno::Errno::ESRCH));
+            if gone {
+                debug!("tracee vanished: {e:#}");
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
