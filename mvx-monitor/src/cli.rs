@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// alignment changes what some allocators do, which would make honest variants diverge).
     #[arg(long)]
     pub aslr: bool,
+    /// Let signals through to each variant as they come instead of delivering them to all
+    /// variants between the same two syscalls (for evaluation: expect false alarms).
+    #[arg(long)]
+    pub no_signal_sync: bool,
     /// PROG ARGS... (or ARGS... with --variant).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -153,6 +157,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         envp,
         window: Duration::from_secs_f64(args.window),
         aslr: args.aslr,
+        signal_sync: !args.no_signal_sync,
     })
 }
 

@@ -5,9 +5,72 @@ use anyhow::{Context, Result};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
 use std::os::fd::AsFd;
 use std::time::Duration;
+
+/// A wait status, decoded. Signals stay plain numbers: real-time signals have no `Signal`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitEvent {
+    Exited {
+        pid: Pid,
+        code: i32,
+    },
+    Killed {
+        pid: Pid,
+        sig: i32,
+    },
+    /// A SECCOMP_RET_TRACE stop: syscall entry.
+    SeccompStop(Pid),
+    /// A syscall-exit stop (PTRACE_O_TRACESYSGOOD).
+    SyscallStop(Pid),
+    /// PTRACE_EVENT_* stop other than seccomp.
+    PtraceEvent {
+        pid: Pid,
+        event: i32,
+    },
+    /// A signal-delivery stop (or a new task's initial stop).
+    SignalStop {
+        pid: Pid,
+        sig: i32,
+    },
+}
+
+impl WaitEvent {
+    pub fn decode(pid: Pid, status: i32) -> WaitEvent {
+        if libc::WIFEXITED(status) {
+            return WaitEvent::Exited {
+                pid,
+                code: libc::WEXITSTATUS(status),
+            };
+        }
+        if libc::WIFSIGNALED(status) {
+            return WaitEvent::Killed {
+                pid,
+                sig: libc::WTERMSIG(status),
+            };
+        }
+        let sig = libc::WSTOPSIG(status);
+        let event = (status >> 16) & 0xff;
+        match (sig, event) {
+            (s, 0) if s == libc::SIGTRAP | 0x80 => WaitEvent::SyscallStop(pid),
+            (libc::SIGTRAP, libc::PTRACE_EVENT_SECCOMP) => WaitEvent::SeccompStop(pid),
+            (_, 0) => WaitEvent::SignalStop { pid, sig },
+            (_, event) => WaitEvent::PtraceEvent { pid, event },
+        }
+    }
+
+    pub fn pid(&self) -> Pid {
+        match *self {
+            WaitEvent::Exited { pid, .. }
+            | WaitEvent::Killed { pid, .. }
+            | WaitEvent::SeccompStop(pid)
+            | WaitEvent::SyscallStop(pid)
+            | WaitEvent::PtraceEvent { pid, .. }
+            | WaitEvent::SignalStop { pid, .. } => pid,
+        }
+    }
+}
 
 pub enum Event {
     /// A child changed state (drain wait statuses).
@@ -55,12 +118,17 @@ impl Events {
     }
 
     /// The next pending wait status of any child, without blocking.
-    pub fn next_wait_status(&self) -> Result<Option<WaitStatus>> {
-        match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
-            Ok(WaitStatus::StillAlive) => Ok(None),
-            Ok(s) => Ok(Some(s)),
-            Err(nix::errno::Errno::ECHILD) => Ok(None),
-            Err(e) => Err(e).context("waitpid"),
+    pub fn next_wait_status(&self) -> Result<Option<WaitEvent>> {
+        let mut status = 0;
+        // SAFETY: plain waitpid(2) with a valid out pointer.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG | libc::__WALL) };
+        match pid {
+            0 => Ok(None),
+            -1 => match nix::errno::Errno::last() {
+                nix::errno::Errno::ECHILD => Ok(None),
+                e => Err(e).context("waitpid"),
+            },
+            pid => Ok(Some(WaitEvent::decode(Pid::from_raw(pid), status))),
         }
     }
 
@@ -96,5 +164,41 @@ impl Events {
             _ if from_kernel => Event::Child,
             s => Event::Forward(s),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_ptrace_statuses() {
+        let pid = Pid::from_raw(7);
+        // Stopped: 0x7f | sig << 8 | event << 16.
+        let stop = |sig: i32, event: i32| 0x7f | (sig << 8) | (event << 16);
+        assert_eq!(
+            WaitEvent::decode(pid, stop(libc::SIGTRAP, libc::PTRACE_EVENT_SECCOMP)),
+            WaitEvent::SeccompStop(pid)
+        );
+        assert_eq!(
+            WaitEvent::decode(pid, stop(libc::SIGTRAP | 0x80, 0)),
+            WaitEvent::SyscallStop(pid)
+        );
+        assert_eq!(
+            WaitEvent::decode(pid, stop(64, 0)),
+            WaitEvent::SignalStop { pid, sig: 64 }
+        );
+        assert_eq!(
+            WaitEvent::decode(pid, stop(libc::SIGTRAP, libc::PTRACE_EVENT_CLONE)),
+            WaitEvent::PtraceEvent {
+                pid,
+                event: libc::PTRACE_EVENT_CLONE
+            }
+        );
+        assert_eq!(
+            WaitEvent::decode(pid, 3 << 8),
+            WaitEvent::Exited { pid, code: 3 }
+        );
+        assert_eq!(WaitEvent::decode(pid, 9), WaitEvent::Killed { pid, sig: 9 });
     }
 }

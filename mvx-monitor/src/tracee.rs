@@ -37,14 +37,39 @@ impl Tracee {
         ptrace::setregs(self.pid, *regs).with_context(|| format!("PTRACE_SETREGS pid {}", self.pid))
     }
 
-    /// Resume until the next seccomp stop (no syscall-exit stop).
-    pub fn cont(&self, sig: Option<Signal>) -> Result<()> {
-        ptrace::cont(self.pid, sig).with_context(|| format!("PTRACE_CONT pid {}", self.pid))
+    /// Resume until the next seccomp stop (no syscall-exit stop), delivering `sig` if given.
+    pub fn cont(&self, sig: Option<i32>) -> Result<()> {
+        self.restart(libc::PTRACE_CONT, sig)
+            .with_context(|| format!("PTRACE_CONT pid {}", self.pid))
     }
 
     /// Resume and stop again at the exit of the current syscall.
     pub fn cont_to_exit(&self) -> Result<()> {
-        ptrace::syscall(self.pid, None).with_context(|| format!("PTRACE_SYSCALL pid {}", self.pid))
+        self.cont_to_exit_with(None)
+    }
+
+    /// Like `cont_to_exit`, delivering `sig` if given.
+    pub fn cont_to_exit_with(&self, sig: Option<i32>) -> Result<()> {
+        self.restart(libc::PTRACE_SYSCALL, sig)
+            .with_context(|| format!("PTRACE_SYSCALL pid {}", self.pid))
+    }
+
+    fn restart(&self, request: libc::c_uint, sig: Option<i32>) -> Result<(), nix::errno::Errno> {
+        // SAFETY: a ptrace restart request takes no pointers; nix's wrappers cannot carry
+        // real-time signals, hence the raw call.
+        let rc = unsafe {
+            libc::ptrace(
+                request,
+                self.pid.as_raw(),
+                0,
+                sig.unwrap_or(0) as libc::c_long,
+            )
+        };
+        if rc == -1 {
+            Err(nix::errno::Errno::last())
+        } else {
+            Ok(())
+        }
     }
 
     pub fn kill(&self) {

@@ -1,19 +1,11 @@
 //! Tasks coming and going: fork/vfork/clone, exec, signals, death.
 
 use super::inject::{self, AddressSpace};
+use super::signals;
 use super::*;
 use crate::plan::Plan;
 use crate::vdso;
 use anyhow::bail;
-
-/// Signals a task can receive from job control; dropped, so that no variant sits in a
-/// group-stop forever (job control under mvx is not supported yet).
-const STOP_SIGNALS: [Signal; 4] = [
-    Signal::SIGSTOP,
-    Signal::SIGTSTP,
-    Signal::SIGTTIN,
-    Signal::SIGTTOU,
-];
 
 impl Monitor {
     /// Prepares the group that a fork/clone of group `g` (now at the rendezvous) creates.
@@ -31,6 +23,7 @@ impl Monitor {
                 // fork copies the address space (and the scratch page with it); CLONE_VM shares it.
                 spaces: parent.spaces.clone(),
                 main_group: ng,
+                handlers: parent.handlers.clone(),
             };
             self.procs.push(p);
             self.procs.len() - 1
@@ -41,6 +34,7 @@ impl Monitor {
             thread,
             in_flight: None,
             doomed: false,
+            delivery: None,
         });
         Ok(ng)
     }
@@ -99,20 +93,22 @@ impl Monitor {
             let leader = task.tracee.pid;
             if first {
                 self.procs[p].fds = FdTable::inherited_from(leader);
+                self.procs[p].handlers = signals::initial_dispositions(leader);
             } else {
                 self.procs[p].fds.retain_open(leader);
+                signals::reset_on_exec(&mut self.procs[p].handlers);
             }
         }
         tolerate_gone(self.tasks[t].tracee.cont(None))
     }
 
-    pub(super) fn on_signal(&mut self, t: TaskId, sig: Signal) -> Result<Option<Stop>> {
+    pub(super) fn on_signal(&mut self, t: TaskId, sig: i32) -> Result<Option<Stop>> {
         let task = &self.tasks[t];
-        if matches!(task.state, State::NewChild) && sig == Signal::SIGSTOP {
+        if matches!(task.state, State::NewChild) && sig == libc::SIGSTOP {
             self.start_new_child(t)?;
             return Ok(None);
         }
-        if sig == Signal::SIGSEGV && matches!(task.state, State::Running) {
+        if sig == libc::SIGSEGV && matches!(task.state, State::Running) {
             let Some(regs) = gone_ok(task.tracee.regs())? else {
                 return Ok(None);
             };
@@ -136,18 +132,7 @@ impl Monitor {
                 );
             }
         }
-        // Synchronous signal delivery (Orchestra) comes with its own issue: for now signals
-        // pass through to the task that received them.
-        let deliver = if STOP_SIGNALS.contains(&sig) {
-            self.warn(format!(
-                "{} to the program ignored: job control is not supported yet",
-                sig.as_str()
-            ));
-            None
-        } else {
-            Some(sig)
-        };
-        self.resume_unchanged(t, deliver).map(|()| None)
+        self.on_delivery_stop(t, sig)
     }
 
     pub(super) fn on_death(&mut self, t: TaskId, how: Death) -> Result<Option<Stop>> {
@@ -170,6 +155,10 @@ impl Monitor {
             bail!(crate::spawn::StartError::CannotExecute(program, why));
         }
         let (g, variant) = (task.group, task.variant);
+        if let Death::Signaled(sig) = how {
+            // Killed by a signal the others have too: they end before their next syscall.
+            self.follow_fatal_signal(g, sig)?;
+        }
         if let Some(f) = &mut self.groups[g].in_flight {
             let leader_only = matches!(f.decision.plan, Plan::LeaderOnly(_));
             if f.remaining.remove(&variant) && variant == 0 && leader_only {

@@ -18,7 +18,7 @@ impl Monitor {
         match task.state {
             // Before exec: the child's own execve (or its error report).
             State::Starting => return tolerate_gone(task.tracee.cont(None)).map(|()| None),
-            State::Running => {}
+            State::Running | State::Restarting { .. } => {}
             ref other => bail!(
                 "task {}: unexpected syscall entry in state {other:?}",
                 task.tracee.pid
@@ -27,6 +27,24 @@ impl Monitor {
         let Some(regs) = gone_ok(task.tracee.regs())? else {
             return Ok(None);
         };
+        if let State::Restarting { pending, .. } = &task.state {
+            // The interrupted syscall comes back (re-executed, or as restart_syscall): it is
+            // still the one in flight.
+            let Pending::Program(e) = pending else {
+                unreachable!("only program calls restart")
+            };
+            if regs.orig_rax == e.call.raw.nr || regs.orig_rax == libc::SYS_restart_syscall as u64 {
+                let State::Restarting { pending, .. } =
+                    std::mem::replace(&mut task.state, State::Running)
+                else {
+                    unreachable!()
+                };
+                task.state = State::InSyscall(pending);
+                return tolerate_gone(task.tracee.cont_to_exit()).map(|()| None);
+            }
+            debug!(task = t, "interrupted syscall did not come back");
+            task.state = State::Running;
+        }
         let (proc_, variant) = (task.proc_, task.variant);
         if let Some(what) = inject::needed(&self.procs[proc_], variant) {
             return inject::start(&mut self.tasks[t], what, regs).map(|()| None);
@@ -55,6 +73,9 @@ impl Monitor {
             .push(format!("{} = ?", decode::syscall_text(&entry.call)));
         task.state = State::AtEntry(entry);
         let g = task.group;
+        if let Some((sig, _)) = self.groups[g].delivery {
+            return self.sync_signal(g, sig);
+        }
         self.try_rendezvous(g)
     }
 
@@ -84,8 +105,17 @@ impl Monitor {
                 )?;
                 Ok(None)
             }
+            Pending::SigWait { saved } => self.finish_sig_wait(t, saved, regs).map(|()| None),
             Pending::Placeholder { entry, leader_ret } => {
                 self.finish_placeholder(t, entry, leader_ret, regs)
+            }
+            Pending::Program(_) if ERESTART_CODES.contains(&(regs.rax as i64)) => {
+                // Interrupted by a signal; the kernel restarts it unless a handler runs.
+                task.state = State::Restarting {
+                    pending,
+                    code: regs.rax as i64,
+                };
+                tolerate_gone(self.tasks[t].tracee.cont(None)).map(|()| None)
             }
             Pending::Program(_) => {
                 task.state = State::AtExit { pending, regs };
@@ -98,7 +128,7 @@ impl Monitor {
     /// The rendezvous: once every live member is held at a syscall entry, compare and dispatch.
     pub(super) fn try_rendezvous(&mut self, g: GroupId) -> Result<Option<Stop>> {
         let group = &self.groups[g];
-        if group.in_flight.is_some() {
+        if group.in_flight.is_some() || group.delivery.is_some() {
             return Ok(None);
         }
         let Some(members) = group
@@ -228,6 +258,10 @@ impl Monitor {
             self.map_pid_args(&leader, members)?;
         }
         self.doom_other_tasks(g, leader.call.raw.nr as i64);
+        if leader.call.raw.nr == libc::SYS_rt_sigaction as u64 {
+            let tracee = self.tasks[members[0]].tracee;
+            self.track_sigaction(proc_, &tracee, &leader.call.raw);
+        }
         let variants: HashSet<usize> = members.iter().map(|&t| self.tasks[t].variant).collect();
         let in_flight = |decision, new_group| InFlight {
             decision,
@@ -540,7 +574,13 @@ impl Monitor {
             .filter_map(|v| self.member(g, v))
             .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(_)))
             .collect();
+        // A leader-only write to a broken pipe raised SIGPIPE in the leader: the followers get
+        // it at the same point.
+        let sigpipe = ret == -(libc::EPIPE as i64) && leader_has_pending(leader_pid, libc::SIGPIPE);
         for t in followers {
+            if sigpipe {
+                super::signals::tkill(self.tasks[t].tracee.pid, libc::SIGPIPE);
+            }
             if action == FollowerAction::Placeholder && ret >= 0 {
                 self.start_placeholder(t, ret, leader_pid, pair)?;
             } else {
@@ -773,6 +813,20 @@ fn describe_arg(a: &Arg) -> String {
         Arg::Signal => "signal".into(),
         Arg::Int | Arg::FcntlArg => "value".into(),
     }
+}
+
+fn leader_has_pending(pid: Pid, sig: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map(|s| {
+            s.lines()
+                .filter_map(|l| {
+                    l.strip_prefix("SigPnd:")
+                        .or_else(|| l.strip_prefix("ShdPnd:"))
+                })
+                .filter_map(|v| u64::from_str_radix(v.trim(), 16).ok())
+                .any(|mask| mask & (1u64 << (sig - 1)) != 0)
+        })
+        .unwrap_or(false)
 }
 
 fn cloexec_flag(leader: Pid, fd: i32) -> u64 {

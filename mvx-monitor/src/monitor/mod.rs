@@ -17,10 +17,11 @@ mod ids;
 mod inject;
 mod lifecycle;
 mod lockstep;
+mod signals;
 
 use crate::capture::Captured;
 use crate::decode;
-use crate::events::{Event, Events};
+use crate::events::{Event, Events, WaitEvent};
 use crate::exit_status;
 use crate::fdtable::FdTable;
 use crate::plan::Decision;
@@ -33,8 +34,6 @@ use crate::table::{self, Spec};
 use crate::tracee::Tracee;
 use anyhow::{Context, Result};
 use libc::user_regs_struct;
-use nix::sys::signal::Signal;
-use nix::sys::wait::WaitStatus;
 use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
@@ -60,6 +59,8 @@ pub struct Config {
     /// syscalls. Layout diversity that keeps such alignment comes with address-space
     /// partitioning.
     pub aslr: bool,
+    /// Deliver signals synchronously (Orchestra); off, signals pass straight through.
+    pub signal_sync: bool,
 }
 
 type TaskId = usize;
@@ -88,19 +89,22 @@ enum Pending {
     },
     /// A follower's placeholder for fds the leader created.
     Placeholder { entry: Entry, leader_ret: i64 },
+    /// rt_sigsuspend standing in for a call that waits under its own signal mask, so that a
+    /// synchronised signal is taken the way that call would have taken it.
+    SigWait { saved: user_regs_struct },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Death {
     Exited(i32),
-    Signaled(Signal),
+    Signaled(i32),
 }
 
 impl Death {
     fn describe(self) -> String {
         match self {
             Death::Exited(c) => format!("exited with status {c}"),
-            Death::Signaled(s) => format!("killed by {}", s.as_str()),
+            Death::Signaled(s) => format!("killed by {}", decode::signal_name(s)),
         }
     }
 }
@@ -125,6 +129,17 @@ enum State {
         pending: Pending,
         regs: user_regs_struct,
     },
+    /// Its syscall was interrupted by a signal (exit `code` is a kernel restart code); it comes
+    /// back to the same syscall (or restart_syscall) unless a handler runs.
+    Restarting {
+        pending: Pending,
+        code: i64,
+    },
+    /// Held at a signal-delivery stop until the signal can be delivered to the whole group;
+    /// `resume` is the state to go back to if it is not delivered here.
+    AtSignal {
+        resume: Box<State>,
+    },
     Dead {
         how: Death,
         at: Instant,
@@ -139,6 +154,7 @@ struct Task {
     state: State,
     history: History,
     exec_error: Option<OwnedFd>,
+    sig: signals::SignalBook,
 }
 
 impl Task {
@@ -183,6 +199,8 @@ struct Group {
     /// Its process called exit_group or exec: members die without reaching a rendezvous, at
     /// different moments in different variants, and that is no divergence.
     doomed: bool,
+    /// A signal being delivered to every member, and since when.
+    delivery: Option<(i32, Instant)>,
 }
 
 /// A process of the program, as all variants share it: what the monitor knows of it.
@@ -192,6 +210,8 @@ struct VProc {
     spaces: Vec<inject::AddressSpace>,
     /// The group of its first task (its pid is the process id).
     main_group: GroupId,
+    /// Signal dispositions (index: signal number), tracked from rt_sigaction.
+    handlers: Vec<signals::Disposition>,
 }
 
 /// Why the run ended.
@@ -228,11 +248,13 @@ impl Monitor {
                 thread: false,
                 in_flight: None,
                 doomed: false,
+                delivery: None,
             }],
             procs: vec![VProc {
                 fds: FdTable::default(),
                 spaces: vec![inject::AddressSpace::default(); n],
                 main_group: 0,
+                handlers: vec![signals::Disposition::Default; 65],
             }],
             by_pid: HashMap::new(),
             unclaimed: HashSet::new(),
@@ -269,6 +291,7 @@ impl Monitor {
             state,
             history: History::default(),
             exec_error: None,
+            sig: signals::SignalBook::default(),
         });
         self.groups[group].members[variant] = Some(id);
         self.by_pid.insert(pid, id);
@@ -302,7 +325,7 @@ impl Monitor {
         let (outcome, exit_status, divergence) = match stop {
             Stop::Finished(Death::Exited(code)) => (Outcome::Exited, code, None),
             Stop::Finished(Death::Signaled(sig)) => {
-                (Outcome::Signaled, exit_status::for_signal(sig as i32), None)
+                (Outcome::Signaled, exit_status::for_signal(sig), None)
             }
             Stop::Diverged(d) => (Outcome::Divergence, exit_status::DIVERGENCE, Some(d)),
         };
@@ -333,6 +356,11 @@ impl Monitor {
             }
             if let Some(stop) = self.check_windows()? {
                 return Ok(stop);
+            }
+            if self.signals_waiting() {
+                if let Some(stop) = self.recheck_signals()? {
+                    return Ok(stop);
+                }
             }
             match self.events.wait(self.poll_timeout())? {
                 Event::Child | Event::Timeout => {}
@@ -375,13 +403,11 @@ impl Monitor {
         ))))
     }
 
-    fn on_wait_status(&mut self, status: WaitStatus) -> Result<Option<Stop>> {
-        let Some(pid) = status.pid() else {
-            return Ok(None);
-        };
+    fn on_wait_status(&mut self, status: WaitEvent) -> Result<Option<Stop>> {
+        let pid = status.pid();
         let Some(&t) = self.by_pid.get(&pid) else {
             // A new task that stopped before its parent's clone event named it.
-            if let WaitStatus::Stopped(_, _) = status {
+            if let WaitEvent::SignalStop { .. } = status {
                 self.unclaimed.insert(pid);
             } else {
                 debug!(?status, "event for an unknown pid");
@@ -390,34 +416,31 @@ impl Monitor {
         };
         trace!(task = t, ?status, "wait status");
         match status {
-            WaitStatus::PtraceEvent(_, _, libc::PTRACE_EVENT_SECCOMP) => self.on_entry(t),
-            WaitStatus::PtraceSyscall(_) => self.on_exit(t),
-            WaitStatus::PtraceEvent(_, _, libc::PTRACE_EVENT_EXEC) => {
-                self.on_exec(t).map(|()| None)
-            }
-            WaitStatus::PtraceEvent(
-                _,
-                _,
-                libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE,
-            ) => self.on_clone_event(t).map(|()| None),
-            WaitStatus::PtraceEvent(_, _, event) => {
+            WaitEvent::SeccompStop(_) => self.on_entry(t),
+            WaitEvent::SyscallStop(_) => self.on_exit(t),
+            WaitEvent::PtraceEvent {
+                event: libc::PTRACE_EVENT_EXEC,
+                ..
+            } => self.on_exec(t).map(|()| None),
+            WaitEvent::PtraceEvent {
+                event: libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE,
+                ..
+            } => self.on_clone_event(t).map(|()| None),
+            WaitEvent::PtraceEvent { event, .. } => {
                 debug!(task = t, event, "ignoring ptrace event");
                 self.resume_unchanged(t, None).map(|()| None)
             }
-            WaitStatus::Stopped(_, sig) => self.on_signal(t, sig),
-            WaitStatus::Exited(_, code) => self.on_death(t, Death::Exited(code)),
-            WaitStatus::Signaled(_, sig, _) => self.on_death(t, Death::Signaled(sig)),
-            WaitStatus::Continued(_) | WaitStatus::StillAlive => Ok(None),
+            WaitEvent::SignalStop { sig, .. } => self.on_signal(t, sig),
+            WaitEvent::Exited { code, .. } => self.on_death(t, Death::Exited(code)),
+            WaitEvent::Killed { sig, .. } => self.on_death(t, Death::Signaled(sig)),
         }
     }
 
     /// Resumes a task after a stop that did not change its state.
-    fn resume_unchanged(&mut self, t: TaskId, sig: Option<Signal>) -> Result<()> {
+    fn resume_unchanged(&mut self, t: TaskId, sig: Option<i32>) -> Result<()> {
         let task = &self.tasks[t];
         let r = match task.state {
-            State::InSyscall(_) => {
-                nix::sys::ptrace::syscall(task.tracee.pid, sig).context("PTRACE_SYSCALL")
-            }
+            State::InSyscall(_) => task.tracee.cont_to_exit_with(sig),
             _ => task.tracee.cont(sig),
         };
         tolerate_gone(r)
@@ -425,20 +448,33 @@ impl Monitor {
 
     /// How long the event loop may sleep before some rendezvous window needs checking.
     fn poll_timeout(&self) -> Option<Duration> {
-        (0..self.groups.len())
+        // Signals pending in held tasks' kernels are only seen by looking.
+        let signal_poll = self.signals_waiting().then_some(Duration::from_millis(5));
+        let window = (0..self.groups.len())
             .filter_map(|g| self.window_start(g))
             .min()
             .map(|start| {
                 (start + self.cfg.window)
                     .saturating_duration_since(Instant::now())
                     .max(Duration::from_millis(1))
-            })
+            });
+        match (signal_poll, window) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The earliest arrival at an incomplete rendezvous of group `g`.
     fn window_start(&self, g: GroupId) -> Option<Instant> {
         let group = &self.groups[g];
-        if group.in_flight.is_some() || group.doomed {
+        if group.doomed {
+            return None;
+        }
+        if let Some((_, since)) = group.delivery {
+            // Waiting for members to reach a stop so a signal can be delivered.
+            return Some(since);
+        }
+        if group.in_flight.is_some() {
             return None;
         }
         let members: Vec<&Task> = group
@@ -505,7 +541,7 @@ impl Monitor {
         Ok(None)
     }
 
-    fn forward_signal(&mut self, sig: Signal) {
+    fn forward_signal(&mut self, sig: nix::sys::signal::Signal) {
         debug!(?sig, "forwarding a signal sent to mvx");
         for &t in self.groups[0].members.iter().flatten() {
             if self.tasks[t].alive() {
@@ -586,7 +622,10 @@ impl Monitor {
             State::Dead { how, .. } => how.describe(),
             State::AtEntry(_) => "at syscall entry".into(),
             State::Running | State::Starting | State::NewChild => "running".into(),
-            State::InSyscall(_) | State::AtExit { .. } => "in syscall".into(),
+            State::InSyscall(_) | State::AtExit { .. } | State::Restarting { .. } => {
+                "in syscall".into()
+            }
+            State::AtSignal { .. } => "at a signal".into(),
         };
         VariantView {
             index: task.variant,
@@ -604,26 +643,27 @@ impl Monitor {
             t.tracee.kill();
         }
         for pid in self.unclaimed.drain() {
-            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         }
         // Reap everything, including tasks we never got to know.
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.tasks.iter().any(Task::alive) && Instant::now() < deadline {
-            match nix::sys::wait::waitpid(None, Some(nix::sys::wait::WaitPidFlag::__WALL)) {
-                Ok(status) => {
-                    let how = match status {
-                        WaitStatus::Exited(_, c) => Death::Exited(c),
-                        WaitStatus::Signaled(_, s, _) => Death::Signaled(s),
-                        _ => continue,
-                    };
-                    if let Some(&t) = status.pid().and_then(|p| self.by_pid.get(&p)) {
-                        self.tasks[t].state = State::Dead {
-                            how,
-                            at: Instant::now(),
-                        };
-                    }
-                }
-                Err(_) => break,
+            let mut status = 0;
+            // SAFETY: plain waitpid(2) with a valid out pointer.
+            let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+            if pid <= 0 {
+                break;
+            }
+            let how = match WaitEvent::decode(Pid::from_raw(pid), status) {
+                WaitEvent::Exited { code, .. } => Death::Exited(code),
+                WaitEvent::Killed { sig, .. } => Death::Signaled(sig),
+                _ => continue,
+            };
+            if let Some(&t) = self.by_pid.get(&Pid::from_raw(pid)) {
+                self.tasks[t].state = State::Dead {
+                    how,
+                    at: Instant::now(),
+                };
             }
         }
     }

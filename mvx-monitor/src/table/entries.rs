@@ -210,7 +210,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::futex_requeue, Unchecked, &[Ptr, Flags, Int, Int], Ret::Int),
     sc(Sysno::sched_yield, Unchecked, &[], Ret::Int),
     // Continues the variant's own interrupted sleep/poll; no arguments.
-    sc(Sysno::restart_syscall, Unchecked, &[], Ret::Int),
+    sc(Sysno::restart_syscall, All, &[], Ret::Int),
     // prctl's arguments 2-5 are values for some options and pointers for others (PR_SET_NAME).
     sc(Sysno::prctl, All, &[Int, Ptr, Ptr, Ptr, Ptr], Ret::Int),
     sc(Sysno::personality, All, &[Flags], Ret::Int),

@@ -1,0 +1,585 @@
+//! Synchronous signal delivery (Orchestra, section 3): a signal with a handler is delivered to
+//! every member of a group in the same *signal time frame* (between the same two syscalls).
+//!
+//! - Faults (SIGSEGV from the task's own code, ...) and signals whose default action
+//!   terminates are delivered at once; the other variants must then end the same way before
+//!   their next syscall, or it is a divergence.
+//! - Ignored signals (and those ignored by default, SIGCHLD, SIGWINCH, ...) are dropped: the
+//!   interrupted syscall restarts transparently.
+//! - A signal with a handler is held at its delivery stop and recorded. Once at least half of
+//!   the group has it (held at the stop, recorded earlier, or pending in the kernel of a task
+//!   held at a syscall), every member is brought to a stop: members in a syscall are
+//!   interrupted with a private kick signal, members running program code are waited for
+//!   (they reach a syscall or the signal). Then all get it at once: members at a signal stop
+//!   have it delivered there; members at a syscall skip it (it is re-executed after the
+//!   handler, or returns EINTR, as the kernel decides for the interrupted ones) and receive
+//!   the signal before returning to user code.
+//! - A member that received the signal only because the majority had it takes a credit: its
+//!   own copy, when it comes, is dropped.
+
+use super::*;
+use crate::tracee::SYSCALL_INSN_LEN;
+use std::collections::BTreeSet;
+
+const ERESTARTSYS: i64 = -512;
+const ERESTARTNOINTR: i64 = -513;
+
+/// The real-time signal mvx sends to interrupt a task that sits in a syscall; its stop is
+/// turned into the delivery of the signal being synchronised.
+fn kick_signal() -> i32 {
+    libc::SIGRTMAX()
+}
+
+/// What a process does with a signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Disposition {
+    Default,
+    Ignore,
+    Handler { restart: bool },
+}
+
+/// A task's signal bookkeeping.
+#[derive(Clone, Debug, Default)]
+pub(super) struct SignalBook {
+    /// Signals received (handler disposition) and not yet delivered.
+    pending: BTreeSet<i32>,
+    /// Signals delivered on the majority's behalf before the task's own copy arrived.
+    credit: HashMap<i32, u32>,
+    /// Signals the monitor arranged to be delivered: let them through at their stop.
+    expect: HashMap<i32, u32>,
+    /// A kick is on its way: at its stop, deliver this signal instead.
+    substitute: Option<i32>,
+    /// A kick is on its way to bring the task to a stop for a delivery in progress.
+    kicked: bool,
+}
+
+fn take(map: &mut HashMap<i32, u32>, sig: i32) -> bool {
+    match map.get_mut(&sig) {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The default action of `sig` is to ignore it.
+fn ignored_by_default(sig: i32) -> bool {
+    matches!(
+        sig,
+        libc::SIGCHLD | libc::SIGWINCH | libc::SIGURG | libc::SIGCONT
+    )
+}
+
+/// Job-control signals are dropped, so that no variant sits in a group-stop forever (job
+/// control under mvx is not supported yet).
+const STOP_SIGNALS: [i32; 4] = [libc::SIGSTOP, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+
+/// Whether the stop is a fault raised by the task's own instruction (not a sent signal).
+fn is_fault(pid: Pid, sig: i32) -> bool {
+    let synchronous = matches!(
+        sig,
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP | libc::SIGSYS
+    );
+    synchronous
+        && nix::sys::ptrace::getsiginfo(pid)
+            .map(|si| si.si_code > 0)
+            .unwrap_or(true)
+}
+
+/// Signals pending in the kernel for a stopped task (thread and process queues).
+fn kernel_pending(pid: Pid) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map(|s| {
+            s.lines()
+                .filter_map(|l| {
+                    l.strip_prefix("SigPnd:")
+                        .or_else(|| l.strip_prefix("ShdPnd:"))
+                })
+                .filter_map(|v| u64::from_str_radix(v.trim(), 16).ok())
+                .fold(0, |a, b| a | b)
+        })
+        .unwrap_or(0)
+}
+
+fn has_kernel_pending(pid: Pid, sig: i32) -> bool {
+    kernel_pending(pid) & (1u64 << (sig - 1)) != 0
+}
+
+/// Dispositions inherited at start: what mvx itself ignores (e.g. SIGINT in a background job).
+pub(super) fn initial_dispositions(pid: Pid) -> Vec<Disposition> {
+    let ignored = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("SigIgn:"))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        })
+        .unwrap_or(0);
+    (0..=64)
+        .map(|sig| {
+            if sig > 0 && ignored & (1u64 << (sig - 1)) != 0 {
+                Disposition::Ignore
+            } else {
+                Disposition::Default
+            }
+        })
+        .collect()
+}
+
+/// After exec, handlers are reset to the default; ignored signals stay ignored.
+pub(super) fn reset_on_exec(handlers: &mut [Disposition]) {
+    for h in handlers {
+        if matches!(h, Disposition::Handler { .. }) {
+            *h = Disposition::Default;
+        }
+    }
+}
+
+impl Monitor {
+    /// A signal-delivery stop of task `t` (after instruction traps and new-task stops).
+    pub(super) fn on_delivery_stop(&mut self, t: TaskId, sig: i32) -> Result<Option<Stop>> {
+        let pid = self.tasks[t].tracee.pid;
+        let s = sig;
+        if s == kick_signal() {
+            if let Some(real) = self.tasks[t].sig.substitute.take() {
+                // A kick sent so that a signal is delivered here, now: deliver it.
+                return self.deliver_here(t, real).map(|()| None);
+            }
+            if std::mem::take(&mut self.tasks[t].sig.kicked) {
+                return self.hold_for_delivery(t, None);
+            }
+        }
+        if take(&mut self.tasks[t].sig.expect, s) {
+            return self.deliver_here(t, s).map(|()| None);
+        }
+        if !self.cfg.signal_sync || is_fault(pid, sig) {
+            return self.resume_unchanged(t, Some(sig)).map(|()| None);
+        }
+        if STOP_SIGNALS.contains(&sig) {
+            self.warn(format!(
+                "{} to the program ignored: job control is not supported yet",
+                decode::signal_name(sig)
+            ));
+            return self.resume_unchanged(t, None).map(|()| None);
+        }
+        let proc_ = self.tasks[t].proc_;
+        match self.procs[proc_].handlers[s as usize] {
+            Disposition::Ignore => self.resume_unchanged(t, None).map(|()| None),
+            Disposition::Default if ignored_by_default(sig) => {
+                self.resume_unchanged(t, None).map(|()| None)
+            }
+            // Terminating: at once; the others must follow before their next syscall.
+            Disposition::Default => self.resume_unchanged(t, Some(sig)).map(|()| None),
+            Disposition::Handler { .. } => {
+                if take(&mut self.tasks[t].sig.credit, s) {
+                    return self.resume_unchanged(t, None).map(|()| None);
+                }
+                self.tasks[t].sig.pending.insert(s);
+                self.hold_for_delivery(t, Some(s))
+            }
+        }
+    }
+
+    /// Holds task `t` at its signal stop and tries to deliver `sig` (or the group's delivery
+    /// in progress) to its group.
+    fn hold_for_delivery(&mut self, t: TaskId, sig: Option<i32>) -> Result<Option<Stop>> {
+        let task = &mut self.tasks[t];
+        let prev = std::mem::replace(&mut task.state, State::Running);
+        task.state = State::AtSignal {
+            resume: Box::new(prev),
+        };
+        let g = task.group;
+        let sig = match (self.groups[g].delivery, sig) {
+            (Some((d, _)), _) => d,
+            (None, Some(s)) => s,
+            (None, None) => {
+                // A stale kick: nothing to deliver any more.
+                return self.release_signal_stop(t).map(|()| None);
+            }
+        };
+        self.sync_signal(g, sig)
+    }
+
+    /// Lets a task held at a signal stop go on without a signal.
+    fn release_signal_stop(&mut self, t: TaskId) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let State::AtSignal { resume } = std::mem::replace(&mut task.state, State::Running) else {
+            return Ok(());
+        };
+        task.state = *resume;
+        self.resume_unchanged(t, None)
+    }
+
+    /// Whether member `t` has `sig`: held at its stop with it, recorded, or pending in the
+    /// kernel while held at a syscall.
+    fn member_has(&self, t: TaskId, sig: i32) -> bool {
+        let task = &self.tasks[t];
+        task.sig.pending.contains(&sig)
+            || (matches!(task.state, State::AtEntry(_) | State::AtExit { .. })
+                && has_kernel_pending(task.tracee.pid, sig))
+    }
+
+    /// The synchronisation step for `sig` in group `g`, run whenever a member stops.
+    pub(super) fn sync_signal(&mut self, g: GroupId, sig: i32) -> Result<Option<Stop>> {
+        let live: Vec<TaskId> = self.groups[g]
+            .members
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&m| self.tasks[m].alive())
+            .collect();
+        if self.groups[g].delivery.is_none() {
+            let have = live.iter().filter(|&&m| self.member_has(m, sig)).count();
+            if have * 2 < live.len() {
+                // Fewer than half: keep it recorded and let the holders go on.
+                for &m in &live {
+                    if matches!(self.tasks[m].state, State::AtSignal { .. }) {
+                        self.release_signal_stop(m)?;
+                    }
+                }
+                return Ok(None);
+            }
+            self.groups[g].delivery = Some((sig, Instant::now()));
+        }
+        // Bring every member to a stop: a syscall, or the signal.
+        let mut ready = true;
+        for &m in &live {
+            let task = &self.tasks[m];
+            match &task.state {
+                State::AtSignal { .. } | State::AtEntry(_) | State::AtExit { .. } => {}
+                State::InSyscall(_) | State::Restarting { .. } => {
+                    ready = false;
+                    self.kick(m)?;
+                }
+                State::Running if blocked_in_kernel(task.tracee.pid) => {
+                    ready = false;
+                    self.kick(m)?;
+                }
+                _ => ready = false, // running program code: wait for its next stop
+            }
+        }
+        if ready {
+            self.deliver_all(g, sig, &live)?;
+        }
+        Ok(None)
+    }
+
+    /// Interrupts a task sitting in a syscall; its kick stop holds it for the delivery.
+    fn kick(&mut self, t: TaskId) -> Result<()> {
+        let task = &mut self.tasks[t];
+        if !task.sig.kicked {
+            task.sig.kicked = true;
+            tkill(task.tracee.pid, kick_signal());
+        }
+        Ok(())
+    }
+
+    /// Every live member is stopped: deliver `sig` to all in this signal time frame.
+    fn deliver_all(&mut self, g: GroupId, sig: i32, live: &[TaskId]) -> Result<()> {
+        debug!(group = g, sig, "synchronous signal delivery");
+        self.groups[g].delivery = None;
+        let proc_ = self.groups[g].proc_;
+        let sa_restart = matches!(
+            self.procs[proc_].handlers[sig as usize],
+            Disposition::Handler { restart: true }
+        );
+        // How an interrupted member's syscall ends once the handler runs decides how the
+        // members held at that syscall end it.
+        let interrupted_code = live.iter().find_map(|&m| match &self.tasks[m].state {
+            State::AtSignal { resume } => match resume.as_ref() {
+                State::Restarting { code, .. } => Some(*code),
+                _ => None,
+            },
+            _ => None,
+        });
+        let restart = match interrupted_code {
+            Some(ERESTARTNOINTR) => true,
+            Some(ERESTARTSYS) => sa_restart,
+            Some(_) => false,
+            None => true,
+        };
+        // A syscall in flight ends here for everyone (returned EINTR or will be re-executed).
+        let clone_in_flight = self.groups[g]
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.decision.plan == crate::plan::Plan::Clone);
+        if !clone_in_flight {
+            self.groups[g].in_flight = None;
+        }
+        for &m in live {
+            let had = self.tasks[m].sig.pending.remove(&sig);
+            let in_kernel = !had && self.member_has(m, sig);
+            debug!(
+                task = m,
+                had,
+                in_kernel,
+                restart,
+                state = ?std::mem::discriminant(&self.tasks[m].state),
+                at = ?self.tasks[m].entry().map(|e| table::name_of(e.call.raw.nr)),
+                "delivering to member"
+            );
+            if !had && !in_kernel {
+                *self.tasks[m].sig.credit.entry(sig).or_default() += 1;
+            }
+            let state = std::mem::replace(&mut self.tasks[m].state, State::Running);
+            match state {
+                State::AtSignal { .. } => {
+                    self.tasks[m].state = State::Running;
+                    self.deliver_here(m, sig)?;
+                }
+                State::AtEntry(e) => {
+                    let nr = e.call.raw.nr as i64;
+                    if let Some(mask) = temporary_mask(&self.tasks[m].tracee, &e.call.raw) {
+                        // The call would have taken the signal under its own mask: take it
+                        // the same way, in rt_sigsuspend with that mask.
+                        self.tasks[m].history.set_last_result("-1 EINTR (signal)");
+                        self.take_under_mask(m, e.regs, mask, sig, in_kernel)?;
+                        continue;
+                    }
+                    // Waiting for a signal is what these calls are for: they end with EINTR.
+                    let waits = nr == libc::SYS_pause;
+                    let mut regs = e.regs;
+                    regs.orig_rax = u64::MAX; // skip it now
+                    if restart && !waits {
+                        regs.rip -= SYSCALL_INSN_LEN;
+                        regs.rax = e.call.raw.nr;
+                    } else {
+                        regs.rax = -(libc::EINTR as i64) as u64;
+                    }
+                    self.tasks[m].history.set_last_result(if restart && !waits {
+                        "(signal first, then again)"
+                    } else {
+                        "-1 EINTR (signal)"
+                    });
+                    self.send_before_return(m, regs, sig, in_kernel)?;
+                }
+                State::AtExit { pending, mut regs } => {
+                    let nr = match &pending {
+                        Pending::Program(e) | Pending::Placeholder { entry: e, .. } => {
+                            e.call.raw.nr as i64
+                        }
+                        Pending::Injected { saved, .. } | Pending::SigWait { saved } => {
+                            saved.orig_rax as i64
+                        }
+                    };
+                    let is_clone = matches!(
+                        nr,
+                        libc::SYS_clone | libc::SYS_clone3 | libc::SYS_fork | libc::SYS_vfork
+                    );
+                    if clone_in_flight && is_clone {
+                        // The clone happened: keep it; the signal comes right after it.
+                        self.tasks[m].state = State::AtExit { pending, regs };
+                        self.tasks[m]
+                            .sig
+                            .expect
+                            .entry(sig)
+                            .and_modify(|n| *n += 1)
+                            .or_insert(1);
+                        if !in_kernel {
+                            tkill(self.tasks[m].tracee.pid, sig);
+                        }
+                        continue;
+                    }
+                    if restart {
+                        regs.rip -= SYSCALL_INSN_LEN;
+                        regs.rax = regs.orig_rax;
+                    } else {
+                        regs.rax = -(libc::EINTR as i64) as u64;
+                    }
+                    self.send_before_return(m, regs, sig, in_kernel)?;
+                }
+                other => {
+                    self.tasks[m].state = other;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Resumes a task from a syscall stop with `regs`, with `sig` delivered before it returns
+    /// to user code (already pending in the kernel, or sent now by way of a kick).
+    fn send_before_return(
+        &mut self,
+        t: TaskId,
+        regs: user_regs_struct,
+        sig: i32,
+        in_kernel: bool,
+    ) -> Result<()> {
+        let task = &mut self.tasks[t];
+        tolerate_gone(task.tracee.set_regs(&regs))?;
+        if in_kernel {
+            task.sig
+                .expect
+                .entry(sig)
+                .and_modify(|n| *n += 1)
+                .or_insert(1);
+        } else {
+            task.sig.substitute = Some(sig);
+            tkill(task.tracee.pid, kick_signal());
+        }
+        task.state = State::Running;
+        tolerate_gone(task.tracee.cont(None))
+    }
+
+    /// Makes a task held at a syscall entry take `sig` inside rt_sigsuspend(`mask`), as the
+    /// interrupted call (pselect6, ppoll, epoll_pwait, rt_sigsuspend) would have; the call
+    /// then returns EINTR.
+    fn take_under_mask(
+        &mut self,
+        t: TaskId,
+        saved: user_regs_struct,
+        mask: u64,
+        sig: i32,
+        in_kernel: bool,
+    ) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let mut regs = saved;
+        crate::tracee::set_call(
+            &mut regs,
+            libc::SYS_rt_sigsuspend as u64,
+            [mask, 8, 0, 0, 0, 0],
+        );
+        tolerate_gone(task.tracee.set_regs(&regs))?;
+        if in_kernel {
+            task.sig
+                .expect
+                .entry(sig)
+                .and_modify(|n| *n += 1)
+                .or_insert(1);
+        } else {
+            task.sig.substitute = Some(sig);
+            tkill(task.tracee.pid, kick_signal());
+        }
+        task.state = State::InSyscall(Pending::SigWait { saved });
+        tolerate_gone(task.tracee.cont_to_exit())
+    }
+
+    /// The rt_sigsuspend of `take_under_mask` returned: put the program's registers back (the
+    /// result stays: the kernel turns it into EINTR when the handler runs).
+    pub(super) fn finish_sig_wait(
+        &mut self,
+        t: TaskId,
+        saved: user_regs_struct,
+        regs: user_regs_struct,
+    ) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let mut restored = saved;
+        restored.rax = regs.rax;
+        restored.rip = regs.rip;
+        tolerate_gone(task.tracee.set_regs(&restored))?;
+        task.state = State::Running;
+        tolerate_gone(task.tracee.cont(None))
+    }
+
+    /// Delivers `sig` at the signal stop task `t` is at.
+    fn deliver_here(&mut self, t: TaskId, sig: i32) -> Result<()> {
+        let task = &mut self.tasks[t];
+        if let State::AtSignal { .. } = task.state {
+            task.state = State::Running;
+        }
+        tolerate_gone(task.tracee.cont(Some(sig)))
+    }
+
+    /// A member that died of a signal: the others must follow. Members held at a syscall with
+    /// the same signal pending in their kernel are let go without executing it, so they die too.
+    pub(super) fn follow_fatal_signal(&mut self, g: GroupId, sig: i32) -> Result<bool> {
+        let held: Vec<TaskId> = self.groups[g]
+            .members
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&m| matches!(self.tasks[m].state, State::AtEntry(_)))
+            .collect();
+        let all_pending = !held.is_empty()
+            && held
+                .iter()
+                .all(|&m| has_kernel_pending(self.tasks[m].tracee.pid, sig));
+        if !all_pending {
+            return Ok(false);
+        }
+        for m in held {
+            self.skip_with(m, -(libc::EINTR as i64), None)?;
+        }
+        Ok(true)
+    }
+
+    /// Records what rt_sigaction set (from the leader's `act`), for the dispositions above.
+    pub(super) fn track_sigaction(
+        &mut self,
+        proc_: ProcId,
+        leader: &Tracee,
+        call: &crate::tracee::RawCall,
+    ) {
+        let (sig, act) = (call.args[0] as usize, call.args[1]);
+        if act == 0 || sig == 0 || sig > 64 {
+            return;
+        }
+        let Ok(bytes) = leader.read_bytes(act, 16) else {
+            return;
+        };
+        let handler = u64::from_ne_bytes(bytes[..8].try_into().unwrap());
+        let flags = u64::from_ne_bytes(bytes[8..].try_into().unwrap());
+        self.procs[proc_].handlers[sig] = match handler {
+            0 => Disposition::Default,
+            1 => Disposition::Ignore,
+            _ => Disposition::Handler {
+                restart: flags & libc::SA_RESTART as u64 != 0,
+            },
+        };
+    }
+
+    /// Tasks still waiting for a delivery whose members all stopped meanwhile, and held tasks
+    /// whose kernel now has a recorded signal: re-run the synchronisation.
+    pub(super) fn recheck_signals(&mut self) -> Result<Option<Stop>> {
+        for g in 0..self.groups.len() {
+            let sigs: BTreeSet<i32> = match self.groups[g].delivery {
+                Some((sig, _)) => [sig].into(),
+                None => self.groups[g]
+                    .members
+                    .iter()
+                    .flatten()
+                    .flat_map(|&m| self.tasks[m].sig.pending.iter().copied())
+                    .collect(),
+            };
+            for sig in sigs {
+                if let Some(stop) = self.sync_signal(g, sig)? {
+                    return Ok(Some(stop));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether some signal is waiting to be synchronised (the event loop then polls).
+    pub(super) fn signals_waiting(&self) -> bool {
+        self.groups.iter().any(|g| g.delivery.is_some())
+            || self
+                .tasks
+                .iter()
+                .any(|t| t.alive() && !t.sig.pending.is_empty())
+    }
+}
+
+/// The signal mask a call installs while it waits, if any (a pointer to a sigset in the
+/// task's memory).
+fn temporary_mask(t: &Tracee, call: &crate::tracee::RawCall) -> Option<u64> {
+    let a = call.args;
+    let ptr = match call.nr as i64 {
+        libc::SYS_rt_sigsuspend => a[0],
+        libc::SYS_ppoll => a[3],
+        libc::SYS_epoll_pwait | libc::SYS_epoll_pwait2 => a[4],
+        // pselect6's sixth argument points to { const sigset_t *ss; size_t ss_len; }.
+        libc::SYS_pselect6 if a[5] != 0 => t.read_u64(a[5]).ok()?,
+        _ => 0,
+    };
+    (ptr != 0).then_some(ptr)
+}
+
+/// Sends `sig` to one thread (the kick and forced deliveries must reach that very task).
+pub(super) fn tkill(tid: Pid, sig: i32) {
+    // SAFETY: plain tkill(2) on a task of ours.
+    unsafe {
+        libc::syscall(libc::SYS_tkill, tid.as_raw(), sig);
+    }
+}
