@@ -22,6 +22,9 @@ use crate::tracee::SYSCALL_INSN_LEN;
 use std::collections::BTreeSet;
 
 const ERESTARTSYS: i64 = -512;
+/// How long a signal only a minority of the group received is held before it is delivered to
+/// every member anyway.
+const FORCE_AFTER: Duration = Duration::from_millis(100);
 const ERESTARTNOINTR: i64 = -513;
 
 /// The real-time signal mvx sends to interrupt a task that sits in a syscall; its stop is
@@ -51,6 +54,8 @@ pub(super) struct SignalBook {
     substitute: Option<i32>,
     /// A kick is on its way to bring the task to a stop for a delivery in progress.
     kicked: bool,
+    /// Since when the task is held at a signal stop waiting for the rest of its group.
+    held_since: Option<Instant>,
 }
 
 fn take(map: &mut HashMap<i32, u32>, sig: i32) -> bool {
@@ -208,6 +213,7 @@ impl Monitor {
             return Ok(());
         };
         task.state = *resume;
+        task.sig.held_since = None;
         self.resume_unchanged(t, None)
     }
 
@@ -231,13 +237,21 @@ impl Monitor {
             .collect();
         if self.groups[g].delivery.is_none() {
             let have = live.iter().filter(|&&m| self.member_has(m, sig)).count();
-            if have * 2 < live.len() {
-                // Fewer than half: keep it recorded and let the holders go on.
-                for &m in &live {
-                    if matches!(self.tasks[m].state, State::AtSignal { .. }) {
-                        self.release_signal_stop(m)?;
-                    }
-                }
+            let all_stopped = live.iter().all(|&m| {
+                matches!(
+                    self.tasks[m].state,
+                    State::AtSignal { .. } | State::AtEntry(_) | State::AtExit { .. }
+                )
+            });
+            let held_long = live
+                .iter()
+                .filter_map(|&m| self.tasks[m].sig.held_since)
+                .min()
+                .is_some_and(|since| since.elapsed() >= FORCE_AFTER);
+            // Fewer than half have it: hold it while the others may still get theirs (a
+            // signal a process sends itself, a child's exit); deliver it to all once nobody can
+            // (everyone stopped) or after a bound (a signal sent to one variant from outside).
+            if have * 2 < live.len() && !all_stopped && !held_long {
                 return Ok(None);
             }
             self.groups[g].delivery = Some((sig, Instant::now()));
@@ -475,6 +489,7 @@ impl Monitor {
     /// Delivers `sig` at the signal stop task `t` is at.
     fn deliver_here(&mut self, t: TaskId, sig: i32) -> Result<()> {
         let task = &mut self.tasks[t];
+        task.sig.held_since = None;
         if let State::AtSignal { .. } = task.state {
             task.state = State::Running;
         }
