@@ -97,6 +97,10 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
             Some(n) => read(n),
             None => Value::Unreadable(v),
         },
+        Arg::EpollEvent => match t.read_bytes(v, 4) {
+            Ok(events) => Value::Bytes(events),
+            Err(_) => Value::Unreadable(v),
+        },
         Arg::SockAddr { len_arg } => {
             match t.read_bytes(v, (raw.args[*len_arg as usize] as usize).min(128)) {
                 Ok(b) => Value::Bytes(sockaddr_significant(&b).to_vec()),

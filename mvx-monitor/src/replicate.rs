@@ -91,6 +91,17 @@ impl Outputs {
         Ok(Outputs(out))
     }
 
+    /// Rewrites the plain memory output for argument `arg` (per-variant translation).
+    pub fn map_flat(&mut self, arg: usize, f: impl Fn(&mut [u8])) {
+        for item in &mut self.0 {
+            if let Output::Flat { arg: a, data } = item {
+                if *a == arg {
+                    f(data);
+                }
+            }
+        }
+    }
+
     /// Writes the leader's outputs into a follower stopped at the same syscall.
     pub fn apply(&self, follower: &Tracee, call: &RawCall) -> Result<()> {
         for item in &self.0 {

@@ -24,6 +24,7 @@ impl Monitor {
                 spaces: parent.spaces.clone(),
                 main_group: ng,
                 handlers: parent.handlers.clone(),
+                epoll: parent.epoll.clone(),
             };
             self.procs.push(p);
             self.procs.len() - 1

@@ -103,6 +103,13 @@ impl Monitor {
                     saved,
                     regs,
                 )?;
+                if self.procs[proc_].spaces[variant].cpuid_faulting == Some(false) {
+                    // Documented fallback (README): cpuid runs natively.
+                    tracing::info!(
+                        task = t,
+                        "this CPU cannot trap cpuid (ARCH_SET_CPUID unsupported)"
+                    );
+                }
                 Ok(None)
             }
             Pending::SigWait { saved } => self.finish_sig_wait(t, saved, regs).map(|()| None),
@@ -261,6 +268,9 @@ impl Monitor {
         if leader.call.raw.nr == libc::SYS_rt_sigaction as u64 {
             let tracee = self.tasks[members[0]].tracee;
             self.track_sigaction(proc_, &tracee, &leader.call.raw);
+        }
+        if leader.call.raw.nr == libc::SYS_epoll_ctl as u64 {
+            self.track_epoll_ctl(g, members, &leader.call.raw);
         }
         let variants: HashSet<usize> = members.iter().map(|&t| self.tasks[t].variant).collect();
         let in_flight = |decision, new_group| InFlight {
@@ -583,6 +593,10 @@ impl Monitor {
             }
             if action == FollowerAction::Placeholder && ret >= 0 {
                 self.start_placeholder(t, ret, leader_pid, pair)?;
+            } else if super::epoll::is_epoll_wait(entry.call.raw.nr) && ret > 0 {
+                let variant = self.tasks[t].variant;
+                let mine = self.epoll_outputs_for(proc_, &entry.call.raw, &outputs, variant);
+                self.skip_with(t, ret, Some(&mine))?;
             } else {
                 self.skip_with(t, ret, Some(&outputs))?;
             }
@@ -706,7 +720,10 @@ impl Monitor {
         let fds = &mut self.procs[proc_].fds;
         match (effect, ret) {
             (FdEffect::None, _) => {}
-            (FdEffect::Close { fd }, _) => fds.remove(fd),
+            (FdEffect::Close { fd }, _) => {
+                fds.remove(fd);
+                self.procs[proc_].epoll.forget_fd(fd);
+            }
             (FdEffect::CloseRange { first, last }, _) => fds.remove_range(first, last),
             (_, None) => {}
             (_, Some(r)) if r < 0 => {}
@@ -801,6 +818,7 @@ fn describe_arg(a: &Arg) -> String {
     match a {
         Arg::In(_) | Arg::InOut(_) | Arg::IovIn { .. } | Arg::MsgIn => "buffer contents".into(),
         Arg::SockAddr { .. } => "socket address".into(),
+        Arg::EpollEvent => "epoll events".into(),
         Arg::Path => "path".into(),
         Arg::Str => "string".into(),
         Arg::StrArray => "string array".into(),

@@ -13,6 +13,7 @@
 //! pids in `ids.rs`; code injected into variants (the scratch page, placeholder fds, emulated
 //! instructions) in `inject.rs`.
 
+mod epoll;
 mod ids;
 mod inject;
 mod lifecycle;
@@ -212,6 +213,8 @@ struct VProc {
     main_group: GroupId,
     /// Signal dispositions (index: signal number), tracked from rt_sigaction.
     handlers: Vec<signals::Disposition>,
+    /// Each variant's epoll_event.data of every registration.
+    epoll: epoll::EpollData,
 }
 
 /// Why the run ended.
@@ -255,6 +258,7 @@ impl Monitor {
                 spaces: vec![inject::AddressSpace::default(); n],
                 main_group: 0,
                 handlers: vec![signals::Disposition::Default; 65],
+                epoll: epoll::EpollData::default(),
             }],
             by_pid: HashMap::new(),
             unclaimed: HashSet::new(),

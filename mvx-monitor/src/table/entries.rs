@@ -148,7 +148,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(16)), Ptr], Ret::Int),
     sc(Sysno::epoll_create, LeaderOnly, &[Int], Ret::NewFd),
     sc(Sysno::epoll_create1, LeaderOnly, &[Flags], Ret::NewFd),
-    sc(Sysno::epoll_ctl, LeaderOnly, &[Fd, Int, Fd, In(Fixed(12))], Ret::Int),
+    sc(Sysno::epoll_ctl, LeaderOnly, &[Fd, Int, Fd, EpollEvent], Ret::Int),
     sc(Sysno::epoll_wait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Int], Ret::Int),
     sc(Sysno::epoll_pwait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Int, In(Fixed(8)), Int], Ret::Int),
     sc(Sysno::epoll_pwait2, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, In(Fixed(16)), In(Fixed(8)), Int], Ret::Int),

@@ -45,6 +45,9 @@ pub enum Arg {
     /// fcntl's third argument: a value for commands that take one (compared), unused garbage
     /// or a pointer for the others (not compared).
     FcntlArg,
+    /// `struct epoll_event` (packed: u32 events, u64 data): the events are compared; the data
+    /// is often a pointer, so it is remembered per variant and translated on epoll_wait.
+    EpollEvent,
     /// A NUL-terminated path, compared by content.
     Path,
     /// A NUL-terminated string, compared by content.
