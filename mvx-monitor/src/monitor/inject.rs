@@ -31,10 +31,11 @@ pub(super) struct AddressSpace {
     pub cpuid_faulting: Option<bool>,
 }
 
-/// What still has to be injected into variant `variant` of process `p`.
-pub(super) fn needed(p: &VProc, variant: usize) -> Option<Injection> {
+/// What still has to be injected into variant `variant` of process `p`; `cpu_faults` is
+/// `Some(false)` once this machine showed it cannot fault cpuid (no need to ask again).
+pub(super) fn needed(p: &VProc, variant: usize, cpu_faults: Option<bool>) -> Option<Injection> {
     let space = &p.spaces[variant];
-    if space.cpuid_faulting.is_none() {
+    if space.cpuid_faulting.is_none() && cpu_faults != Some(false) {
         Some(Injection::CpuidFaulting)
     } else if space.scratch.is_none() {
         Some(Injection::ScratchPage)

@@ -46,7 +46,7 @@ impl Monitor {
             task.state = State::Running;
         }
         let (proc_, variant) = (task.proc_, task.variant);
-        if let Some(what) = inject::needed(&self.procs[proc_], variant) {
+        if let Some(what) = inject::needed(&self.procs[proc_], variant, self.cpuid_faulting) {
             return inject::start(&mut self.tasks[t], what, regs).map(|()| None);
         }
         let raw = RawCall::from_regs(&regs);
@@ -103,6 +103,9 @@ impl Monitor {
                     saved,
                     regs,
                 )?;
+                if what == inject::Injection::CpuidFaulting {
+                    self.cpuid_faulting = self.procs[proc_].spaces[variant].cpuid_faulting;
+                }
                 if self.procs[proc_].spaces[variant].cpuid_faulting == Some(false) {
                     // Documented fallback (README): cpuid runs natively.
                     tracing::info!(

@@ -236,6 +236,8 @@ pub struct Monitor {
     rendezvous: u64,
     warned: HashSet<String>,
     warnings: Vec<String>,
+    /// Whether this CPU can fault cpuid (learned from the first injection).
+    cpuid_faulting: Option<bool>,
 }
 
 impl Monitor {
@@ -266,6 +268,7 @@ impl Monitor {
             rendezvous: 0,
             warned: HashSet::new(),
             warnings: Vec::new(),
+            cpuid_faulting: None,
             cfg,
         };
         for variant in 0..n {

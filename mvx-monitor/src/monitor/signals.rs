@@ -256,21 +256,20 @@ impl Monitor {
             }
             self.groups[g].delivery = Some((sig, Instant::now()));
         }
-        // Bring every member to a stop: a syscall, or the signal.
+        // Bring every member to a stop. Lock-step guarantees that a member not stopped has
+        // passed exactly the syscalls the others passed, so wherever it is, it is in the same
+        // signal time frame: a kick may stop it there, even in a syscall-free loop (the paper
+        // waits for its next syscall, without bound).
         let mut ready = true;
         for &m in &live {
-            let task = &self.tasks[m];
-            match &task.state {
+            match &self.tasks[m].state {
                 State::AtSignal { .. } | State::AtEntry(_) | State::AtExit { .. } => {}
-                State::InSyscall(_) | State::Restarting { .. } => {
+                State::Running | State::InSyscall(_) | State::Restarting { .. } => {
                     ready = false;
                     self.kick(m)?;
                 }
-                State::Running if blocked_in_kernel(task.tracee.pid) => {
-                    ready = false;
-                    self.kick(m)?;
-                }
-                _ => ready = false, // running program code: wait for its next stop
+                // Not started, or never to return (it will die): nothing to wait for there.
+                _ => {}
             }
         }
         if ready {
