@@ -55,6 +55,9 @@ pub struct RunArgs {
     /// alignment changes what some allocators do, which would make honest variants diverge).
     #[arg(long)]
     pub aslr: bool,
+    /// Print signal delivery statistics (count, skipped syscalls, delay) when the run ends.
+    #[arg(long)]
+    pub stats: bool,
     /// Let signals through to each variant as they come instead of delivering them to all
     /// variants between the same two syscalls (for evaluation: expect false alarms).
     #[arg(long)]
@@ -172,6 +175,13 @@ fn run(args: RunArgs) -> Result<i32> {
         eprintln!(
             "mvx: all {n} variants killed (policy: kill); exit status {}",
             exit_status::DIVERGENCE
+        );
+    }
+    if args.stats {
+        eprintln!(
+            "mvx: {} syscalls in lock-step; {}",
+            report.syscalls,
+            report.signals.summary()
         );
     }
     if let Some(path) = &args.report {

@@ -97,7 +97,60 @@ pub struct Report {
     /// Lock-step rendezvous completed (syscalls of the program).
     pub syscalls: u64,
     pub warnings: Vec<String>,
+    /// Synchronous signal delivery.
+    pub signals: SignalStats,
     pub divergence: Option<Divergence>,
+}
+
+/// What synchronous signal delivery did during a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SignalStats {
+    /// Signals delivered to a whole group in one signal time frame.
+    pub delivered: u64,
+    /// Syscalls members skipped (and re-executed, or ended with EINTR) to take a signal.
+    pub skipped_syscalls: u64,
+    /// Microseconds from the first arrival of a signal in a group to its delivery to all.
+    pub delay_us: DelayStats,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DelayStats {
+    pub mean: f64,
+    pub p50: u64,
+    pub p99: u64,
+    pub max: u64,
+}
+
+impl DelayStats {
+    pub fn from_samples(samples: &[u64]) -> DelayStats {
+        if samples.is_empty() {
+            return DelayStats::default();
+        }
+        let mut sorted = samples.to_vec();
+        sorted.sort_unstable();
+        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+        DelayStats {
+            mean: sorted.iter().sum::<u64>() as f64 / sorted.len() as f64,
+            p50: at(0.5),
+            p99: at(0.99),
+            max: *sorted.last().unwrap(),
+        }
+    }
+}
+
+impl SignalStats {
+    /// One line for `--stats`.
+    pub fn summary(&self) -> String {
+        format!(
+            "signals delivered: {}, syscalls skipped: {}, delay us: mean {:.0} p50 {} p99 {} max {}",
+            self.delivered,
+            self.skipped_syscalls,
+            self.delay_us.mean,
+            self.delay_us.p50,
+            self.delay_us.p99,
+            self.delay_us.max
+        )
+    }
 }
 
 /// The last syscalls of one variant.
@@ -129,6 +182,16 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delay_percentiles() {
+        let d = DelayStats::from_samples(&(1..=100).collect::<Vec<u64>>());
+        assert_eq!(d.p50, 51);
+        assert_eq!(d.p99, 99);
+        assert_eq!(d.max, 100);
+        assert!((d.mean - 50.5).abs() < 1e-9);
+        assert_eq!(DelayStats::from_samples(&[]).max, 0);
+    }
 
     #[test]
     fn history_keeps_the_last_entries() {

@@ -238,6 +238,9 @@ pub struct Monitor {
     warnings: Vec<String>,
     /// Whether this CPU can fault cpuid (learned from the first injection).
     cpuid_faulting: Option<bool>,
+    /// Synchronous signal delivery counters and delays (µs).
+    signal_stats: crate::report::SignalStats,
+    signal_delays: Vec<u64>,
 }
 
 impl Monitor {
@@ -269,6 +272,8 @@ impl Monitor {
             warned: HashSet::new(),
             warnings: Vec::new(),
             cpuid_faulting: None,
+            signal_stats: Default::default(),
+            signal_delays: Vec::new(),
             cfg,
         };
         for variant in 0..n {
@@ -347,6 +352,10 @@ impl Monitor {
                 .collect(),
             syscalls: self.rendezvous,
             warnings: std::mem::take(&mut self.warnings),
+            signals: crate::report::SignalStats {
+                delay_us: crate::report::DelayStats::from_samples(&self.signal_delays),
+                ..self.signal_stats.clone()
+            },
             divergence,
         })
     }

@@ -291,6 +291,15 @@ impl Monitor {
     /// Every live member is stopped: deliver `sig` to all in this signal time frame.
     fn deliver_all(&mut self, g: GroupId, sig: i32, live: &[TaskId]) -> Result<()> {
         debug!(group = g, sig, "synchronous signal delivery");
+        let first_seen = live
+            .iter()
+            .filter_map(|&m| self.tasks[m].sig.held_since)
+            .chain(self.groups[g].delivery.map(|(_, since)| since))
+            .min();
+        if let Some(since) = first_seen {
+            self.signal_delays.push(since.elapsed().as_micros() as u64);
+        }
+        self.signal_stats.delivered += 1;
         self.groups[g].delivery = None;
         let proc_ = self.groups[g].proc_;
         let sa_restart = matches!(
@@ -419,6 +428,7 @@ impl Monitor {
         sig: i32,
         in_kernel: bool,
     ) -> Result<()> {
+        self.signal_stats.skipped_syscalls += 1;
         let task = &mut self.tasks[t];
         tolerate_gone(task.tracee.set_regs(&regs))?;
         if in_kernel {
@@ -446,6 +456,7 @@ impl Monitor {
         sig: i32,
         in_kernel: bool,
     ) -> Result<()> {
+        self.signal_stats.skipped_syscalls += 1;
         let task = &mut self.tasks[t];
         let mut regs = saved;
         crate::tracee::set_call(
