@@ -19,6 +19,8 @@ pub enum Value {
     Strings(Vec<Vec<u8>>),
     /// An out-buffer: only where it is matters, and only for replication.
     Out(u64),
+    /// A value shown in reports but never compared (timeouts).
+    Ignored(u64),
     /// Memory that could not be read (the kernel will answer EFAULT).
     Unreadable(u64),
 }
@@ -31,6 +33,7 @@ impl Value {
                 (*a == 0) == (*b == 0)
             }
             (Value::Unreadable(a), Value::Unreadable(b)) => (*a == 0) == (*b == 0),
+            (Value::Ignored(_), Value::Ignored(_)) => true,
             (a, b) => a == b,
         }
     }
@@ -70,6 +73,7 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
     match arg {
         Arg::Int | Arg::Flags | Arg::Fd | Arg::DirFd | Arg::Pid | Arg::Signal => Value::Int(v),
         Arg::Ptr => Value::Ptr(v),
+        Arg::Timeout => Value::Ignored(v),
         Arg::FcntlArg => match raw.args[1] as i32 {
             libc::F_DUPFD
             | libc::F_DUPFD_CLOEXEC

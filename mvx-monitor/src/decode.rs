@@ -28,6 +28,7 @@ pub fn arg_text(kind: Option<Arg>, v: &Value) -> String {
         (Some(Arg::Signal), Value::Int(v)) => signal_name(*v as i32),
         (None, Value::Int(v)) => format!("{v:#x}"),
         (_, Value::Int(v)) => (*v as i64).to_string(),
+        (_, Value::Ignored(v)) => (*v as i32).to_string(),
         (_, Value::Ptr(0)) | (_, Value::Out(0)) => "NULL".into(),
         (_, Value::Ptr(p)) | (_, Value::Out(p)) => format!("{p:#x}"),
         (_, Value::Unreadable(p)) => format!("{p:#x} (unreadable)"),

@@ -500,3 +500,163 @@ pub fn find_program(name: &str) -> Option<PathBuf> {
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
 }
+
+/// A command running in the background in a process group of its own, with its stdout
+/// read line by line as it comes. Dropping it (also when a test panics) SIGKILLs the
+/// whole process group, so a failing test cannot leave it running.
+pub struct Background {
+    pub command: String,
+    child: Child,
+    lines: Receiver<Vec<u8>>,
+    stdout: Vec<u8>,
+    stderr: Option<Receiver<Vec<u8>>>,
+    finished: bool,
+}
+
+impl Background {
+    /// Spawns `cmd` (stdin /dev/null, stdout and stderr piped).
+    pub fn start(cmd: &mut Command) -> Self {
+        let command = describe_command(cmd);
+        let mut child = spawn(cmd, None);
+        let stderr = drain(child.stderr.take().expect("stderr is piped"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            let mut reader = std::io::BufReader::new(stdout);
+            loop {
+                let mut line = Vec::new();
+                match std::io::BufRead::read_until(&mut reader, b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        if tx.send(line).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Background {
+            command,
+            child,
+            lines,
+            stdout: Vec::new(),
+            stderr: Some(stderr),
+            finished: false,
+        }
+    }
+
+    /// The process id of the spawned command (also its process group id).
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `timeout` for a stdout line (without its newline) that `want` accepts,
+    /// and returns it; lines before it are kept for `finish`. On timeout or end of
+    /// stdout, kills the process group and fails the test with everything seen.
+    pub fn wait_for_line(&mut self, want: impl Fn(&str) -> bool, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.stdout.extend_from_slice(&line);
+                    let text = String::from_utf8_lossy(&line);
+                    let text = text.strip_suffix('\n').unwrap_or(&text);
+                    if want(text) {
+                        return text.to_owned();
+                    }
+                }
+                Err(e) => {
+                    let why = match e {
+                        mpsc::RecvTimeoutError::Timeout => {
+                            format!("no such line within {timeout:?}")
+                        }
+                        mpsc::RecvTimeoutError::Disconnected => "stdout closed".to_owned(),
+                    };
+                    let context = self.kill_and_context();
+                    panic!("waiting for a line from {}: {why}\n{context}", self.command);
+                }
+            }
+        }
+    }
+
+    /// SIGKILLs the process group and returns what it printed so far, for a failure message.
+    pub fn kill_and_context(&mut self) -> String {
+        kill_group(&mut self.child);
+        self.finished = true;
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
+            self.stdout.extend_from_slice(&line);
+        }
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|rx| rx.recv_timeout(Duration::from_secs(2)).ok())
+            .unwrap_or_default();
+        format!(
+            "--- stdout so far ---\n{}\n--- stderr so far ---\n{}",
+            excerpt(&self.stdout),
+            excerpt(&stderr)
+        )
+    }
+
+    /// Waits up to `timeout` for the command to exit and returns all it printed
+    /// (stdout including the lines already consumed). On timeout, kills the process
+    /// group and fails the test.
+    pub fn finish(mut self, timeout: Duration) -> Output {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+                Ok(None) => {
+                    let context = self.kill_and_context();
+                    panic!("timed out after {timeout:?}: {}\n{context}", self.command);
+                }
+                Err(e) => panic!("waiting for {}: {e}", self.command),
+            }
+        };
+        let grace = Duration::from_secs(5);
+        let give_up = Instant::now() + grace;
+        loop {
+            match self
+                .lines
+                .recv_timeout(give_up.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) => self.stdout.extend_from_slice(&line),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let context = self.kill_and_context();
+                    panic!(
+                        "{} exited ({status}) but its stdout stayed open: a process survived it\n{context}",
+                        self.command
+                    );
+                }
+            }
+        }
+        let stderr = match self.stderr.take().map(|rx| rx.recv_timeout(grace)) {
+            Some(Ok(bytes)) => bytes,
+            _ => {
+                let context = self.kill_and_context();
+                panic!(
+                    "{} exited ({status}) but its stderr stayed open: a process survived it\n{context}",
+                    self.command
+                );
+            }
+        };
+        self.finished = true;
+        Output {
+            command: self.command.clone(),
+            status,
+            stdout: std::mem::take(&mut self.stdout),
+            stderr,
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if !self.finished {
+            kill_group(&mut self.child);
+        }
+    }
+}

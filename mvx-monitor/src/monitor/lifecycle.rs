@@ -25,6 +25,9 @@ impl Monitor {
                 main_group: ng,
                 handlers: parent.handlers.clone(),
                 epoll: parent.epoll.clone(),
+                fd_owner: None,
+                fd_waiters: HashSet::new(),
+                threaded: false,
             };
             self.procs.push(p);
             self.procs.len() - 1
@@ -36,7 +39,11 @@ impl Monitor {
             in_flight: None,
             doomed: false,
             delivery: None,
+            clock_queues: Default::default(),
         });
+        if thread {
+            self.procs[proc_].threaded = true;
+        }
         Ok(ng)
     }
 
@@ -85,6 +92,7 @@ impl Monitor {
         let task = &mut self.tasks[t];
         // A new address space: nothing injected yet, vDSO to hide again.
         self.procs[p].spaces[variant] = AddressSpace::default();
+        self.procs[p].threaded = false;
         if !vdso::hide(&task.tracee)
             .with_context(|| format!("hiding the vDSO of task {}", task.tracee.pid))?
         {

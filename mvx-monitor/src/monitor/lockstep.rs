@@ -55,6 +55,21 @@ impl Monitor {
             Some(spec) => capture::capture(&task.tracee, spec, raw),
             None => capture::capture_raw(raw),
         };
+        let entry = Entry {
+            regs,
+            call,
+            spec,
+            arrived: Instant::now(),
+        };
+        if self.clock_channel_applies(t, &entry) {
+            return self.clock_read(t, entry);
+        }
+        if self.runs_relaxed(t, &entry) {
+            return self.run_relaxed(t, entry);
+        }
+        let Entry {
+            regs, call, spec, ..
+        } = entry;
         self.arrive(
             t,
             Entry {
@@ -116,6 +131,7 @@ impl Monitor {
                 Ok(None)
             }
             Pending::SigWait { saved } => self.finish_sig_wait(t, saved, regs).map(|()| None),
+            Pending::ClockRead(entry) => self.finish_leader_clock_read(t, entry, regs),
             Pending::Placeholder { entry, leader_ret } => {
                 self.finish_placeholder(t, entry, leader_ret, regs)
             }
@@ -172,8 +188,60 @@ impl Monitor {
         if let Some(d) = self.compare(g, &members) {
             return Ok(Some(Stop::Diverged(d)));
         }
+        if self.waits_for_fd_table(g, &members) {
+            return Ok(None);
+        }
         self.rendezvous += 1;
         self.dispatch(g, &members)
+    }
+
+    /// Lock-step groups of process `proc_` with a live member (its threads).
+    pub(super) fn live_threads(&self, proc_: ProcId) -> usize {
+        self.groups
+            .iter()
+            .filter(|gr| {
+                gr.proc_ == proc_ && gr.members.iter().flatten().any(|&t| self.tasks[t].alive())
+            })
+            .count()
+    }
+
+    /// fd numbers are handed out lowest-first: two threads of a process creating or closing fds
+    /// at the same time would get different numbers in different variants. Such calls are
+    /// serialised per process (one in flight at a time); others wait at their rendezvous.
+    fn waits_for_fd_table(&mut self, g: GroupId, members: &[TaskId]) -> bool {
+        let proc_ = self.groups[g].proc_;
+        let leader = self.tasks[members[0]].entry().expect("at entry");
+        if !changes_fd_table(leader.spec, leader.call.raw.nr) || self.live_threads(proc_) < 2 {
+            return false;
+        }
+        match self.procs[proc_].fd_owner {
+            Some(owner) if owner != g => {
+                self.procs[proc_].fd_waiters.insert(g);
+                true
+            }
+            _ => {
+                self.procs[proc_].fd_owner = Some(g);
+                false
+            }
+        }
+    }
+
+    /// The fd-changing call of group `g` completed: let a waiting group of its process go on.
+    fn release_fd_table(&mut self, g: GroupId) -> Result<Option<Stop>> {
+        let proc_ = self.groups[g].proc_;
+        if self.procs[proc_].fd_owner != Some(g) {
+            return Ok(None);
+        }
+        self.procs[proc_].fd_owner = None;
+        let waiters: Vec<GroupId> = std::mem::take(&mut self.procs[proc_].fd_waiters)
+            .into_iter()
+            .collect();
+        for w in waiters {
+            if let Some(stop) = self.try_rendezvous(w)? {
+                return Ok(Some(stop));
+            }
+        }
+        Ok(None)
     }
 
     fn death_divergence(&self, g: GroupId, dead: TaskId, live: TaskId) -> Stop {
@@ -199,15 +267,30 @@ impl Monitor {
 
     /// The compare phase: same syscall, equivalent arguments.
     fn compare(&self, g: GroupId, members: &[TaskId]) -> Option<Divergence> {
-        let leader = self.tasks[members[0]].entry().expect("leader at entry");
+        let entries: Vec<(usize, &Entry)> = members
+            .iter()
+            .map(|&t| {
+                (
+                    self.tasks[t].variant,
+                    self.tasks[t].entry().expect("at entry"),
+                )
+            })
+            .collect();
+        self.compare_entries(g, &entries)
+    }
+
+    /// Compares each follower's call with the leader's (the first entry).
+    pub(super) fn compare_entries(
+        &self,
+        g: GroupId,
+        entries: &[(usize, &Entry)],
+    ) -> Option<Divergence> {
+        let (_, leader) = entries[0];
         let name = table::name_of(leader.call.raw.nr);
-        for &t in &members[1..] {
-            let task = &self.tasks[t];
-            let e = task.entry().expect("follower at entry");
+        for &(variant, e) in &entries[1..] {
             if e.call.raw.nr != leader.call.raw.nr {
                 let msg = format!(
-                    "variant {} called {} where the leader called {name}",
-                    task.variant,
+                    "variant {variant} called {} where the leader called {name}",
                     table::name_of(e.call.raw.nr)
                 );
                 return Some(self.divergence(g, DivergenceKind::SyscallMismatch, msg, Some(name)));
@@ -215,13 +298,12 @@ impl Monitor {
             for (k, (a, b)) in leader.call.values.iter().zip(&e.call.values).enumerate() {
                 let kind = leader.spec.and_then(|s| s.args.get(k));
                 let a = &self.pid_arg_to_virtual(kind, 0, a);
-                let b = &self.pid_arg_to_virtual(kind, task.variant, b);
+                let b = &self.pid_arg_to_virtual(kind, variant, b);
                 if !a.equivalent(b) {
                     let what = kind.map_or("value".into(), describe_arg);
                     let msg = format!(
-                        "{name}: argument {} ({what}) of variant {} differs from the leader's{}",
+                        "{name}: argument {} ({what}) of variant {variant} differs from the leader's{}",
                         k + 1,
-                        task.variant,
                         first_difference(a, b)
                     );
                     return Some(self.divergence(
@@ -283,6 +365,10 @@ impl Monitor {
             pair: None,
             new_group,
         };
+        if decision.plan == Plan::All && self.procs[proc_].fd_owner == Some(g) {
+            // close in a multi-threaded process: hold the fd table until it is done everywhere.
+            decision.plan = Plan::AllChecked;
+        }
         match decision.plan {
             Plan::All => {
                 self.apply_effect(proc_, decision.effect, None, None);
@@ -433,6 +519,9 @@ impl Monitor {
         {
             self.groups[g].in_flight = None;
             if let Ok(None) = result {
+                if let Some(stop) = self.release_fd_table(g)? {
+                    return Ok(Some(stop));
+                }
                 return self.try_rendezvous(g);
             }
         }
@@ -832,8 +921,21 @@ fn describe_arg(a: &Arg) -> String {
         Arg::Flags => "flags".into(),
         Arg::Pid => "pid".into(),
         Arg::Signal => "signal".into(),
-        Arg::Int | Arg::FcntlArg => "value".into(),
+        Arg::Int | Arg::FcntlArg | Arg::Timeout => "value".into(),
     }
+}
+
+/// Whether a call creates or closes fds (and so must not race with another thread's).
+fn changes_fd_table(spec: Option<&Spec>, nr: u64) -> bool {
+    spec.is_some_and(|s| s.creates_fd())
+        || matches!(
+            nr as i64,
+            libc::SYS_close | libc::SYS_close_range | libc::SYS_dup2 | libc::SYS_dup3
+        )
+        || nr as i64 == libc::SYS_fcntl
+        || spec.is_some_and(|s| {
+            s.dispatch == crate::table::Dispatch::Special(crate::table::Special::Open)
+        })
 }
 
 fn leader_has_pending(pid: Pid, sig: i32) -> bool {

@@ -13,11 +13,13 @@
 //! pids in `ids.rs`; code injected into variants (the scratch page, placeholder fds, emulated
 //! instructions) in `inject.rs`.
 
+mod clock;
 mod epoll;
 mod ids;
 mod inject;
 mod lifecycle;
 mod lockstep;
+mod relaxed;
 mod signals;
 
 use crate::capture::Captured;
@@ -93,6 +95,8 @@ enum Pending {
     /// rt_sigsuspend standing in for a call that waits under its own signal mask, so that a
     /// synchronised signal is taken the way that call would have taken it.
     SigWait { saved: user_regs_struct },
+    /// The leader's clock read in a multi-threaded process (see `clock.rs`).
+    ClockRead(Entry),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +140,12 @@ enum State {
         pending: Pending,
         code: i64,
     },
+    /// A follower held at a clock read in a multi-threaded process, waiting (briefly) for the
+    /// leader's value.
+    ClockWait {
+        entry: Entry,
+        until: Instant,
+    },
     /// Held at a signal-delivery stop until the signal can be delivered to the whole group;
     /// `resume` is the state to go back to if it is not delivered here.
     AtSignal {
@@ -165,7 +175,7 @@ impl Task {
 
     fn entry(&self) -> Option<&Entry> {
         match &self.state {
-            State::AtEntry(e) => Some(e),
+            State::AtEntry(e) | State::ClockWait { entry: e, .. } => Some(e),
             State::InSyscall(Pending::Program(e) | Pending::Placeholder { entry: e, .. })
             | State::AtExit {
                 pending: Pending::Program(e) | Pending::Placeholder { entry: e, .. },
@@ -202,6 +212,8 @@ struct Group {
     doomed: bool,
     /// A signal being delivered to every member, and since when.
     delivery: Option<(i32, Instant)>,
+    /// Leader clock values not yet taken by each follower (see `clock.rs`).
+    clock_queues: clock::ClockQueues,
 }
 
 /// A process of the program, as all variants share it: what the monitor knows of it.
@@ -215,6 +227,13 @@ struct VProc {
     handlers: Vec<signals::Disposition>,
     /// Each variant's epoll_event.data of every registration.
     epoll: epoll::EpollData,
+    /// The process has (had) more than one thread since its exec: thread scheduling can change
+    /// its syscalls (see `relaxed.rs`, `clock.rs`).
+    threaded: bool,
+    /// The group whose fd-creating or closing call is in flight (see `waits_for_fd_table`).
+    fd_owner: Option<GroupId>,
+    /// Groups waiting at their rendezvous for the fd table.
+    fd_waiters: HashSet<GroupId>,
 }
 
 /// Why the run ended.
@@ -257,6 +276,7 @@ impl Monitor {
                 in_flight: None,
                 doomed: false,
                 delivery: None,
+                clock_queues: Default::default(),
             }],
             procs: vec![VProc {
                 fds: FdTable::default(),
@@ -264,6 +284,9 @@ impl Monitor {
                 main_group: 0,
                 handlers: vec![signals::Disposition::Default; 65],
                 epoll: epoll::EpollData::default(),
+                fd_owner: None,
+                fd_waiters: HashSet::new(),
+                threaded: false,
             }],
             by_pid: HashMap::new(),
             unclaimed: HashSet::new(),
@@ -370,6 +393,7 @@ impl Monitor {
             if let Some(stop) = self.finished()? {
                 return Ok(stop);
             }
+            self.expire_clock_waits()?;
             if let Some(stop) = self.check_windows()? {
                 return Ok(stop);
             }
@@ -465,7 +489,15 @@ impl Monitor {
     /// How long the event loop may sleep before some rendezvous window needs checking.
     fn poll_timeout(&self) -> Option<Duration> {
         // Signals pending in held tasks' kernels are only seen by looking.
-        let signal_poll = self.signals_waiting().then_some(Duration::from_millis(5));
+        let signal_poll = self
+            .signals_waiting()
+            .then_some(Duration::from_millis(5))
+            .into_iter()
+            .chain(
+                self.next_clock_deadline()
+                    .map(|d| d.saturating_duration_since(Instant::now())),
+            )
+            .min();
         let window = (0..self.groups.len())
             .filter_map(|g| self.window_start(g))
             .min()
@@ -642,6 +674,7 @@ impl Monitor {
                 "in syscall".into()
             }
             State::AtSignal { .. } => "at a signal".into(),
+            State::ClockWait { .. } => "at a clock read".into(),
         };
         VariantView {
             index: task.variant,

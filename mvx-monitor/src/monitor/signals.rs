@@ -256,6 +256,17 @@ impl Monitor {
             }
             self.groups[g].delivery = Some((sig, Instant::now()));
         }
+        // Members waiting at a clock read are at a syscall: they take the signal there.
+        for &m in &live {
+            if let State::ClockWait { .. } = self.tasks[m].state {
+                let State::ClockWait { entry, .. } =
+                    std::mem::replace(&mut self.tasks[m].state, State::Running)
+                else {
+                    unreachable!()
+                };
+                self.tasks[m].state = State::AtEntry(entry);
+            }
+        }
         // Bring every member to a stop. Lock-step guarantees that a member not stopped has
         // passed exactly the syscalls the others passed, so wherever it is, it is in the same
         // signal time frame: a kick may stop it there, even in a syscall-free loop (the paper
@@ -378,9 +389,9 @@ impl Monitor {
                 }
                 State::AtExit { pending, mut regs } => {
                     let nr = match &pending {
-                        Pending::Program(e) | Pending::Placeholder { entry: e, .. } => {
-                            e.call.raw.nr as i64
-                        }
+                        Pending::Program(e)
+                        | Pending::Placeholder { entry: e, .. }
+                        | Pending::ClockRead(e) => e.call.raw.nr as i64,
                         Pending::Injected { saved, .. } | Pending::SigWait { saved } => {
                             saved.orig_rax as i64
                         }

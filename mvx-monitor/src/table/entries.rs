@@ -142,16 +142,16 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::inotify_rm_watch, LeaderOnly, &[Fd, Int], Ret::Int),
 
     // --- Readiness: poll, select, epoll: leader only.
-    sc(Sysno::poll, LeaderOnly, &[InOut(ArgTimes(1, 8)), Int, Int], Ret::Int),
-    sc(Sysno::ppoll, LeaderOnly, &[InOut(ArgTimes(1, 8)), Int, InOut(Fixed(16)), In(Fixed(8)), Int], Ret::Int),
-    sc(Sysno::select, LeaderOnly, &[Int, InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(16))], Ret::Int),
-    sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(16)), Ptr], Ret::Int),
+    sc(Sysno::poll, LeaderOnly, &[InOut(ArgTimes(1, 8)), Int, Timeout], Ret::Int),
+    sc(Sysno::ppoll, LeaderOnly, &[InOut(ArgTimes(1, 8)), Int, Out(Fixed(16)), In(Fixed(8)), Int], Ret::Int),
+    sc(Sysno::select, LeaderOnly, &[Int, InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(128)), Out(Fixed(16))], Ret::Int),
+    sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(128)), Out(Fixed(16)), Ptr], Ret::Int),
     sc(Sysno::epoll_create, LeaderOnly, &[Int], Ret::NewFd),
     sc(Sysno::epoll_create1, LeaderOnly, &[Flags], Ret::NewFd),
     sc(Sysno::epoll_ctl, LeaderOnly, &[Fd, Int, Fd, EpollEvent], Ret::Int),
-    sc(Sysno::epoll_wait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Int], Ret::Int),
-    sc(Sysno::epoll_pwait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Int, In(Fixed(8)), Int], Ret::Int),
-    sc(Sysno::epoll_pwait2, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, In(Fixed(16)), In(Fixed(8)), Int], Ret::Int),
+    sc(Sysno::epoll_wait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Timeout], Ret::Int),
+    sc(Sysno::epoll_pwait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Timeout, In(Fixed(8)), Int], Ret::Int),
+    sc(Sysno::epoll_pwait2, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Ptr, In(Fixed(8)), Int], Ret::Int),
 
     // --- Sockets: leader only.
     sc(Sysno::socket, LeaderOnly, &[Int, Flags, Int], Ret::NewFd),
@@ -237,7 +237,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::sigaltstack, All, &[Ptr, Out(Fixed(24))], Ret::Int),
     sc(Sysno::rt_sigsuspend, All, &[In(Arg(1)), Int], Ret::Int),
     sc(Sysno::rt_sigpending, All, &[Out(Arg(1)), Int], Ret::Int),
-    sc(Sysno::rt_sigtimedwait, All, &[In(Arg(3)), Out(Fixed(128)), In(Fixed(16)), Int], Ret::Int),
+    sc(Sysno::rt_sigtimedwait, All, &[In(Arg(3)), Out(Fixed(128)), Ptr, Int], Ret::Int),
     sc(Sysno::pause, All, &[], Ret::Int),
 
     // --- Sending signals: every variant (signals to self are the common case).
@@ -260,8 +260,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::gettimeofday, AllReplaceResult, &[Out(Fixed(16)), Out(Fixed(8))], Ret::Int),
     sc(Sysno::clock_gettime, AllReplaceResult, &[Int, Out(Fixed(16))], Ret::Int),
     sc(Sysno::clock_getres, AllReplaceResult, &[Int, Out(Fixed(16))], Ret::Int),
-    sc(Sysno::clock_nanosleep, AllReplaceResult, &[Int, Flags, In(Fixed(16)), Out(Fixed(16))], Ret::Int),
-    sc(Sysno::nanosleep, AllReplaceResult, &[In(Fixed(16)), Out(Fixed(16))], Ret::Int),
+    sc(Sysno::clock_nanosleep, AllReplaceResult, &[Int, Flags, Ptr, Out(Fixed(16))], Ret::Int),
+    sc(Sysno::nanosleep, AllReplaceResult, &[Ptr, Out(Fixed(16))], Ret::Int),
 
     // --- Process identity: every variant, followers see the leader's values.
     sc(Sysno::getpid, AllReplaceResult, &[], Ret::Int),

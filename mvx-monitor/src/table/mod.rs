@@ -40,6 +40,10 @@ pub enum Arg {
     Pid,
     /// A signal number.
     Signal,
+    /// A timeout in milliseconds: not compared. Timeouts and deadlines are computed from clock
+    /// readings, whose timing differs between variants (deadline and timespec pointers are
+    /// declared `Ptr` for the same reason); a variant waiting longer or shorter is no attack.
+    Timeout,
     /// A pointer whose target is not compared (only whether it is NULL).
     Ptr,
     /// fcntl's third argument: a value for commands that take one (compared), unused garbage
