@@ -34,6 +34,17 @@ printf '$ %s run -n 2 -- gzip -d -c numbers.txt.gz | cmp - numbers.txt\n' "$MVX"
 "$MVX" run -n 2 -- gzip -d -c "$tmp/numbers.txt.gz" | cmp - "$tmp/numbers.txt"
 echo "round trip OK: $(wc -c < "$tmp/numbers.txt") bytes -> $(wc -c < "$tmp/numbers.txt.gz") bytes -> identical"
 
+step "Processes and pipes: a bash loop with pipelines and a subshell, three variants"
+show "$MVX" run -n 3 -- bash -c 'for i in 1 2 3; do echo "line $i" | tr a-z A-Z; done; (exit 0)'
+
+step "Threads: 8 threads each writing its own file, three variants"
+show "$MVX" run -n 3 -- examples/bin/threads8 "$tmp"
+echo "files: $(ls "$tmp"/t*.txt | wc -l), lines: $(cat "$tmp"/t*.txt | wc -l)"
+
+step "Signals: a 1 ms timer interrupting a CPU-bound loop, delivered to both variants in step"
+printf '$ %s run -n 2 --stats -- examples/bin/timer 100000000 | sort | uniq -c\n' "$MVX"
+"$MVX" run -n 2 --stats -- examples/bin/timer 100000000 | sort | uniq -c
+
 step "Divergence: diverge-a and diverge-b write different text; mvx stops both before the write"
 status=0
 show "$MVX" run --report "$tmp/report.json" \
