@@ -86,13 +86,18 @@ pub struct Events {
     child_mask: SigSet,
 }
 
-/// Signals mvx takes through the signalfd instead of dying from them.
-const HANDLED: [Signal; 5] = [
+/// Signals mvx takes through the signalfd instead of dying from them. All but SIGCHLD and
+/// SIGWINCH are forwarded to the program when someone sends them to mvx.
+const HANDLED: [Signal; 9] = [
     Signal::SIGCHLD,
     Signal::SIGINT,
     Signal::SIGTERM,
     Signal::SIGHUP,
     Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGALRM,
+    Signal::SIGWINCH,
 ];
 
 impl Events {
@@ -160,7 +165,8 @@ impl Events {
         // foreground process group; only signals sent to mvx alone are forwarded.
         let from_kernel = info.ssi_code == libc::SI_KERNEL;
         Ok(Some(match sig {
-            Signal::SIGCHLD => Event::Child,
+            // A terminal resize reaches the variants directly (same process group).
+            Signal::SIGCHLD | Signal::SIGWINCH => Event::Child,
             _ if from_kernel => Event::Child,
             s => Event::Forward(s),
         }))

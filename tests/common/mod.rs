@@ -182,8 +182,13 @@ pub fn kill_group(child: &mut Child) {
 /// Spawns `cmd` in a process group of its own, with piped stdout/stderr and the
 /// given stdin (or /dev/null).
 pub fn spawn(cmd: &mut Command, stdin: Option<&[u8]>) -> Child {
+    spawn_with_stdin(cmd, stdin, false)
+}
+
+/// `spawn`, optionally leaving stdin a pipe whose write end stays in `Child::stdin`.
+pub fn spawn_with_stdin(cmd: &mut Command, stdin: Option<&[u8]>, keep_pipe: bool) -> Child {
     cmd.process_group(0)
-        .stdin(if stdin.is_some() {
+        .stdin(if stdin.is_some() || keep_pipe {
             Stdio::piped()
         } else {
             Stdio::null()
@@ -516,8 +521,19 @@ pub struct Background {
 impl Background {
     /// Spawns `cmd` (stdin /dev/null, stdout and stderr piped).
     pub fn start(cmd: &mut Command) -> Self {
+        Self::start_with(cmd, false)
+    }
+
+    /// Spawns `cmd` with stdin a pipe whose write end is returned.
+    pub fn start_with_stdin(cmd: &mut Command) -> (Self, std::process::ChildStdin) {
+        let mut bg = Self::start_with(cmd, true);
+        let stdin = bg.child.stdin.take().expect("stdin is piped");
+        (bg, stdin)
+    }
+
+    fn start_with(cmd: &mut Command, stdin_pipe: bool) -> Self {
         let command = describe_command(cmd);
-        let mut child = spawn(cmd, None);
+        let mut child = spawn_with_stdin(cmd, None, stdin_pipe);
         let stderr = drain(child.stderr.take().expect("stderr is piped"));
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, lines) = mpsc::channel();

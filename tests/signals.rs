@@ -1,0 +1,178 @@
+//! End-to-end tests of synchronous signal delivery (the Orchestra algorithm): the paper's
+//! validity experiment, its three scenarios, and signals sent to mvx from outside.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use common::*;
+use std::io::Write;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+fn send(pid: u32, sig: i32) {
+    // SAFETY: plain kill(2) of our own child.
+    assert_eq!(
+        unsafe { libc::kill(pid as i32, sig) },
+        0,
+        "kill({pid}, {sig})"
+    );
+}
+
+/// The output of the timer example: only "tick" lines and one "done" line.
+fn done_line(out: &Output) -> String {
+    let text = out.stdout_str();
+    for line in text.lines() {
+        assert!(
+            line == "tick" || line.starts_with("done "),
+            "unexpected line {line:?}\n{}",
+            out.context()
+        );
+    }
+    let done: Vec<&str> = text.lines().filter(|l| l.starts_with("done ")).collect();
+    assert_eq!(done.len(), 1, "{}", out.context());
+    done[0].to_string()
+}
+
+#[test]
+fn validity_experiment_timer_signals_cause_no_alarm() {
+    // A CPU-bound loop with a 1 ms SIGALRM whose handler writes: signals arrive at different
+    // instructions in each variant, yet the handler's writes must agree.
+    let prog = Prog::new(example("timer")).arg("150000000");
+    let native = prog.run_native();
+    assert_eq!(native.code(), 0, "{}", native.context());
+    let expected = done_line(&native);
+    for n in [2, 3] {
+        let out = prog.run_mvx_opts(["-n".to_string(), n.to_string(), "--stats".into()]);
+        assert_no_divergence(&out);
+        assert_eq!(out.code(), 0, "{}", out.context());
+        assert_eq!(done_line(&out), expected);
+        assert!(
+            out.stdout_str().contains("tick\n"),
+            "no timer signal was handled\n{}",
+            out.context()
+        );
+        assert!(
+            out.stderr_str().contains("signals delivered: "),
+            "{}",
+            out.context()
+        );
+    }
+}
+
+#[test]
+fn without_signal_sync_the_same_run_is_flagged() {
+    let prog = Prog::new(example("timer")).arg("150000000");
+    let start = Instant::now();
+    let out = prog.run_mvx_opts(["-n", "2", "--no-signal-sync"]);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    assert!(out.has_divergence_line(), "{}", out.context());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+/// Runs the sigframe variants (spin times in ms) under mvx, sends SIGUSR1 to mvx while the
+/// slow ones spin and the fast ones wait at the next syscall, and returns the report.
+fn scenario(spins: &[u32]) -> serde_json::Value {
+    // Where the signal finds each variant depends on timing: one scenario at a time.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = TempDir::new("sigframe");
+    let report = dir.join("report.json");
+    let mut cmd = Command::new(mvx_bin());
+    cmd.arg("run").arg("--report").arg(&report);
+    for s in spins {
+        cmd.arg("--variant").arg(example(&format!("sigframe-{s}")));
+    }
+    let mut bg = Background::start(&mut cmd);
+    bg.wait_for_line(|l| l == "ready", TIMEOUT);
+    // The fast variants reach getppid at once; the slow ones spin for 400 ms.
+    thread::sleep(Duration::from_millis(200));
+    send(bg.id(), libc::SIGUSR1);
+    let out = bg.finish(TIMEOUT);
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    // The handler ran once, between "ready" and "after", in every variant (its write is
+    // compared like any other: a variant handling it elsewhere would diverge).
+    assert_eq!(
+        out.stdout_str(),
+        "ready\nhandled\nafter\n",
+        "{}",
+        out.context()
+    );
+    let (text, json) = read_report(&report);
+    assert_eq!(json["signals"]["delivered"], 1, "{text}");
+    json
+}
+
+#[test]
+fn scenario_all_variants_at_the_signal() {
+    let json = scenario(&[400, 400, 400]);
+    assert_eq!(json["signals"]["skipped_syscalls"], 0, "{json}");
+}
+
+#[test]
+fn scenario_b_majority_at_the_signal_minority_skips_its_syscall() {
+    // Figure 4b: two variants get the signal in user code, the third is already at the
+    // syscall: it skips the syscall, takes the signal, and re-executes the syscall.
+    let json = scenario(&[400, 400, 0]);
+    assert_eq!(json["signals"]["skipped_syscalls"], 1, "{json}");
+}
+
+#[test]
+fn scenario_a_c_minority_at_the_signal_majority_at_the_syscall() {
+    // Figures 4a/4c: one variant gets the signal in user code, two are at the syscall with the
+    // signal pending: all take it in the same time frame, the two skip their syscall.
+    let json = scenario(&[400, 0, 0]);
+    assert_eq!(json["signals"]["skipped_syscalls"], 2, "{json}");
+}
+
+#[test]
+fn scenario_two_variants_either_way_round() {
+    assert_eq!(scenario(&[400, 0])["signals"]["skipped_syscalls"], 1);
+    assert_eq!(scenario(&[0, 400])["signals"]["skipped_syscalls"], 1);
+}
+
+#[test]
+fn sigterm_ends_sleep_in_every_variant_with_the_native_status() {
+    let mut cmd = Command::new(mvx_bin());
+    cmd.args(["run", "-n", "2", "--", "sleep", "100"]);
+    let bg = Background::start(&mut cmd);
+    thread::sleep(Duration::from_millis(300));
+    send(bg.id(), libc::SIGTERM);
+    let out = bg.finish(Duration::from_secs(10));
+    // Native: sleep killed by SIGTERM, which a shell reports as 128 + 15.
+    assert_eq!(out.code(), 128 + libc::SIGTERM, "{}", out.context());
+}
+
+#[test]
+fn sigusr1_interrupts_a_read_on_stdin_once_per_variant() {
+    let dir = TempDir::new("readsig");
+    let report = dir.join("report.json");
+    let mut cmd = Command::new(mvx_bin());
+    cmd.args(["run", "-n", "3", "--report"])
+        .arg(&report)
+        .arg("--")
+        .arg(example("readsig"));
+    let (mut bg, mut stdin) = Background::start_with_stdin(&mut cmd);
+    bg.wait_for_line(|l| l == "ready", TIMEOUT);
+    thread::sleep(Duration::from_millis(100)); // the leader is now blocked in read
+    send(bg.id(), libc::SIGUSR1);
+    bg.wait_for_line(|l| l == "read interrupted", TIMEOUT);
+    stdin.write_all(b"hello\n").unwrap();
+    drop(stdin);
+    let out = bg.finish(TIMEOUT);
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert_eq!(
+        out.stdout_str(),
+        "ready\nusr1\nread interrupted\ngot: hello\neof\n",
+        "{}",
+        out.context()
+    );
+    let (text, json) = read_report(&report);
+    assert_eq!(json["signals"]["delivered"], 1, "{text}");
+}
