@@ -2,9 +2,10 @@
 //! window, and signals sent to mvx itself, all multiplexed on one signalfd.
 
 use anyhow::{Context, Result};
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::time::TimeSpec;
 use nix::unistd::Pid;
 use std::os::fd::AsFd;
 use std::time::Duration;
@@ -142,13 +143,10 @@ impl Events {
         if let Some(ev) = self.read_signal()? {
             return Ok(ev);
         }
-        let t = match timeout {
-            None => PollTimeout::NONE,
-            Some(d) => PollTimeout::try_from(d.as_millis().min(i32::MAX as u128) as i32)
-                .unwrap_or(PollTimeout::MAX),
-        };
+        // ppoll: microsecond timeouts (signal delivery waits a few hundred of them).
+        let t = timeout.map(TimeSpec::from_duration);
         let mut fds = [PollFd::new(self.sfd.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut fds, t) {
+        match ppoll(&mut fds, t, None) {
             Ok(0) => Ok(Event::Timeout),
             Ok(_) => Ok(self.read_signal()?.unwrap_or(Event::Child)),
             Err(nix::errno::Errno::EINTR) => Ok(Event::Child),

@@ -150,6 +150,8 @@ enum State {
     /// `resume` is the state to go back to if it is not delivered here.
     AtSignal {
         resume: Box<State>,
+        /// The signal of the stop (the kick, or the task's own copy of a signal).
+        stop_sig: i32,
     },
     Dead {
         how: Death,

@@ -107,6 +107,18 @@ fn kernel_pending(pid: Pid) -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether `sig` is blocked in a stopped task's signal mask.
+fn is_blocked(pid: Pid, sig: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("SigBlk:"))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        })
+        .is_some_and(|mask| mask & (1u64 << (sig - 1)) != 0)
+}
+
 fn has_kernel_pending(pid: Pid, sig: i32) -> bool {
     kernel_pending(pid) & (1u64 << (sig - 1)) != 0
 }
@@ -149,14 +161,14 @@ impl Monitor {
         if s == kick_signal() {
             if let Some(real) = self.tasks[t].sig.substitute.take() {
                 // A kick sent so that a signal is delivered here, now: deliver it.
-                return self.deliver_here(t, real).map(|()| None);
+                return self.deliver_here(t, real, s).map(|()| None);
             }
             if std::mem::take(&mut self.tasks[t].sig.kicked) {
-                return self.hold_for_delivery(t, None);
+                return self.hold_for_delivery(t, None, s);
             }
         }
         if take(&mut self.tasks[t].sig.expect, s) {
-            return self.deliver_here(t, s).map(|()| None);
+            return self.deliver_here(t, s, s).map(|()| None);
         }
         if !self.cfg.signal_sync || is_fault(pid, sig) {
             return self.resume_unchanged(t, Some(sig)).map(|()| None);
@@ -181,18 +193,24 @@ impl Monitor {
                     return self.resume_unchanged(t, None).map(|()| None);
                 }
                 self.tasks[t].sig.pending.insert(s);
-                self.hold_for_delivery(t, Some(s))
+                self.hold_for_delivery(t, Some(s), s)
             }
         }
     }
 
     /// Holds task `t` at its signal stop and tries to deliver `sig` (or the group's delivery
     /// in progress) to its group.
-    fn hold_for_delivery(&mut self, t: TaskId, sig: Option<i32>) -> Result<Option<Stop>> {
+    fn hold_for_delivery(
+        &mut self,
+        t: TaskId,
+        sig: Option<i32>,
+        stop_sig: i32,
+    ) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
         let prev = std::mem::replace(&mut task.state, State::Running);
         task.state = State::AtSignal {
             resume: Box::new(prev),
+            stop_sig,
         };
         let g = task.group;
         let sig = match (self.groups[g].delivery, sig) {
@@ -209,7 +227,8 @@ impl Monitor {
     /// Lets a task held at a signal stop go on without a signal.
     fn release_signal_stop(&mut self, t: TaskId) -> Result<()> {
         let task = &mut self.tasks[t];
-        let State::AtSignal { resume } = std::mem::replace(&mut task.state, State::Running) else {
+        let State::AtSignal { resume, .. } = std::mem::replace(&mut task.state, State::Running)
+        else {
             return Ok(());
         };
         task.state = *resume;
@@ -320,7 +339,7 @@ impl Monitor {
         // How an interrupted member's syscall ends once the handler runs decides how the
         // members held at that syscall end it.
         let interrupted_code = live.iter().find_map(|&m| match &self.tasks[m].state {
-            State::AtSignal { resume } => match resume.as_ref() {
+            State::AtSignal { resume, .. } => match resume.as_ref() {
                 State::Restarting { code, .. } => Some(*code),
                 _ => None,
             },
@@ -357,9 +376,9 @@ impl Monitor {
             }
             let state = std::mem::replace(&mut self.tasks[m].state, State::Running);
             match state {
-                State::AtSignal { .. } => {
+                State::AtSignal { stop_sig, .. } => {
                     self.tasks[m].state = State::Running;
-                    self.deliver_here(m, sig)?;
+                    self.deliver_here(m, sig, stop_sig)?;
                 }
                 State::AtEntry(e) => {
                     let nr = e.call.raw.nr as i64;
@@ -507,8 +526,13 @@ impl Monitor {
         tolerate_gone(task.tracee.cont(None))
     }
 
-    /// Delivers `sig` at the signal stop task `t` is at.
-    fn deliver_here(&mut self, t: TaskId, sig: i32) -> Result<()> {
+    /// Delivers `sig` at the signal stop (for `stop_sig`) task `t` is at. Delivered in place of
+    /// another signal, `sig` may be blocked there (inside its own handler, say): the kernel
+    /// then queues it, and its later stop must be let through.
+    fn deliver_here(&mut self, t: TaskId, sig: i32, stop_sig: i32) -> Result<()> {
+        if stop_sig != sig && is_blocked(self.tasks[t].tracee.pid, sig) {
+            *self.tasks[t].sig.expect.entry(sig).or_default() += 1;
+        }
         let task = &mut self.tasks[t];
         task.sig.held_since = None;
         if let State::AtSignal { .. } = task.state {

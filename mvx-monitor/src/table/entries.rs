@@ -233,7 +233,10 @@ pub(super) static ENTRIES: &[Spec] = &[
     // --- Signal dispositions and masks: process-local, executed by every variant.
     sc(Sysno::rt_sigaction, All, &[Signal, Ptr, Out(Fixed(32)), Int], Ret::Int),
     sc(Sysno::rt_sigprocmask, All, &[Int, In(Arg(3)), Out(Arg(3)), Int], Ret::Int),
-    sc(Sysno::rt_sigreturn, All, &[], Ret::Int),
+    // Untraced: a handler's return is process-local and restores a frame the (synchronised)
+    // delivery built; tracing it doubled the cost of every signal. A forged frame (SROP) shows
+    // at the next traced syscall, where the variants then differ.
+    sc(Sysno::rt_sigreturn, Unchecked, &[], Ret::Int),
     sc(Sysno::sigaltstack, All, &[Ptr, Out(Fixed(24))], Ret::Int),
     sc(Sysno::rt_sigsuspend, All, &[In(Arg(1)), Int], Ret::Int),
     sc(Sysno::rt_sigpending, All, &[Out(Arg(1)), Int], Ret::Int),
