@@ -176,3 +176,14 @@ fn sigusr1_interrupts_a_read_on_stdin_once_per_variant() {
     let (text, json) = read_report(&report);
     assert_eq!(json["signals"]["delivered"], 1, "{text}");
 }
+
+#[test]
+fn sigpipe_from_a_leader_only_write_reaches_every_variant() {
+    // Only the leader writes to the pipe, so only its kernel raises SIGPIPE; the followers get
+    // it at the same point and every `yes` dies of it, as natively (141 = 128 + SIGPIPE).
+    let prog = Prog::new("bash").args(["-c", r#"yes | head -1; echo "${PIPESTATUS[@]}""#]);
+    for n in [2, 3] {
+        let (_, out) = assert_same_as_native(&prog, n);
+        assert_eq!(out.stdout_str(), "y\n141 0\n", "{}", out.context());
+    }
+}

@@ -123,6 +123,8 @@ pub fn spawn(
                 child_sigmask.as_ref(),
                 std::ptr::null_mut(),
             );
+            // The Rust runtime ignores SIGPIPE in mvx; the program must start with the default.
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
             // Until PTRACE_O_EXITKILL is set, this covers a monitor that dies early.
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             if libc::getppid() != monitor_pid.as_raw() {

@@ -661,6 +661,9 @@ impl Monitor {
             } if ret >= 0 => gone_ok(read_pair(&leader.tracee, &entry.call.raw, arg))?,
             _ => None,
         };
+        // A leader-only write to a broken pipe raised SIGPIPE in the leader: the followers get
+        // it at the same point (checked before the leader takes it).
+        let sigpipe = ret == -(libc::EPIPE as i64) && leader_has_pending(leader_pid, libc::SIGPIPE);
         tolerate_gone(leader.tracee.cont(None))?;
         if ERESTART_CODES.contains(&ret) {
             // A signal interrupted the leader; followers see the interruption as EINTR.
@@ -676,9 +679,6 @@ impl Monitor {
             .filter_map(|v| self.member(g, v))
             .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(_)))
             .collect();
-        // A leader-only write to a broken pipe raised SIGPIPE in the leader: the followers get
-        // it at the same point.
-        let sigpipe = ret == -(libc::EPIPE as i64) && leader_has_pending(leader_pid, libc::SIGPIPE);
         for t in followers {
             if sigpipe {
                 super::signals::tkill(self.tasks[t].tracee.pid, libc::SIGPIPE);
