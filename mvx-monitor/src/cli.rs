@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// alignment changes what some allocators do, which would make honest variants diverge).
     #[arg(long)]
     pub aslr: bool,
+    /// Seconds a variant may take to stop for a signal the others have, before it counts as
+    /// non-complying.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub signal_wait: f64,
     /// Print signal delivery statistics (count, skipped syscalls, delay) when the run ends.
     #[arg(long)]
     pub stats: bool,
@@ -88,7 +92,7 @@ pub fn main() -> i32 {
     };
     init_logging(cli.verbose);
     let Command::Run(args) = cli.command;
-    match run(args) {
+    match run(args, cli.verbose) {
         Ok(status) => status,
         Err(e) => {
             if let Some(start) = e.downcast_ref::<StartError>() {
@@ -122,6 +126,7 @@ fn cstring(s: impl Into<Vec<u8>>) -> Result<CString> {
 /// Builds the run configuration from the arguments.
 pub fn config(args: &RunArgs) -> Result<Config> {
     anyhow::ensure!(args.window > 0.0, "--window must be positive");
+    anyhow::ensure!(args.signal_wait > 0.0, "--signal-wait must be positive");
     anyhow::ensure!(args.variant.len() <= 8, "at most 8 variants are supported");
     let (programs, argv0, rest) = if args.variant.is_empty() {
         let (prog, rest) = args
@@ -161,14 +166,21 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         window: Duration::from_secs_f64(args.window),
         aslr: args.aslr,
         signal_sync: !args.no_signal_sync,
+        signal_wait: Duration::from_secs_f64(args.signal_wait),
     })
 }
 
-fn run(args: RunArgs) -> Result<i32> {
+fn run(args: RunArgs, verbose: u8) -> Result<i32> {
     let cfg = config(&args)?;
     let n = cfg.programs.len();
     let monitor = Monitor::start(cfg)?;
-    tracing::debug!(pids = ?monitor.pids(), "variants started");
+    if verbose > 0 {
+        eprintln!(
+            "mvx: pid {} runs variants {:?}; signals sent to mvx reach every variant",
+            std::process::id(),
+            monitor.pids()
+        );
+    }
     let report = monitor.run()?;
     if let Some(d) = &report.divergence {
         eprint!("{}", d.render());

@@ -64,6 +64,8 @@ pub struct Config {
     pub aslr: bool,
     /// Deliver signals synchronously (Orchestra); off, signals pass straight through.
     pub signal_sync: bool,
+    /// How long a member may take to stop for a signal being delivered to its group.
+    pub signal_wait: Duration,
 }
 
 type TaskId = usize;
@@ -396,6 +398,9 @@ impl Monitor {
                 return Ok(stop);
             }
             self.expire_clock_waits()?;
+            if let Some(stop) = self.check_signal_waits() {
+                return Ok(stop);
+            }
             if let Some(stop) = self.check_windows()? {
                 return Ok(stop);
             }
@@ -508,6 +513,19 @@ impl Monitor {
                     .saturating_duration_since(Instant::now())
                     .max(Duration::from_millis(1))
             });
+        let signal_wait = self
+            .groups
+            .iter()
+            .filter_map(|g| g.delivery.map(|(_, since)| since + self.cfg.signal_wait))
+            .min()
+            .map(|d| {
+                d.saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1))
+            });
+        let window = match (window, signal_wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         match (signal_poll, window) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -520,11 +538,7 @@ impl Monitor {
         if group.doomed {
             return None;
         }
-        if let Some((_, since)) = group.delivery {
-            // Waiting for members to reach a stop so a signal can be delivered.
-            return Some(since);
-        }
-        if group.in_flight.is_some() {
+        if group.in_flight.is_some() || group.delivery.is_some() {
             return None;
         }
         let members: Vec<&Task> = group
@@ -544,6 +558,45 @@ impl Monitor {
                 _ => None,
             })
             .min()
+    }
+
+    /// A member that does not stop for a signal being delivered within `signal_wait` (it blocks
+    /// every signal and never reaches a syscall) is non-complying.
+    fn check_signal_waits(&mut self) -> Option<Stop> {
+        for g in 0..self.groups.len() {
+            let Some((sig, since)) = self.groups[g].delivery else {
+                continue;
+            };
+            if since.elapsed() < self.cfg.signal_wait {
+                continue;
+            }
+            let late: Vec<usize> = self.groups[g]
+                .members
+                .iter()
+                .flatten()
+                .map(|&t| &self.tasks[t])
+                .filter(|t| {
+                    matches!(
+                        t.state,
+                        State::Running | State::InSyscall(_) | State::Restarting { .. }
+                    )
+                })
+                .map(|t| t.variant)
+                .collect();
+            let msg = format!(
+                "{}: variant(s) {late:?} did not stop for {} within {:?}",
+                self.group_label(g),
+                decode::signal_name(sig),
+                self.cfg.signal_wait
+            );
+            return Some(Stop::Diverged(self.divergence(
+                g,
+                DivergenceKind::Timeout,
+                msg,
+                None,
+            )));
+        }
+        None
     }
 
     /// Declares lagging tasks non-complying once a window has passed, unless they are blocked
