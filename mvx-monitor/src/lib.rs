@@ -10,6 +10,7 @@ pub mod fdtable;
 pub mod monitor;
 pub mod open_policy;
 pub mod plan;
+pub mod procfs;
 pub mod replicate;
 pub mod report;
 pub mod seccomp;

@@ -663,7 +663,8 @@ impl Monitor {
         };
         // A leader-only write to a broken pipe raised SIGPIPE in the leader: the followers get
         // it at the same point (checked before the leader takes it).
-        let sigpipe = ret == -(libc::EPIPE as i64) && leader_has_pending(leader_pid, libc::SIGPIPE);
+        let sigpipe = ret == -(libc::EPIPE as i64)
+            && crate::procfs::signal_pending(leader_pid, libc::SIGPIPE);
         tolerate_gone(leader.tracee.cont(None))?;
         if ERESTART_CODES.contains(&ret) {
             // A signal interrupted the leader; followers see the interruption as EINTR.
@@ -936,20 +937,6 @@ fn changes_fd_table(spec: Option<&Spec>, nr: u64) -> bool {
         || spec.is_some_and(|s| {
             s.dispatch == crate::table::Dispatch::Special(crate::table::Special::Open)
         })
-}
-
-fn leader_has_pending(pid: Pid, sig: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map(|s| {
-            s.lines()
-                .filter_map(|l| {
-                    l.strip_prefix("SigPnd:")
-                        .or_else(|| l.strip_prefix("ShdPnd:"))
-                })
-                .filter_map(|v| u64::from_str_radix(v.trim(), 16).ok())
-                .any(|mask| mask & (1u64 << (sig - 1)) != 0)
-        })
-        .unwrap_or(false)
 }
 
 fn cloexec_flag(leader: Pid, fd: i32) -> u64 {

@@ -613,7 +613,10 @@ impl Monitor {
             let late: Vec<usize> = members
                 .iter()
                 .map(|&t| &self.tasks[t])
-                .filter(|t| matches!(t.state, State::Running) && !blocked_in_kernel(t.tracee.pid))
+                .filter(|t| {
+                    matches!(t.state, State::Running)
+                        && !crate::procfs::blocked_in_kernel(t.tracee.pid)
+                })
                 .map(|t| t.variant)
                 .collect();
             if late.is_empty() {
@@ -771,18 +774,6 @@ impl Monitor {
             }
         }
     }
-}
-
-/// Whether a running task is blocked in the kernel (sleeping in a syscall).
-fn blocked_in_kernel(pid: Pid) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().chars().next())
-        })
-        .flatten()
-        .is_some_and(|state| matches!(state, 'S' | 'D'))
 }
 
 /// ptrace fails with ESRCH once a tracee has been killed (by SIGKILL from outside, or by

@@ -92,47 +92,9 @@ fn is_fault(pid: Pid, sig: i32) -> bool {
             .unwrap_or(true)
 }
 
-/// Signals pending in the kernel for a stopped task (thread and process queues).
-fn kernel_pending(pid: Pid) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map(|s| {
-            s.lines()
-                .filter_map(|l| {
-                    l.strip_prefix("SigPnd:")
-                        .or_else(|| l.strip_prefix("ShdPnd:"))
-                })
-                .filter_map(|v| u64::from_str_radix(v.trim(), 16).ok())
-                .fold(0, |a, b| a | b)
-        })
-        .unwrap_or(0)
-}
-
-/// Whether `sig` is blocked in a stopped task's signal mask.
-fn is_blocked(pid: Pid, sig: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("SigBlk:"))
-                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        })
-        .is_some_and(|mask| mask & (1u64 << (sig - 1)) != 0)
-}
-
-fn has_kernel_pending(pid: Pid, sig: i32) -> bool {
-    kernel_pending(pid) & (1u64 << (sig - 1)) != 0
-}
-
 /// Dispositions inherited at start: what mvx itself ignores (e.g. SIGINT in a background job).
 pub(super) fn initial_dispositions(pid: Pid) -> Vec<Disposition> {
-    let ignored = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("SigIgn:"))
-                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        })
-        .unwrap_or(0);
+    let ignored = crate::procfs::ignored_signals(pid);
     (0..=64)
         .map(|sig| {
             if sig > 0 && ignored & (1u64 << (sig - 1)) != 0 {
@@ -242,7 +204,7 @@ impl Monitor {
         let task = &self.tasks[t];
         task.sig.pending.contains(&sig)
             || (matches!(task.state, State::AtEntry(_) | State::AtExit { .. })
-                && has_kernel_pending(task.tracee.pid, sig))
+                && crate::procfs::signal_pending(task.tracee.pid, sig))
     }
 
     /// The synchronisation step for `sig` in group `g`, run whenever a member stops.
@@ -459,20 +421,23 @@ impl Monitor {
         in_kernel: bool,
     ) -> Result<()> {
         self.signal_stats.skipped_syscalls += 1;
+        tolerate_gone(self.tasks[t].tracee.set_regs(&regs))?;
+        self.arrange_signal(t, sig, in_kernel);
         let task = &mut self.tasks[t];
-        tolerate_gone(task.tracee.set_regs(&regs))?;
+        task.state = State::Running;
+        tolerate_gone(task.tracee.cont(None))
+    }
+
+    /// Arranges for a stopped task to get `sig` when it resumes: already pending in its kernel
+    /// (let its stop through), or by way of a kick whose stop delivers `sig` instead.
+    fn arrange_signal(&mut self, t: TaskId, sig: i32, in_kernel: bool) {
+        let task = &mut self.tasks[t];
         if in_kernel {
-            task.sig
-                .expect
-                .entry(sig)
-                .and_modify(|n| *n += 1)
-                .or_insert(1);
+            *task.sig.expect.entry(sig).or_default() += 1;
         } else {
             task.sig.substitute = Some(sig);
             tkill(task.tracee.pid, kick_signal());
         }
-        task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))
     }
 
     /// Makes a task held at a syscall entry take `sig` inside rt_sigsuspend(`mask`), as the
@@ -495,16 +460,8 @@ impl Monitor {
             [mask, 8, 0, 0, 0, 0],
         );
         tolerate_gone(task.tracee.set_regs(&regs))?;
-        if in_kernel {
-            task.sig
-                .expect
-                .entry(sig)
-                .and_modify(|n| *n += 1)
-                .or_insert(1);
-        } else {
-            task.sig.substitute = Some(sig);
-            tkill(task.tracee.pid, kick_signal());
-        }
+        self.arrange_signal(t, sig, in_kernel);
+        let task = &mut self.tasks[t];
         task.state = State::InSyscall(Pending::SigWait { saved });
         tolerate_gone(task.tracee.cont_to_exit())
     }
@@ -530,7 +487,7 @@ impl Monitor {
     /// another signal, `sig` may be blocked there (inside its own handler, say): the kernel
     /// then queues it, and its later stop must be let through.
     fn deliver_here(&mut self, t: TaskId, sig: i32, stop_sig: i32) -> Result<()> {
-        if stop_sig != sig && is_blocked(self.tasks[t].tracee.pid, sig) {
+        if stop_sig != sig && crate::procfs::signal_blocked(self.tasks[t].tracee.pid, sig) {
             *self.tasks[t].sig.expect.entry(sig).or_default() += 1;
         }
         let task = &mut self.tasks[t];
@@ -554,7 +511,7 @@ impl Monitor {
         let all_pending = !held.is_empty()
             && held
                 .iter()
-                .all(|&m| has_kernel_pending(self.tasks[m].tracee.pid, sig));
+                .all(|&m| crate::procfs::signal_pending(self.tasks[m].tracee.pid, sig));
         if !all_pending {
             return Ok(false);
         }
