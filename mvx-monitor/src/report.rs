@@ -21,6 +21,8 @@ pub enum DivergenceKind {
     ExitMismatch,
     /// A variant did not reach the rendezvous within the window.
     Timeout,
+    /// The in-variant runtime found a follower's sync region out of step with the leader's.
+    SyncMismatch,
 }
 
 #[derive(Clone, Debug, Serialize)]

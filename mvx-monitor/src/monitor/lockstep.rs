@@ -49,6 +49,9 @@ impl Monitor {
         if let Some(what) = inject::needed(&self.procs[proc_], variant, self.cpuid_faulting) {
             return inject::start(&mut self.tasks[t], what, regs).map(|()| None);
         }
+        if regs.orig_rax == mvx_sync_runtime::protocol::HANDSHAKE_NR as u64 {
+            return self.answer_handshake(t, regs);
+        }
         let raw = RawCall::from_regs(&regs);
         let spec = table::lookup(raw.nr);
         let call = match spec {

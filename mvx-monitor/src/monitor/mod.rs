@@ -21,6 +21,7 @@ mod lifecycle;
 mod lockstep;
 mod relaxed;
 mod signals;
+mod sync_buffer;
 
 use crate::capture::Captured;
 use crate::decode;
@@ -264,12 +265,15 @@ pub struct Monitor {
     /// Synchronous signal delivery counters and delays (µs).
     signal_stats: crate::report::SignalStats,
     signal_delays: Vec<u64>,
+    /// The buffer the in-variant runtime shares between variants (removed when mvx ends).
+    _sync_buffer: Option<sync_buffer::SyncBuffer>,
 }
 
 impl Monitor {
     /// Starts every variant. Errors here are start-up failures of mvx itself.
-    pub fn start(cfg: Config) -> Result<Monitor> {
+    pub fn start(mut cfg: Config) -> Result<Monitor> {
         let events = Events::new().context("setting up the event loop")?;
+        let sync_buffer = sync_buffer::SyncBuffer::create(&mut cfg.envp);
         let n = cfg.programs.len();
         let mut m = Monitor {
             tasks: Vec::new(),
@@ -301,6 +305,7 @@ impl Monitor {
             cpuid_faulting: None,
             signal_stats: Default::default(),
             signal_delays: Vec::new(),
+            _sync_buffer: sync_buffer,
             cfg,
         };
         for variant in 0..n {

@@ -1,0 +1,260 @@
+//! mvx-sync-runtime: the in-variant half of mvx (I-MVX). Around a nondeterministic region
+//! (random bytes, a time, a pid), `sync_op_before(id)` and `sync_op_after(id, buf, len)` let the
+//! leader publish the bytes the region produced into a buffer shared with the followers; each
+//! follower waits for the matching record, checks that the ids agree (a mismatch is reported to
+//! the monitor as a divergence) and overwrites its own bytes with the leader's.
+//!
+//! The runtime learns its role from the monitor by a handshake syscall; without mvx (the
+//! syscall fails), or with a single variant, every operation is a pass-through.
+//!
+//! Records are kept per lock-step group (per thread), so threads do not need to agree on the
+//! order of their regions, only each thread with its twins.
+
+pub mod protocol;
+mod ring;
+
+use protocol::*;
+use ring::Ring;
+use std::cell::Cell;
+use std::sync::OnceLock;
+
+/// What this variant is.
+enum Role {
+    /// No monitor, a single variant, or no sync buffer: operations do nothing.
+    PassThrough,
+    Leader {
+        map: memmap2::MmapMut,
+        variants: usize,
+    },
+    Follower {
+        map: memmap2::MmapMut,
+        index: usize,
+    },
+}
+
+fn handshake(op: u64, a: u64, b: u64) -> i64 {
+    // SAFETY: a syscall number no kernel has; the kernel answers ENOSYS, mvx answers the op.
+    unsafe { libc::syscall(HANDSHAKE_NR, op, a, b) }
+}
+
+fn role() -> &'static Role {
+    static ROLE: OnceLock<Role> = OnceLock::new();
+    ROLE.get_or_init(|| {
+        let index = handshake(OP_INDEX, 0, 0);
+        let variants = handshake(OP_VARIANTS, 0, 0);
+        if index < 0 || variants < 2 {
+            return Role::PassThrough;
+        }
+        let Some(map) = map_buffer() else {
+            eprintln!("mvx sync: cannot map the sync buffer (${SHM_ENV}); passing through");
+            return Role::PassThrough;
+        };
+        if index == 0 {
+            Role::Leader {
+                map,
+                variants: variants as usize,
+            }
+        } else {
+            Role::Follower {
+                map,
+                index: index as usize,
+            }
+        }
+    })
+}
+
+fn map_buffer() -> Option<memmap2::MmapMut> {
+    let path = std::env::var_os(SHM_ENV)?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .ok()?;
+    // SAFETY: the file is the monitor's sync buffer, only ever accessed through `Ring`.
+    let map = unsafe { memmap2::MmapMut::map_mut(&file) }.ok()?;
+    (map.len() >= SHM_SIZE).then_some(map)
+}
+
+thread_local! {
+    /// Nesting depth of open regions: only the outermost one syncs.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// This thread's lock-step group, asked once.
+    static GROUP: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn ring_of_this_thread(map: &memmap2::MmapMut) -> Ring {
+    let group = GROUP.with(|g| match g.get() {
+        Some(group) => group,
+        None => {
+            let group = handshake(OP_GROUP, 0, 0).max(0) as usize;
+            g.set(Some(group));
+            group
+        }
+    });
+    assert!(
+        group < MAX_GROUPS,
+        "mvx sync: more than {MAX_GROUPS} threads use the runtime"
+    );
+    // SAFETY: the slot lies within the mapping, which lives as long as the process.
+    unsafe { Ring::new(map.as_ptr().add(group * SLOT_SIZE) as *mut u8) }
+}
+
+/// Whether this process runs under mvx as one of several variants.
+pub fn active() -> bool {
+    !matches!(role(), Role::PassThrough)
+}
+
+/// This variant's index (0: the leader), or `None` without mvx.
+pub fn variant_index() -> Option<usize> {
+    match role() {
+        Role::PassThrough => None,
+        Role::Leader { .. } => Some(0),
+        Role::Follower { index, .. } => Some(*index),
+    }
+}
+
+/// Opens a region whose result `sync_op_after` will synchronise.
+pub fn sync_op_before(_id: u64) {
+    DEPTH.with(|d| d.set(d.get() + 1));
+}
+
+/// Closes a region: the leader publishes `len` bytes at `buf`, followers replace theirs.
+///
+/// # Safety
+/// `buf` must be valid for reads and writes of `len` bytes.
+pub unsafe fn sync_op_after(id: u64, buf: *mut u8, len: usize) {
+    let depth = DEPTH.with(|d| {
+        let v = d.get().saturating_sub(1);
+        d.set(v);
+        v
+    });
+    if depth > 0 || (buf.is_null() && len > 0) {
+        return;
+    }
+    // SAFETY: the caller guarantees `len` valid bytes at `buf`.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(buf, len) };
+    sync_slice(id, bytes);
+}
+
+fn sync_slice(id: u64, bytes: &mut [u8]) {
+    match role() {
+        Role::PassThrough => {}
+        Role::Leader { map, variants } => ring_of_this_thread(map).publish(*variants, id, bytes),
+        Role::Follower { map, index } => {
+            let (leader_id, data) = ring_of_this_thread(map).consume(*index);
+            if leader_id != id || data.len() != bytes.len() {
+                handshake(OP_MISMATCH, leader_id, id);
+                // The monitor ends the run; never go on with unsynchronised bytes.
+                std::process::abort();
+            }
+            bytes.copy_from_slice(&data);
+        }
+    }
+}
+
+/// Synchronises `buf` as produced by the region `id` (before and after in one call).
+pub fn sync_bytes(id: u64, buf: &mut [u8]) {
+    sync_op_before(id);
+    // SAFETY: a valid slice.
+    unsafe { sync_op_after(id, buf.as_mut_ptr(), buf.len()) };
+}
+
+/// Returns the leader's `value` in every variant.
+pub fn sync_value<T: Copy>(id: u64, value: T) -> T {
+    let mut v = value;
+    sync_op_before(id);
+    // SAFETY: `v` is a plain `Copy` value of `size_of::<T>()` bytes; the leader's bytes come
+    // from a `T` of the same type at the same site.
+    unsafe { sync_op_after(id, &mut v as *mut T as *mut u8, std::mem::size_of::<T>()) };
+    v
+}
+
+/// A stable id for a sync site (FNV-1a of its file, line and column): the same in every
+/// variant whatever the optimisation level.
+pub const fn site_id(file: &str, line: u32, column: u32) -> u64 {
+    let bytes = file.as_bytes();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+        i += 1;
+    }
+    h ^= ((line as u64) << 32) | column as u64;
+    h.wrapping_mul(0x100_0000_01b3)
+}
+
+/// C ABI: the names of the I-MVX paper.
+pub mod c_abi {
+    /// # Safety
+    /// Always safe; `unsafe` only for the C ABI.
+    #[no_mangle]
+    pub extern "C" fn sync_op_before(id: u64) {
+        super::sync_op_before(id)
+    }
+
+    /// # Safety
+    /// `buf` must be valid for reads and writes of `len` bytes.
+    #[no_mangle]
+    pub unsafe extern "C" fn sync_op_after(id: u64, buf: *mut u8, len: usize) {
+        unsafe { super::sync_op_after(id, buf, len) }
+    }
+
+    #[no_mangle]
+    pub extern "C" fn mvx_sync_op_before(id: u64) {
+        super::sync_op_before(id)
+    }
+
+    /// # Safety
+    /// `buf` must be valid for reads and writes of `len` bytes.
+    #[no_mangle]
+    pub unsafe extern "C" fn mvx_sync_op_after(id: u64, buf: *mut u8, len: usize) {
+        unsafe { super::sync_op_after(id, buf, len) }
+    }
+
+    /// The leader's `value` in every variant.
+    #[no_mangle]
+    pub extern "C" fn mvx_sync_u64(id: u64, value: u64) -> u64 {
+        super::sync_value(id, value)
+    }
+
+    /// This variant's index (0: the leader), or -1 without mvx.
+    #[no_mangle]
+    pub extern "C" fn mvx_variant_index() -> i32 {
+        super::variant_index().map_or(-1, |i| i as i32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_mvx_everything_passes_through() {
+        assert!(!active());
+        assert_eq!(variant_index(), None);
+        let mut buf = *b"unchanged";
+        sync_bytes(1, &mut buf);
+        assert_eq!(&buf, b"unchanged");
+        assert_eq!(sync_value(2, 42u32), 42);
+    }
+
+    #[test]
+    fn site_ids_are_stable_and_distinct() {
+        const A: u64 = site_id("src/main.rs", 10, 5);
+        assert_eq!(A, site_id("src/main.rs", 10, 5));
+        assert_ne!(A, site_id("src/main.rs", 11, 5));
+        assert_ne!(A, site_id("src/lib.rs", 10, 5));
+    }
+
+    #[test]
+    fn nesting_syncs_once() {
+        sync_op_before(1);
+        sync_op_before(2);
+        let mut x = 5u8;
+        unsafe { sync_op_after(2, &mut x, 1) };
+        DEPTH.with(|d| assert_eq!(d.get(), 1));
+        unsafe { sync_op_after(1, &mut x, 1) };
+        DEPTH.with(|d| assert_eq!(d.get(), 0));
+    }
+}

@@ -1,0 +1,39 @@
+//! What the runtime and the monitor agree on: the handshake syscall and the sync buffer layout.
+
+/// The syscall number of the handshake. No kernel has it, so without mvx it fails with ENOSYS
+/// and the runtime passes through; under mvx the monitor answers it for each variant.
+pub const HANDSHAKE_NR: i64 = 0x4d_5658;
+
+/// Handshake operations (first argument).
+pub const OP_INDEX: u64 = 0;
+/// How many variants run.
+pub const OP_VARIANTS: u64 = 1;
+/// The calling thread's lock-step group: the same number in every variant (groups are
+/// created in the same order everywhere), so it names the thread's records.
+pub const OP_GROUP: u64 = 2;
+/// A follower found a record whose id is not its own: args (leader's id, own id); the monitor
+/// reports a divergence and never returns.
+pub const OP_MISMATCH: u64 = 3;
+
+/// The environment variable that names the sync buffer file.
+pub const SHM_ENV: &str = "MVX_SYNC_SHM";
+
+/// Bytes of the sync buffer per lock-step group, and the number of groups it holds.
+pub const SLOT_SIZE: usize = 256 << 10;
+pub const MAX_GROUPS: usize = 64;
+pub const SHM_SIZE: usize = SLOT_SIZE * MAX_GROUPS;
+
+/// Slot layout: the leader's write position, then one read position per variant (each on its
+/// own cache line), then the ring of records.
+pub const WRITE_POS: usize = 0;
+pub const READ_POS: usize = 64;
+pub const MAX_VARIANTS: usize = 8;
+pub const RING_START: usize = READ_POS + 64 * MAX_VARIANTS;
+pub const RING_SIZE: usize = SLOT_SIZE - RING_START;
+
+/// A record: id (u64), length (u64), then the bytes padded to 8.
+pub const RECORD_HEADER: usize = 16;
+
+pub fn record_size(len: usize) -> usize {
+    RECORD_HEADER + len.div_ceil(8) * 8
+}

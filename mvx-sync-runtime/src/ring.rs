@@ -1,0 +1,162 @@
+//! One lock-step group's records in the shared sync buffer: written by the leader's thread,
+//! read by each follower's thread at its own position. Bounded: the leader waits when the
+//! slowest follower is a whole ring behind.
+
+use crate::protocol::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A view of one slot of the mapped buffer.
+pub struct Ring {
+    base: *mut u8,
+}
+
+// SAFETY: the slot is shared memory accessed through atomics (positions) and by one writer
+// (the leader's thread of the group) publishing bytes before advancing its position.
+unsafe impl Send for Ring {}
+
+impl Ring {
+    /// # Safety
+    /// `base` must point to `SLOT_SIZE` mapped, shared, writable bytes that outlive the ring.
+    pub unsafe fn new(base: *mut u8) -> Ring {
+        Ring { base }
+    }
+
+    fn pos(&self, offset: usize) -> &AtomicU64 {
+        // SAFETY: offsets are within the slot and 8-aligned (the mapping is page-aligned).
+        unsafe { &*(self.base.add(offset) as *const AtomicU64) }
+    }
+
+    fn write_pos(&self) -> &AtomicU64 {
+        self.pos(WRITE_POS)
+    }
+
+    fn read_pos(&self, variant: usize) -> &AtomicU64 {
+        self.pos(READ_POS + 64 * variant)
+    }
+
+    fn copy_in(&self, at: u64, bytes: &[u8]) {
+        let mut off = (at % RING_SIZE as u64) as usize;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let n = rest.len().min(RING_SIZE - off);
+            // SAFETY: within the ring area of the slot.
+            unsafe {
+                std::ptr::copy_nonoverlapping(rest.as_ptr(), self.base.add(RING_START + off), n)
+            };
+            rest = &rest[n..];
+            off = 0;
+        }
+    }
+
+    fn copy_out(&self, at: u64, out: &mut [u8]) {
+        let mut off = (at % RING_SIZE as u64) as usize;
+        let mut done = 0;
+        while done < out.len() {
+            let n = (out.len() - done).min(RING_SIZE - off);
+            // SAFETY: within the ring area of the slot.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    self.base.add(RING_START + off),
+                    out[done..].as_mut_ptr(),
+                    n,
+                )
+            };
+            done += n;
+            off = 0;
+        }
+    }
+
+    /// Leader: appends a record, waiting while followers `1..variants` lag a ring behind.
+    pub fn publish(&self, variants: usize, id: u64, data: &[u8]) {
+        let size = record_size(data.len());
+        assert!(
+            size <= RING_SIZE,
+            "mvx sync: a {}-byte record does not fit the ring",
+            data.len()
+        );
+        let at = self.write_pos().load(Ordering::Relaxed);
+        wait_until(|| {
+            (1..variants).all(|f| {
+                at + size as u64 - self.read_pos(f).load(Ordering::Acquire) <= RING_SIZE as u64
+            })
+        });
+        let mut header = [0u8; RECORD_HEADER];
+        header[..8].copy_from_slice(&id.to_ne_bytes());
+        header[8..].copy_from_slice(&(data.len() as u64).to_ne_bytes());
+        self.copy_in(at, &header);
+        self.copy_in(at + RECORD_HEADER as u64, data);
+        self.write_pos().store(at + size as u64, Ordering::Release);
+    }
+
+    /// Follower `variant`: waits for the next record and returns (id, bytes).
+    pub fn consume(&self, variant: usize) -> (u64, Vec<u8>) {
+        let at = self.read_pos(variant).load(Ordering::Relaxed);
+        wait_until(|| self.write_pos().load(Ordering::Acquire) >= at + RECORD_HEADER as u64);
+        let mut header = [0u8; RECORD_HEADER];
+        self.copy_out(at, &mut header);
+        let id = u64::from_ne_bytes(header[..8].try_into().unwrap());
+        let len = u64::from_ne_bytes(header[8..].try_into().unwrap()) as usize;
+        let mut data = vec![0u8; len];
+        self.copy_out(at + RECORD_HEADER as u64, &mut data);
+        self.read_pos(variant)
+            .store(at + record_size(len) as u64, Ordering::Release);
+        (id, data)
+    }
+}
+
+/// Spins briefly, then yields (sched_yield runs outside mvx's lock-step) until `ready`.
+fn wait_until(mut ready: impl FnMut() -> bool) {
+    for _ in 0..2000 {
+        if ready() {
+            return;
+        }
+        std::hint::spin_loop();
+    }
+    while !ready() {
+        // SAFETY: sched_yield has no preconditions.
+        unsafe { libc::sched_yield() };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_go_round_the_ring_in_order() {
+        let mut slot = vec![0u64; SLOT_SIZE / 8];
+        // SAFETY: a slot-sized, 8-aligned buffer that outlives the ring.
+        let ring = unsafe { Ring::new(slot.as_mut_ptr() as *mut u8) };
+        let consumer = unsafe { Ring::new(slot.as_mut_ptr() as *mut u8) };
+        // More bytes than the ring holds, so positions wrap; one follower keeps up.
+        let chunk = vec![7u8; 1000];
+        for i in 0..(RING_SIZE / 1000) * 3 {
+            ring.publish(2, i as u64, &chunk[..(i % 1000) + 1]);
+            let (id, data) = consumer.consume(1);
+            assert_eq!(id, i as u64);
+            assert_eq!(data.len(), (i % 1000) + 1);
+            assert!(data.iter().all(|&b| b == 7));
+        }
+    }
+
+    #[test]
+    fn the_leader_waits_for_a_lagging_follower() {
+        let mut slot = vec![0u64; SLOT_SIZE / 8];
+        let base = slot.as_mut_ptr() as usize;
+        let big = vec![1u8; RING_SIZE / 2];
+        let leader = std::thread::spawn(move || {
+            // SAFETY: the buffer outlives both threads (joined below).
+            let ring = unsafe { Ring::new(base as *mut u8) };
+            for i in 0..6 {
+                ring.publish(2, i, &big[..RING_SIZE / 2 - 64]);
+            }
+        });
+        // SAFETY: as above.
+        let ring = unsafe { Ring::new(base as *mut u8) };
+        for i in 0..6 {
+            assert_eq!(ring.consume(1).0, i);
+        }
+        leader.join().unwrap();
+        drop(slot);
+    }
+}
