@@ -19,8 +19,19 @@ pub enum OpenClass {
     LeaderOnly,
 }
 
+/// The sync buffer of the in-variant runtime: every variant maps it itself (read-write,
+/// shared), so its open runs in every variant whatever its flags.
+static RUNTIME_BUFFER: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+pub fn set_runtime_buffer(path: &std::path::Path) {
+    let _ = RUNTIME_BUFFER.set(path.as_os_str().as_bytes().to_vec());
+}
+
 /// Classifies `open(path, flags)` issued by the leader `pid` relative to `dirfd`.
 pub fn classify(pid: Pid, dirfd: i32, path: &[u8], flags: i32) -> OpenClass {
+    if RUNTIME_BUFFER.get().is_some_and(|p| p == path) {
+        return OpenClass::PerVariant;
+    }
     // O_TMPFILE includes the O_DIRECTORY bit: test it as a whole.
     let writes = flags & libc::O_ACCMODE != libc::O_RDONLY
         || flags & (libc::O_CREAT | libc::O_TRUNC) != 0

@@ -36,6 +36,7 @@ impl SyncBuffer {
         var.extend_from_slice(path.as_os_str().as_encoded_bytes());
         envp.retain(|kv| !kv.as_bytes().starts_with(format!("{SHM_ENV}=").as_bytes()));
         envp.push(CString::new(var).ok()?);
+        crate::open_policy::set_runtime_buffer(&path);
         Some(SyncBuffer { path })
     }
 }
