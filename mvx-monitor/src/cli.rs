@@ -62,6 +62,11 @@ pub struct RunArgs {
     /// Print signal delivery statistics (count, skipped syscalls, delay) when the run ends.
     #[arg(long)]
     pub stats: bool,
+    /// Preload libmvx_preload.so into the variants: libc's nondeterministic calls (rand, time,
+    /// clock_gettime, getrandom, getpid, ...) and pthread lock order are replayed from the
+    /// leader. The library is looked up in $MVX_PRELOAD_LIB, then beside the mvx binary.
+    #[arg(long)]
+    pub preload: bool,
     /// Let signals through to each variant as they come instead of delivering them to all
     /// variants between the same two syscalls (for evaluation: expect false alarms).
     #[arg(long)]
@@ -151,7 +156,18 @@ pub fn config(args: &RunArgs) -> Result<Config> {
     for a in rest {
         argv.push(cstring(a.into_vec())?);
     }
-    let envp = std::env::vars_os()
+    let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    if args.preload {
+        let lib = preload_library()?;
+        let mut value = lib.into_os_string();
+        if let Some(i) = vars.iter().position(|(k, _)| k == "LD_PRELOAD") {
+            value.push(":");
+            value.push(&vars.remove(i).1);
+        }
+        vars.push(("LD_PRELOAD".into(), value));
+    }
+    let envp = vars
+        .into_iter()
         .map(|(k, v)| {
             let mut kv = k.as_bytes().to_vec();
             kv.push(b'=');
@@ -168,6 +184,23 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         signal_sync: !args.no_signal_sync,
         signal_wait: Duration::from_secs_f64(args.signal_wait),
     })
+}
+
+/// libmvx_preload.so: $MVX_PRELOAD_LIB, or beside the mvx binary (cargo puts both in one
+/// target directory).
+fn preload_library() -> Result<PathBuf> {
+    let candidate = match std::env::var_os("MVX_PRELOAD_LIB") {
+        Some(p) => PathBuf::from(p),
+        None => std::env::current_exe()
+            .context("locating the mvx binary")?
+            .with_file_name("libmvx_preload.so"),
+    };
+    anyhow::ensure!(
+        candidate.is_file(),
+        "--preload: {} not found (build it with `cargo build -p mvx-preload`, or set MVX_PRELOAD_LIB)",
+        candidate.display()
+    );
+    Ok(candidate)
 }
 
 fn run(args: RunArgs, verbose: u8) -> Result<i32> {

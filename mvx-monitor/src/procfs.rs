@@ -37,6 +37,12 @@ pub fn ignored_signals(pid: Pid) -> u64 {
     status_masks(pid, &["SigIgn"]).unwrap_or(0)
 }
 
+/// The syscall a task is in (from /proc/PID/syscall), if it is in one.
+pub fn current_syscall(pid: Pid) -> Option<i64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/syscall")).ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
 /// Whether a running task is blocked in the kernel (sleeping in a syscall).
 pub fn blocked_in_kernel(pid: Pid) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))

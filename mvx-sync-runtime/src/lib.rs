@@ -10,12 +10,17 @@
 //! Records are kept per lock-step group (per thread), so threads do not need to agree on the
 //! order of their regions, only each thread with its twins.
 
+mod mutex;
+mod order;
 pub mod protocol;
 mod ring;
 
+pub use mutex::{Mutex, MutexGuard};
+pub use order::ACQUIRED;
 use protocol::*;
 use ring::Ring;
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// What this variant is.
@@ -45,6 +50,8 @@ fn role() -> &'static Role {
         if index < 0 || variants < 2 {
             return Role::PassThrough;
         }
+        // SAFETY: registering a plain function; runs in the child after fork.
+        unsafe { libc::pthread_atfork(None, None, Some(forget_ids_in_child)) };
         let Some(map) = map_buffer() else {
             eprintln!("mvx sync: cannot map the sync buffer (${SHM_ENV}); passing through");
             return Role::PassThrough;
@@ -63,6 +70,18 @@ fn role() -> &'static Role {
     })
 }
 
+/// The role is settled when the library is loaded, in the main thread: settling it later, in
+/// whichever thread first syncs, would make different threads of different variants issue the
+/// mapping's syscalls, which mvx's lock-step cannot pair.
+#[used]
+#[link_section = ".init_array"]
+static SETTLE_ROLE_AT_LOAD: extern "C" fn() = {
+    extern "C" fn settle() {
+        let _ = role();
+    }
+    settle
+};
+
 fn map_buffer() -> Option<memmap2::MmapMut> {
     let path = std::env::var_os(SHM_ENV)?;
     let file = std::fs::OpenOptions::new()
@@ -78,11 +97,19 @@ fn map_buffer() -> Option<memmap2::MmapMut> {
 thread_local! {
     /// Nesting depth of open regions: only the outermost one syncs.
     static DEPTH: Cell<u32> = const { Cell::new(0) };
-    /// This thread's lock-step group, asked once.
+    /// This thread's lock-step group, asked once (and again in a forked child).
     static GROUP: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
-fn ring_of_this_thread(map: &memmap2::MmapMut) -> Ring {
+/// This process's lock-order slot (+1; 0: not asked yet). Reset in a forked child.
+static PROCESS: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn forget_ids_in_child() {
+    GROUP.with(|g| g.set(None));
+    PROCESS.store(0, Ordering::Relaxed);
+}
+
+fn this_group() -> usize {
     let group = GROUP.with(|g| match g.get() {
         Some(group) => group,
         None => {
@@ -95,8 +122,63 @@ fn ring_of_this_thread(map: &memmap2::MmapMut) -> Ring {
         group < MAX_GROUPS,
         "mvx sync: more than {MAX_GROUPS} threads use the runtime"
     );
+    group
+}
+
+fn this_process() -> usize {
+    match PROCESS.load(Ordering::Relaxed) {
+        0 => {
+            let p = handshake(OP_PROCESS, 0, 0).max(0) as usize;
+            assert!(
+                p < MAX_GROUPS,
+                "mvx sync: too many processes use the runtime"
+            );
+            PROCESS.store(p + 1, Ordering::Relaxed);
+            p
+        }
+        p => p - 1,
+    }
+}
+
+fn ring_of_this_thread(map: &memmap2::MmapMut) -> Ring {
     // SAFETY: the slot lies within the mapping, which lives as long as the process.
-    unsafe { Ring::new(map.as_ptr().add(group * SLOT_SIZE) as *mut u8) }
+    unsafe { Ring::new(map.as_ptr().add(data_slot(this_group())) as *mut u8) }
+}
+
+fn order_of_this_process(map: &memmap2::MmapMut) -> order::Order {
+    // SAFETY: as above.
+    unsafe { order::Order::new(map.as_ptr().add(order_slot(this_process()))) }
+}
+
+/// Runs a lock acquisition in the leader's order. Without mvx (or as the leader) `leader` runs
+/// and returns its result and flags (`ACQUIRED` and the caller's own bits), which the leader
+/// records; a follower waits for its turn in that record and runs `follower` with the flags.
+pub fn ordered<R>(leader: impl FnOnce() -> (R, u64), follower: impl FnOnce(u64) -> R) -> R {
+    match role() {
+        Role::PassThrough => leader().0,
+        Role::Leader { map, variants } => {
+            let (r, flags) = leader();
+            order_of_this_process(map).record(*variants, this_group(), flags);
+            r
+        }
+        Role::Follower { map, index } => {
+            order_of_this_process(map).in_turn(*index, this_group(), follower)
+        }
+    }
+}
+
+/// Spins briefly, then yields (sched_yield runs outside mvx's lock-step) until `ready`.
+pub(crate) fn wait_until(mut ready: impl FnMut() -> bool) {
+    for _ in 0..2000 {
+        if ready() {
+            return;
+        }
+        std::hint::spin_loop();
+    }
+    while !ready() {
+        // SAFETY: sched_yield has no preconditions.
+        unsafe { libc::sched_yield() };
+    }
 }
 
 /// Whether this process runs under mvx as one of several variants.

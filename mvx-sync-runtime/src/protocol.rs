@@ -14,14 +14,27 @@ pub const OP_GROUP: u64 = 2;
 /// A follower found a record whose id is not its own: args (leader's id, own id); the monitor
 /// reports a divergence and never returns.
 pub const OP_MISMATCH: u64 = 3;
+/// The calling thread's process, as the lock-step group of its first thread: names the
+/// process's lock-order record.
+pub const OP_PROCESS: u64 = 4;
 
 /// The environment variable that names the sync buffer file.
 pub const SHM_ENV: &str = "MVX_SYNC_SHM";
 
-/// Bytes of the sync buffer per lock-step group, and the number of groups it holds.
+/// Bytes of the sync buffer per lock-step group, and the number of groups it holds. The
+/// buffer holds `MAX_GROUPS` data slots (one per thread), then `MAX_GROUPS` lock-order slots
+/// (one per process, indexed by its first thread's group).
 pub const SLOT_SIZE: usize = 256 << 10;
 pub const MAX_GROUPS: usize = 64;
-pub const SHM_SIZE: usize = SLOT_SIZE * MAX_GROUPS;
+pub const SHM_SIZE: usize = SLOT_SIZE * MAX_GROUPS * 2;
+
+/// Byte offset of the data slot of `group` and of the lock-order slot of a process.
+pub const fn data_slot(group: usize) -> usize {
+    group * SLOT_SIZE
+}
+pub const fn order_slot(process: usize) -> usize {
+    (MAX_GROUPS + process) * SLOT_SIZE
+}
 
 /// Slot layout: the leader's write position, then one read position per variant (each on its
 /// own cache line), then the ring of records.

@@ -3,6 +3,7 @@
 //! slowest follower is a whole ring behind.
 
 use crate::protocol::*;
+use crate::wait_until;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A view of one slot of the mapped buffer.
@@ -101,20 +102,6 @@ impl Ring {
         self.read_pos(variant)
             .store(at + record_size(len) as u64, Ordering::Release);
         (id, data)
-    }
-}
-
-/// Spins briefly, then yields (sched_yield runs outside mvx's lock-step) until `ready`.
-fn wait_until(mut ready: impl FnMut() -> bool) {
-    for _ in 0..2000 {
-        if ready() {
-            return;
-        }
-        std::hint::spin_loop();
-    }
-    while !ready() {
-        // SAFETY: sched_yield has no preconditions.
-        unsafe { libc::sched_yield() };
     }
 }
 

@@ -618,10 +618,7 @@ impl Monitor {
             let late: Vec<usize> = members
                 .iter()
                 .map(|&t| &self.tasks[t])
-                .filter(|t| {
-                    matches!(t.state, State::Running)
-                        && !crate::procfs::blocked_in_kernel(t.tracee.pid)
-                })
+                .filter(|t| matches!(t.state, State::Running) && !waits_legitimately(t.tracee.pid))
                 .map(|t| t.variant)
                 .collect();
             if late.is_empty() {
@@ -633,10 +630,21 @@ impl Monitor {
                 }
                 continue;
             }
+            let on_lock = late.iter().any(|&v| {
+                self.member(g, v).is_some_and(|t| {
+                    crate::procfs::current_syscall(self.tasks[t].tracee.pid)
+                        == Some(libc::SYS_futex)
+                })
+            });
             let msg = format!(
-                "{}: variant(s) {late:?} did not reach the next syscall within {:?} of the first arrival",
-                self.group_label(g),
-                self.cfg.window
+                "variant(s) {late:?} did not reach the next syscall within {:?} of the first arrival{}",
+                self.cfg.window,
+                if on_lock {
+                    " (blocked on a lock: threads took locks in different orders; \
+                     `mvx run --preload` or the sync runtime replays the leader's order)"
+                } else {
+                    ""
+                }
             );
             let name = members
                 .iter()
@@ -779,6 +787,15 @@ impl Monitor {
             }
         }
     }
+}
+
+/// A lagging task blocked in a syscall all variants execute (a sleep, a wait) is no reason
+/// for alarm; one blocked on a futex is waiting for a lock held by another thread of its
+/// variant, which waits at a rendezvous: a cross-variant deadlock (threads taking locks in
+/// different orders, without the runtime's lock-order replay).
+fn waits_legitimately(pid: Pid) -> bool {
+    crate::procfs::blocked_in_kernel(pid)
+        && crate::procfs::current_syscall(pid) != Some(libc::SYS_futex)
 }
 
 /// ptrace fails with ESRCH once a tracee has been killed (by SIGKILL from outside, or by

@@ -61,6 +61,7 @@ impl Monitor {
             OP_INDEX => task.variant as i64,
             OP_VARIANTS => self.variants() as i64,
             OP_GROUP => task.group as i64,
+            OP_PROCESS => self.procs[task.proc_].main_group as i64,
             OP_MISMATCH => {
                 let g = task.group;
                 let msg = format!(

@@ -1,0 +1,10 @@
+use mvx_macros::mvx_sync;
+
+#[mvx_sync(data(buf))]
+fn f(buf: &mut [u8]) {
+    buf[0] = 1;
+}
+
+fn main() {
+    f(&mut [0]);
+}

@@ -1,0 +1,284 @@
+//! `libmvx_preload.so`: with `LD_PRELOAD` (or `mvx run --preload`), an unannotated program gets
+//! - libc's nondeterministic results made identical: rand/random/rand_r, the *rand48 family,
+//!   getrandom/getentropy, time, gettimeofday, clock_gettime, getpid (each variant calls the real
+//!   function, then takes the leader's result through the runtime);
+//! - pthread mutexes and condition variables acquired in the leader's order in every variant.
+//!
+//! Without mvx every wrapper is the real function.
+
+use mvx_sync_runtime::{ordered, site_id, sync_bytes, sync_value, ACQUIRED};
+use std::ffi::{c_char, c_int, c_long, c_uint, c_ushort, c_void};
+use std::sync::OnceLock;
+
+/// The next definition of a libc symbol (the real one).
+macro_rules! real {
+    ($name:literal: $ty:ty) => {{
+        static REAL: OnceLock<usize> = OnceLock::new();
+        let f = *REAL.get_or_init(|| {
+            // SAFETY: dlsym with a NUL-terminated name.
+            let p = unsafe {
+                libc::dlsym(
+                    libc::RTLD_NEXT,
+                    concat!($name, "\0").as_ptr() as *const c_char,
+                )
+            };
+            assert!(!p.is_null(), concat!("mvx preload: no ", $name, " in libc"));
+            p as usize
+        });
+        // SAFETY: the symbol has this C signature.
+        unsafe { std::mem::transmute::<usize, $ty>(f) }
+    }};
+}
+
+const fn id(name: &str) -> u64 {
+    site_id(name, 0, 0)
+}
+
+// --- Random numbers -------------------------------------------------------------------------
+
+#[no_mangle]
+pub extern "C" fn rand() -> c_int {
+    sync_value(id("rand"), real!("rand": extern "C" fn() -> c_int)())
+}
+
+#[no_mangle]
+pub extern "C" fn random() -> c_long {
+    sync_value(id("random"), real!("random": extern "C" fn() -> c_long)())
+}
+
+/// # Safety
+/// `seed` must be valid, as for libc's rand_r.
+#[no_mangle]
+pub unsafe extern "C" fn rand_r(seed: *mut c_uint) -> c_int {
+    let r = real!("rand_r": unsafe extern "C" fn(*mut c_uint) -> c_int)(seed);
+    // SAFETY: the caller's seed.
+    unsafe { *seed = sync_value(id("rand_r seed"), *seed) };
+    sync_value(id("rand_r"), r)
+}
+
+#[no_mangle]
+pub extern "C" fn drand48() -> f64 {
+    sync_value(id("drand48"), real!("drand48": extern "C" fn() -> f64)())
+}
+
+#[no_mangle]
+pub extern "C" fn lrand48() -> c_long {
+    sync_value(id("lrand48"), real!("lrand48": extern "C" fn() -> c_long)())
+}
+
+#[no_mangle]
+pub extern "C" fn mrand48() -> c_long {
+    sync_value(id("mrand48"), real!("mrand48": extern "C" fn() -> c_long)())
+}
+
+/// The xsubi state of erand48/nrand48/jrand48, then the result.
+unsafe fn with_xsubi<T: Copy>(site: u64, xsubi: *mut c_ushort, r: T) -> T {
+    // SAFETY: the caller's three-element state.
+    let state = unsafe { std::slice::from_raw_parts_mut(xsubi as *mut u8, 6) };
+    sync_bytes(site ^ 1, state);
+    sync_value(site, r)
+}
+
+/// # Safety
+/// `xsubi` must point to three `unsigned short`s.
+#[no_mangle]
+pub unsafe extern "C" fn erand48(xsubi: *mut c_ushort) -> f64 {
+    let r = real!("erand48": unsafe extern "C" fn(*mut c_ushort) -> f64)(xsubi);
+    unsafe { with_xsubi(id("erand48"), xsubi, r) }
+}
+
+/// # Safety
+/// `xsubi` must point to three `unsigned short`s.
+#[no_mangle]
+pub unsafe extern "C" fn nrand48(xsubi: *mut c_ushort) -> c_long {
+    let r = real!("nrand48": unsafe extern "C" fn(*mut c_ushort) -> c_long)(xsubi);
+    unsafe { with_xsubi(id("nrand48"), xsubi, r) }
+}
+
+/// # Safety
+/// `xsubi` must point to three `unsigned short`s.
+#[no_mangle]
+pub unsafe extern "C" fn jrand48(xsubi: *mut c_ushort) -> c_long {
+    let r = real!("jrand48": unsafe extern "C" fn(*mut c_ushort) -> c_long)(xsubi);
+    unsafe { with_xsubi(id("jrand48"), xsubi, r) }
+}
+
+/// # Safety
+/// As libc's getrandom.
+#[no_mangle]
+pub unsafe extern "C" fn getrandom(buf: *mut c_void, len: usize, flags: c_uint) -> isize {
+    let r = real!("getrandom": unsafe extern "C" fn(*mut c_void, usize, c_uint) -> isize)(
+        buf, len, flags,
+    );
+    let r = sync_value(id("getrandom"), r);
+    if r > 0 {
+        // SAFETY: the kernel filled `r` bytes of the caller's buffer.
+        sync_bytes(id("getrandom bytes"), unsafe {
+            std::slice::from_raw_parts_mut(buf as *mut u8, r as usize)
+        });
+    }
+    r
+}
+
+/// # Safety
+/// As libc's getentropy.
+#[no_mangle]
+pub unsafe extern "C" fn getentropy(buf: *mut c_void, len: usize) -> c_int {
+    let r = real!("getentropy": unsafe extern "C" fn(*mut c_void, usize) -> c_int)(buf, len);
+    let r = sync_value(id("getentropy"), r);
+    if r == 0 {
+        // SAFETY: `len` bytes of the caller's buffer.
+        sync_bytes(id("getentropy bytes"), unsafe {
+            std::slice::from_raw_parts_mut(buf as *mut u8, len)
+        });
+    }
+    r
+}
+
+// --- Time and identity ----------------------------------------------------------------------
+
+/// # Safety
+/// `t` is NULL or valid, as for libc's time.
+#[no_mangle]
+pub unsafe extern "C" fn time(t: *mut libc::time_t) -> libc::time_t {
+    let now = sync_value(
+        id("time"),
+        real!("time": unsafe extern "C" fn(*mut libc::time_t) -> libc::time_t)(std::ptr::null_mut()),
+    );
+    if !t.is_null() {
+        // SAFETY: the caller's pointer.
+        unsafe { *t = now };
+    }
+    now
+}
+
+/// # Safety
+/// As libc's gettimeofday.
+#[no_mangle]
+pub unsafe extern "C" fn gettimeofday(tv: *mut libc::timeval, tz: *mut c_void) -> c_int {
+    let r = real!("gettimeofday": unsafe extern "C" fn(*mut libc::timeval, *mut c_void) -> c_int)(
+        tv, tz,
+    );
+    if r == 0 && !tv.is_null() {
+        // SAFETY: the caller's timeval.
+        unsafe { *tv = sync_value(id("gettimeofday"), *tv) };
+    }
+    r
+}
+
+/// # Safety
+/// As libc's clock_gettime.
+#[no_mangle]
+pub unsafe extern "C" fn clock_gettime(clock: libc::clockid_t, ts: *mut libc::timespec) -> c_int {
+    let r = real!("clock_gettime": unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> c_int)(
+        clock, ts,
+    );
+    if r == 0 && !ts.is_null() {
+        // SAFETY: the caller's timespec.
+        unsafe { *ts = sync_value(id("clock_gettime") ^ clock as u64, *ts) };
+    }
+    r
+}
+
+#[no_mangle]
+pub extern "C" fn getpid() -> libc::pid_t {
+    sync_value(
+        id("getpid"),
+        real!("getpid": extern "C" fn() -> libc::pid_t)(),
+    )
+}
+
+// --- Lock order -----------------------------------------------------------------------------
+
+const TIMED_OUT: u64 = 2;
+
+/// # Safety
+/// As libc's pthread_mutex_lock.
+#[no_mangle]
+pub unsafe extern "C" fn pthread_mutex_lock(m: *mut libc::pthread_mutex_t) -> c_int {
+    let lock =
+        real!("pthread_mutex_lock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
+    ordered(|| (lock(m), ACQUIRED), |_| lock(m))
+}
+
+/// # Safety
+/// As libc's pthread_mutex_trylock.
+#[no_mangle]
+pub unsafe extern "C" fn pthread_mutex_trylock(m: *mut libc::pthread_mutex_t) -> c_int {
+    let try_lock =
+        real!("pthread_mutex_trylock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
+    let lock =
+        real!("pthread_mutex_lock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
+    ordered(
+        || {
+            let r = try_lock(m);
+            (r, if r == 0 { ACQUIRED } else { 0 })
+        },
+        // The leader got it: take it (in turn); it did not: fail the same way.
+        |flags| {
+            if flags & ACQUIRED != 0 {
+                lock(m)
+            } else {
+                libc::EBUSY
+            }
+        },
+    )
+}
+
+/// A follower does not wait on the condition variable at all: the leader's record says when
+/// its wait ended (re-acquiring the mutex), and the follower re-acquires in that turn.
+unsafe fn follower_wait(m: *mut libc::pthread_mutex_t, flags: u64) -> c_int {
+    let lock =
+        real!("pthread_mutex_lock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
+    lock(m);
+    if flags & TIMED_OUT != 0 {
+        libc::ETIMEDOUT
+    } else {
+        0
+    }
+}
+
+/// # Safety
+/// As libc's pthread_cond_wait.
+#[no_mangle]
+pub unsafe extern "C" fn pthread_cond_wait(
+    c: *mut libc::pthread_cond_t,
+    m: *mut libc::pthread_mutex_t,
+) -> c_int {
+    let wait = real!("pthread_cond_wait": unsafe extern "C" fn(*mut libc::pthread_cond_t, *mut libc::pthread_mutex_t) -> c_int);
+    let unlock =
+        real!("pthread_mutex_unlock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
+    if mvx_sync_runtime::variant_index().unwrap_or(0) > 0 {
+        unlock(m);
+    }
+    ordered(
+        || (wait(c, m), ACQUIRED),
+        |flags| unsafe { follower_wait(m, flags) },
+    )
+}
+
+/// # Safety
+/// As libc's pthread_cond_timedwait.
+#[no_mangle]
+pub unsafe extern "C" fn pthread_cond_timedwait(
+    c: *mut libc::pthread_cond_t,
+    m: *mut libc::pthread_mutex_t,
+    abstime: *const libc::timespec,
+) -> c_int {
+    let wait = real!("pthread_cond_timedwait": unsafe extern "C" fn(*mut libc::pthread_cond_t, *mut libc::pthread_mutex_t, *const libc::timespec) -> c_int);
+    let unlock =
+        real!("pthread_mutex_unlock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
+    if mvx_sync_runtime::variant_index().unwrap_or(0) > 0 {
+        unlock(m);
+    }
+    ordered(
+        || {
+            let r = wait(c, m, abstime);
+            (
+                r,
+                ACQUIRED | if r == libc::ETIMEDOUT { TIMED_OUT } else { 0 },
+            )
+        },
+        |flags| unsafe { follower_wait(m, flags) },
+    )
+}
