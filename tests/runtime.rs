@@ -85,3 +85,27 @@ fn preload_without_the_library_is_a_clear_error() {
     assert_eq!(out.code(), 125, "{}", out.context());
     assert!(out.stderr_str().contains("--preload"), "{}", out.context());
 }
+
+/// A binary of the Rust example (built by `make -C examples`, beside mvx).
+fn rust_example(name: &str) -> std::path::PathBuf {
+    examples_bin();
+    let path = repo_root().join("target/debug").join(name);
+    assert!(path.is_file(), "{} was not built", path.display());
+    path
+}
+
+#[test]
+fn rust_example_with_annotations_agrees() {
+    for _ in 0..5 {
+        let out = Prog::new(rust_example("randthreads")).run_mvx(3);
+        assert_no_divergence(&out);
+        assert_eq!(out.code(), 0, "{}", out.context());
+        assert_eq!(out.stdout_str().lines().count(), 201, "{}", out.context());
+    }
+}
+
+#[test]
+fn rust_example_without_annotations_is_caught() {
+    let out = Prog::new(rust_example("plain")).run_mvx_opts(["-n", "3", "--window", "2"]);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+}
