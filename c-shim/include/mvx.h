@@ -7,9 +7,10 @@
  *     RAND_bytes(buf, n);
  *     MVX_SYNC_AFTER_DATA(buf, n);
  *
- * Without mvx (or with one variant) these do nothing. Link with the runtime:
- *     cc -I<mvx>/c-shim/include prog.c -L<mvx>/target/release -lmvx_sync_runtime
- * (static: -Wl,-Bstatic -lmvx_sync_runtime -Wl,-Bdynamic -lpthread -ldl -lm). */
+ * Without mvx (or with one variant) these do nothing. Build the library with
+ * `cargo build --release -p mvx-c-shim`, then link with it:
+ *     cc -I<mvx>/c-shim/include prog.c <mvx>/target/release/libmvx_sync.a -lpthread -ldl -lm
+ * (or -L<mvx>/target/release -lmvx_sync for the shared library). */
 #ifndef MVX_H
 #define MVX_H
 
