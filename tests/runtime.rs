@@ -109,3 +109,25 @@ fn rust_example_without_annotations_is_caught() {
     let out = Prog::new(rust_example("plain")).run_mvx_opts(["-n", "3", "--window", "2"]);
     assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
 }
+
+#[test]
+fn without_mvx_every_runtime_example_runs_normally() {
+    let preload = repo_root().join("target/debug/libmvx_preload.so");
+    examples_bin();
+    for prog in [
+        Prog::new(example("prodcons")).env("LD_PRELOAD", &preload),
+        Prog::new(example("nondet")).env("LD_PRELOAD", &preload),
+        Prog::new(example("rand-bytes-nosync")),
+        Prog::new(rust_example("randthreads")),
+        Prog::new(rust_example("plain")),
+    ] {
+        let out = prog.run_native();
+        assert_eq!(out.code(), 0, "{}", out.context());
+        assert!(!out.stdout.is_empty(), "{}", out.context());
+        assert!(
+            out.stderr.is_empty(),
+            "the runtime said something without mvx\n{}",
+            out.context()
+        );
+    }
+}
