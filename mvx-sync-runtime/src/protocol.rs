@@ -17,6 +17,12 @@ pub const OP_MISMATCH: u64 = 3;
 /// The calling thread's process, as the lock-step group of its first thread: names the
 /// process's lock-order record.
 pub const OP_PROCESS: u64 = 4;
+/// The calling thread's next `arg` syscalls set up the runtime (open, stat and mmap of the
+/// sync buffer, close): the monitor runs them outside lock-step. Only those calls qualify, and
+/// the open only of the sync buffer; any other call ends the exemption.
+pub const OP_SETUP: u64 = 5;
+/// How many setup syscalls one OP_SETUP may cover.
+pub const MAX_SETUP_CALLS: u64 = 8;
 
 /// The environment variable that names the sync buffer file.
 pub const SHM_ENV: &str = "MVX_SYNC_SHM";

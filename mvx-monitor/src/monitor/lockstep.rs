@@ -53,9 +53,19 @@ impl Monitor {
             return self.answer_handshake(t, regs);
         }
         let raw = RawCall::from_regs(&regs);
+        if self.runs_as_runtime_setup(t, &raw) {
+            let task = &mut self.tasks[t];
+            task.history.push(format!(
+                "{} (runtime setup, outside lock-step)",
+                table::name_of(raw.nr)
+            ));
+            task.state = State::Running;
+            return tolerate_gone(task.tracee.cont(None)).map(|()| None);
+        }
         let spec = table::lookup(raw.nr);
+        let tracee = self.tasks[t].tracee;
         let call = match spec {
-            Some(spec) => capture::capture(&task.tracee, spec, raw),
+            Some(spec) => capture::capture(&tracee, spec, raw),
             None => capture::capture_raw(raw),
         };
         let entry = Entry {

@@ -171,6 +171,8 @@ struct Task {
     history: History,
     exec_error: Option<OwnedFd>,
     sig: signals::SignalBook,
+    /// Syscalls of the runtime's setup still to run outside lock-step (see `sync_buffer.rs`).
+    setup_calls: u64,
 }
 
 impl Task {
@@ -336,6 +338,7 @@ impl Monitor {
             history: History::default(),
             exec_error: None,
             sig: signals::SignalBook::default(),
+            setup_calls: 0,
         });
         self.groups[group].members[variant] = Some(id);
         self.by_pid.insert(pid, id);
