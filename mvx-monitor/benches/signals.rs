@@ -5,63 +5,22 @@
 //!
 //!     cargo bench -p mvx-monitor --bench signals [-- ROUNDS]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+mod common;
+
+use common::{build_release, median, root, rounds, time};
+use std::process::Command;
 
 const ITERATIONS: &str = "3000000000";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn mvx() -> PathBuf {
-    let bin = root().join("target/release/mvx");
-    let status = Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "mvx-monitor",
-            "--bin",
-            "mvx",
-        ])
-        .current_dir(root())
-        .status()
-        .expect("cargo build");
-    assert!(status.success(), "building mvx failed");
-    bin
-}
-
-/// Runs a command to completion and returns its wall time in seconds.
-fn time(cmd: &mut Command) -> f64 {
-    let start = Instant::now();
-    let status = cmd.stdout(Stdio::null()).status().expect("spawn");
-    assert!(status.success(), "{cmd:?} failed: {status}");
-    start.elapsed().as_secs_f64()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
 fn main() {
-    let rounds: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(5);
+    let rounds = rounds(5);
     let status = Command::new("make")
         .args(["-s", "-C"])
         .arg(root().join("examples"))
         .status()
         .expect("make");
     assert!(status.success(), "building the examples failed");
-    let mvx = mvx();
+    let mvx = build_release(&["mvx-monitor"]).join("mvx");
     let timer = root().join("examples/bin/timer");
     let report =
         std::env::temp_dir().join(format!("mvx-bench-signals-{}.json", std::process::id()));

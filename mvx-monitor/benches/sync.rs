@@ -5,56 +5,17 @@
 //!
 //!     cargo bench -p mvx-monitor --bench sync [-- ROUNDS]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+mod common;
+
+use common::{build_release, median, rounds, time};
+use std::process::Command;
 
 const OPS: u64 = 200_000;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn build() -> (PathBuf, PathBuf) {
-    let status = Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "mvx-monitor",
-            "-p",
-            "randthreads",
-        ])
-        .current_dir(root())
-        .status()
-        .expect("cargo build");
-    assert!(status.success(), "build failed");
-    let dir = root().join("target/release");
-    (dir.join("mvx"), dir.join("syncbench"))
-}
-
-fn time(cmd: &mut Command) -> f64 {
-    let start = Instant::now();
-    let status = cmd.stdout(Stdio::null()).status().expect("spawn");
-    assert!(status.success(), "{cmd:?}: {status}");
-    start.elapsed().as_secs_f64()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
 fn main() {
-    let rounds: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(5);
-    let (mvx, bench) = build();
+    let rounds = rounds(5);
+    let dir = build_release(&["mvx-monitor", "randthreads"]);
+    let (mvx, bench) = (dir.join("mvx"), dir.join("syncbench"));
     let modes = ["bare", "sync", "stdlock", "lock"];
     let mut native: Vec<Vec<f64>> = vec![vec![]; modes.len()];
     let mut under: Vec<Vec<f64>> = vec![vec![]; modes.len()];
