@@ -131,3 +131,17 @@ fn without_mvx_every_runtime_example_runs_normally() {
         );
     }
 }
+
+#[test]
+fn the_i_mvx_pragma_example_agrees_with_the_plugin_and_diverges_without() {
+    if find_program("clang-19").is_none() {
+        eprintln!("note: no clang-19; the pragma example is not built");
+        return;
+    }
+    let with = Prog::new(example("rand-bytes-pragma")).run_mvx_opts(["-n", "3", "--aslr"]);
+    assert_no_divergence(&with);
+    assert_eq!(with.code(), 0, "{}", with.context());
+    let without =
+        Prog::new(example("rand-bytes-pragma-noplugin")).run_mvx_opts(["-n", "3", "--aslr"]);
+    assert_eq!(without.code(), DIVERGENCE_STATUS, "{}", without.context());
+}
