@@ -1,0 +1,254 @@
+//! `mvx-cc`: a drop-in C compiler (clang-19) that applies the mvx clang plugin, finds `mvx.h`,
+//! links the sync runtime, and with `--variants N` (or `MVX_CC_VARIANTS=N`) builds N
+//! diversified variants: `-c -o x.o` writes `x.o` (variant 0) and `x.o.v1` ...; a link writes
+//! `prog.v0` ... `prog.v{N-1}` (each from its own objects) and `prog` (a copy of variant 0), so
+//! `CC=mvx-cc make` works.
+//!
+//! Variant flag sets (documented here and by `mvx-cc --mvx-help`):
+//! - v0: -O2 -fstack-protector-strong
+//! - v1: -O2 -fno-stack-protector -falign-functions=64 -ftrivial-auto-var-init=pattern
+//! - v2: -O1 -fstack-protector-all -falign-functions=32 -ftrivial-auto-var-init=zero
+//! - v3: -O2 -fstack-protector-strong -fzero-call-used-regs=used-gpr -falign-loops=32
+//! - v4..: v(k mod 4) with -mllvm -align-all-functions=k (more layout)
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const VARIANT_FLAGS: [&[&str]; 4] = [
+    &["-O2", "-fstack-protector-strong"],
+    &[
+        "-O2",
+        "-fno-stack-protector",
+        "-falign-functions=64",
+        "-ftrivial-auto-var-init=pattern",
+    ],
+    &[
+        "-O1",
+        "-fstack-protector-all",
+        "-falign-functions=32",
+        "-ftrivial-auto-var-init=zero",
+    ],
+    &[
+        "-O2",
+        "-fstack-protector-strong",
+        "-fzero-call-used-regs=used-gpr",
+        "-falign-loops=32",
+    ],
+];
+
+fn variant_flags(k: usize) -> Vec<String> {
+    let mut flags: Vec<String> = VARIANT_FLAGS[k % 4].iter().map(|s| s.to_string()).collect();
+    if k >= 4 {
+        flags.extend([
+            "-mllvm".into(),
+            format!("-align-all-functions={}", k.min(12)),
+        ]);
+    }
+    flags
+}
+
+/// Where the plugin, the runtime library and mvx.h are: beside this binary (cargo's target
+/// directory), overridable by MVX_PLUGIN, MVX_RUNTIME_LIB and MVX_INCLUDE.
+struct Parts {
+    plugin: PathBuf,
+    runtime: PathBuf,
+    include: PathBuf,
+}
+
+fn parts() -> Result<Parts, String> {
+    let dir = std::env::current_exe()
+        .map_err(|e| format!("locating mvx-cc: {e}"))?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let pick =
+        |var: &str, default: PathBuf| std::env::var_os(var).map(PathBuf::from).unwrap_or(default);
+    let parts = Parts {
+        plugin: pick("MVX_PLUGIN", dir.join("libmvx_pragma.so")),
+        runtime: pick("MVX_RUNTIME_LIB", dir.join("libmvx_sync.a")),
+        include: pick(
+            "MVX_INCLUDE",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../c-shim/include"),
+        ),
+    };
+    for (what, path, build) in [
+        (
+            "the clang plugin",
+            &parts.plugin,
+            "cargo build -p mvx-llvm-pass",
+        ),
+        (
+            "the sync runtime",
+            &parts.runtime,
+            "cargo build -p mvx-c-shim",
+        ),
+    ] {
+        if !path.exists() {
+            return Err(format!(
+                "{what} is missing at {} (build it with `{build}`)",
+                path.display()
+            ));
+        }
+    }
+    Ok(parts)
+}
+
+struct Invocation {
+    variants: usize,
+    args: Vec<OsString>,
+    output: Option<PathBuf>,
+    compile_only: bool,
+}
+
+fn parse(mut raw: Vec<OsString>) -> Result<Invocation, String> {
+    let mut variants = std::env::var("MVX_CC_VARIANTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut args = Vec::new();
+    let mut output = None;
+    let mut compile_only = false;
+    raw.reverse();
+    while let Some(a) = raw.pop() {
+        match a.to_str() {
+            Some("--variants") => {
+                let n = raw
+                    .pop()
+                    .and_then(|v| v.to_str().and_then(|v| v.parse().ok()));
+                variants = n
+                    .filter(|n| (1..=8).contains(n))
+                    .ok_or("--variants takes a number from 1 to 8")?;
+            }
+            Some(s) if s.starts_with("--variants=") => {
+                variants = s["--variants=".len()..]
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=8).contains(n))
+                    .ok_or("--variants takes a number from 1 to 8")?;
+            }
+            Some("--profile") => {
+                let p = raw.pop();
+                if p.as_deref().and_then(|p| p.to_str()) != Some("default") {
+                    return Err("the only --profile is 'default' (see mvx-cc --mvx-help)".into());
+                }
+            }
+            Some("-o") => {
+                let o = raw.pop().ok_or("-o needs a file name")?;
+                output = Some(PathBuf::from(&o));
+            }
+            Some("-c") => {
+                compile_only = true;
+                args.push(a);
+            }
+            _ => args.push(a),
+        }
+    }
+    Ok(Invocation {
+        variants,
+        args,
+        output,
+        compile_only,
+    })
+}
+
+fn with_suffix(path: &Path, k: usize) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(format!(".v{k}"));
+    PathBuf::from(s)
+}
+
+/// One clang run: the plugin, mvx.h, the variant's flags (if any), the user's arguments.
+fn clang(
+    parts: &Parts,
+    inv: &Invocation,
+    flags: &[String],
+    objects_of: Option<usize>,
+    output: Option<&Path>,
+) -> Result<(), String> {
+    let mut cmd = Command::new("clang-19");
+    cmd.arg(format!("-fplugin={}", parts.plugin.display()))
+        .arg("-I")
+        .arg(&parts.include)
+        .args(flags);
+    for a in &inv.args {
+        // A link of variant k takes variant k's objects where they exist.
+        let p = Path::new(a);
+        match objects_of {
+            Some(k)
+                if k > 0
+                    && p.extension().is_some_and(|e| e == "o")
+                    && with_suffix(p, k).exists() =>
+            {
+                cmd.arg(with_suffix(p, k));
+            }
+            _ => {
+                cmd.arg(a);
+            }
+        }
+    }
+    if let Some(o) = output {
+        cmd.arg("-o").arg(o);
+    }
+    if !inv.compile_only {
+        cmd.arg(&parts.runtime).args(["-lpthread", "-ldl", "-lm"]);
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("running clang-19: {e} (apt-get install clang-19)"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("clang-19 failed ({status})"))
+    }
+}
+
+fn run() -> Result<(), String> {
+    let raw: Vec<OsString> = std::env::args_os().skip(1).collect();
+    if raw.iter().any(|a| a == "--mvx-help") {
+        println!("mvx-cc [--variants N] [--profile default] CLANG-ARGS...");
+        for k in 0..4 {
+            println!("  v{k}: {}", variant_flags(k).join(" "));
+        }
+        println!("  v4..v7: v(k mod 4) with -mllvm -align-all-functions=k");
+        return Ok(());
+    }
+    let inv = parse(raw)?;
+    let parts = parts()?;
+    if inv.variants == 0 {
+        return clang(&parts, &inv, &[], None, inv.output.as_deref());
+    }
+    let output = inv
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(if inv.compile_only { "a.o" } else { "a.out" }));
+    for k in 0..inv.variants {
+        let out = if inv.compile_only && k == 0 {
+            output.clone()
+        } else {
+            with_suffix(&output, k)
+        };
+        eprintln!(
+            "mvx-cc: variant {k}/{}: {}",
+            inv.variants,
+            variant_flags(k).join(" ")
+        );
+        clang(&parts, &inv, &variant_flags(k), Some(k), Some(&out))
+            .map_err(|e| format!("variant {k}: {e}"))?;
+    }
+    if !inv.compile_only {
+        std::fs::copy(with_suffix(&output, 0), &output)
+            .map_err(|e| format!("writing {}: {e}", output.display()))?;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mvx-cc: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
