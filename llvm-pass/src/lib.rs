@@ -16,3 +16,9 @@ pub fn pragma_plugin() -> Option<&'static Path> {
     let path = env!("MVX_PRAGMA_PLUGIN");
     (!path.is_empty()).then(|| Path::new(path))
 }
+
+/// The LLVM pass plugin of automatic mode (`-fpass-plugin=`), or `None` without LLVM 19.
+pub fn autosync_plugin() -> Option<&'static Path> {
+    let path = env!("MVX_AUTOSYNC_PLUGIN");
+    (!path.is_empty()).then(|| Path::new(path))
+}

@@ -144,3 +144,69 @@ fn bad_variant_counts_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--variants takes a number from 1 to 8"));
 }
+
+#[test]
+fn automatic_mode_runs_an_unannotated_threaded_program_without_alarm() {
+    if !ready() {
+        return;
+    }
+    let dir = scratch("auto");
+    let prog = dir.join("autosync");
+    let out = Command::new(mvx_cc())
+        .args(["--auto", "--variants", "3", "-pthread", "-o"])
+        .arg(&prog)
+        .arg(workspace().join("examples/c/autosync.c"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for _ in 0..3 {
+        let mut cmd = Command::new(workspace().join("target/debug/mvx"));
+        cmd.arg("run");
+        for k in 0..3 {
+            cmd.arg("--variant").arg(dir.join(format!("autosync.v{k}")));
+        }
+        let run = cmd.output().unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&run.stdout).lines().count(), 1001);
+    }
+}
+
+#[test]
+fn the_pass_wraps_known_calls_and_reroutes_locks() {
+    let Some(pass) = mvx_llvm_pass::autosync_plugin() else {
+        return;
+    };
+    let out = Command::new("clang-19")
+        .arg(format!("-fpass-plugin={}", pass.display()))
+        .args(["-O2", "-S", "-emit-llvm", "-o", "-"])
+        .arg(workspace().join("examples/c/autosync.c"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ir = String::from_utf8_lossy(&out.stdout);
+    // rand, time, getpid and clock_gettime: four regions; the lock goes through the runtime.
+    assert_eq!(
+        ir.matches("call void @mvx_sync_op_before").count(),
+        4,
+        "{ir}"
+    );
+    assert_eq!(
+        ir.matches("call void @mvx_sync_op_after").count(),
+        4,
+        "{ir}"
+    );
+    assert!(ir.contains("@mvx_pthread_mutex_lock("), "{ir}");
+    assert!(!ir.contains("call i32 @pthread_mutex_lock("), "{ir}");
+}

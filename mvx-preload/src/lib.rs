@@ -6,7 +6,7 @@
 //!
 //! Without mvx every wrapper is the real function.
 
-use mvx_sync_runtime::{ordered, site_id, sync_bytes, sync_value, ACQUIRED};
+use mvx_sync_runtime::{site_id, sync_bytes, sync_value};
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ushort, c_void};
 use std::sync::OnceLock;
 
@@ -188,54 +188,31 @@ pub extern "C" fn getpid() -> libc::pid_t {
     )
 }
 
-// --- Lock order -----------------------------------------------------------------------------
+// --- Lock order ---------------------------------------------------------------------------
 
-const TIMED_OUT: u64 = 2;
+type LockFn = mvx_sync_runtime::pthread::LockFn;
+
+fn lock_fn() -> LockFn {
+    real!("pthread_mutex_lock": LockFn)
+}
+
+fn unlock_fn() -> LockFn {
+    real!("pthread_mutex_unlock": LockFn)
+}
 
 /// # Safety
 /// As libc's pthread_mutex_lock.
 #[no_mangle]
 pub unsafe extern "C" fn pthread_mutex_lock(m: *mut libc::pthread_mutex_t) -> c_int {
-    let lock =
-        real!("pthread_mutex_lock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
-    ordered(|| (lock(m), ACQUIRED), |_| lock(m))
+    unsafe { mvx_sync_runtime::pthread::mutex_lock(lock_fn(), m) }
 }
 
 /// # Safety
 /// As libc's pthread_mutex_trylock.
 #[no_mangle]
 pub unsafe extern "C" fn pthread_mutex_trylock(m: *mut libc::pthread_mutex_t) -> c_int {
-    let try_lock =
-        real!("pthread_mutex_trylock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
-    let lock =
-        real!("pthread_mutex_lock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
-    ordered(
-        || {
-            let r = try_lock(m);
-            (r, if r == 0 { ACQUIRED } else { 0 })
-        },
-        // The leader got it: take it (in turn); it did not: fail the same way.
-        |flags| {
-            if flags & ACQUIRED != 0 {
-                lock(m)
-            } else {
-                libc::EBUSY
-            }
-        },
-    )
-}
-
-/// A follower does not wait on the condition variable at all: the leader's record says when
-/// its wait ended (re-acquiring the mutex), and the follower re-acquires in that turn.
-unsafe fn follower_wait(m: *mut libc::pthread_mutex_t, flags: u64) -> c_int {
-    let lock =
-        real!("pthread_mutex_lock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
-    lock(m);
-    if flags & TIMED_OUT != 0 {
-        libc::ETIMEDOUT
-    } else {
-        0
-    }
+    let try_lock = real!("pthread_mutex_trylock": LockFn);
+    unsafe { mvx_sync_runtime::pthread::mutex_trylock(try_lock, lock_fn(), m) }
 }
 
 /// # Safety
@@ -245,16 +222,8 @@ pub unsafe extern "C" fn pthread_cond_wait(
     c: *mut libc::pthread_cond_t,
     m: *mut libc::pthread_mutex_t,
 ) -> c_int {
-    let wait = real!("pthread_cond_wait": unsafe extern "C" fn(*mut libc::pthread_cond_t, *mut libc::pthread_mutex_t) -> c_int);
-    let unlock =
-        real!("pthread_mutex_unlock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
-    if mvx_sync_runtime::variant_index().unwrap_or(0) > 0 {
-        unlock(m);
-    }
-    ordered(
-        || (wait(c, m), ACQUIRED),
-        |flags| unsafe { follower_wait(m, flags) },
-    )
+    let wait = real!("pthread_cond_wait": mvx_sync_runtime::pthread::WaitFn);
+    unsafe { mvx_sync_runtime::pthread::cond_wait(wait, lock_fn(), unlock_fn(), c, m) }
 }
 
 /// # Safety
@@ -265,20 +234,8 @@ pub unsafe extern "C" fn pthread_cond_timedwait(
     m: *mut libc::pthread_mutex_t,
     abstime: *const libc::timespec,
 ) -> c_int {
-    let wait = real!("pthread_cond_timedwait": unsafe extern "C" fn(*mut libc::pthread_cond_t, *mut libc::pthread_mutex_t, *const libc::timespec) -> c_int);
-    let unlock =
-        real!("pthread_mutex_unlock": unsafe extern "C" fn(*mut libc::pthread_mutex_t) -> c_int);
-    if mvx_sync_runtime::variant_index().unwrap_or(0) > 0 {
-        unlock(m);
+    let wait = real!("pthread_cond_timedwait": mvx_sync_runtime::pthread::TimedWaitFn);
+    unsafe {
+        mvx_sync_runtime::pthread::cond_timedwait(wait, lock_fn(), unlock_fn(), c, m, abstime)
     }
-    ordered(
-        || {
-            let r = wait(c, m, abstime);
-            (
-                r,
-                ACQUIRED | if r == libc::ETIMEDOUT { TIMED_OUT } else { 0 },
-            )
-        },
-        |flags| unsafe { follower_wait(m, flags) },
-    )
 }

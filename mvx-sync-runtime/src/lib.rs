@@ -13,6 +13,7 @@
 mod mutex;
 mod order;
 pub mod protocol;
+pub mod pthread;
 mod ring;
 
 pub use mutex::{Mutex, MutexGuard};
@@ -306,6 +307,64 @@ pub mod c_abi {
     #[no_mangle]
     pub extern "C" fn mvx_variant_index() -> i32 {
         super::variant_index().map_or(-1, |i| i as i32)
+    }
+
+    use libc::{c_int, pthread_cond_t, pthread_mutex_t, timespec};
+
+    /// pthread_mutex_lock in the leader's order (what the LLVM pass calls instead).
+    ///
+    /// # Safety
+    /// As pthread_mutex_lock.
+    #[no_mangle]
+    pub unsafe extern "C" fn mvx_pthread_mutex_lock(m: *mut pthread_mutex_t) -> c_int {
+        unsafe { super::pthread::mutex_lock(libc::pthread_mutex_lock, m) }
+    }
+
+    /// # Safety
+    /// As pthread_mutex_trylock.
+    #[no_mangle]
+    pub unsafe extern "C" fn mvx_pthread_mutex_trylock(m: *mut pthread_mutex_t) -> c_int {
+        unsafe {
+            super::pthread::mutex_trylock(libc::pthread_mutex_trylock, libc::pthread_mutex_lock, m)
+        }
+    }
+
+    /// # Safety
+    /// As pthread_cond_wait.
+    #[no_mangle]
+    pub unsafe extern "C" fn mvx_pthread_cond_wait(
+        c: *mut pthread_cond_t,
+        m: *mut pthread_mutex_t,
+    ) -> c_int {
+        unsafe {
+            super::pthread::cond_wait(
+                libc::pthread_cond_wait,
+                libc::pthread_mutex_lock,
+                libc::pthread_mutex_unlock,
+                c,
+                m,
+            )
+        }
+    }
+
+    /// # Safety
+    /// As pthread_cond_timedwait.
+    #[no_mangle]
+    pub unsafe extern "C" fn mvx_pthread_cond_timedwait(
+        c: *mut pthread_cond_t,
+        m: *mut pthread_mutex_t,
+        abstime: *const timespec,
+    ) -> c_int {
+        unsafe {
+            super::pthread::cond_timedwait(
+                libc::pthread_cond_timedwait,
+                libc::pthread_mutex_lock,
+                libc::pthread_mutex_unlock,
+                c,
+                m,
+                abstime,
+            )
+        }
     }
 }
 

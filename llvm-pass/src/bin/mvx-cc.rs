@@ -1,4 +1,6 @@
-//! `mvx-cc`: a drop-in C compiler (clang-19) that applies the mvx clang plugin, finds `mvx.h`,
+//! `mvx-cc`: a drop-in C compiler (clang-19) that applies the mvx clang plugin (and, with
+//! `--auto` or `MVX_CC_AUTO=1`, the LLVM pass that wraps rand/time/getpid/clock_gettime/
+//! getrandom calls in sync regions and routes pthread locking through lock-order replay), finds `mvx.h`,
 //! links the sync runtime, and with `--variants N` (or `MVX_CC_VARIANTS=N`) builds N
 //! diversified variants: `-c -o x.o` writes `x.o` (variant 0) and `x.o.v1` ...; a link writes
 //! `prog.v0` ... `prog.v{N-1}` (each from its own objects) and `prog` (a copy of variant 0), so
@@ -52,6 +54,7 @@ fn variant_flags(k: usize) -> Vec<String> {
 /// directory), overridable by MVX_PLUGIN, MVX_RUNTIME_LIB and MVX_INCLUDE.
 struct Parts {
     plugin: PathBuf,
+    autosync: PathBuf,
     runtime: PathBuf,
     include: PathBuf,
 }
@@ -66,6 +69,7 @@ fn parts() -> Result<Parts, String> {
         |var: &str, default: PathBuf| std::env::var_os(var).map(PathBuf::from).unwrap_or(default);
     let parts = Parts {
         plugin: pick("MVX_PLUGIN", dir.join("libmvx_pragma.so")),
+        autosync: pick("MVX_AUTOSYNC", dir.join("libmvx_autosync.so")),
         runtime: pick("MVX_RUNTIME_LIB", dir.join("libmvx_sync.a")),
         include: pick(
             "MVX_INCLUDE",
@@ -96,6 +100,7 @@ fn parts() -> Result<Parts, String> {
 
 struct Invocation {
     variants: usize,
+    auto: bool,
     args: Vec<OsString>,
     output: Option<PathBuf>,
     compile_only: bool,
@@ -109,6 +114,7 @@ fn parse(mut raw: Vec<OsString>) -> Result<Invocation, String> {
     let mut args = Vec::new();
     let mut output = None;
     let mut compile_only = false;
+    let mut auto = std::env::var("MVX_CC_AUTO").is_ok_and(|v| v == "1");
     raw.reverse();
     while let Some(a) = raw.pop() {
         match a.to_str() {
@@ -133,6 +139,7 @@ fn parse(mut raw: Vec<OsString>) -> Result<Invocation, String> {
                     return Err("the only --profile is 'default' (see mvx-cc --mvx-help)".into());
                 }
             }
+            Some("--auto") => auto = true,
             Some("-o") => {
                 let o = raw.pop().ok_or("-o needs a file name")?;
                 output = Some(PathBuf::from(&o));
@@ -146,6 +153,7 @@ fn parse(mut raw: Vec<OsString>) -> Result<Invocation, String> {
     }
     Ok(Invocation {
         variants,
+        auto,
         args,
         output,
         compile_only,
@@ -171,6 +179,9 @@ fn clang(
         .arg("-I")
         .arg(&parts.include)
         .args(flags);
+    if inv.auto {
+        cmd.arg(format!("-fpass-plugin={}", parts.autosync.display()));
+    }
     for a in &inv.args {
         // A link of variant k takes variant k's objects where they exist.
         let p = Path::new(a);
@@ -206,7 +217,7 @@ fn clang(
 fn run() -> Result<(), String> {
     let raw: Vec<OsString> = std::env::args_os().skip(1).collect();
     if raw.iter().any(|a| a == "--mvx-help") {
-        println!("mvx-cc [--variants N] [--profile default] CLANG-ARGS...");
+        println!("mvx-cc [--variants N] [--profile default] [--auto] CLANG-ARGS...");
         for k in 0..4 {
             println!("  v{k}: {}", variant_flags(k).join(" "));
         }
