@@ -210,3 +210,60 @@ fn the_pass_wraps_known_calls_and_reroutes_locks() {
     assert!(ir.contains("@mvx_pthread_mutex_lock("), "{ir}");
     assert!(!ir.contains("call i32 @pthread_mutex_lock("), "{ir}");
 }
+
+#[test]
+fn the_tiny_httpd_built_with_mvx_cc_serves_curl_under_mvx() {
+    if !ready() {
+        return;
+    }
+    use std::io::{BufRead, BufReader};
+    let dir = scratch("httpd");
+    let prog = dir.join("httpd");
+    let out = Command::new(mvx_cc())
+        .args(["--variants", "2", "-o"])
+        .arg(&prog)
+        .arg(workspace().join("examples/c/httpd.c"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let requests = 5;
+    let mut mvx = Command::new(workspace().join("target/debug/mvx"))
+        .arg("run")
+        .arg("--variant")
+        .arg(dir.join("httpd.v0"))
+        .arg("--variant")
+        .arg(dir.join("httpd.v1"))
+        .args(["--", "0", &requests.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(mvx.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a port line").unwrap();
+    let port: u16 = first
+        .strip_prefix("port ")
+        .expect("port N")
+        .parse()
+        .unwrap();
+    for i in 0..requests {
+        let curl = Command::new("curl")
+            .args(["-s", "-i", "--max-time", "20"])
+            .arg(format!("http://127.0.0.1:{port}/page{i}"))
+            .output()
+            .expect("curl runs");
+        let text = String::from_utf8_lossy(&curl.stdout);
+        assert!(text.starts_with("HTTP/1.0 200 OK"), "{text}");
+        assert!(text.contains("X-Request-Id: "), "{text}");
+        assert!(text.contains(&format!("you asked for /page{i}")), "{text}");
+    }
+    let status = mvx.wait().unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut mvx.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{err}");
+    assert_eq!(rest, vec![format!("served {requests}")], "{err}");
+}
