@@ -737,3 +737,21 @@ fn signals_a_program_sends_itself_do_not_diverge() {
         out.context()
     );
 }
+
+#[test]
+fn bench_without_the_examples_says_how_to_build_them() {
+    let mut cmd = Command::new(mvx_bin());
+    cmd.args([
+        "bench",
+        "--quick",
+        "--examples",
+        "/nonexistent/examples/bin",
+    ]);
+    let out = run(&mut cmd, None);
+    assert_eq!(out.code(), 125, "{}", out.context());
+    assert!(
+        out.stderr_str().contains("make -C examples"),
+        "{}",
+        out.context()
+    );
+}

@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a program as N variants in syscall lock-step.
     Run(RunArgs),
+    /// Measure workloads natively, under strace and under mvx, and print the ratios.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -96,8 +98,11 @@ pub fn main() -> i32 {
         }
     };
     init_logging(cli.verbose);
-    let Command::Run(args) = cli.command;
-    match run(args, cli.verbose) {
+    let result = match cli.command {
+        Command::Run(args) => run(args, cli.verbose),
+        Command::Bench(args) => crate::bench::run(args),
+    };
+    match result {
         Ok(status) => status,
         Err(e) => {
             if let Some(start) = e.downcast_ref::<StartError>() {
