@@ -61,6 +61,11 @@ pub struct RunArgs {
     /// non-complying.
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
     pub signal_wait: f64,
+    /// Which syscalls stop in the monitor: `strict` (all, the default) or `base` (process-local
+    /// memory and signal-mask calls run unmonitored; executable memory and everything with an
+    /// outside effect stay in lock-step). $MVX_MONITOR_LEVEL sets the default.
+    #[arg(long, value_enum, env = "MVX_MONITOR_LEVEL", default_value_t = crate::seccomp::Level::Strict)]
+    pub monitor_level: crate::seccomp::Level,
     /// Print signal delivery statistics (count, skipped syscalls, delay) when the run ends.
     #[arg(long)]
     pub stats: bool,
@@ -188,6 +193,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         aslr: args.aslr,
         signal_sync: !args.no_signal_sync,
         signal_wait: Duration::from_secs_f64(args.signal_wait),
+        level: args.monitor_level,
     })
 }
 

@@ -32,36 +32,137 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> sock_filter {
     sock_filter { code, jt, jf, k }
 }
 
-/// The filter program: let `untraced` through, trace every other native x86_64 syscall, kill
-/// on any other ABI.
-pub fn filter(untraced: &[u32]) -> Vec<sock_filter> {
-    let mut prog = vec![
-        stmt(BPF_LD_W_ABS, OFFSET_ARCH),
-        jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, 1, 0),
-        stmt(BPF_RET_K, libc::SECCOMP_RET_KILL_PROCESS),
-        stmt(BPF_LD_W_ABS, OFFSET_NR),
-        jump(BPF_JGE_K, X32_SYSCALL_BIT, 0, 1),
-        stmt(BPF_RET_K, libc::SECCOMP_RET_KILL_PROCESS),
-    ];
-    // One compare per untraced call: on a match, skip to the final ALLOW.
-    let n = untraced.len();
-    for (i, &nr) in untraced.iter().enumerate() {
-        let to_allow = (n - i) as u8; // the remaining compares, then the TRACE return
-        prog.push(jump(BPF_JEQ_K, nr, to_allow, 0));
-    }
-    prog.push(stmt(BPF_RET_K, libc::SECCOMP_RET_TRACE));
-    prog.push(stmt(BPF_RET_K, libc::SECCOMP_RET_ALLOW));
-    prog
+/// How much of the program the monitor sees (`--monitor-level`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Level {
+    /// Every syscall in lock-step except the table's `Unchecked` ones (futex, sched_yield,
+    /// rt_sigreturn).
+    #[default]
+    Strict,
+    /// Also lets through calls that only change the process's own memory or signal state
+    /// (brk, munmap, madvise, sigprocmask, anonymous mmap and mprotect without PROT_EXEC):
+    /// anything that could make memory executable, and everything with an outside effect,
+    /// stays in lock-step.
+    Base,
 }
 
-/// The filter for the table: `Unchecked` syscalls run untraced.
-pub fn table_filter() -> Vec<sock_filter> {
+/// Process-local calls the `base` level lets through unconditionally.
+const BASE_UNTRACED: [i64; 10] = [
+    libc::SYS_brk,
+    libc::SYS_munmap,
+    libc::SYS_madvise,
+    libc::SYS_mremap,
+    libc::SYS_rt_sigprocmask,
+    libc::SYS_sigaltstack,
+    libc::SYS_set_robust_list,
+    libc::SYS_get_robust_list,
+    libc::SYS_membarrier,
+    libc::SYS_mlock,
+];
+
+// struct seccomp_data: nr (u32), arch (u32), instruction_pointer (u64), args[6] (u64 each).
+const fn arg_low(i: u32) -> u32 {
+    16 + 8 * i
+}
+const BPF_JSET_K: u16 = (libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K) as u16;
+
+/// A BPF program with forward jumps to labels, resolved at the end.
+#[derive(Default)]
+struct Asm {
+    code: Vec<(sock_filter, Option<&'static str>, Option<&'static str>)>,
+    labels: Vec<(&'static str, usize)>,
+}
+
+impl Asm {
+    fn stmt(&mut self, code: u16, k: u32) {
+        self.code.push((stmt(code, k), None, None));
+    }
+    /// A conditional jump: to `yes` if true, to `no` (or the next instruction) otherwise.
+    fn jump(&mut self, code: u16, k: u32, yes: &'static str, no: Option<&'static str>) {
+        self.code.push((jump(code, k, 0, 0), Some(yes), no));
+    }
+    fn label(&mut self, name: &'static str) {
+        self.labels.push((name, self.code.len()));
+    }
+    fn finish(self) -> Vec<sock_filter> {
+        let at = |name: &str| {
+            self.labels
+                .iter()
+                .find(|(n, _)| *n == name)
+                .expect("label")
+                .1
+        };
+        self.code
+            .iter()
+            .enumerate()
+            .map(|(pc, (ins, yes, no))| {
+                let mut ins = *ins;
+                let offset = |target: usize| u8::try_from(target - pc - 1).expect("short jump");
+                if let Some(y) = yes {
+                    ins.jt = offset(at(y));
+                }
+                if let Some(n) = no {
+                    ins.jf = offset(at(n));
+                }
+                ins
+            })
+            .collect()
+    }
+}
+
+/// The filter program: let `untraced` through, trace every other native x86_64 syscall, kill
+/// on any other ABI. At `Level::Base`, also let through the process-local calls, and mmap and
+/// mprotect unless they ask for executable memory (or map a file: that stays in lock-step).
+pub fn filter(untraced: &[u32], level: Level) -> Vec<sock_filter> {
+    let mut a = Asm::default();
+    a.stmt(BPF_LD_W_ABS, OFFSET_ARCH);
+    a.jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, "native", Some("kill"));
+    a.label("native");
+    a.stmt(BPF_LD_W_ABS, OFFSET_NR);
+    a.jump(BPF_JGE_K, X32_SYSCALL_BIT, "kill", None);
+    for &nr in untraced {
+        a.jump(BPF_JEQ_K, nr, "allow", None);
+    }
+    if level == Level::Base {
+        for nr in BASE_UNTRACED {
+            a.jump(BPF_JEQ_K, nr as u32, "allow", None);
+        }
+        a.jump(BPF_JEQ_K, libc::SYS_mmap as u32, "mmap", None);
+        a.jump(BPF_JEQ_K, libc::SYS_mprotect as u32, "mprotect", None);
+    }
+    a.stmt(BPF_RET_K, libc::SECCOMP_RET_TRACE);
+    if level == Level::Base {
+        a.label("mmap");
+        a.stmt(BPF_LD_W_ABS, arg_low(2));
+        a.jump(BPF_JSET_K, libc::PROT_EXEC as u32, "trace", None);
+        a.stmt(BPF_LD_W_ABS, arg_low(3));
+        a.jump(
+            BPF_JSET_K,
+            libc::MAP_ANONYMOUS as u32,
+            "allow",
+            Some("trace"),
+        );
+        a.label("mprotect");
+        a.stmt(BPF_LD_W_ABS, arg_low(2));
+        a.jump(BPF_JSET_K, libc::PROT_EXEC as u32, "trace", Some("allow"));
+    }
+    a.label("trace");
+    a.stmt(BPF_RET_K, libc::SECCOMP_RET_TRACE);
+    a.label("allow");
+    a.stmt(BPF_RET_K, libc::SECCOMP_RET_ALLOW);
+    a.label("kill");
+    a.stmt(BPF_RET_K, libc::SECCOMP_RET_KILL_PROCESS);
+    a.finish()
+}
+
+/// The filter for the table at `level`: `Unchecked` syscalls always run untraced.
+pub fn table_filter(level: Level) -> Vec<sock_filter> {
     let untraced: Vec<u32> = crate::table::entries()
         .iter()
         .filter(|s| s.dispatch == crate::table::Dispatch::Unchecked)
         .map(|s| s.nr.id() as u32)
         .collect();
-    filter(&untraced)
+    filter(&untraced, level)
 }
 
 /// Installs `filter` in the calling process. Async-signal-safe: called between fork and exec.
@@ -93,20 +194,23 @@ pub unsafe fn install(filter: &[sock_filter]) -> Result<(), i32> {
 mod tests {
     use super::*;
 
-    /// Runs a classic BPF program over a seccomp_data with `nr` (enough for our opcodes).
-    fn eval(prog: &[sock_filter], arch: u32, nr: u32) -> u32 {
+    /// Runs a classic BPF program over a seccomp_data (enough for our opcodes).
+    fn eval(prog: &[sock_filter], arch: u32, nr: u32, args: [u64; 6]) -> u32 {
         let mut pc = 0;
         let mut acc = 0u32;
         loop {
             let ins = prog[pc];
             match ins.code {
-                BPF_LD_W_ABS => acc = if ins.k == OFFSET_ARCH { arch } else { nr },
-                BPF_JEQ_K => {
-                    pc += if acc == ins.k { ins.jt } else { ins.jf } as usize;
+                BPF_LD_W_ABS => {
+                    acc = match ins.k {
+                        OFFSET_ARCH => arch,
+                        OFFSET_NR => nr,
+                        k => args[((k - 16) / 8) as usize] as u32,
+                    }
                 }
-                BPF_JGE_K => {
-                    pc += if acc >= ins.k { ins.jt } else { ins.jf } as usize;
-                }
+                BPF_JEQ_K => pc += if acc == ins.k { ins.jt } else { ins.jf } as usize,
+                BPF_JGE_K => pc += if acc >= ins.k { ins.jt } else { ins.jf } as usize,
+                BPF_JSET_K => pc += if acc & ins.k != 0 { ins.jt } else { ins.jf } as usize,
                 BPF_RET_K => return ins.k,
                 other => panic!("unexpected opcode {other}"),
             }
@@ -114,29 +218,85 @@ mod tests {
         }
     }
 
+    const X86: u32 = AUDIT_ARCH_X86_64;
+
     #[test]
     fn untraced_calls_pass_and_others_trap() {
-        let prog = filter(&[202, 24]);
-        assert_eq!(eval(&prog, AUDIT_ARCH_X86_64, 202), libc::SECCOMP_RET_ALLOW);
-        assert_eq!(eval(&prog, AUDIT_ARCH_X86_64, 24), libc::SECCOMP_RET_ALLOW);
-        assert_eq!(eval(&prog, AUDIT_ARCH_X86_64, 1), libc::SECCOMP_RET_TRACE);
+        let prog = filter(&[202, 24], Level::Strict);
+        assert_eq!(eval(&prog, X86, 202, [0; 6]), libc::SECCOMP_RET_ALLOW);
+        assert_eq!(eval(&prog, X86, 24, [0; 6]), libc::SECCOMP_RET_ALLOW);
+        assert_eq!(eval(&prog, X86, 1, [0; 6]), libc::SECCOMP_RET_TRACE);
         assert_eq!(
-            eval(&prog, AUDIT_ARCH_X86_64, 0x4000_0001),
+            eval(&prog, X86, 0x4000_0001, [0; 6]),
             libc::SECCOMP_RET_KILL_PROCESS
         );
-        assert_eq!(eval(&prog, 0x4000_0003, 1), libc::SECCOMP_RET_KILL_PROCESS);
+        assert_eq!(
+            eval(&prog, 0x4000_0003, 1, [0; 6]),
+            libc::SECCOMP_RET_KILL_PROCESS
+        );
     }
 
     #[test]
     fn the_table_filter_lets_futex_through() {
-        let prog = table_filter();
+        let prog = table_filter(Level::Strict);
         assert_eq!(
-            eval(&prog, AUDIT_ARCH_X86_64, libc::SYS_futex as u32),
+            eval(&prog, X86, libc::SYS_futex as u32, [0; 6]),
             libc::SECCOMP_RET_ALLOW
         );
         assert_eq!(
-            eval(&prog, AUDIT_ARCH_X86_64, libc::SYS_write as u32),
+            eval(&prog, X86, libc::SYS_write as u32, [0; 6]),
             libc::SECCOMP_RET_TRACE
+        );
+        assert_eq!(
+            eval(&prog, X86, libc::SYS_brk as u32, [0; 6]),
+            libc::SECCOMP_RET_TRACE
+        );
+    }
+
+    #[test]
+    fn base_lets_process_local_memory_calls_through_but_never_executable_memory() {
+        let prog = table_filter(Level::Base);
+        let rw = (libc::PROT_READ | libc::PROT_WRITE) as u64;
+        let rx = (libc::PROT_READ | libc::PROT_EXEC) as u64;
+        let anon = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
+        let file = libc::MAP_PRIVATE as u64;
+        let mmap = libc::SYS_mmap as u32;
+        let mprotect = libc::SYS_mprotect as u32;
+        assert_eq!(
+            eval(&prog, X86, libc::SYS_brk as u32, [0; 6]),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            eval(&prog, X86, mmap, [0, 4096, rw, anon, u64::MAX, 0]),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            eval(&prog, X86, mmap, [0, 4096, rx, anon, u64::MAX, 0]),
+            libc::SECCOMP_RET_TRACE
+        );
+        assert_eq!(
+            eval(&prog, X86, mmap, [0, 4096, rw, file, 3, 0]),
+            libc::SECCOMP_RET_TRACE
+        );
+        assert_eq!(
+            eval(&prog, X86, mprotect, [0, 4096, rw, 0, 0, 0]),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            eval(&prog, X86, mprotect, [0, 4096, rx, 0, 0, 0]),
+            libc::SECCOMP_RET_TRACE
+        );
+        assert_eq!(
+            eval(&prog, X86, libc::SYS_write as u32, [0; 6]),
+            libc::SECCOMP_RET_TRACE
+        );
+        assert_eq!(
+            eval(&prog, X86, libc::SYS_execve as u32, [0; 6]),
+            libc::SECCOMP_RET_TRACE
+        );
+        assert_eq!(
+            eval(&prog, X86, libc::SYS_futex as u32, [0; 6]),
+            libc::SECCOMP_RET_ALLOW
         );
     }
 }

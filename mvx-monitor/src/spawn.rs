@@ -98,13 +98,14 @@ pub fn spawn(
     envp: &[CString],
     child_sigmask: &SigSet,
     no_aslr: bool,
+    level: seccomp::Level,
 ) -> Result<Spawned> {
     let path = CString::new(program.as_os_str().as_bytes()).context("program path has NUL")?;
     let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     argv_ptrs.push(std::ptr::null());
     let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
     envp_ptrs.push(std::ptr::null());
-    let filter = seccomp::table_filter();
+    let filter = seccomp::table_filter(level);
     let (err_read, err_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("creating exec-error pipe")?;
     let monitor_pid = nix::unistd::getpid();

@@ -67,6 +67,8 @@ pub struct Config {
     pub signal_sync: bool,
     /// How long a member may take to stop for a signal being delivered to its group.
     pub signal_wait: Duration,
+    /// Which syscalls stop in the monitor (the seccomp filter).
+    pub level: crate::seccomp::Level,
 }
 
 type TaskId = usize;
@@ -318,6 +320,7 @@ impl Monitor {
                 &m.cfg.envp,
                 m.events.child_sigmask(),
                 !m.cfg.aslr,
+                m.cfg.level,
             )
             .with_context(|| format!("starting variant {variant} ({})", program.display()))?;
             debug!(variant, %pid, program = %program.display(), "variant started");
