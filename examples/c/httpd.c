@@ -1,6 +1,7 @@
 /* A tiny HTTP/1.0 server in the spirit of Tinyhttpd: fork per request, a random request id in a
  * response header (a sync region: the leader's id in every variant).
- * Usage: httpd PORT REQUESTS   (PORT 0: pick one and print "port N"). */
+ * Usage: httpd PORT REQUESTS   (PORT 0: pick one and print "port N"; REQUESTS 0: serve until
+ * killed, for load generators). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -55,7 +56,7 @@ int main(int argc, char **argv) {
     getsockname(s, (struct sockaddr *)&addr, &alen);
     printf("port %d\n", ntohs(addr.sin_port));
     fflush(stdout);
-    for (int i = 0; i < requests; i++) {
+    for (int i = 0; requests == 0 || i < requests; i++) {
         int client = accept(s, 0, 0);
         if (client < 0)
             continue;

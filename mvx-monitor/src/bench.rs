@@ -6,7 +6,9 @@
 //!   natively, under `strace -f` (the ptrace peer) and under mvx with 2 variants;
 //! - CPU: gzip of generated data, sort, a Python workload, and a CPU loop with and without a
 //!   1 ms timer, at 2 variants (3 for some);
-//! - runtime: a sync op and a lock handoff (examples/rust/randthreads' syncbench).
+//! - runtime: a sync op and a lock handoff (examples/rust/randthreads' syncbench);
+//! - http: requests/s of the C httpd example (fork per request) under `wrk` on 127.0.0.1, where
+//!   wrk is installed.
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -232,6 +234,44 @@ impl Bench {
         Ok(())
     }
 
+    /// Requests per second `wrk` gets from the httpd example, natively and under mvx -n 2.
+    fn http(&mut self) -> Result<()> {
+        if Command::new("wrk")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
+            eprintln!("mvx bench: no wrk (apt-get install wrk): http rows skipped");
+            return Ok(());
+        }
+        let httpd = self.example("httpd");
+        let seconds = if self.quick { "2" } else { "5" };
+        let mut rates = Vec::new();
+        for mode in [Mode::Native, Mode::Mvx(2)] {
+            let mut samples = Vec::new();
+            for _ in 0..self.rounds.min(3) {
+                samples.push(serve_and_load(
+                    &mut command(mode, &self.mvx, &[httpd.clone(), "0".into(), "0".into()]),
+                    seconds,
+                )?);
+            }
+            rates.push(median(samples));
+        }
+        eprintln!("mvx bench: http done");
+        self.rows.push(Row {
+            group: "http",
+            workload: "httpd example (fork per request), wrk -c4".into(),
+            unit: "req/s",
+            native: rates[0],
+            strace: None,
+            mvx2: rates[1],
+            mvx3: None,
+        });
+        Ok(())
+    }
+
     fn print(&self) {
         println!(
             "{:<8} {:<40} {:>7} {:>10} {:>16} {:>16} {:>16}",
@@ -254,6 +294,41 @@ impl Bench {
             );
         }
     }
+}
+
+/// Starts a server that prints "port N", loads it with wrk for `seconds`, stops it; returns
+/// requests per second.
+fn serve_and_load(server: &mut Command, seconds: &str) -> Result<f64> {
+    use std::io::{BufRead, BufReader};
+    let mut child = server
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting the server")?;
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut first)?;
+    let port = first
+        .trim()
+        .strip_prefix("port ")
+        .context("the server printed no port")?
+        .to_string();
+    let out = Command::new("wrk")
+        .args([
+            "-t1",
+            "-c4",
+            "-d",
+            seconds,
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+        .output()
+        .context("running wrk")?;
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .with_context(|| format!("no Requests/sec in wrk's output: {text}"))
 }
 
 pub fn run(args: BenchArgs) -> Result<i32> {
@@ -292,7 +367,8 @@ pub fn run(args: BenchArgs) -> Result<i32> {
     let result = bench
         .syscalls()
         .and_then(|()| bench.cpu(&data))
-        .and_then(|()| bench.runtime());
+        .and_then(|()| bench.runtime())
+        .and_then(|()| bench.http());
     let _ = std::fs::remove_file(&data);
     result?;
     println!("mvx bench: medians of {rounds} interleaved rounds; ratios to native in parentheses");
