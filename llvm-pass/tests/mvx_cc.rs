@@ -37,18 +37,21 @@ fn mvx_cc() -> &'static str {
     env!("CARGO_BIN_EXE_mvx-cc")
 }
 
-#[test]
-fn three_diversified_variants_of_the_i_mvx_example_run_without_alarm() {
-    if !ready() {
-        return;
-    }
-    let dir = scratch("imvx");
-    let prog = dir.join("rand-bytes");
+/// `mvx-cc [FLAGS] --variants N -o DIR/NAME examples/c/SOURCE [LIBS]`: the N variant binaries.
+fn build_variants(
+    dir: &Path,
+    name: &str,
+    source: &str,
+    n: usize,
+    flags: &[&str],
+    libs: &[&str],
+) -> Vec<PathBuf> {
     let out = Command::new(mvx_cc())
-        .args(["--variants", "3", "-o"])
-        .arg(&prog)
-        .arg(workspace().join("examples/c/rand-bytes-pragma.c"))
-        .arg("-lcrypto")
+        .args(flags)
+        .args(["--variants", &n.to_string(), "-o"])
+        .arg(dir.join(name))
+        .arg(workspace().join("examples/c").join(source))
+        .args(libs)
         .output()
         .unwrap();
     assert!(
@@ -56,9 +59,34 @@ fn three_diversified_variants_of_the_i_mvx_example_run_without_alarm() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let bins: Vec<PathBuf> = (0..3)
-        .map(|k| dir.join(format!("rand-bytes.v{k}")))
-        .collect();
+    (0..n).map(|k| dir.join(format!("{name}.v{k}"))).collect()
+}
+
+/// `mvx run OPTS --variant B0 --variant B1 ... -- ARGS` with the workspace's mvx.
+fn mvx_over(bins: &[PathBuf], opts: &[&str], args: &[&str]) -> Command {
+    let mut cmd = Command::new(workspace().join("target/debug/mvx"));
+    cmd.arg("run").args(opts);
+    for b in bins {
+        cmd.arg("--variant").arg(b);
+    }
+    cmd.arg("--").args(args);
+    cmd
+}
+
+#[test]
+fn three_diversified_variants_of_the_i_mvx_example_run_without_alarm() {
+    if !ready() {
+        return;
+    }
+    let dir = scratch("imvx");
+    let bins = build_variants(
+        &dir,
+        "rand-bytes",
+        "rand-bytes-pragma.c",
+        3,
+        &[],
+        &["-lcrypto"],
+    );
     let bytes: Vec<Vec<u8>> = bins.iter().map(|b| std::fs::read(b).unwrap()).collect();
     for i in 0..3 {
         for j in i + 1..3 {
@@ -68,12 +96,7 @@ fn three_diversified_variants_of_the_i_mvx_example_run_without_alarm() {
             );
         }
     }
-    let mut cmd = Command::new(workspace().join("target/debug/mvx"));
-    cmd.args(["run", "--aslr"]);
-    for b in &bins {
-        cmd.arg("--variant").arg(b);
-    }
-    let run = cmd.output().unwrap();
+    let run = mvx_over(&bins, &["--aslr"], &[]).output().unwrap();
     assert!(
         run.status.success(),
         "{}",
@@ -151,25 +174,16 @@ fn automatic_mode_runs_an_unannotated_threaded_program_without_alarm() {
         return;
     }
     let dir = scratch("auto");
-    let prog = dir.join("autosync");
-    let out = Command::new(mvx_cc())
-        .args(["--auto", "--variants", "3", "-pthread", "-o"])
-        .arg(&prog)
-        .arg(workspace().join("examples/c/autosync.c"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let bins = build_variants(
+        &dir,
+        "autosync",
+        "autosync.c",
+        3,
+        &["--auto"],
+        &["-pthread"],
     );
     for _ in 0..3 {
-        let mut cmd = Command::new(workspace().join("target/debug/mvx"));
-        cmd.arg("run");
-        for k in 0..3 {
-            cmd.arg("--variant").arg(dir.join(format!("autosync.v{k}")));
-        }
-        let run = cmd.output().unwrap();
+        let run = mvx_over(&bins, &[], &[]).output().unwrap();
         assert!(
             run.status.success(),
             "{}",
@@ -218,26 +232,9 @@ fn the_tiny_httpd_built_with_mvx_cc_serves_curl_under_mvx() {
     }
     use std::io::{BufRead, BufReader};
     let dir = scratch("httpd");
-    let prog = dir.join("httpd");
-    let out = Command::new(mvx_cc())
-        .args(["--variants", "2", "-o"])
-        .arg(&prog)
-        .arg(workspace().join("examples/c/httpd.c"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let bins = build_variants(&dir, "httpd", "httpd.c", 2, &[], &[]);
     let requests = 5;
-    let mut mvx = Command::new(workspace().join("target/debug/mvx"))
-        .arg("run")
-        .arg("--variant")
-        .arg(dir.join("httpd.v0"))
-        .arg("--variant")
-        .arg(dir.join("httpd.v1"))
-        .args(["--", "0", &requests.to_string()])
+    let mut mvx = mvx_over(&bins, &[], &["0", &requests.to_string()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
