@@ -6,20 +6,43 @@
 //!
 //! Without mvx every wrapper is the real function.
 
-use mvx_sync_runtime::{site_id, sync_bytes, sync_value};
-use std::ffi::{c_char, c_int, c_long, c_uint, c_ushort, c_void};
+use mvx_sync_runtime::site_id;
+use std::ffi::{c_int, c_long, c_uint, c_ushort, c_void};
 use std::sync::OnceLock;
 
+/// Whether the value and lock-order wrappers replay the leader (`mvx run --preload` sets
+/// `MVX_PRELOAD_SYNC`). mvx also loads this library for the fast path alone (levels above
+/// `strict`); then these wrappers are plain calls.
+fn sync_on() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("MVX_PRELOAD_SYNC").is_some())
+}
+
+fn sync_value<T: Copy>(id: u64, value: T) -> T {
+    if sync_on() {
+        mvx_sync_runtime::sync_value(id, value)
+    } else {
+        value
+    }
+}
+
+fn sync_bytes(id: u64, buf: &mut [u8]) {
+    if sync_on() {
+        mvx_sync_runtime::sync_bytes(id, buf)
+    }
+}
+
 /// The next definition of a libc symbol (the real one).
+#[macro_export]
 macro_rules! real {
     ($name:literal: $ty:ty) => {{
-        static REAL: OnceLock<usize> = OnceLock::new();
+        static REAL: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
         let f = *REAL.get_or_init(|| {
             // SAFETY: dlsym with a NUL-terminated name.
             let p = unsafe {
                 libc::dlsym(
                     libc::RTLD_NEXT,
-                    concat!($name, "\0").as_ptr() as *const c_char,
+                    concat!($name, "\0").as_ptr() as *const std::ffi::c_char,
                 )
             };
             assert!(!p.is_null(), concat!("mvx preload: no ", $name, " in libc"));
@@ -29,6 +52,9 @@ macro_rules! real {
         unsafe { std::mem::transmute::<usize, $ty>(f) }
     }};
 }
+
+mod fast;
+mod handlers;
 
 const fn id(name: &str) -> u64 {
     site_id(name, 0, 0)
@@ -141,6 +167,9 @@ pub unsafe extern "C" fn getentropy(buf: *mut c_void, len: usize) -> c_int {
 /// `t` is NULL or valid, as for libc's time.
 #[no_mangle]
 pub unsafe extern "C" fn time(t: *mut libc::time_t) -> libc::time_t {
+    if let Some(now) = fast::time(t) {
+        return now;
+    }
     let now = sync_value(
         id("time"),
         real!("time": unsafe extern "C" fn(*mut libc::time_t) -> libc::time_t)(std::ptr::null_mut()),
@@ -156,6 +185,9 @@ pub unsafe extern "C" fn time(t: *mut libc::time_t) -> libc::time_t {
 /// As libc's gettimeofday.
 #[no_mangle]
 pub unsafe extern "C" fn gettimeofday(tv: *mut libc::timeval, tz: *mut c_void) -> c_int {
+    if let Some(r) = fast::gettimeofday(tv, tz) {
+        return r;
+    }
     let r = real!("gettimeofday": unsafe extern "C" fn(*mut libc::timeval, *mut c_void) -> c_int)(
         tv, tz,
     );
@@ -170,6 +202,9 @@ pub unsafe extern "C" fn gettimeofday(tv: *mut libc::timeval, tz: *mut c_void) -
 /// As libc's clock_gettime.
 #[no_mangle]
 pub unsafe extern "C" fn clock_gettime(clock: libc::clockid_t, ts: *mut libc::timespec) -> c_int {
+    if let Some(r) = fast::clock_gettime(clock, ts) {
+        return r;
+    }
     let r = real!("clock_gettime": unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> c_int)(
         clock, ts,
     );
@@ -182,6 +217,9 @@ pub unsafe extern "C" fn clock_gettime(clock: libc::clockid_t, ts: *mut libc::ti
 
 #[no_mangle]
 pub extern "C" fn getpid() -> libc::pid_t {
+    if let Some(pid) = fast::id_call(libc::SYS_getpid) {
+        return pid;
+    }
     sync_value(
         id("getpid"),
         real!("getpid": extern "C" fn() -> libc::pid_t)(),
@@ -204,6 +242,9 @@ fn unlock_fn() -> LockFn {
 /// As libc's pthread_mutex_lock.
 #[no_mangle]
 pub unsafe extern "C" fn pthread_mutex_lock(m: *mut libc::pthread_mutex_t) -> c_int {
+    if !sync_on() {
+        return unsafe { lock_fn()(m) };
+    }
     unsafe { mvx_sync_runtime::pthread::mutex_lock(lock_fn(), m) }
 }
 
@@ -212,6 +253,9 @@ pub unsafe extern "C" fn pthread_mutex_lock(m: *mut libc::pthread_mutex_t) -> c_
 #[no_mangle]
 pub unsafe extern "C" fn pthread_mutex_trylock(m: *mut libc::pthread_mutex_t) -> c_int {
     let try_lock = real!("pthread_mutex_trylock": LockFn);
+    if !sync_on() {
+        return unsafe { try_lock(m) };
+    }
     unsafe { mvx_sync_runtime::pthread::mutex_trylock(try_lock, lock_fn(), m) }
 }
 
@@ -223,6 +267,9 @@ pub unsafe extern "C" fn pthread_cond_wait(
     m: *mut libc::pthread_mutex_t,
 ) -> c_int {
     let wait = real!("pthread_cond_wait": mvx_sync_runtime::pthread::WaitFn);
+    if !sync_on() {
+        return unsafe { wait(c, m) };
+    }
     unsafe { mvx_sync_runtime::pthread::cond_wait(wait, lock_fn(), unlock_fn(), c, m) }
 }
 
@@ -235,6 +282,9 @@ pub unsafe extern "C" fn pthread_cond_timedwait(
     abstime: *const libc::timespec,
 ) -> c_int {
     let wait = real!("pthread_cond_timedwait": mvx_sync_runtime::pthread::TimedWaitFn);
+    if !sync_on() {
+        return unsafe { wait(c, m, abstime) };
+    }
     unsafe {
         mvx_sync_runtime::pthread::cond_timedwait(wait, lock_fn(), unlock_fn(), c, m, abstime)
     }

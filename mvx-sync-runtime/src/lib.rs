@@ -10,6 +10,7 @@
 //! Records are kept per lock-step group (per thread), so threads do not need to agree on the
 //! order of their regions, only each thread with its twins.
 
+pub mod fastpath;
 mod mutex;
 mod order;
 pub mod protocol;
@@ -31,10 +32,13 @@ enum Role {
     Leader {
         map: memmap2::MmapMut,
         variants: usize,
+        /// The fast-path level (`FAST_*`).
+        fast: u64,
     },
     Follower {
         map: memmap2::MmapMut,
         index: usize,
+        fast: u64,
     },
 }
 
@@ -57,15 +61,18 @@ fn role() -> &'static Role {
             eprintln!("mvx sync: cannot map the sync buffer (${SHM_ENV}); passing through");
             return Role::PassThrough;
         };
+        let fast = handshake(OP_FAST_LEVEL, 0, 0).max(0) as u64;
         if index == 0 {
             Role::Leader {
                 map,
                 variants: variants as usize,
+                fast,
             }
         } else {
             Role::Follower {
                 map,
                 index: index as usize,
+                fast,
             }
         }
     })
@@ -112,7 +119,8 @@ extern "C" fn forget_ids_in_child() {
     PROCESS.store(0, Ordering::Relaxed);
 }
 
-fn this_group() -> usize {
+/// This thread's lock-step group, `None` beyond the buffer's slots.
+pub(crate) fn try_group() -> Option<usize> {
     let group = GROUP.with(|g| match g.get() {
         Some(group) => group,
         None => {
@@ -121,6 +129,32 @@ fn this_group() -> usize {
             group
         }
     });
+    (group < MAX_GROUPS).then_some(group)
+}
+
+/// This process's slot, `None` beyond the buffer's slots.
+pub(crate) fn try_process() -> Option<usize> {
+    let p = match PROCESS.load(Ordering::Relaxed) {
+        0 => {
+            let p = handshake(OP_PROCESS, 0, 0).max(0) as usize;
+            PROCESS.store(p + 1, Ordering::Relaxed);
+            p
+        }
+        p => p - 1,
+    };
+    (p < MAX_GROUPS).then_some(p)
+}
+
+/// How many variants run (1 without mvx).
+pub(crate) fn variants() -> usize {
+    match role() {
+        Role::Leader { variants, .. } => *variants,
+        _ => 1,
+    }
+}
+
+fn this_group() -> usize {
+    let group = try_group().unwrap_or(MAX_GROUPS);
     assert!(
         group < MAX_GROUPS,
         "mvx sync: more than {MAX_GROUPS} threads use the runtime"
@@ -129,18 +163,12 @@ fn this_group() -> usize {
 }
 
 fn this_process() -> usize {
-    match PROCESS.load(Ordering::Relaxed) {
-        0 => {
-            let p = handshake(OP_PROCESS, 0, 0).max(0) as usize;
-            assert!(
-                p < MAX_GROUPS,
-                "mvx sync: too many processes use the runtime"
-            );
-            PROCESS.store(p + 1, Ordering::Relaxed);
-            p
-        }
-        p => p - 1,
-    }
+    let p = try_process().unwrap_or(MAX_GROUPS);
+    assert!(
+        p < MAX_GROUPS,
+        "mvx sync: too many processes use the runtime"
+    );
+    p
 }
 
 fn ring_of_this_thread(map: &memmap2::MmapMut) -> Ring {
@@ -159,12 +187,12 @@ fn order_of_this_process(map: &memmap2::MmapMut) -> order::Order {
 pub fn ordered<R>(leader: impl FnOnce() -> (R, u64), follower: impl FnOnce(u64) -> R) -> R {
     match role() {
         Role::PassThrough => leader().0,
-        Role::Leader { map, variants } => {
+        Role::Leader { map, variants, .. } => {
             let (r, flags) = leader();
             order_of_this_process(map).record(*variants, this_group(), flags);
             r
         }
-        Role::Follower { map, index } => {
+        Role::Follower { map, index, .. } => {
             order_of_this_process(map).in_turn(*index, this_group(), follower)
         }
     }
@@ -224,8 +252,8 @@ pub unsafe fn sync_op_after(id: u64, buf: *mut u8, len: usize) {
 fn sync_slice(id: u64, bytes: &mut [u8]) {
     match role() {
         Role::PassThrough => {}
-        Role::Leader { map, variants } => ring_of_this_thread(map).publish(*variants, id, bytes),
-        Role::Follower { map, index } => {
+        Role::Leader { map, variants, .. } => ring_of_this_thread(map).publish(*variants, id, bytes),
+        Role::Follower { map, index, .. } => {
             let (leader_id, data) = ring_of_this_thread(map).consume(*index);
             if leader_id != id || data.len() != bytes.len() {
                 handshake(OP_MISMATCH, leader_id, id);

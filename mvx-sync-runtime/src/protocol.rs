@@ -23,6 +23,48 @@ pub const OP_PROCESS: u64 = 4;
 pub const OP_SETUP: u64 = 5;
 /// How many setup syscalls one OP_SETUP may cover.
 pub const MAX_SETUP_CALLS: u64 = 8;
+/// The fast-path level of this address space (`FAST_*`; `FAST_OFF` when the monitor injected
+/// no gadget or runs at `strict`).
+pub const OP_FAST_LEVEL: u64 = 6;
+/// A follower's fast-path call differs from the leader's record: args (leader nr << 32 | own
+/// nr, fd, first differing byte or `u64::MAX`); the monitor reports a divergence and never
+/// returns.
+pub const OP_FAST_DIVERGED: u64 = 7;
+
+/// Fast-path levels, cumulative (`--monitor-level`): which calls the runtime may run without a
+/// monitor round trip.
+pub const FAST_OFF: u64 = 0;
+/// Identity and clock reads (getpid, gettid, clock_gettime, ...).
+pub const FAST_BASE: u64 = 1;
+/// + reads of files, pipes and terminals.
+pub const FAST_NONSOCKET_RO: u64 = 2;
+/// + writes to files, pipes and terminals.
+pub const FAST_NONSOCKET_RW: u64 = 3;
+/// + reads of sockets.
+pub const FAST_SOCKET_RO: u64 = 4;
+/// + writes to sockets.
+pub const FAST_SOCKET_RW: u64 = 5;
+
+/// Where the monitor maps the fast-path gadget (`syscall; jmp r12`), read+execute only, in every
+/// variant that runs above `strict`. The seccomp filter lets the level's fast-path syscalls
+/// through only when they are made by this instruction; anywhere else they stop in the monitor.
+pub const GADGET_ADDR: u64 = 0x4d56_5800_0000;
+pub const GADGET_CODE: [u8; 5] = [0x0f, 0x05, 0x41, 0xff, 0xe4];
+/// The instruction pointer the kernel reports for a syscall made by the gadget.
+pub const GADGET_SYSCALL_IP: u64 = GADGET_ADDR + 2;
+
+/// Per process (indexed like the lock-order slots), one byte per fd number below `FD_CLASSES`:
+/// what stands behind the fd, written by the monitor whenever its fd table changes.
+pub const FD_CLASSES: usize = 4096;
+/// Unknown or beyond the table: no fast path.
+pub const FD_UNKNOWN: u8 = 0;
+/// Every variant opened its own copy (read-only regular file): each variant reads its own.
+pub const FD_PER_VARIANT: u8 = 1;
+/// One channel only the leader does I/O on (pipe, tty, writable file, inherited fd):
+/// followers take the leader's results.
+pub const FD_LEADER_FILE: u8 = 2;
+/// As `FD_LEADER_FILE`, a socket.
+pub const FD_LEADER_SOCKET: u8 = 3;
 
 /// The environment variable that names the sync buffer file.
 pub const SHM_ENV: &str = "MVX_SYNC_SHM";
@@ -32,7 +74,7 @@ pub const SHM_ENV: &str = "MVX_SYNC_SHM";
 /// (one per process, indexed by its first thread's group).
 pub const SLOT_SIZE: usize = 256 << 10;
 pub const MAX_GROUPS: usize = 64;
-pub const SHM_SIZE: usize = SLOT_SIZE * MAX_GROUPS * 2;
+pub const SHM_SIZE: usize = SLOT_SIZE * MAX_GROUPS * 2 + FD_CLASSES * MAX_GROUPS;
 
 /// Byte offset of the data slot of `group` and of the lock-order slot of a process.
 pub const fn data_slot(group: usize) -> usize {
@@ -41,10 +83,16 @@ pub const fn data_slot(group: usize) -> usize {
 pub const fn order_slot(process: usize) -> usize {
     (MAX_GROUPS + process) * SLOT_SIZE
 }
+pub const fn fd_class_slot(process: usize) -> usize {
+    2 * MAX_GROUPS * SLOT_SIZE + process * FD_CLASSES
+}
 
 /// Slot layout: the leader's write position, then one read position per variant (each on its
 /// own cache line), then the ring of records.
 pub const WRITE_POS: usize = 0;
+/// Followers asleep on the write position's futex (same cache line: the leader reads it at
+/// every record anyway).
+pub const SLEEPERS: usize = 8;
 pub const READ_POS: usize = 64;
 pub const MAX_VARIANTS: usize = 8;
 pub const RING_START: usize = READ_POS + 64 * MAX_VARIANTS;

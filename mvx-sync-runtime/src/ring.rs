@@ -31,6 +31,70 @@ impl Ring {
         self.pos(WRITE_POS)
     }
 
+    /// How many followers sleep on the write position (the futex word is its low half).
+    fn sleepers(&self) -> &AtomicU64 {
+        self.pos(SLEEPERS)
+    }
+
+    /// Follower: waits until the leader's write position passes `at`. Spins first (a record
+    /// usually follows within microseconds), then sleeps on a futex the leader wakes, so an
+    /// idle follower of a server blocked in `read` costs no CPU.
+    fn wait_for(&self, at: u64) -> u64 {
+        let ready = |w: u64| w >= at;
+        for _ in 0..4000 {
+            let w = self.write_pos().load(Ordering::Acquire);
+            if ready(w) {
+                return w;
+            }
+            std::hint::spin_loop();
+        }
+        loop {
+            self.sleepers().fetch_add(1, Ordering::SeqCst);
+            let w = self.write_pos().load(Ordering::SeqCst);
+            if !ready(w) {
+                let timeout = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 50_000_000,
+                };
+                // SAFETY: a futex wait on a word of the shared mapping; a shared (not private)
+                // futex because the leader is another process. Bounded, and spurious wake-ups
+                // are harmless: the condition is checked again.
+                unsafe {
+                    libc::syscall(
+                        libc::SYS_futex,
+                        self.write_pos() as *const AtomicU64,
+                        libc::FUTEX_WAIT,
+                        w as u32,
+                        &timeout as *const libc::timespec,
+                    )
+                };
+            }
+            self.sleepers().fetch_sub(1, Ordering::SeqCst);
+            if ready(w) {
+                return w;
+            }
+            let w = self.write_pos().load(Ordering::Acquire);
+            if ready(w) {
+                return w;
+            }
+        }
+    }
+
+    /// Leader: after publishing, wakes followers that went to sleep.
+    fn wake_sleepers(&self) {
+        if self.sleepers().load(Ordering::SeqCst) > 0 {
+            // SAFETY: a futex wake on the shared word.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_futex,
+                    self.write_pos() as *const AtomicU64,
+                    libc::FUTEX_WAKE,
+                    i32::MAX,
+                )
+            };
+        }
+    }
+
     fn read_pos(&self, variant: usize) -> &AtomicU64 {
         self.pos(READ_POS + 64 * variant)
     }
@@ -86,13 +150,14 @@ impl Ring {
         header[8..].copy_from_slice(&(data.len() as u64).to_ne_bytes());
         self.copy_in(at, &header);
         self.copy_in(at + RECORD_HEADER as u64, data);
-        self.write_pos().store(at + size as u64, Ordering::Release);
+        self.write_pos().store(at + size as u64, Ordering::SeqCst);
+        self.wake_sleepers();
     }
 
     /// Follower `variant`: waits for the next record and returns (id, bytes).
     pub fn consume(&self, variant: usize) -> (u64, Vec<u8>) {
         let at = self.read_pos(variant).load(Ordering::Relaxed);
-        wait_until(|| self.write_pos().load(Ordering::Acquire) >= at + RECORD_HEADER as u64);
+        self.wait_for(at + RECORD_HEADER as u64);
         let mut header = [0u8; RECORD_HEADER];
         self.copy_out(at, &mut header);
         let id = u64::from_ne_bytes(header[..8].try_into().unwrap());

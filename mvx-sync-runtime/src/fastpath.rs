@@ -1,0 +1,399 @@
+//! The in-process fast path (ReMon's IP-MON, dMVX's selective monitoring): above `strict`,
+//! calls of the chosen level run without a monitor round trip.
+//!
+//! - The leader makes the call itself, through the gadget the monitor mapped at `GADGET_ADDR`
+//!   (the only place from which the seccomp filter lets these syscalls through), then
+//!   publishes a record into its thread's ring: the call's scalar arguments, the bytes it gave
+//!   the kernel, its result and the bytes the kernel gave back. It does not wait.
+//! - A follower takes the next record of its thread, checks that it would make the same call
+//!   with the same bytes (otherwise it reports a divergence to the monitor and stops), then
+//!   either copies the leader's result (a channel only the leader touches: socket, pipe,
+//!   terminal, inherited fd, identity, clocks) or makes the call on its own copy of the file.
+//!
+//! Whether a call qualifies is decided the same way in every variant: from the level, the
+//! call's class and the fd's class in the table the monitor keeps in the shared buffer.
+//! Anything that does not qualify returns `None`, and the caller makes the ordinary syscall,
+//! which stops in the monitor.
+//!
+//! Threat model: see the README ("The fast path and what protects it"). In short, the kernel
+//! filter confines the gadget to the level's syscall numbers; the ring only carries the
+//! leader's results to followers, and a follower trusts nothing in it without comparing its
+//! own call first. A program that already runs attacker code can make the level's calls
+//! unmonitored in one variant — which is what choosing a level above `strict` accepts.
+
+use crate::protocol::*;
+use crate::{role, Role};
+use std::cell::Cell;
+
+/// What a call does, which decides the level it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// No fd: identity and clock reads.
+    Local,
+    /// Reads from `fd`.
+    Read(i32),
+    /// Writes to `fd`.
+    Write(i32),
+}
+
+/// Where the kernel's answer goes.
+pub enum Output<'a> {
+    None,
+    /// A struct the kernel fills (timespec, timeval): copied whole when the call succeeds.
+    Fixed(*mut u8, usize),
+    /// `ret` bytes spread over these buffers in order (read, readv, recv).
+    Scatter(&'a [(*mut u8, usize)]),
+}
+
+/// One call, as the caller describes it.
+pub struct Request<'a> {
+    pub nr: i64,
+    pub args: [u64; 6],
+    pub class: Class,
+    /// Arguments compared across variants (never pointers: they differ between variants).
+    pub scalars: &'a [u64],
+    /// Bytes the call hands to the kernel, compared across variants.
+    pub input: &'a [(*const u8, usize)],
+    pub output: Output<'a>,
+}
+
+/// Records larger than this (input or output) take the monitored path.
+pub const MAX_BYTES: usize = 64 << 10;
+
+/// Record ids are the syscall number under this tag.
+const FAST_ID: u64 = 0x4d56_5846_0000_0000;
+
+thread_local! {
+    /// Set while a fast call or a signal handler runs on this thread: a call made then (from a
+    /// handler) takes the monitored path, so handlers, which run at different points in
+    /// different variants, never interleave with a thread's records.
+    static BUSY: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Runs a signal handler with the fast path off on this thread (called by the preload
+/// library's handler trampoline).
+pub fn in_signal_handler<R>(handler: impl FnOnce() -> R) -> R {
+    BUSY.with(|b| b.set(b.get() + 1));
+    let r = handler();
+    BUSY.with(|b| b.set(b.get() - 1));
+    r
+}
+
+/// The fast-path level of this process (`FAST_OFF` without mvx or at `strict`).
+pub fn level() -> u64 {
+    match role() {
+        Role::PassThrough => FAST_OFF,
+        Role::Leader { fast, .. } | Role::Follower { fast, .. } => *fast,
+    }
+}
+
+/// Makes the call through the fast path and returns its result, or `None` if it does not
+/// qualify (the caller then makes the ordinary, monitored syscall).
+///
+/// # Safety
+/// Every pointer in `req` must be valid as the syscall requires; the input and output ranges
+/// must be readable and writable for their lengths.
+pub unsafe fn call(req: &Request) -> Option<i64> {
+    let (map, fast, follower) = match role() {
+        Role::PassThrough => return None,
+        Role::Leader { map, fast, .. } => (map, *fast, None),
+        Role::Follower { map, fast, index } => (map, *fast, Some(*index)),
+    };
+    if fast == FAST_OFF || BUSY.with(|b| b.get()) > 0 {
+        return None;
+    }
+    let fd_class = match req.class {
+        Class::Local => None,
+        Class::Read(fd) | Class::Write(fd) => Some(fd_class(map, fd)?),
+    };
+    let needed = match (req.class, fd_class) {
+        (Class::Local, _) => FAST_BASE,
+        (Class::Read(_), Some(FD_LEADER_SOCKET)) => FAST_SOCKET_RO,
+        (Class::Write(_), Some(FD_LEADER_SOCKET)) => FAST_SOCKET_RW,
+        (Class::Read(_), _) => FAST_NONSOCKET_RO,
+        (Class::Write(_), Some(FD_PER_VARIANT)) => return None,
+        (Class::Write(_), _) => FAST_NONSOCKET_RW,
+    };
+    let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
+    let output_len = match req.output {
+        Output::None => 0,
+        Output::Fixed(_, n) => n,
+        Output::Scatter(bufs) => bufs.iter().map(|&(_, n)| n).sum(),
+    };
+    if fast < needed || input_len > MAX_BYTES || output_len > MAX_BYTES {
+        return None;
+    }
+    let group = crate::try_group()?;
+    // Each variant reads its own copy of a per-variant file; everything else is the leader's.
+    let copy = fd_class != Some(FD_PER_VARIANT);
+    BUSY.with(|b| b.set(1));
+    // SAFETY: the group's slot lies within the mapping.
+    let ring = unsafe { crate::ring::Ring::new(map.as_ptr().add(data_slot(group)) as *mut u8) };
+    let ret = match follower {
+        None => {
+            // SAFETY: the caller vouches for the arguments.
+            let ret = unsafe { gadget(req.nr, &req.args) };
+            let variants = crate::variants();
+            // SAFETY: as above; the output holds what the kernel wrote.
+            let record = unsafe { encode(req, ret, copy) };
+            ring.publish(variants, FAST_ID | req.nr as u64, &record);
+            ret
+        }
+        Some(index) => {
+            let (id, record) = ring.consume(index);
+            // SAFETY: as above.
+            unsafe { follow(req, id, &record, copy) }
+        }
+    };
+    BUSY.with(|b| b.set(0));
+    Some(ret)
+}
+
+/// The class byte of `fd` in this process's table, `None` if the fast path cannot take it.
+fn fd_class(map: &memmap2::MmapMut, fd: i32) -> Option<u8> {
+    let process = crate::try_process()?;
+    let fd = usize::try_from(fd).ok().filter(|&fd| fd < FD_CLASSES)?;
+    let class = map[fd_class_slot(process) + fd];
+    (class != FD_UNKNOWN).then_some(class)
+}
+
+/// The leader's record: scalar count, input length, result, output length, then the scalars,
+/// the input bytes and (when followers copy) the output bytes.
+unsafe fn encode(req: &Request, ret: i64, copy: bool) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(64);
+    let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
+    let output = if copy {
+        // SAFETY: the caller's buffers, as the kernel left them.
+        unsafe { output_bytes(&req.output, ret) }
+    } else {
+        Vec::new()
+    };
+    for v in [
+        req.scalars.len() as u64,
+        input_len as u64,
+        ret as u64,
+        output.len() as u64,
+    ] {
+        out.extend_from_slice(&v.to_ne_bytes());
+    }
+    for s in req.scalars {
+        out.extend_from_slice(&s.to_ne_bytes());
+    }
+    for &(p, n) in req.input {
+        if n > 0 {
+            // SAFETY: the caller's readable input.
+            out.extend_from_slice(unsafe { std::slice::from_raw_parts(p, n) });
+        }
+    }
+    out.extend_from_slice(&output);
+    out
+}
+
+unsafe fn output_bytes(output: &Output, ret: i64) -> Vec<u8> {
+    match *output {
+        Output::None => Vec::new(),
+        Output::Fixed(p, n) if ret >= 0 && !p.is_null() => {
+            // SAFETY: the struct the kernel filled.
+            unsafe { std::slice::from_raw_parts(p, n) }.to_vec()
+        }
+        Output::Fixed(..) => Vec::new(),
+        Output::Scatter(bufs) => {
+            let mut left = ret.max(0) as usize;
+            let mut v = Vec::with_capacity(left);
+            for &(p, n) in bufs {
+                let take = n.min(left);
+                if take > 0 {
+                    // SAFETY: the kernel wrote `ret` bytes over the buffers in order.
+                    v.extend_from_slice(unsafe { std::slice::from_raw_parts(p, take) });
+                }
+                left -= take;
+            }
+            v
+        }
+    }
+}
+
+/// A follower: checks its call against the leader's record, then copies or makes the call.
+unsafe fn follow(req: &Request, id: u64, record: &[u8], copy: bool) -> i64 {
+    let own_nr = req.nr as u64;
+    let fd = match req.class {
+        Class::Local => u64::MAX,
+        Class::Read(fd) | Class::Write(fd) => fd as u64,
+    };
+    let diverged = |leader_nr: u64, byte: u64| -> ! {
+        handshake4(OP_FAST_DIVERGED, (leader_nr << 32) | own_nr, fd, byte);
+        // The monitor ends the run; never go on with the wrong result.
+        std::process::abort()
+    };
+    if id & !0xffff_ffff != FAST_ID || id != FAST_ID | own_nr || record.len() < 32 {
+        diverged(id & 0xffff_ffff, u64::MAX);
+    }
+    let word = |i: usize| u64::from_ne_bytes(record[i * 8..i * 8 + 8].try_into().unwrap());
+    let (nscalars, input_len, ret, output_len) =
+        (word(0) as usize, word(1) as usize, word(2) as i64, word(3) as usize);
+    if nscalars != req.scalars.len()
+        || record.len() != 32 + nscalars * 8 + input_len + output_len
+        || (0..nscalars).any(|i| word(4 + i) != req.scalars[i])
+    {
+        diverged(own_nr, u64::MAX);
+    }
+    // The bytes handed to the kernel, compared in order.
+    let mut at = 32 + nscalars * 8;
+    let leader_input = &record[at..at + input_len];
+    let mut offset = 0usize;
+    for &(p, n) in req.input {
+        // SAFETY: the caller's readable input.
+        let mine = if n > 0 {
+            unsafe { std::slice::from_raw_parts(p, n) }
+        } else {
+            &[]
+        };
+        let theirs = leader_input.get(offset..offset + n).unwrap_or(&[]);
+        if let Some(k) = first_difference(mine, theirs) {
+            diverged(own_nr, (offset + k) as u64);
+        }
+        offset += n;
+    }
+    if offset != input_len {
+        diverged(own_nr, offset.min(input_len) as u64);
+    }
+    at += input_len;
+    if !copy {
+        // SAFETY: the caller vouches for the arguments; this variant's own file.
+        return unsafe { gadget(req.nr, &req.args) };
+    }
+    let bytes = &record[at..];
+    match req.output {
+        Output::None => {}
+        Output::Fixed(p, n) => {
+            if !p.is_null() && bytes.len() == n {
+                // SAFETY: the caller's writable struct.
+                unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, n) };
+            }
+        }
+        Output::Scatter(bufs) => {
+            let mut rest = bytes;
+            for &(p, n) in bufs {
+                let take = n.min(rest.len());
+                // SAFETY: the caller's writable buffers; the leader's call filled as much.
+                unsafe { std::ptr::copy_nonoverlapping(rest.as_ptr(), p, take) };
+                rest = &rest[take..];
+            }
+        }
+    }
+    ret
+}
+
+fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
+    if a == b {
+        return None;
+    }
+    Some(a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len())))
+}
+
+fn handshake4(op: u64, a: u64, b: u64, c: u64) -> i64 {
+    // SAFETY: as `handshake`.
+    unsafe { libc::syscall(HANDSHAKE_NR, op, a, b, c) }
+}
+
+/// Makes syscall `nr` from the gadget: the one instruction the filter lets the fast-path
+/// calls through from. The gadget returns by `jmp r12`, so no stack is touched (the caller's
+/// red zone stays intact).
+///
+/// # Safety
+/// The gadget must be mapped (the monitor reported a fast-path level) and the arguments valid.
+unsafe fn gadget(nr: i64, a: &[u64; 6]) -> i64 {
+    let ret: i64;
+    // SAFETY: the gadget is `syscall; jmp r12`; the kernel clobbers rcx and r11 only.
+    unsafe {
+        std::arch::asm!(
+            "lea r12, [rip + 2f]",
+            "jmp {gadget}",
+            "2:",
+            gadget = in(reg) GADGET_ADDR,
+            inlateout("rax") nr => ret,
+            in("rdi") a[0],
+            in("rsi") a[1],
+            in("rdx") a[2],
+            in("r10") a[3],
+            in("r8") a[4],
+            in("r9") a[5],
+            out("r12") _,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_mvx_nothing_takes_the_fast_path() {
+        let mut buf = [0u8; 8];
+        let out = [(buf.as_mut_ptr(), buf.len())];
+        let req = Request {
+            nr: libc::SYS_read,
+            args: [0, buf.as_mut_ptr() as u64, 8, 0, 0, 0],
+            class: Class::Read(0),
+            scalars: &[0, 8],
+            input: &[],
+            output: Output::Scatter(&out),
+        };
+        assert_eq!(level(), FAST_OFF);
+        assert!(unsafe { call(&req) }.is_none());
+    }
+
+    #[test]
+    fn records_carry_scalars_input_result_and_output() {
+        let data = *b"hello";
+        let input = [(data.as_ptr(), data.len())];
+        let req = Request {
+            nr: libc::SYS_write,
+            args: [1, 0, 5, 0, 0, 0],
+            class: Class::Write(1),
+            scalars: &[1, 5],
+            input: &input,
+            output: Output::None,
+        };
+        let rec = unsafe { encode(&req, 5, true) };
+        assert_eq!(rec.len(), 32 + 16 + 5);
+        // A follower making the same call gets the leader's result without a syscall.
+        let ret = unsafe { follow(&req, FAST_ID | libc::SYS_write as u64, &rec, true) };
+        assert_eq!(ret, 5);
+    }
+
+    #[test]
+    fn a_follower_copies_the_leaders_output() {
+        let mut leader = *b"abcdefgh";
+        let lbufs = [(leader.as_mut_ptr(), 3), (unsafe { leader.as_mut_ptr().add(3) }, 5)];
+        let req = Request {
+            nr: libc::SYS_readv,
+            args: [0; 6],
+            class: Class::Read(3),
+            scalars: &[3, 2],
+            input: &[],
+            output: Output::Scatter(&lbufs),
+        };
+        let rec = unsafe { encode(&req, 6, true) };
+        let mut mine = [0u8; 8];
+        let mbufs = [(mine.as_mut_ptr(), 3), (unsafe { mine.as_mut_ptr().add(3) }, 5)];
+        let freq = Request {
+            output: Output::Scatter(&mbufs),
+            ..req
+        };
+        let ret = unsafe { follow(&freq, FAST_ID | libc::SYS_readv as u64, &rec, true) };
+        assert_eq!(ret, 6);
+        assert_eq!(&mine, b"abcdef\0\0");
+    }
+
+    #[test]
+    fn differences_are_located() {
+        assert_eq!(first_difference(b"abc", b"abc"), None);
+        assert_eq!(first_difference(b"abc", b"abd"), Some(2));
+        assert_eq!(first_difference(b"ab", b"abc"), Some(2));
+    }
+}
