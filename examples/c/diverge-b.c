@@ -1,11 +1,29 @@
-/* diverge-b: the counterpart of diverge-a; same syscalls, different buffer. */
+/* diverge-b: writes one line with write(2) and exits 0.
+ * Paired with diverge-a (same length, different text) to show that mvx stops
+ * the variants at the first write whose buffer differs, before anything is written.
+ * With the argument "socket", the line goes through a socket pair first (written to one
+ * end, read from the other, then printed): a divergence in a write to a socket. */
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const char msg[] = "hello from variant B\n";
-	if (write(STDOUT_FILENO, msg, strlen(msg)) < 0)
+	int out = STDOUT_FILENO;
+	int sv[2];
+	if (argc > 1 && strcmp(argv[1], "socket") == 0) {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+			return 2;
+		out = sv[0];
+	}
+	if (write(out, msg, strlen(msg)) < 0)
 		return 1;
+	if (out != STDOUT_FILENO) {
+		char buf[64];
+		ssize_t n = read(sv[1], buf, sizeof buf);
+		if (n > 0 && write(STDOUT_FILENO, buf, (size_t)n) < 0)
+			return 1;
+	}
 	return 0;
 }

@@ -61,9 +61,13 @@ pub struct RunArgs {
     /// non-complying.
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
     pub signal_wait: f64,
-    /// Which syscalls stop in the monitor: `strict` (all, the default) or `base` (process-local
-    /// memory and signal-mask calls run unmonitored; executable memory and everything with an
-    /// outside effect stay in lock-step). $MVX_MONITOR_LEVEL sets the default.
+    /// Which syscalls stop in the monitor: `strict` (all, the default); `base` (process-local
+    /// memory and signal-mask calls run unmonitored, identity and clock reads take the fast
+    /// path); `nonsocket-ro`, `nonsocket-rw`, `socket-ro`, `socket-rw` (reads, then writes, of
+    /// files/pipes/ttys, then of sockets, take the fast path: the leader makes them, followers
+    /// check theirs against its record and take its results, without a monitor round trip).
+    /// Executable memory, exec, clone, opens and everything else stay in lock-step.
+    /// $MVX_MONITOR_LEVEL sets the default.
     #[arg(long, value_enum, env = "MVX_MONITOR_LEVEL", default_value_t = crate::seccomp::Level::Strict)]
     pub monitor_level: crate::seccomp::Level,
     /// Print signal delivery statistics (count, skipped syscalls, delay) when the run ends.
@@ -167,14 +171,33 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         argv.push(cstring(a.into_vec())?);
     }
     let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    if args.preload {
-        let lib = preload_library()?;
+    // The preload library carries the fast path too: above `strict` it is loaded even
+    // without --preload (then only the fast path is on, not the value and lock replay).
+    let fast = args.monitor_level > crate::seccomp::Level::Strict;
+    let lib = if args.preload {
+        Some(preload_library()?)
+    } else if fast {
+        match preload_library() {
+            Ok(lib) => Some(lib),
+            Err(e) => {
+                tracing::warn!("no fast path: {e:#}; every call stops in the monitor");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(lib) = lib {
         let mut value = lib.into_os_string();
         if let Some(i) = vars.iter().position(|(k, _)| k == "LD_PRELOAD") {
             value.push(":");
             value.push(&vars.remove(i).1);
         }
         vars.push(("LD_PRELOAD".into(), value));
+    }
+    vars.retain(|(k, _)| k != "MVX_PRELOAD_SYNC");
+    if args.preload {
+        vars.push(("MVX_PRELOAD_SYNC".into(), "1".into()));
     }
     let envp = vars
         .into_iter()

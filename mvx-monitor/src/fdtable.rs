@@ -5,7 +5,10 @@
 //! every variant may open and mmap), the very same inherited file, or an inert placeholder
 //! (`/dev/null`) for channels only the leader may touch.
 
-use std::collections::BTreeMap;
+use mvx_sync_runtime::protocol::{
+    FD_CLASSES, FD_LEADER_FILE, FD_LEADER_SOCKET, FD_PER_VARIANT, FD_UNKNOWN,
+};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FdKind {
@@ -29,6 +32,10 @@ impl FdKind {
 #[derive(Clone, Debug, Default)]
 pub struct FdTable {
     fds: BTreeMap<i32, FdKind>,
+    /// Which fds are sockets (for the fast path's socket levels); an fd whose type could not
+    /// be read is in `unknown` and never takes the fast path.
+    sockets: BTreeSet<i32>,
+    unknown: BTreeSet<i32>,
 }
 
 impl FdTable {
@@ -37,30 +44,88 @@ impl FdTable {
         let mut t = FdTable::default();
         for fd in open_fds(pid) {
             t.fds.insert(fd, FdKind::Inherited);
+            t.learn_type(pid, fd);
         }
         t
+    }
+
+    /// Reads whether the leader's `fd` is a socket (from its /proc link).
+    pub fn learn_type(&mut self, leader: nix::unistd::Pid, fd: i32) {
+        self.sockets.remove(&fd);
+        self.unknown.remove(&fd);
+        match std::fs::read_link(format!("/proc/{leader}/fd/{fd}")) {
+            Ok(target) if target.as_os_str().as_encoded_bytes().starts_with(b"socket:") => {
+                self.sockets.insert(fd);
+            }
+            Ok(_) => {}
+            Err(_) => {
+                self.unknown.insert(fd);
+            }
+        }
+    }
+
+    /// One byte per fd for the runtime's fast path (`FD_*`).
+    pub fn classes(&self) -> Vec<u8> {
+        let mut out = vec![FD_UNKNOWN; FD_CLASSES];
+        for (&fd, &kind) in self.fds.range(0..FD_CLASSES as i32) {
+            out[fd as usize] = if self.unknown.contains(&fd) {
+                FD_UNKNOWN
+            } else if kind == FdKind::PerVariant {
+                FD_PER_VARIANT
+            } else if self.sockets.contains(&fd) {
+                FD_LEADER_SOCKET
+            } else {
+                FD_LEADER_FILE
+            };
+        }
+        out
     }
 
     pub fn get(&self, fd: i32) -> Option<FdKind> {
         self.fds.get(&fd).copied()
     }
 
+    /// Records a new fd; its type is not known until `learn_type` (or copied from a source).
     pub fn insert(&mut self, fd: i32, kind: FdKind) {
         self.fds.insert(fd, kind);
+        self.sockets.remove(&fd);
+        self.unknown.insert(fd);
+    }
+
+    /// `fd` now refers to what `src` refers to (dup).
+    pub fn duplicate(&mut self, src: i32, fd: i32) {
+        let kind = self.get(src).unwrap_or(FdKind::LeaderOnly);
+        let (socket, unknown) = (self.sockets.contains(&src), self.unknown.contains(&src));
+        self.fds.insert(fd, kind);
+        self.sockets.remove(&fd);
+        self.unknown.remove(&fd);
+        if socket {
+            self.sockets.insert(fd);
+        }
+        if unknown || !self.fds.contains_key(&src) {
+            self.unknown.insert(fd);
+        }
     }
 
     pub fn remove(&mut self, fd: i32) {
         self.fds.remove(&fd);
+        self.sockets.remove(&fd);
+        self.unknown.remove(&fd);
     }
 
     pub fn remove_range(&mut self, first: i32, last: i32) {
-        self.fds.retain(|&fd, _| fd < first || fd > last);
+        let keep = |fd: &i32| *fd < first || *fd > last;
+        self.fds.retain(|fd, _| keep(fd));
+        self.sockets.retain(keep);
+        self.unknown.retain(keep);
     }
 
     /// After an exec: close-on-exec descriptors are gone; keep what the leader still holds.
     pub fn retain_open(&mut self, pid: nix::unistd::Pid) {
         let open: std::collections::HashSet<i32> = open_fds(pid).into_iter().collect();
         self.fds.retain(|fd, _| open.contains(fd));
+        self.sockets.retain(|fd| open.contains(fd));
+        self.unknown.retain(|fd| open.contains(fd));
     }
 }
 
@@ -100,6 +165,32 @@ mod tests {
         t.remove_range(4, 8);
         assert_eq!(t.get(4), None);
         assert_eq!(t.get(9), Some(FdKind::LeaderOnly));
+    }
+
+    #[test]
+    fn classes_tell_sockets_files_and_per_variant_copies_apart() {
+        use std::os::fd::AsRawFd;
+        let me = nix::unistd::getpid();
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (r, _w) = nix::unistd::pipe().unwrap();
+        let mut t = FdTable::default();
+        t.insert(a.as_raw_fd(), FdKind::LeaderOnly);
+        t.learn_type(me, a.as_raw_fd());
+        t.insert(r.as_raw_fd(), FdKind::LeaderOnly);
+        t.learn_type(me, r.as_raw_fd());
+        t.insert(b.as_raw_fd(), FdKind::LeaderOnly); // type not read yet
+        t.insert(3000, FdKind::PerVariant);
+        t.learn_type(me, 3000); // not open here: unknown
+        t.duplicate(a.as_raw_fd(), 2000);
+        let c = t.classes();
+        assert_eq!(c[a.as_raw_fd() as usize], FD_LEADER_SOCKET);
+        assert_eq!(c[2000], FD_LEADER_SOCKET);
+        assert_eq!(c[r.as_raw_fd() as usize], FD_LEADER_FILE);
+        assert_eq!(c[b.as_raw_fd() as usize], FD_UNKNOWN);
+        assert_eq!(c[3000], FD_UNKNOWN);
+        assert_eq!(c[1999], FD_UNKNOWN);
+        t.remove(2000);
+        assert_eq!(t.classes()[2000], FD_UNKNOWN);
     }
 
     #[test]

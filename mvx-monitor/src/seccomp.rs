@@ -5,7 +5,9 @@
 //! untraced. Other ABIs (i386 `int 0x80`, x32) would bypass the table's argument layout, so
 //! they kill the process.
 
+use crate::table::Fast;
 use libc::{sock_filter, sock_fprog};
+use mvx_sync_runtime::protocol::GADGET_SYSCALL_IP;
 
 const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
@@ -13,6 +15,8 @@ const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 // struct seccomp_data offsets.
 const OFFSET_NR: u32 = 0;
 const OFFSET_ARCH: u32 = 4;
+const OFFSET_IP_LOW: u32 = 8;
+const OFFSET_IP_HIGH: u32 = 12;
 
 const BPF_LD_W_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
 const BPF_JEQ_K: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
@@ -33,7 +37,7 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> sock_filter {
 }
 
 /// How much of the program the monitor sees (`--monitor-level`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, clap::ValueEnum)]
 pub enum Level {
     /// Every syscall in lock-step except the table's `Unchecked` ones (futex, sched_yield,
     /// rt_sigreturn).
@@ -42,8 +46,58 @@ pub enum Level {
     /// Also lets through calls that only change the process's own memory or signal state
     /// (brk, munmap, madvise, sigprocmask, anonymous mmap and mprotect without PROT_EXEC):
     /// anything that could make memory executable, and everything with an outside effect,
-    /// stays in lock-step.
+    /// stays in lock-step. With the runtime loaded, identity and clock reads take its fast
+    /// path (the leader's result, no monitor round trip).
     Base,
+    /// `base`, and reads of files, pipes and terminals take the fast path.
+    NonsocketRo,
+    /// `nonsocket-ro`, and writes to files, pipes and terminals.
+    NonsocketRw,
+    /// `nonsocket-rw`, and reads of sockets.
+    SocketRo,
+    /// `socket-ro`, and writes to sockets.
+    SocketRw,
+}
+
+impl Level {
+    /// The level's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Strict => "strict",
+            Level::Base => "base",
+            Level::NonsocketRo => "nonsocket-ro",
+            Level::NonsocketRw => "nonsocket-rw",
+            Level::SocketRo => "socket-ro",
+            Level::SocketRw => "socket-rw",
+        }
+    }
+
+    /// The level as the runtime knows it (`mvx_sync_runtime::protocol::FAST_*`).
+    pub fn fast_level(self) -> u64 {
+        use mvx_sync_runtime::protocol::*;
+        match self {
+            Level::Strict => FAST_OFF,
+            Level::Base => FAST_BASE,
+            Level::NonsocketRo => FAST_NONSOCKET_RO,
+            Level::NonsocketRw => FAST_NONSOCKET_RW,
+            Level::SocketRo => FAST_SOCKET_RO,
+            Level::SocketRw => FAST_SOCKET_RW,
+        }
+    }
+
+    /// Whether the fast path may make calls of `class` (for some fd classes) at this level.
+    pub fn covers(self, class: Fast) -> bool {
+        match class {
+            Fast::Local => self >= Level::Base,
+            Fast::Read => self >= Level::NonsocketRo,
+            Fast::Write => self >= Level::NonsocketRw,
+        }
+    }
+
+    /// Whether the level relies on the runtime (the preload library and the gadget) for I/O.
+    pub fn uses_fast_io(self) -> bool {
+        self >= Level::NonsocketRo
+    }
 }
 
 /// Process-local calls the `base` level lets through unconditionally.
@@ -111,9 +165,12 @@ impl Asm {
 }
 
 /// The filter program: let `untraced` through, trace every other native x86_64 syscall, kill
-/// on any other ABI. At `Level::Base`, also let through the process-local calls, and mmap and
-/// mprotect unless they ask for executable memory (or map a file: that stays in lock-step).
-pub fn filter(untraced: &[u32], level: Level) -> Vec<sock_filter> {
+/// on any other ABI. At `Level::Base` and up, also let through the process-local calls, and
+/// mmap and mprotect unless they ask for executable memory (or map a file: that stays in
+/// lock-step). The `fast` calls pass only when made by the runtime's gadget (the instruction
+/// at `GADGET_SYSCALL_IP`); from anywhere else they stop in the monitor.
+pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> {
+    let relaxed = level >= Level::Base;
     let mut a = Asm::default();
     a.stmt(BPF_LD_W_ABS, OFFSET_ARCH);
     a.jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, "native", Some("kill"));
@@ -123,15 +180,31 @@ pub fn filter(untraced: &[u32], level: Level) -> Vec<sock_filter> {
     for &nr in untraced {
         a.jump(BPF_JEQ_K, nr, "allow", None);
     }
-    if level == Level::Base {
+    if relaxed {
         for nr in BASE_UNTRACED {
             a.jump(BPF_JEQ_K, nr as u32, "allow", None);
         }
         a.jump(BPF_JEQ_K, libc::SYS_mmap as u32, "mmap", None);
         a.jump(BPF_JEQ_K, libc::SYS_mprotect as u32, "mprotect", None);
     }
+    for &nr in fast {
+        a.jump(BPF_JEQ_K, nr, "gadget", None);
+    }
     a.stmt(BPF_RET_K, libc::SECCOMP_RET_TRACE);
-    if level == Level::Base {
+    if !fast.is_empty() {
+        a.label("gadget");
+        a.stmt(BPF_LD_W_ABS, OFFSET_IP_LOW);
+        a.jump(BPF_JEQ_K, GADGET_SYSCALL_IP as u32, "gadget_high", Some("trace"));
+        a.label("gadget_high");
+        a.stmt(BPF_LD_W_ABS, OFFSET_IP_HIGH);
+        a.jump(
+            BPF_JEQ_K,
+            (GADGET_SYSCALL_IP >> 32) as u32,
+            "allow",
+            Some("trace"),
+        );
+    }
+    if relaxed {
         a.label("mmap");
         a.stmt(BPF_LD_W_ABS, arg_low(2));
         a.jump(BPF_JSET_K, libc::PROT_EXEC as u32, "trace", None);
@@ -155,14 +228,20 @@ pub fn filter(untraced: &[u32], level: Level) -> Vec<sock_filter> {
     a.finish()
 }
 
-/// The filter for the table at `level`: `Unchecked` syscalls always run untraced.
+/// The filter for the table at `level`: `Unchecked` syscalls always run untraced; the
+/// fast-path calls the level covers run untraced from the gadget.
 pub fn table_filter(level: Level) -> Vec<sock_filter> {
     let untraced: Vec<u32> = crate::table::entries()
         .iter()
         .filter(|s| s.dispatch == crate::table::Dispatch::Unchecked)
         .map(|s| s.nr.id() as u32)
         .collect();
-    filter(&untraced, level)
+    let fast: Vec<u32> = crate::table::entries()
+        .iter()
+        .filter(|s| s.fast.is_some_and(|class| level.covers(class)))
+        .map(|s| s.nr.id() as u32)
+        .collect();
+    filter(&untraced, &fast, level)
 }
 
 /// Installs `filter` in the calling process. Async-signal-safe: called between fork and exec.
@@ -196,6 +275,10 @@ mod tests {
 
     /// Runs a classic BPF program over a seccomp_data (enough for our opcodes).
     fn eval(prog: &[sock_filter], arch: u32, nr: u32, args: [u64; 6]) -> u32 {
+        eval_at(prog, arch, nr, 0x40_1000, args)
+    }
+
+    fn eval_at(prog: &[sock_filter], arch: u32, nr: u32, ip: u64, args: [u64; 6]) -> u32 {
         let mut pc = 0;
         let mut acc = 0u32;
         loop {
@@ -205,6 +288,8 @@ mod tests {
                     acc = match ins.k {
                         OFFSET_ARCH => arch,
                         OFFSET_NR => nr,
+                        OFFSET_IP_LOW => ip as u32,
+                        OFFSET_IP_HIGH => (ip >> 32) as u32,
                         k => args[((k - 16) / 8) as usize] as u32,
                     }
                 }
@@ -222,7 +307,7 @@ mod tests {
 
     #[test]
     fn untraced_calls_pass_and_others_trap() {
-        let prog = filter(&[202, 24], Level::Strict);
+        let prog = filter(&[202, 24], &[], Level::Strict);
         assert_eq!(eval(&prog, X86, 202, [0; 6]), libc::SECCOMP_RET_ALLOW);
         assert_eq!(eval(&prog, X86, 24, [0; 6]), libc::SECCOMP_RET_ALLOW);
         assert_eq!(eval(&prog, X86, 1, [0; 6]), libc::SECCOMP_RET_TRACE);
@@ -298,5 +383,33 @@ mod tests {
             eval(&prog, X86, libc::SYS_futex as u32, [0; 6]),
             libc::SECCOMP_RET_ALLOW
         );
+    }
+
+    #[test]
+    fn fast_path_calls_pass_only_from_the_gadget_and_only_at_their_level() {
+        let write = libc::SYS_write as u32;
+        let read = libc::SYS_read as u32;
+        let getpid = libc::SYS_getpid as u32;
+        let open = libc::SYS_openat as u32;
+        let gadget = GADGET_SYSCALL_IP;
+        let elsewhere = 0x7fff_f7a0_1234;
+        let rw = table_filter(Level::SocketRw);
+        for nr in [write, read, getpid] {
+            assert_eq!(eval_at(&rw, X86, nr, gadget, [0; 6]), libc::SECCOMP_RET_ALLOW);
+            assert_eq!(eval_at(&rw, X86, nr, elsewhere, [0; 6]), libc::SECCOMP_RET_TRACE);
+            // Same low half, another high half: still not the gadget.
+            let alias = (gadget & 0xffff_ffff) | (1 << 40);
+            assert_eq!(eval_at(&rw, X86, nr, alias, [0; 6]), libc::SECCOMP_RET_TRACE);
+        }
+        // Never more than the level's calls, even from the gadget.
+        assert_eq!(eval_at(&rw, X86, open, gadget, [0; 6]), libc::SECCOMP_RET_TRACE);
+        let ro = table_filter(Level::NonsocketRo);
+        assert_eq!(eval_at(&ro, X86, read, gadget, [0; 6]), libc::SECCOMP_RET_ALLOW);
+        assert_eq!(eval_at(&ro, X86, write, gadget, [0; 6]), libc::SECCOMP_RET_TRACE);
+        let base = table_filter(Level::Base);
+        assert_eq!(eval_at(&base, X86, getpid, gadget, [0; 6]), libc::SECCOMP_RET_ALLOW);
+        assert_eq!(eval_at(&base, X86, read, gadget, [0; 6]), libc::SECCOMP_RET_TRACE);
+        let strict = table_filter(Level::Strict);
+        assert_eq!(eval_at(&strict, X86, getpid, gadget, [0; 6]), libc::SECCOMP_RET_TRACE);
     }
 }

@@ -220,13 +220,35 @@ unsafe fn follow(req: &Request, id: u64, record: &[u8], copy: bool) -> i64 {
         Class::Local => u64::MAX,
         Class::Read(fd) | Class::Write(fd) => fd as u64,
     };
-    let diverged = |leader_nr: u64, byte: u64| -> ! {
-        handshake4(OP_FAST_DIVERGED, (leader_nr << 32) | own_nr, fd, byte);
+    // The follower's own input, whole (only needed for a report).
+    let own_input = || -> Vec<u8> {
+        let mut v = Vec::new();
+        for &(p, n) in req.input {
+            if n > 0 {
+                // SAFETY: the caller's readable input.
+                v.extend_from_slice(unsafe { std::slice::from_raw_parts(p, n) });
+            }
+        }
+        v
+    };
+    let diverged = |leader_nr: u64, byte: u64, leader_input: &[u8]| -> ! {
+        let own = own_input();
+        let report: [u64; 8] = [
+            leader_nr,
+            own_nr,
+            fd,
+            byte,
+            leader_input.as_ptr() as u64,
+            leader_input.len() as u64,
+            own.as_ptr() as u64,
+            own.len() as u64,
+        ];
+        handshake_report(&report);
         // The monitor ends the run; never go on with the wrong result.
         std::process::abort()
     };
     if id & !0xffff_ffff != FAST_ID || id != FAST_ID | own_nr || record.len() < 32 {
-        diverged(id & 0xffff_ffff, u64::MAX);
+        diverged(id & 0xffff_ffff, u64::MAX, &[]);
     }
     let word = |i: usize| u64::from_ne_bytes(record[i * 8..i * 8 + 8].try_into().unwrap());
     let (nscalars, input_len, ret, output_len) =
@@ -235,7 +257,7 @@ unsafe fn follow(req: &Request, id: u64, record: &[u8], copy: bool) -> i64 {
         || record.len() != 32 + nscalars * 8 + input_len + output_len
         || (0..nscalars).any(|i| word(4 + i) != req.scalars[i])
     {
-        diverged(own_nr, u64::MAX);
+        diverged(own_nr, u64::MAX, &[]);
     }
     // The bytes handed to the kernel, compared in order.
     let mut at = 32 + nscalars * 8;
@@ -250,12 +272,12 @@ unsafe fn follow(req: &Request, id: u64, record: &[u8], copy: bool) -> i64 {
         };
         let theirs = leader_input.get(offset..offset + n).unwrap_or(&[]);
         if let Some(k) = first_difference(mine, theirs) {
-            diverged(own_nr, (offset + k) as u64);
+            diverged(own_nr, (offset + k) as u64, leader_input);
         }
         offset += n;
     }
     if offset != input_len {
-        diverged(own_nr, offset.min(input_len) as u64);
+        diverged(own_nr, offset.min(input_len) as u64, leader_input);
     }
     at += input_len;
     if !copy {
@@ -291,9 +313,10 @@ fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
     Some(a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len())))
 }
 
-fn handshake4(op: u64, a: u64, b: u64, c: u64) -> i64 {
-    // SAFETY: as `handshake`.
-    unsafe { libc::syscall(HANDSHAKE_NR, op, a, b, c) }
+/// OP_FAST_DIVERGED with the report's address (the monitor reads it from this process).
+fn handshake_report(report: &[u64; 8]) -> i64 {
+    // SAFETY: as `handshake`; the report outlives the call.
+    unsafe { libc::syscall(HANDSHAKE_NR, OP_FAST_DIVERGED, report.as_ptr()) }
 }
 
 /// Makes syscall `nr` from the gadget: the one instruction the filter lets the fast-path

@@ -26,8 +26,10 @@ pub const MAX_SETUP_CALLS: u64 = 8;
 /// The fast-path level of this address space (`FAST_*`; `FAST_OFF` when the monitor injected
 /// no gadget or runs at `strict`).
 pub const OP_FAST_LEVEL: u64 = 6;
-/// A follower's fast-path call differs from the leader's record: args (leader nr << 32 | own
-/// nr, fd, first differing byte or `u64::MAX`); the monitor reports a divergence and never
+/// A follower's fast-path call differs from the leader's record. The argument points to
+/// `[u64; 8]` in the follower: leader's nr, own nr, fd (`u64::MAX`: none), first differing
+/// byte (`u64::MAX`: the call or its arguments differ), then address and length of the
+/// leader's input bytes and of the follower's own. The monitor reports a divergence and never
 /// returns.
 pub const OP_FAST_DIVERGED: u64 = 7;
 

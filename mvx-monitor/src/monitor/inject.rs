@@ -4,11 +4,14 @@
 //! Per address space the monitor injects, at the first syscall after exec: `arch_prctl
 //! (ARCH_SET_CPUID, 0)` so cpuid faults and can be answered identically for every variant, and
 //! the mmap of a scratch page holding the placeholder path `/dev/null` and room for a
-//! placeholder pipe's fds.
+//! placeholder pipe's fds. Above `strict`, also the fast-path gadget: one read+execute page at
+//! `GADGET_ADDR` holding `syscall; jmp r12`, the only place from which the seccomp filter lets
+//! the level's fast-path calls through.
 
 use super::*;
 use crate::tracee::{self, SYSCALL_INSN_LEN};
 use anyhow::bail;
+use mvx_sync_runtime::protocol::{GADGET_ADDR, GADGET_CODE};
 
 pub(super) use crate::table::{PSEUDO_CPUID, PSEUDO_RDTSC};
 
@@ -21,6 +24,7 @@ const ARCH_SET_CPUID: u64 = 0x1012;
 pub(super) enum Injection {
     CpuidFaulting,
     ScratchPage,
+    Gadget,
 }
 
 /// Per variant and address space: what has been set up.
@@ -29,16 +33,26 @@ pub(super) struct AddressSpace {
     pub scratch: Option<u64>,
     /// `Some(true)` once cpuid faults, `Some(false)` if the CPU cannot fault it.
     pub cpuid_faulting: Option<bool>,
+    /// `Some(true)` once the fast-path gadget is mapped.
+    pub gadget: Option<bool>,
 }
 
 /// What still has to be injected into variant `variant` of process `p`; `cpu_faults` is
-/// `Some(false)` once this machine showed it cannot fault cpuid (no need to ask again).
-pub(super) fn needed(p: &VProc, variant: usize, cpu_faults: Option<bool>) -> Option<Injection> {
+/// `Some(false)` once this machine showed it cannot fault cpuid (no need to ask again);
+/// `gadget` whether the level has a fast path.
+pub(super) fn needed(
+    p: &VProc,
+    variant: usize,
+    cpu_faults: Option<bool>,
+    gadget: bool,
+) -> Option<Injection> {
     let space = &p.spaces[variant];
     if space.cpuid_faulting.is_none() && cpu_faults != Some(false) {
         Some(Injection::CpuidFaulting)
     } else if space.scratch.is_none() {
         Some(Injection::ScratchPage)
+    } else if gadget && space.gadget.is_none() {
+        Some(Injection::Gadget)
     } else {
         None
     }
@@ -56,6 +70,17 @@ pub(super) fn start(task: &mut Task, what: Injection, saved: user_regs_struct) -
                 SCRATCH_SIZE,
                 (libc::PROT_READ | libc::PROT_WRITE) as u64,
                 (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64,
+                u64::MAX,
+                0,
+            ],
+        ),
+        Injection::Gadget => (
+            libc::SYS_mmap,
+            [
+                GADGET_ADDR,
+                SCRATCH_SIZE,
+                (libc::PROT_READ | libc::PROT_EXEC) as u64,
+                (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE) as u64,
                 u64::MAX,
                 0,
             ],
@@ -90,6 +115,19 @@ pub(super) fn finish(
             }
             task.tracee.write_bytes(regs.rax, SCRATCH_PATH)?;
             space.scratch = Some(regs.rax);
+        }
+        Injection::Gadget => {
+            if regs.rax != GADGET_ADDR {
+                bail!(
+                    "mapping the fast-path gadget at {GADGET_ADDR:#x} in pid {} failed ({}): \
+                     the program uses that address; run at --monitor-level strict",
+                    task.tracee.pid,
+                    decode::ret_text(ret)
+                );
+            }
+            // The page is read+execute: written through /proc/PID/mem, as a debugger would.
+            task.tracee.write_bytes(GADGET_ADDR, &GADGET_CODE)?;
+            space.gadget = Some(true);
         }
     }
     let mut restart = saved;

@@ -30,7 +30,9 @@ impl Monitor {
                 threaded: false,
             };
             self.procs.push(p);
-            self.procs.len() - 1
+            let child = self.procs.len() - 1;
+            self.publish_fd_classes(child);
+            child
         };
         self.groups.push(Group {
             members: vec![None; self.variants()],
@@ -107,6 +109,7 @@ impl Monitor {
                 self.procs[p].fds.retain_open(leader);
                 signals::reset_on_exec(&mut self.procs[p].handlers);
             }
+            self.publish_fd_classes(p);
         }
         tolerate_gone(self.tasks[t].tracee.cont(None))
     }

@@ -3,7 +3,7 @@
 use super::inject;
 use super::*;
 use crate::capture::{self, Value};
-use crate::fdtable::{self, FdKind};
+use crate::fdtable;
 use crate::plan::{self, FdEffect, FollowerAction, Plan};
 use crate::table::Arg;
 use crate::tracee::{self, RawCall};
@@ -46,7 +46,12 @@ impl Monitor {
             task.state = State::Running;
         }
         let (proc_, variant) = (task.proc_, task.variant);
-        if let Some(what) = inject::needed(&self.procs[proc_], variant, self.cpuid_faulting) {
+        if let Some(what) = inject::needed(
+            &self.procs[proc_],
+            variant,
+            self.cpuid_faulting,
+            self.cfg.level > crate::seccomp::Level::Strict,
+        ) {
             return inject::start(&mut self.tasks[t], what, regs).map(|()| None);
         }
         if regs.orig_rax == mvx_sync_runtime::protocol::HANDSHAKE_NR as u64 {
@@ -678,13 +683,14 @@ impl Monitor {
         // it at the same point (checked before the leader takes it).
         let sigpipe = ret == -(libc::EPIPE as i64)
             && crate::procfs::signal_pending(leader_pid, libc::SIGPIPE);
-        tolerate_gone(leader.tracee.cont(None))?;
         if ERESTART_CODES.contains(&ret) {
             // A signal interrupted the leader; followers see the interruption as EINTR.
             ret = -(libc::EINTR as i64);
         }
         let proc_ = self.groups[g].proc_;
+        // Before the leader runs on: its fast path must see the new fd's class.
         self.apply_effect(proc_, effect, Some(ret), pair);
+        tolerate_gone(self.tasks[lt].tracee.cont(None))?;
         let f = self.groups[g].in_flight.as_mut().unwrap();
         f.remaining.remove(&0);
         f.outputs = Some(outputs.clone());
@@ -852,10 +858,36 @@ impl Monitor {
                     fds.insert(b, kind);
                 }
             }
-            (FdEffect::Dup { src }, Some(fd)) => {
-                let kind = fds.get(src).unwrap_or(FdKind::LeaderOnly);
-                fds.insert(fd as i32, kind);
+            (FdEffect::Dup { src }, Some(fd)) => fds.duplicate(src, fd as i32),
+        }
+        self.learn_new_fd_types(proc_, effect, ret, pair);
+        self.publish_fd_classes(proc_);
+    }
+
+    /// Reads from the leader's /proc which new fds are sockets (the fast path's socket levels
+    /// need to know); without a fast path nobody asks.
+    fn learn_new_fd_types(
+        &mut self,
+        proc_: ProcId,
+        effect: FdEffect,
+        ret: Option<i64>,
+        pair: Option<(i32, i32)>,
+    ) {
+        if !self.cfg.level.uses_fast_io() {
+            return;
+        }
+        let new: Vec<i32> = match (effect, ret) {
+            (FdEffect::New { pair_arg: None, .. }, Some(fd)) if fd >= 0 => vec![fd as i32],
+            (FdEffect::New { pair_arg: Some(_), .. }, Some(r)) if r >= 0 => {
+                pair.map(|(a, b)| vec![a, b]).unwrap_or_default()
             }
+            _ => return,
+        };
+        let Some(leader) = self.leader_pid_of(proc_) else {
+            return;
+        };
+        for fd in new {
+            self.procs[proc_].fds.learn_type(leader, fd);
         }
     }
 

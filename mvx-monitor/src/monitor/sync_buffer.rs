@@ -8,6 +8,8 @@ use std::path::PathBuf;
 /// The sync buffer file, named to the variants in their environment; removed when mvx ends.
 pub(super) struct SyncBuffer {
     pub(super) path: PathBuf,
+    /// The monitor's own mapping: it writes the fd-class tables of the fast path here.
+    map: memmap2::MmapMut,
 }
 
 impl SyncBuffer {
@@ -27,17 +29,26 @@ impl SyncBuffer {
             .create_new(true)
             .mode(0o600)
             .open(&path)
-            .and_then(|f| f.set_len(SHM_SIZE as u64));
-        if let Err(e) = made {
-            debug!("no sync buffer at {}: {e}", path.display());
-            return None;
-        }
+            .and_then(|f| {
+                f.set_len(SHM_SIZE as u64)?;
+                // SAFETY: a file this run just created; the variants only touch it through the
+                // runtime, and the monitor only writes the fd-class tables.
+                unsafe { memmap2::MmapMut::map_mut(&f) }
+            });
+        let map = match made {
+            Ok(map) => map,
+            Err(e) => {
+                debug!("no sync buffer at {}: {e}", path.display());
+                let _ = std::fs::remove_file(&path);
+                return None;
+            }
+        };
         let mut var = format!("{SHM_ENV}=").into_bytes();
         var.extend_from_slice(path.as_os_str().as_encoded_bytes());
         envp.retain(|kv| !kv.as_bytes().starts_with(format!("{SHM_ENV}=").as_bytes()));
         envp.push(CString::new(var).ok()?);
         crate::open_policy::set_runtime_buffer(&path);
-        Some(SyncBuffer { path })
+        Some(SyncBuffer { path, map })
     }
 }
 
@@ -48,6 +59,95 @@ impl Drop for SyncBuffer {
 }
 
 impl Monitor {
+    /// Writes process `p`'s fd classes where its runtime's fast path reads them. Called
+    /// whenever the table changes, before the variant that changed it runs on.
+    pub(super) fn publish_fd_classes(&mut self, p: ProcId) {
+        if !self.cfg.level.uses_fast_io() {
+            return;
+        }
+        let slot = self.procs[p].main_group;
+        let Some(buffer) = self._sync_buffer.as_mut() else {
+            return;
+        };
+        if slot >= MAX_GROUPS {
+            return;
+        }
+        let at = fd_class_slot(slot);
+        buffer.map[at..at + FD_CLASSES].copy_from_slice(&self.procs[p].fds.classes());
+    }
+
+    /// The pid of variant 0's task of process `p` (its main thread, or any live thread).
+    pub(super) fn leader_pid_of(&self, p: ProcId) -> Option<Pid> {
+        let main = self.member(self.procs[p].main_group, 0);
+        main.or_else(|| {
+            (0..self.groups.len())
+                .filter(|&g| self.groups[g].proc_ == p)
+                .find_map(|g| self.member(g, 0))
+        })
+        .map(|t| self.tasks[t].tracee.pid)
+    }
+
+    /// The fast-path level for task `t`'s address space: the configured one once the gadget
+    /// is mapped there.
+    fn fast_level_of(&self, t: TaskId) -> u64 {
+        let task = &self.tasks[t];
+        match self.procs[task.proc_].spaces[task.variant].gadget {
+            Some(true) => self.cfg.level.fast_level(),
+            _ => FAST_OFF,
+        }
+    }
+
+    /// The divergence a follower's runtime reported from its fast path (`OP_FAST_DIVERGED`
+    /// with the address of its report).
+    fn fast_divergence(&self, t: TaskId, report_addr: u64) -> Divergence {
+        let task = &self.tasks[t];
+        let word = |i: u64| task.tracee.read_u64(report_addr + 8 * i).unwrap_or(u64::MAX);
+        let (leader_nr, own_nr, fd, byte) = (word(0), word(1), word(2), word(3));
+        let bytes = |addr: u64, len: u64| {
+            task.tracee
+                .read_bytes(addr, len.min(4096) as usize)
+                .unwrap_or_default()
+        };
+        let (leader_input, own_input) = (bytes(word(4), word(5)), bytes(word(6), word(7)));
+        let name = crate::table::name_of(own_nr);
+        let on_fd = if fd == u64::MAX {
+            String::new()
+        } else {
+            format!(" on fd {fd}")
+        };
+        let level = format!("--monitor-level {}", self.cfg.level.name());
+        let (kind, msg) = if leader_nr != own_nr {
+            (
+                DivergenceKind::SyscallMismatch,
+                format!(
+                    "variant {} made {name}{on_fd} where the leader made {} (fast path, {level})",
+                    task.variant,
+                    crate::table::name_of(leader_nr)
+                ),
+            )
+        } else if byte == u64::MAX {
+            (
+                DivergenceKind::ArgumentMismatch,
+                format!(
+                    "{name}{on_fd}: arguments differ between the leader and variant {} (fast path, {level})",
+                    task.variant
+                ),
+            )
+        } else {
+            (
+                DivergenceKind::ArgumentMismatch,
+                format!(
+                    "{name}{on_fd}: data differs at byte {byte} (fast path, {level}: the leader's call \
+                     already ran)\n  leader:    {}\n  variant {}: {}",
+                    crate::decode::quote(&leader_input),
+                    task.variant,
+                    crate::decode::quote(&own_input)
+                ),
+            )
+        };
+        self.divergence(task.group, kind, msg, Some(name))
+    }
+
     /// The runtime's handshake: answered for each task at once, outside lock-step (the answer
     /// differs per variant by design).
     pub(super) fn answer_handshake(
@@ -66,6 +166,11 @@ impl Monitor {
                 let n = a.min(MAX_SETUP_CALLS);
                 self.tasks[t].setup_calls = n;
                 n as i64
+            }
+            OP_FAST_LEVEL => self.fast_level_of(t) as i64,
+            OP_FAST_DIVERGED => {
+                let d = self.fast_divergence(t, a);
+                return Ok(Some(Stop::Diverged(d)));
             }
             OP_MISMATCH => {
                 let g = task.group;

@@ -11,18 +11,18 @@
 //! `clone_args`, robust lists, the pselect6 sigmask pair) is declared `Ptr`, never `In`: pointers
 //! differ between differently-linked variants and comparing them would raise false alarms.
 
-use super::{sc, Arg::*, Dispatch::*, Len::*, Ret, Spec, Special};
+use super::{sc, Arg::*, Dispatch::*, Fast, Len::*, Ret, Spec, Special};
 use syscalls::Sysno;
 
 #[rustfmt::skip]
 pub(super) static ENTRIES: &[Spec] = &[
     // --- File descriptor I/O: leader only, followers receive the result and the data.
-    sc(Sysno::read, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int),
-    sc(Sysno::write, LeaderOnly, &[Fd, In(Arg(2)), Int], Ret::Int),
-    sc(Sysno::pread64, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Int], Ret::Int),
-    sc(Sysno::pwrite64, LeaderOnly, &[Fd, In(Arg(2)), Int, Int], Ret::Int),
-    sc(Sysno::readv, LeaderOnly, &[Fd, IovOut { count: 2 }, Int], Ret::Int),
-    sc(Sysno::writev, LeaderOnly, &[Fd, IovIn { count: 2 }, Int], Ret::Int),
+    sc(Sysno::read, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int).fast(Fast::Read),
+    sc(Sysno::write, LeaderOnly, &[Fd, In(Arg(2)), Int], Ret::Int).fast(Fast::Write),
+    sc(Sysno::pread64, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Int], Ret::Int).fast(Fast::Read),
+    sc(Sysno::pwrite64, LeaderOnly, &[Fd, In(Arg(2)), Int, Int], Ret::Int).fast(Fast::Write),
+    sc(Sysno::readv, LeaderOnly, &[Fd, IovOut { count: 2 }, Int], Ret::Int).fast(Fast::Read),
+    sc(Sysno::writev, LeaderOnly, &[Fd, IovIn { count: 2 }, Int], Ret::Int).fast(Fast::Write),
     sc(Sysno::preadv, LeaderOnly, &[Fd, IovOut { count: 2 }, Int, Int, Int], Ret::Int),
     sc(Sysno::pwritev, LeaderOnly, &[Fd, IovIn { count: 2 }, Int, Int, Int], Ret::Int),
     sc(Sysno::preadv2, LeaderOnly, &[Fd, IovOut { count: 2 }, Int, Int, Int, Flags], Ret::Int),
@@ -161,8 +161,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::listen, LeaderOnly, &[Fd, Int], Ret::Int),
     sc(Sysno::accept, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4))], Ret::NewFd),
     sc(Sysno::accept4, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4)), Flags], Ret::NewFd),
-    sc(Sysno::sendto, LeaderOnly, &[Fd, In(Arg(2)), Int, Flags, SockAddr { len_arg: 5 }, Int], Ret::Int),
-    sc(Sysno::recvfrom, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Flags, Out(DerefArg(5)), InOut(Fixed(4))], Ret::Int),
+    sc(Sysno::sendto, LeaderOnly, &[Fd, In(Arg(2)), Int, Flags, SockAddr { len_arg: 5 }, Int], Ret::Int).fast(Fast::Write),
+    sc(Sysno::recvfrom, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Flags, Out(DerefArg(5)), InOut(Fixed(4))], Ret::Int).fast(Fast::Read),
     sc(Sysno::sendmsg, LeaderOnly, &[Fd, MsgIn, Flags], Ret::Int),
     sc(Sysno::recvmsg, LeaderOnly, &[Fd, MsgOut, Flags], Ret::Int),
     // No arg kind for `struct mmsghdr[]` yet: data not compared, msg_len not replicated.
@@ -259,21 +259,21 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::timer_delete, All, &[Int], Ret::Int),
 
     // --- Time and sleeping: every variant, followers see the leader's values.
-    sc(Sysno::time, AllReplaceResult, &[Out(Fixed(8))], Ret::Int),
-    sc(Sysno::gettimeofday, AllReplaceResult, &[Out(Fixed(16)), Out(Fixed(8))], Ret::Int),
-    sc(Sysno::clock_gettime, AllReplaceResult, &[Int, Out(Fixed(16))], Ret::Int),
+    sc(Sysno::time, AllReplaceResult, &[Out(Fixed(8))], Ret::Int).fast(Fast::Local),
+    sc(Sysno::gettimeofday, AllReplaceResult, &[Out(Fixed(16)), Out(Fixed(8))], Ret::Int).fast(Fast::Local),
+    sc(Sysno::clock_gettime, AllReplaceResult, &[Int, Out(Fixed(16))], Ret::Int).fast(Fast::Local),
     sc(Sysno::clock_getres, AllReplaceResult, &[Int, Out(Fixed(16))], Ret::Int),
     sc(Sysno::clock_nanosleep, AllReplaceResult, &[Int, Flags, Ptr, Out(Fixed(16))], Ret::Int),
     sc(Sysno::nanosleep, AllReplaceResult, &[Ptr, Out(Fixed(16))], Ret::Int),
 
     // --- Process identity: every variant, followers see the leader's values.
-    sc(Sysno::getpid, AllReplaceResult, &[], Ret::Int),
-    sc(Sysno::getppid, AllReplaceResult, &[], Ret::Int),
-    sc(Sysno::gettid, AllReplaceResult, &[], Ret::Int),
-    sc(Sysno::getuid, AllReplaceResult, &[], Ret::Int),
-    sc(Sysno::geteuid, AllReplaceResult, &[], Ret::Int),
-    sc(Sysno::getgid, AllReplaceResult, &[], Ret::Int),
-    sc(Sysno::getegid, AllReplaceResult, &[], Ret::Int),
+    sc(Sysno::getpid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
+    sc(Sysno::getppid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
+    sc(Sysno::gettid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
+    sc(Sysno::getuid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
+    sc(Sysno::geteuid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
+    sc(Sysno::getgid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
+    sc(Sysno::getegid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
     sc(Sysno::getresuid, AllReplaceResult, &[Out(Fixed(4)), Out(Fixed(4)), Out(Fixed(4))], Ret::Int),
     sc(Sysno::getresgid, AllReplaceResult, &[Out(Fixed(4)), Out(Fixed(4)), Out(Fixed(4))], Ret::Int),
     sc(Sysno::getgroups, AllReplaceResult, &[Int, Out(ArgTimes(0, 4))], Ret::Int),

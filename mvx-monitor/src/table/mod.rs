@@ -131,6 +131,18 @@ pub enum Dispatch {
     Special(Special),
 }
 
+/// Which fast-path class a syscall belongs to: the runtime may make it without a monitor round
+/// trip (from the gadget) at a level that covers the class (see `seccomp::Level`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fast {
+    /// Identity and clock reads: level `base` and up.
+    Local,
+    /// Reads of an fd: `nonsocket-ro` (files, pipes, ttys) or `socket-ro` (sockets) and up.
+    Read,
+    /// Writes to an fd: `nonsocket-rw` or `socket-rw` and up.
+    Write,
+}
+
 /// One entry of the table.
 #[derive(Clone, Copy, Debug)]
 pub struct Spec {
@@ -138,6 +150,8 @@ pub struct Spec {
     pub args: &'static [Arg],
     pub dispatch: Dispatch,
     pub ret: Ret,
+    /// The fast-path class, if the runtime may make this call itself.
+    pub fast: Option<Fast>,
 }
 
 impl Spec {
@@ -158,6 +172,15 @@ pub(crate) const fn sc(nr: Sysno, dispatch: Dispatch, args: &'static [Arg], ret:
         args,
         dispatch,
         ret,
+        fast: None,
+    }
+}
+
+impl Spec {
+    /// Marks the entry as one the runtime's fast path may make (`sc(...).fast(Fast::Read)`).
+    pub(crate) const fn fast(mut self, class: Fast) -> Spec {
+        self.fast = Some(class);
+        self
     }
 }
 
