@@ -2,9 +2,11 @@
  * Paired with diverge-b (same length, different text) to show that mvx stops
  * the variants at the first write whose buffer differs, before anything is written.
  * With the argument "socket", the line goes through a socket pair first (written to one
- * end, read from the other, then printed): a divergence in a write to a socket. */
+ * end, read from the other, then printed): a divergence in a write to a socket. With
+ * "raw", the write is a raw syscall(2), which never takes mvx's fast path. */
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -17,8 +19,12 @@ int main(int argc, char **argv)
 			return 2;
 		out = sv[0];
 	}
-	if (write(out, msg, strlen(msg)) < 0)
+	if (argc > 1 && strcmp(argv[1], "raw") == 0) {
+		if (syscall(SYS_write, out, msg, strlen(msg)) < 0)
+			return 1;
+	} else if (write(out, msg, strlen(msg)) < 0) {
 		return 1;
+	}
 	if (out != STDOUT_FILENO) {
 		char buf[64];
 		ssize_t n = read(sv[1], buf, sizeof buf);

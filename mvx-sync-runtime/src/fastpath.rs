@@ -7,8 +7,8 @@
 //!   the kernel, its result and the bytes the kernel gave back. It does not wait.
 //! - A follower takes the next record of its thread, checks that it would make the same call
 //!   with the same bytes (otherwise it reports a divergence to the monitor and stops), then
-//!   either copies the leader's result (a channel only the leader touches: socket, pipe,
-//!   terminal, inherited fd, identity, clocks) or makes the call on its own copy of the file.
+//!   takes the leader's result and bytes, as lock-step replication would: a follower's own
+//!   copy of a read-only file (held for mmap) is never read, so its offset never matters.
 //!
 //! Whether a call qualifies is decided the same way in every variant: from the level, the
 //! call's class and the fd's class in the table the monitor keeps in the shared buffer.
@@ -111,7 +111,6 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
         (Class::Read(_), Some(FD_LEADER_SOCKET)) => FAST_SOCKET_RO,
         (Class::Write(_), Some(FD_LEADER_SOCKET)) => FAST_SOCKET_RW,
         (Class::Read(_), _) => FAST_NONSOCKET_RO,
-        (Class::Write(_), Some(FD_PER_VARIANT)) => return None,
         (Class::Write(_), _) => FAST_NONSOCKET_RW,
     };
     let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
@@ -124,8 +123,7 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
         return None;
     }
     let group = crate::try_group()?;
-    // Each variant reads its own copy of a per-variant file; everything else is the leader's.
-    let copy = fd_class != Some(FD_PER_VARIANT);
+
     BUSY.with(|b| b.set(1));
     // SAFETY: the group's slot lies within the mapping.
     let ring = unsafe { crate::ring::Ring::new(map.as_ptr().add(data_slot(group)) as *mut u8) };
@@ -135,15 +133,20 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
             let ret = unsafe { gadget(req.nr, &req.args) };
             let variants = crate::variants();
             // SAFETY: as above; the output holds what the kernel wrote.
-            let record = unsafe { encode(req, ret, copy) };
+            let record = unsafe { encode(req, ret) };
             ring.publish(variants, FAST_ID | req.nr as u64, &record);
             ret
         }
-        Some(index) => {
-            let (id, record) = ring.consume(index);
+        Some(index) => match ring.try_consume(index) {
             // SAFETY: as above.
-            unsafe { follow(req, id, &record, copy) }
-        }
+            Some((id, record)) => unsafe { follow(req, id, &record) },
+            None => {
+                // The leader ended before making this call: make it the ordinary way, so the
+                // monitor sees this variant go on where the leader did not.
+                BUSY.with(|b| b.set(0));
+                return None;
+            }
+        },
     };
     BUSY.with(|b| b.set(0));
     Some(ret)
@@ -158,16 +161,12 @@ fn fd_class(map: &memmap2::MmapMut, fd: i32) -> Option<u8> {
 }
 
 /// The leader's record: scalar count, input length, result, output length, then the scalars,
-/// the input bytes and (when followers copy) the output bytes.
-unsafe fn encode(req: &Request, ret: i64, copy: bool) -> Vec<u8> {
+/// the input bytes and the output bytes.
+unsafe fn encode(req: &Request, ret: i64) -> Vec<u8> {
     let mut out: Vec<u8> = Vec::with_capacity(64);
     let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
-    let output = if copy {
-        // SAFETY: the caller's buffers, as the kernel left them.
-        unsafe { output_bytes(&req.output, ret) }
-    } else {
-        Vec::new()
-    };
+    // SAFETY: the caller's buffers, as the kernel left them.
+    let output = unsafe { output_bytes(&req.output, ret) };
     for v in [
         req.scalars.len() as u64,
         input_len as u64,
@@ -213,8 +212,8 @@ unsafe fn output_bytes(output: &Output, ret: i64) -> Vec<u8> {
     }
 }
 
-/// A follower: checks its call against the leader's record, then copies or makes the call.
-unsafe fn follow(req: &Request, id: u64, record: &[u8], copy: bool) -> i64 {
+/// A follower: checks its call against the leader's record, then takes the leader's results.
+unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
     let own_nr = req.nr as u64;
     let fd = match req.class {
         Class::Local => u64::MAX,
@@ -280,10 +279,6 @@ unsafe fn follow(req: &Request, id: u64, record: &[u8], copy: bool) -> i64 {
         diverged(own_nr, offset.min(input_len) as u64, leader_input);
     }
     at += input_len;
-    if !copy {
-        // SAFETY: the caller vouches for the arguments; this variant's own file.
-        return unsafe { gadget(req.nr, &req.args) };
-    }
     let bytes = &record[at..];
     match req.output {
         Output::None => {}
@@ -382,10 +377,10 @@ mod tests {
             input: &input,
             output: Output::None,
         };
-        let rec = unsafe { encode(&req, 5, true) };
+        let rec = unsafe { encode(&req, 5) };
         assert_eq!(rec.len(), 32 + 16 + 5);
         // A follower making the same call gets the leader's result without a syscall.
-        let ret = unsafe { follow(&req, FAST_ID | libc::SYS_write as u64, &rec, true) };
+        let ret = unsafe { follow(&req, FAST_ID | libc::SYS_write as u64, &rec) };
         assert_eq!(ret, 5);
     }
 
@@ -401,14 +396,14 @@ mod tests {
             input: &[],
             output: Output::Scatter(&lbufs),
         };
-        let rec = unsafe { encode(&req, 6, true) };
+        let rec = unsafe { encode(&req, 6) };
         let mut mine = [0u8; 8];
         let mbufs = [(mine.as_mut_ptr(), 3), (unsafe { mine.as_mut_ptr().add(3) }, 5)];
         let freq = Request {
             output: Output::Scatter(&mbufs),
             ..req
         };
-        let ret = unsafe { follow(&freq, FAST_ID | libc::SYS_readv as u64, &rec, true) };
+        let ret = unsafe { follow(&freq, FAST_ID | libc::SYS_readv as u64, &rec) };
         assert_eq!(ret, 6);
         assert_eq!(&mine, b"abcdef\0\0");
     }

@@ -60,7 +60,8 @@ pub const GADGET_SYSCALL_IP: u64 = GADGET_ADDR + 2;
 pub const FD_CLASSES: usize = 4096;
 /// Unknown or beyond the table: no fast path.
 pub const FD_UNKNOWN: u8 = 0;
-/// Every variant opened its own copy (read-only regular file): each variant reads its own.
+/// Every variant opened its own copy (read-only regular file, for mmap); reads are the
+/// leader's like any other.
 pub const FD_PER_VARIANT: u8 = 1;
 /// One channel only the leader does I/O on (pipe, tty, writable file, inherited fd):
 /// followers take the leader's results.
@@ -95,6 +96,9 @@ pub const WRITE_POS: usize = 0;
 /// Followers asleep on the write position's futex (same cache line: the leader reads it at
 /// every record anyway).
 pub const SLEEPERS: usize = 8;
+/// Set by the monitor when the group's leader thread has ended: no record will come, so a
+/// waiting follower makes its call the ordinary way and the monitor sees where it went.
+pub const LEADER_GONE: usize = 16;
 pub const READ_POS: usize = 64;
 pub const MAX_VARIANTS: usize = 8;
 pub const RING_START: usize = READ_POS + 64 * MAX_VARIANTS;

@@ -36,15 +36,20 @@ impl Ring {
         self.pos(SLEEPERS)
     }
 
+    fn leader_gone(&self) -> bool {
+        self.pos(LEADER_GONE).load(Ordering::Acquire) != 0
+    }
+
     /// Follower: waits until the leader's write position passes `at`. Spins first (a record
     /// usually follows within microseconds), then sleeps on a futex the leader wakes, so an
-    /// idle follower of a server blocked in `read` costs no CPU.
-    fn wait_for(&self, at: u64) -> u64 {
+    /// idle follower of a server blocked in `read` costs no CPU. `None` if the leader thread
+    /// ended without publishing it.
+    fn wait_for(&self, at: u64) -> Option<u64> {
         let ready = |w: u64| w >= at;
         for _ in 0..4000 {
             let w = self.write_pos().load(Ordering::Acquire);
             if ready(w) {
-                return w;
+                return Some(w);
             }
             std::hint::spin_loop();
         }
@@ -71,11 +76,16 @@ impl Ring {
             }
             self.sleepers().fetch_sub(1, Ordering::SeqCst);
             if ready(w) {
-                return w;
+                return Some(w);
             }
+            // Checked before the position: a leader's last record precedes its end.
+            let gone = self.leader_gone();
             let w = self.write_pos().load(Ordering::Acquire);
             if ready(w) {
-                return w;
+                return Some(w);
+            }
+            if gone {
+                return None;
             }
         }
     }
@@ -156,8 +166,20 @@ impl Ring {
 
     /// Follower `variant`: waits for the next record and returns (id, bytes).
     pub fn consume(&self, variant: usize) -> (u64, Vec<u8>) {
+        match self.try_consume(variant) {
+            Some(record) => record,
+            None => {
+                // Sync ops have no ordinary path to fall back to: end as the leader did.
+                eprintln!("mvx sync: the leader thread ended before its record");
+                std::process::abort()
+            }
+        }
+    }
+
+    /// Follower `variant`: waits for the next record; `None` if the leader thread ended first.
+    pub fn try_consume(&self, variant: usize) -> Option<(u64, Vec<u8>)> {
         let at = self.read_pos(variant).load(Ordering::Relaxed);
-        self.wait_for(at + RECORD_HEADER as u64);
+        self.wait_for(at + RECORD_HEADER as u64)?;
         let mut header = [0u8; RECORD_HEADER];
         self.copy_out(at, &mut header);
         let id = u64::from_ne_bytes(header[..8].try_into().unwrap());
@@ -166,7 +188,7 @@ impl Ring {
         self.copy_out(at + RECORD_HEADER as u64, &mut data);
         self.read_pos(variant)
             .store(at + record_size(len) as u64, Ordering::Release);
-        (id, data)
+        Some((id, data))
     }
 }
 

@@ -18,6 +18,21 @@ use std::time::{Duration, Instant};
 /// No single command of the test suite may run longer than this.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The `--monitor-level` the suite runs at ($MVX_MONITOR_LEVEL, which mvx reads too).
+pub fn monitor_level() -> String {
+    std::env::var("MVX_MONITOR_LEVEL").unwrap_or_else(|_| "strict".into())
+}
+
+/// Whether writes to files, pipes and terminals take the fast path at this level: the leader's
+/// write runs before the followers compare theirs, so a divergent write's output can escape
+/// (the divergence is still reported).
+pub fn nonsocket_writes_relaxed() -> bool {
+    matches!(
+        monitor_level().as_str(),
+        "nonsocket-rw" | "socket-ro" | "socket-rw"
+    )
+}
+
 /// `mvx`'s exit status when the variants diverge.
 pub const DIVERGENCE_STATUS: i32 = 86;
 

@@ -167,6 +167,9 @@ impl Monitor {
             bail!(crate::spawn::StartError::CannotExecute(program, why));
         }
         let (g, variant) = (task.group, task.variant);
+        if variant == 0 {
+            self.mark_leader_gone(g);
+        }
         if let Death::Signaled(sig) = how {
             // Killed by a signal the others have too: they end before their next syscall.
             self.follow_fatal_signal(g, sig)?;

@@ -76,6 +76,23 @@ impl Monitor {
         buffer.map[at..at + FD_CLASSES].copy_from_slice(&self.procs[p].fds.classes());
     }
 
+    /// Tells group `g`'s followers that its leader thread ended: a follower waiting for a
+    /// fast-path record then makes its call the ordinary way, and the monitor sees it.
+    pub(super) fn mark_leader_gone(&mut self, g: GroupId) {
+        let Some(buffer) = self._sync_buffer.as_mut() else {
+            return;
+        };
+        if g >= MAX_GROUPS {
+            return;
+        }
+        let word = data_slot(g) + LEADER_GONE;
+        buffer.map[word..word + 8].copy_from_slice(&1u64.to_ne_bytes());
+        // Wake followers asleep on the write position (a shared futex on the file's page).
+        let addr = buffer.map.as_ptr().wrapping_add(data_slot(g) + WRITE_POS);
+        // SAFETY: a futex wake on a word of our own mapping.
+        unsafe { libc::syscall(libc::SYS_futex, addr, libc::FUTEX_WAKE, i32::MAX) };
+    }
+
     /// The pid of variant 0's task of process `p` (its main thread, or any live thread).
     pub(super) fn leader_pid_of(&self, p: ProcId) -> Option<Pid> {
         let main = self.member(self.procs[p].main_group, 0);
