@@ -111,6 +111,10 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
                 Err(_) => Value::Unreadable(v),
             }
         }
+        Arg::UtimeTimes => match t.read_bytes(v, 32) {
+            Ok(b) => Value::Bytes(utime_significant(b)),
+            Err(_) => Value::Unreadable(v),
+        },
         Arg::IovIn { count } => match read_iov_data(t, v, raw.args[*count as usize]) {
             Some(b) => Value::Bytes(b),
             None => Value::Unreadable(v),
@@ -120,6 +124,19 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
             None => Value::Unreadable(v),
         },
     }
+}
+
+/// utimensat's two timespecs with the ignored seconds of UTIME_NOW/UTIME_OMIT entries cleared.
+pub fn utime_significant(mut b: Vec<u8>) -> Vec<u8> {
+    const UTIME_NOW: i64 = (1 << 30) - 1;
+    const UTIME_OMIT: i64 = (1 << 30) - 2;
+    for half in b.chunks_mut(16).filter(|h| h.len() == 16) {
+        let nsec = i64::from_ne_bytes(half[8..16].try_into().unwrap());
+        if nsec == UTIME_NOW || nsec == UTIME_OMIT {
+            half[..8].fill(0);
+        }
+    }
+    b
 }
 
 /// The bytes of a sockaddr that identify the address: uninitialised padding (sin_zero, bytes

@@ -103,6 +103,7 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
         return None;
     }
     let fd_class = match req.class {
+        Class::Local if is_clock(req.nr) && threaded(map) => return None,
         Class::Local => None,
         Class::Read(fd) | Class::Write(fd) => Some(fd_class(map, fd)?),
     };
@@ -150,6 +151,22 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
     };
     BUSY.with(|b| b.set(0));
     Some(ret)
+}
+
+fn is_clock(nr: i64) -> bool {
+    matches!(
+        nr,
+        libc::SYS_clock_gettime | libc::SYS_gettimeofday | libc::SYS_time
+    )
+}
+
+/// Whether the monitor marked this process multi-threaded (`threaded_flag`).
+fn threaded(map: &memmap2::MmapMut) -> bool {
+    // Beyond the slots the fd classes are unknown too, so nothing but identity is fast.
+    crate::try_process().is_none_or(|p| {
+        let at = threaded_flag(p);
+        map[at..at + 8].iter().any(|&b| b != 0)
+    })
 }
 
 /// The class byte of `fd` in this process's table, `None` if the fast path cannot take it.

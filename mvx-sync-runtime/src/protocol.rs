@@ -77,7 +77,7 @@ pub const SHM_ENV: &str = "MVX_SYNC_SHM";
 /// (one per process, indexed by its first thread's group).
 pub const SLOT_SIZE: usize = 256 << 10;
 pub const MAX_GROUPS: usize = 64;
-pub const SHM_SIZE: usize = SLOT_SIZE * MAX_GROUPS * 2 + FD_CLASSES * MAX_GROUPS;
+pub const SHM_SIZE: usize = SLOT_SIZE * MAX_GROUPS * 2 + FD_CLASSES * MAX_GROUPS + 8 * MAX_GROUPS;
 
 /// Byte offset of the data slot of `group` and of the lock-order slot of a process.
 pub const fn data_slot(group: usize) -> usize {
@@ -88,6 +88,13 @@ pub const fn order_slot(process: usize) -> usize {
 }
 pub const fn fd_class_slot(process: usize) -> usize {
     2 * MAX_GROUPS * SLOT_SIZE + process * FD_CLASSES
+}
+/// A word per process, nonzero once it has several threads (set by the monitor at the clone,
+/// which every variant passes in lock-step). Then clock reads leave the fast path: how often
+/// each thread reads the clock depends on timing, so they cannot be paired record by record
+/// (the monitor's clock channel serves them).
+pub const fn threaded_flag(process: usize) -> usize {
+    2 * MAX_GROUPS * SLOT_SIZE + MAX_GROUPS * FD_CLASSES + 8 * process
 }
 
 /// Slot layout: the leader's write position, then one read position per variant (each on its

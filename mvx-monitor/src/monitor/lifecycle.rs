@@ -45,6 +45,7 @@ impl Monitor {
         });
         if thread {
             self.procs[proc_].threaded = true;
+            self.mark_threaded(proc_);
         }
         Ok(ng)
     }

@@ -957,6 +957,7 @@ fn describe_arg(a: &Arg) -> String {
         Arg::In(_) | Arg::InOut(_) | Arg::IovIn { .. } | Arg::MsgIn => "buffer contents".into(),
         Arg::SockAddr { .. } => "socket address".into(),
         Arg::EpollEvent => "epoll events".into(),
+        Arg::UtimeTimes => "timestamps".into(),
         Arg::Path => "path".into(),
         Arg::Str => "string".into(),
         Arg::StrArray => "string array".into(),

@@ -29,6 +29,9 @@ const ERESTARTNOINTR: i64 = -513;
 
 /// The real-time signal mvx sends to interrupt a task that sits in a syscall; its stop is
 /// turned into the delivery of the signal being synchronised.
+/// How long members get to reach the others' syscall before a kick, above `strict`.
+const FAST_PATH_GRACE: Duration = Duration::from_millis(5);
+
 fn kick_signal() -> i32 {
     libc::SIGRTMAX()
 }
@@ -252,13 +255,45 @@ impl Monitor {
         // passed exactly the syscalls the others passed, so wherever it is, it is in the same
         // signal time frame: a kick may stop it there, even in a syscall-free loop (the paper
         // waits for its next syscall, without bound).
+        //
+        // With the fast path on, calls between two lock-step stops run unsynchronised, so a
+        // member stopped anywhere is no longer at the same point as the others: members still
+        // running get a short grace to reach the others' syscall first, and are kicked only
+        // after it (a syscall-free loop).
+        let decided = self.groups[g].delivery.map(|(_, at)| at);
+        let grace_over = self.cfg.level == crate::seccomp::Level::Strict
+            || decided.is_none_or(|at| at.elapsed() >= FAST_PATH_GRACE);
+        if !grace_over {
+            // A member stopped by its own copy in program code, while others wait at a
+            // syscall: let it run on to that syscall (its copy is remembered in `pending`).
+            let someone_at_syscall = live
+                .iter()
+                .any(|&m| matches!(self.tasks[m].state, State::AtEntry(_)));
+            let in_program_code: Vec<TaskId> = live
+                .iter()
+                .copied()
+                .filter(|&m| {
+                    matches!(&self.tasks[m].state,
+                        State::AtSignal { resume, .. } if matches!(**resume, State::Running))
+                        && !self.tasks[m].sig.kicked
+                        && self.tasks[m].sig.substitute.is_none()
+                })
+                .collect();
+            if someone_at_syscall {
+                for m in in_program_code {
+                    self.release_signal_stop(m)?;
+                }
+            }
+        }
         let mut ready = true;
         for &m in &live {
             match &self.tasks[m].state {
                 State::AtSignal { .. } | State::AtEntry(_) | State::AtExit { .. } => {}
                 State::Running | State::InSyscall(_) | State::Restarting { .. } => {
                     ready = false;
-                    self.kick(m)?;
+                    if grace_over {
+                        self.kick(m)?;
+                    }
                 }
                 // Not started, or never to return (it will die): nothing to wait for there.
                 _ => {}

@@ -76,6 +76,18 @@ impl Monitor {
         buffer.map[at..at + FD_CLASSES].copy_from_slice(&self.procs[p].fds.classes());
     }
 
+    /// Marks process `p` multi-threaded for its runtime (clock reads leave the fast path).
+    pub(super) fn mark_threaded(&mut self, p: ProcId) {
+        let slot = self.procs[p].main_group;
+        let Some(buffer) = self._sync_buffer.as_mut() else {
+            return;
+        };
+        if slot < MAX_GROUPS {
+            let at = threaded_flag(slot);
+            buffer.map[at..at + 8].copy_from_slice(&1u64.to_ne_bytes());
+        }
+    }
+
     /// Tells group `g`'s followers that its leader thread ended: a follower waiting for a
     /// fast-path record then makes its call the ordinary way, and the monitor sees it.
     pub(super) fn mark_leader_gone(&mut self, g: GroupId) {

@@ -102,7 +102,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::utime, LeaderOnly, &[Path, In(Fixed(16))], Ret::Int),
     sc(Sysno::utimes, LeaderOnly, &[Path, In(Fixed(32))], Ret::Int),
     sc(Sysno::futimesat, LeaderOnly, &[DirFd, Path, In(Fixed(32))], Ret::Int),
-    sc(Sysno::utimensat, LeaderOnly, &[DirFd, Path, In(Fixed(32)), Flags], Ret::Int),
+    sc(Sysno::utimensat, LeaderOnly, &[DirFd, Path, UtimeTimes, Flags], Ret::Int),
     sc(Sysno::truncate, LeaderOnly, &[Path, Int], Ret::Int),
     sc(Sysno::mknod, LeaderOnly, &[Path, Int, Int], Ret::Int),
     sc(Sysno::mknodat, LeaderOnly, &[DirFd, Path, Int, Int], Ret::Int),

@@ -67,6 +67,9 @@ pub enum Arg {
     /// A `struct sockaddr` the kernel reads, length in argument `len_arg`: compared by the
     /// fields that matter for its family (padding and bytes after a path's NUL are ignored).
     SockAddr { len_arg: u8 },
+    /// utimensat's `struct timespec[2]`: compared with the seconds of a UTIME_NOW/UTIME_OMIT
+    /// entry cleared (the kernel ignores them, and programs leave them uninitialised).
+    UtimeTimes,
     /// `struct iovec[count]` whose data the kernel reads (writev): data compared.
     IovIn { count: u8 },
     /// `struct iovec[count]` the kernel fills (readv): the return value's bytes are replicated.
