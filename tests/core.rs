@@ -378,7 +378,11 @@ fn a_divergent_write_to_a_socket_is_caught_at_every_level() {
         let (out, _) = diverge_pair(level, "socket");
         let stderr = out.stderr_str();
         for text in ["hello from variant A", "hello from variant B"] {
-            assert!(stderr.contains(text), "{level}: no {text:?}\n{}", out.context());
+            assert!(
+                stderr.contains(text),
+                "{level}: no {text:?}\n{}",
+                out.context()
+            );
         }
         if level == "socket-rw" {
             // Socket writes are the leader's on the fast path: caught after the fact.
@@ -414,15 +418,25 @@ fn the_fast_path_removes_round_trips_and_keeps_output() {
         let dir = TempDir::new("fast-count");
         let report = dir.join("report.json");
         let mut cmd = Command::new(mvx_bin());
-        cmd.args(["run", "-n", "2", "--preload", "--monitor-level", level, "--report"])
-            .arg(&report)
-            .arg("--")
-            .arg(example("crash-ok"));
+        cmd.args([
+            "run",
+            "-n",
+            "2",
+            "--preload",
+            "--monitor-level",
+            level,
+            "--report",
+        ])
+        .arg(&report)
+        .arg("--")
+        .arg(example("crash-ok"));
         let out = run(&mut cmd, None);
         assert_no_divergence(&out);
         assert_eq!(out.stdout_str(), "line 1\nline 2\nline 3\nline 4\nline 5\n");
         let (text, json) = read_report(&report);
-        json["syscalls"].as_u64().unwrap_or_else(|| panic!("{text}"))
+        json["syscalls"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{text}"))
     };
     let strict = count("strict");
     let fast = count("socket-rw");

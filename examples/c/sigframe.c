@@ -1,7 +1,7 @@
 /* The Orchestra scenarios (figure 4): where a signal finds a variant is controlled by how long
  * the variant spins, without syscalls, between two syscalls. Build with -DSPIN_MS=N.
  *
- *   write("ready")  --  spin SPIN_MS ms  --  getppid()  --  write("after")
+ *   write("ready")  --  spin SPIN_MS ms  --  syscall(SYS_getppid)  --  write("after")
  *
  * A signal sent while a variant spins finds it in user code; one sent after it finished
  * spinning finds it at getppid. Under mvx the handler's write must come in the same signal
@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef SPIN_MS
@@ -36,7 +37,8 @@ int main(void) {
     sigaction(SIGUSR1, &sa, 0);
     write(1, "ready\n", 6);
     spin(SPIN_MS);
-    getppid();
+    /* Raw: it must stop in mvx at every --monitor-level (libc's getppid may take the fast path). */
+    syscall(SYS_getppid);
     /* Give the signal time to arrive in every variant before the next syscall. */
     spin(300);
     write(1, "after\n", 6);

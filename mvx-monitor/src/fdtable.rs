@@ -54,7 +54,12 @@ impl FdTable {
         self.sockets.remove(&fd);
         self.unknown.remove(&fd);
         match std::fs::read_link(format!("/proc/{leader}/fd/{fd}")) {
-            Ok(target) if target.as_os_str().as_encoded_bytes().starts_with(b"socket:") => {
+            Ok(target)
+                if target
+                    .as_os_str()
+                    .as_encoded_bytes()
+                    .starts_with(b"socket:") =>
+            {
                 self.sockets.insert(fd);
             }
             Ok(_) => {}

@@ -194,7 +194,12 @@ pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> 
     if !fast.is_empty() {
         a.label("gadget");
         a.stmt(BPF_LD_W_ABS, OFFSET_IP_LOW);
-        a.jump(BPF_JEQ_K, GADGET_SYSCALL_IP as u32, "gadget_high", Some("trace"));
+        a.jump(
+            BPF_JEQ_K,
+            GADGET_SYSCALL_IP as u32,
+            "gadget_high",
+            Some("trace"),
+        );
         a.label("gadget_high");
         a.stmt(BPF_LD_W_ABS, OFFSET_IP_HIGH);
         a.jump(
@@ -395,21 +400,48 @@ mod tests {
         let elsewhere = 0x7fff_f7a0_1234;
         let rw = table_filter(Level::SocketRw);
         for nr in [write, read, getpid] {
-            assert_eq!(eval_at(&rw, X86, nr, gadget, [0; 6]), libc::SECCOMP_RET_ALLOW);
-            assert_eq!(eval_at(&rw, X86, nr, elsewhere, [0; 6]), libc::SECCOMP_RET_TRACE);
+            assert_eq!(
+                eval_at(&rw, X86, nr, gadget, [0; 6]),
+                libc::SECCOMP_RET_ALLOW
+            );
+            assert_eq!(
+                eval_at(&rw, X86, nr, elsewhere, [0; 6]),
+                libc::SECCOMP_RET_TRACE
+            );
             // Same low half, another high half: still not the gadget.
             let alias = (gadget & 0xffff_ffff) | (1 << 40);
-            assert_eq!(eval_at(&rw, X86, nr, alias, [0; 6]), libc::SECCOMP_RET_TRACE);
+            assert_eq!(
+                eval_at(&rw, X86, nr, alias, [0; 6]),
+                libc::SECCOMP_RET_TRACE
+            );
         }
         // Never more than the level's calls, even from the gadget.
-        assert_eq!(eval_at(&rw, X86, open, gadget, [0; 6]), libc::SECCOMP_RET_TRACE);
+        assert_eq!(
+            eval_at(&rw, X86, open, gadget, [0; 6]),
+            libc::SECCOMP_RET_TRACE
+        );
         let ro = table_filter(Level::NonsocketRo);
-        assert_eq!(eval_at(&ro, X86, read, gadget, [0; 6]), libc::SECCOMP_RET_ALLOW);
-        assert_eq!(eval_at(&ro, X86, write, gadget, [0; 6]), libc::SECCOMP_RET_TRACE);
+        assert_eq!(
+            eval_at(&ro, X86, read, gadget, [0; 6]),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            eval_at(&ro, X86, write, gadget, [0; 6]),
+            libc::SECCOMP_RET_TRACE
+        );
         let base = table_filter(Level::Base);
-        assert_eq!(eval_at(&base, X86, getpid, gadget, [0; 6]), libc::SECCOMP_RET_ALLOW);
-        assert_eq!(eval_at(&base, X86, read, gadget, [0; 6]), libc::SECCOMP_RET_TRACE);
+        assert_eq!(
+            eval_at(&base, X86, getpid, gadget, [0; 6]),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            eval_at(&base, X86, read, gadget, [0; 6]),
+            libc::SECCOMP_RET_TRACE
+        );
         let strict = table_filter(Level::Strict);
-        assert_eq!(eval_at(&strict, X86, getpid, gadget, [0; 6]), libc::SECCOMP_RET_TRACE);
+        assert_eq!(
+            eval_at(&strict, X86, getpid, gadget, [0; 6]),
+            libc::SECCOMP_RET_TRACE
+        );
     }
 }

@@ -292,37 +292,46 @@ pub(crate) fn id_call<T: TryFrom<i64>>(nr: i64) -> Option<T> {
 
 #[no_mangle]
 pub extern "C" fn getppid() -> libc::pid_t {
-    id_call(libc::SYS_getppid).unwrap_or_else(|| crate::real!("getppid": extern "C" fn() -> libc::pid_t)())
+    id_call(libc::SYS_getppid)
+        .unwrap_or_else(|| crate::real!("getppid": extern "C" fn() -> libc::pid_t)())
 }
 
 #[no_mangle]
 pub extern "C" fn gettid() -> libc::pid_t {
-    id_call(libc::SYS_gettid).unwrap_or_else(|| crate::real!("gettid": extern "C" fn() -> libc::pid_t)())
+    id_call(libc::SYS_gettid)
+        .unwrap_or_else(|| crate::real!("gettid": extern "C" fn() -> libc::pid_t)())
 }
 
 #[no_mangle]
 pub extern "C" fn getuid() -> libc::uid_t {
-    id_call(libc::SYS_getuid).unwrap_or_else(|| crate::real!("getuid": extern "C" fn() -> libc::uid_t)())
+    id_call(libc::SYS_getuid)
+        .unwrap_or_else(|| crate::real!("getuid": extern "C" fn() -> libc::uid_t)())
 }
 
 #[no_mangle]
 pub extern "C" fn geteuid() -> libc::uid_t {
-    id_call(libc::SYS_geteuid).unwrap_or_else(|| crate::real!("geteuid": extern "C" fn() -> libc::uid_t)())
+    id_call(libc::SYS_geteuid)
+        .unwrap_or_else(|| crate::real!("geteuid": extern "C" fn() -> libc::uid_t)())
 }
 
 #[no_mangle]
 pub extern "C" fn getgid() -> libc::gid_t {
-    id_call(libc::SYS_getgid).unwrap_or_else(|| crate::real!("getgid": extern "C" fn() -> libc::gid_t)())
+    id_call(libc::SYS_getgid)
+        .unwrap_or_else(|| crate::real!("getgid": extern "C" fn() -> libc::gid_t)())
 }
 
 #[no_mangle]
 pub extern "C" fn getegid() -> libc::gid_t {
-    id_call(libc::SYS_getegid).unwrap_or_else(|| crate::real!("getegid": extern "C" fn() -> libc::gid_t)())
+    id_call(libc::SYS_getegid)
+        .unwrap_or_else(|| crate::real!("getegid": extern "C" fn() -> libc::gid_t)())
 }
 
 /// # Safety
 /// `ts` valid as for clock_gettime.
-pub(crate) unsafe fn clock_gettime(clock: libc::clockid_t, ts: *mut libc::timespec) -> Option<c_int> {
+pub(crate) unsafe fn clock_gettime(
+    clock: libc::clockid_t,
+    ts: *mut libc::timespec,
+) -> Option<c_int> {
     let req = Request {
         nr: libc::SYS_clock_gettime,
         args: [clock as u64, ts as u64, 0, 0, 0, 0],

@@ -267,8 +267,12 @@ unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
         diverged(id & 0xffff_ffff, u64::MAX, &[]);
     }
     let word = |i: usize| u64::from_ne_bytes(record[i * 8..i * 8 + 8].try_into().unwrap());
-    let (nscalars, input_len, ret, output_len) =
-        (word(0) as usize, word(1) as usize, word(2) as i64, word(3) as usize);
+    let (nscalars, input_len, ret, output_len) = (
+        word(0) as usize,
+        word(1) as usize,
+        word(2) as i64,
+        word(3) as usize,
+    );
     if nscalars != req.scalars.len()
         || record.len() != 32 + nscalars * 8 + input_len + output_len
         || (0..nscalars).any(|i| word(4 + i) != req.scalars[i])
@@ -296,6 +300,10 @@ unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
         diverged(own_nr, offset.min(input_len) as u64, leader_input);
     }
     at += input_len;
+    if ret == -(libc::EPIPE as i64) && raises_sigpipe(req) {
+        // SAFETY: as `handshake`.
+        unsafe { libc::syscall(HANDSHAKE_NR, OP_SIGPIPE) };
+    }
     let bytes = &record[at..];
     match req.output {
         Output::None => {}
@@ -318,11 +326,22 @@ unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
     ret
 }
 
+/// Whether an EPIPE from this call came with SIGPIPE (writes, unless sent with MSG_NOSIGNAL).
+fn raises_sigpipe(req: &Request) -> bool {
+    matches!(req.class, Class::Write(_))
+        && !(req.nr == libc::SYS_sendto && req.args[3] & libc::MSG_NOSIGNAL as u64 != 0)
+}
+
 fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
     if a == b {
         return None;
     }
-    Some(a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len())))
+    Some(
+        a.iter()
+            .zip(b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len())),
+    )
 }
 
 /// OP_FAST_DIVERGED with the report's address (the monitor reads it from this process).
@@ -404,7 +423,10 @@ mod tests {
     #[test]
     fn a_follower_copies_the_leaders_output() {
         let mut leader = *b"abcdefgh";
-        let lbufs = [(leader.as_mut_ptr(), 3), (unsafe { leader.as_mut_ptr().add(3) }, 5)];
+        let lbufs = [
+            (leader.as_mut_ptr(), 3),
+            (unsafe { leader.as_mut_ptr().add(3) }, 5),
+        ];
         let req = Request {
             nr: libc::SYS_readv,
             args: [0; 6],
@@ -415,7 +437,10 @@ mod tests {
         };
         let rec = unsafe { encode(&req, 6) };
         let mut mine = [0u8; 8];
-        let mbufs = [(mine.as_mut_ptr(), 3), (unsafe { mine.as_mut_ptr().add(3) }, 5)];
+        let mbufs = [
+            (mine.as_mut_ptr(), 3),
+            (unsafe { mine.as_mut_ptr().add(3) }, 5),
+        ];
         let freq = Request {
             output: Output::Scatter(&mbufs),
             ..req

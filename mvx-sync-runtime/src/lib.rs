@@ -252,7 +252,9 @@ pub unsafe fn sync_op_after(id: u64, buf: *mut u8, len: usize) {
 fn sync_slice(id: u64, bytes: &mut [u8]) {
     match role() {
         Role::PassThrough => {}
-        Role::Leader { map, variants, .. } => ring_of_this_thread(map).publish(*variants, id, bytes),
+        Role::Leader { map, variants, .. } => {
+            ring_of_this_thread(map).publish(*variants, id, bytes)
+        }
         Role::Follower { map, index, .. } => {
             let (leader_id, data) = ring_of_this_thread(map).consume(*index);
             if leader_id != id || data.len() != bytes.len() {

@@ -32,6 +32,9 @@ pub const OP_FAST_LEVEL: u64 = 6;
 /// leader's input bytes and of the follower's own. The monitor reports a divergence and never
 /// returns.
 pub const OP_FAST_DIVERGED: u64 = 7;
+/// A follower's fast-path write took the leader's EPIPE: the kernel raised SIGPIPE in the
+/// leader, so the monitor raises it in the calling thread too.
+pub const OP_SIGPIPE: u64 = 8;
 
 /// Fast-path levels, cumulative (`--monitor-level`): which calls the runtime may run without a
 /// monitor round trip.

@@ -199,6 +199,9 @@ impl Monitor {
                     // The process is exiting: the others will be killed too.
                     return Ok(None);
                 }
+                if self.follows_leader_sigpipe(d, &members)? {
+                    return Ok(None);
+                }
                 return Ok(Some(self.death_divergence(g, d, l)));
             }
             (None, Some(_)) => {}
@@ -260,6 +263,40 @@ impl Monitor {
             }
         }
         Ok(None)
+    }
+
+    /// The leader died of SIGPIPE in a fast-path write (the kernel raised it; no record was
+    /// published) and the followers, finding no record, now make that write the ordinary way:
+    /// they get EPIPE and SIGPIPE too, and end as the leader did.
+    fn follows_leader_sigpipe(&mut self, dead: TaskId, members: &[TaskId]) -> Result<bool> {
+        let leader_sigpipe = self.tasks[dead].variant == 0
+            && matches!(
+                self.tasks[dead].state,
+                State::Dead {
+                    how: Death::Signaled(libc::SIGPIPE),
+                    ..
+                }
+            );
+        let fast_write = |t: &Task| {
+            matches!(&t.state, State::AtEntry(e)
+                if e.spec.and_then(|s| s.fast) == Some(table::Fast::Write))
+        };
+        let live: Vec<TaskId> = members
+            .iter()
+            .copied()
+            .filter(|&m| self.tasks[m].alive())
+            .collect();
+        if !leader_sigpipe
+            || !self.cfg.level.covers(table::Fast::Write)
+            || !live.iter().all(|&m| fast_write(&self.tasks[m]))
+        {
+            return Ok(false);
+        }
+        for m in live {
+            super::signals::tkill(self.tasks[m].tracee.pid, libc::SIGPIPE);
+            self.skip_with(m, -(libc::EPIPE as i64), None)?;
+        }
+        Ok(true)
     }
 
     fn death_divergence(&self, g: GroupId, dead: TaskId, live: TaskId) -> Stop {
@@ -878,9 +915,12 @@ impl Monitor {
         }
         let new: Vec<i32> = match (effect, ret) {
             (FdEffect::New { pair_arg: None, .. }, Some(fd)) if fd >= 0 => vec![fd as i32],
-            (FdEffect::New { pair_arg: Some(_), .. }, Some(r)) if r >= 0 => {
-                pair.map(|(a, b)| vec![a, b]).unwrap_or_default()
-            }
+            (
+                FdEffect::New {
+                    pair_arg: Some(_), ..
+                },
+                Some(r),
+            ) if r >= 0 => pair.map(|(a, b)| vec![a, b]).unwrap_or_default(),
             _ => return,
         };
         let Some(leader) = self.leader_pid_of(proc_) else {

@@ -130,7 +130,11 @@ impl Monitor {
     /// with the address of its report).
     fn fast_divergence(&self, t: TaskId, report_addr: u64) -> Divergence {
         let task = &self.tasks[t];
-        let word = |i: u64| task.tracee.read_u64(report_addr + 8 * i).unwrap_or(u64::MAX);
+        let word = |i: u64| {
+            task.tracee
+                .read_u64(report_addr + 8 * i)
+                .unwrap_or(u64::MAX)
+        };
         let (leader_nr, own_nr, fd, byte) = (word(0), word(1), word(2), word(3));
         let bytes = |addr: u64, len: u64| {
             task.tracee
@@ -197,6 +201,10 @@ impl Monitor {
                 n as i64
             }
             OP_FAST_LEVEL => self.fast_level_of(t) as i64,
+            OP_SIGPIPE => {
+                super::signals::tkill(task.tracee.pid, libc::SIGPIPE);
+                0
+            }
             OP_FAST_DIVERGED => {
                 let d = self.fast_divergence(t, a);
                 return Ok(Some(Stop::Diverged(d)));
