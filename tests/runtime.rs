@@ -106,8 +106,22 @@ fn rust_example_with_annotations_agrees() {
 
 #[test]
 fn rust_example_without_annotations_is_caught() {
-    let out = Prog::new(rust_example("plain")).run_mvx_opts(["-n", "3", "--window", "2"]);
-    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    // The threads' lock order is a race: some runs happen to take it in the same order in
+    // every variant (more often at the relaxed levels, which stop the threads less). Each run
+    // is either caught or identical output; at least one in five must be caught.
+    let mut last = None;
+    for _ in 0..5 {
+        let out = Prog::new(rust_example("plain")).run_mvx_opts(["-n", "3", "--window", "2"]);
+        match out.code() {
+            DIVERGENCE_STATUS => return,
+            0 => last = Some(out),
+            _ => panic!("neither caught nor a clean run\n{}", out.context()),
+        }
+    }
+    panic!(
+        "five runs, no divergence caught\n{}",
+        last.expect("a run").context()
+    );
 }
 
 #[test]

@@ -1,14 +1,16 @@
 //! `mvx bench`: runs each workload natively and under mvx, alternately, several times in one run,
 //! and prints medians and ratios to native (and writes them as JSON).
 //!
+//! Columns: native, `strace -f` (the ptrace peer), mvx with 2 variants at `strict` (every
+//! call lock-stepped), at `socket-rw` (the runtime's fast path), and with 3 variants.
+//!
 //! - syscalls: one operation repeated (getpid, getcwd, read 1 B, write 64 B, open+close,
-//!   clock_gettime), per-operation cost from the difference between COUNT and 0 repetitions,
-//!   natively, under `strace -f` (the ptrace peer) and under mvx with 2 variants;
+//!   clock_gettime), per-operation cost from the difference between COUNT and 0 repetitions;
 //! - CPU: gzip of generated data, sort, a Python workload, and a CPU loop with and without a
-//!   1 ms timer, at 2 variants (3 for some);
+//!   1 ms timer;
 //! - runtime: a sync op and a lock handoff (examples/rust/randthreads' syncbench);
-//! - http: requests/s of the C httpd example (fork per request) under `wrk` on 127.0.0.1, where
-//!   wrk is installed.
+//! - http: requests/s under `wrk` on 127.0.0.1 of the C httpd example (fork per request),
+//!   and of Debian's lighttpd and nginx (one process, loopback only), where installed.
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -39,7 +41,10 @@ struct Row {
     unit: &'static str,
     native: f64,
     strace: Option<f64>,
+    /// mvx -n 2, strict.
     mvx2: f64,
+    /// mvx -n 2, socket-rw (fast path).
+    mvx2_fast: Option<f64>,
     mvx3: Option<f64>,
 }
 
@@ -76,7 +81,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 enum Mode {
     Native,
     Strace,
+    /// mvx with N variants at `strict`.
     Mvx(usize),
+    /// mvx with 2 variants at `socket-rw`.
+    MvxFast,
 }
 
 fn command(mode: Mode, mvx: &Path, program: &[String]) -> Command {
@@ -90,7 +98,21 @@ fn command(mode: Mode, mvx: &Path, program: &[String]) -> Command {
         }
         Mode::Mvx(n) => {
             let mut c = Command::new(mvx);
-            c.args(["run", "-n", &n.to_string(), "--"]).arg(&program[0]);
+            c.args([
+                "run",
+                "-n",
+                &n.to_string(),
+                "--monitor-level",
+                "strict",
+                "--",
+            ])
+            .arg(&program[0]);
+            c
+        }
+        Mode::MvxFast => {
+            let mut c = Command::new(mvx);
+            c.args(["run", "-n", "2", "--monitor-level", "socket-rw", "--"])
+                .arg(&program[0]);
             c
         }
     };
@@ -125,12 +147,13 @@ impl Bench {
 
     fn syscalls(&mut self) -> Result<()> {
         let count: u64 = if self.quick { 2000 } else { 20000 };
-        let mut modes = vec![Mode::Native, Mode::Mvx(2)];
+        let mut modes = vec![Mode::Native, Mode::Mvx(2), Mode::MvxFast];
         if self.strace {
             modes.insert(1, Mode::Strace);
         }
         for op in [
             "getpid",
+            "getpid-raw",
             "getcwd",
             "read1",
             "write64",
@@ -152,7 +175,8 @@ impl Bench {
                 unit: "µs/op",
                 native: per_op[0],
                 strace: self.strace.then(|| per_op[1]),
-                mvx2: *per_op.last().unwrap(),
+                mvx2: per_op[per_op.len() - 2],
+                mvx2_fast: Some(per_op[per_op.len() - 1]),
                 mvx3: None,
             });
         }
@@ -176,7 +200,8 @@ impl Bench {
             ("CPU loop, 1 ms timer (empty handler)", vec![self.example("timer"), iterations.into(), "quiet".into()]),
         ];
         for (name, program) in workloads {
-            let t = self.measure(&program, &[Mode::Native, Mode::Mvx(2), Mode::Mvx(3)])?;
+            let modes = [Mode::Native, Mode::Mvx(2), Mode::MvxFast, Mode::Mvx(3)];
+            let t = self.measure(&program, &modes)?;
             eprintln!("mvx bench: {name} done");
             self.rows.push(Row {
                 group: "cpu",
@@ -185,7 +210,8 @@ impl Bench {
                 native: t[0],
                 strace: None,
                 mvx2: t[1],
-                mvx3: Some(t[2]),
+                mvx2_fast: Some(t[2]),
+                mvx3: Some(t[3]),
             });
         }
         Ok(())
@@ -210,6 +236,7 @@ impl Bench {
         };
         let modes = [Mode::Native, Mode::Mvx(2)];
         let bare = self.measure(&prog("bare"), &modes)?;
+        // (The runtime's costs do not depend on the level: one mvx column.)
         for (name, mode) in [
             ("sync op (u64)", "sync"),
             ("lock handoff, runtime Mutex", "lock"),
@@ -227,6 +254,7 @@ impl Bench {
                 native: ns[0],
                 strace: None,
                 mvx2: ns[1],
+                mvx2_fast: None,
                 mvx3: None,
             });
         }
@@ -234,7 +262,8 @@ impl Bench {
         Ok(())
     }
 
-    /// Requests per second `wrk` gets from the httpd example, natively and under mvx -n 2.
+    /// Requests per second `wrk` gets from the httpd example, lighttpd and nginx, natively
+    /// and under mvx -n 2 (strict and socket-rw).
     fn http(&mut self) -> Result<()> {
         if Command::new("wrk")
             .arg("--version")
@@ -246,36 +275,48 @@ impl Bench {
             eprintln!("mvx bench: no wrk (apt-get install wrk): http rows skipped");
             return Ok(());
         }
-        let httpd = self.example("httpd");
-        let seconds = if self.quick { "2" } else { "5" };
-        let mut rates = Vec::new();
-        for mode in [Mode::Native, Mode::Mvx(2)] {
-            let mut samples = Vec::new();
-            for _ in 0..self.rounds.min(3) {
-                samples.push(serve_and_load(
-                    &mut command(mode, &self.mvx, &[httpd.clone(), "0".into(), "0".into()]),
-                    seconds,
-                )?);
+        let seconds = if self.quick { "2" } else { "4" };
+        let site = crate::bench_servers::Site::create()?;
+        let mut servers = vec![crate::bench_servers::Server::httpd(&self.example("httpd"))];
+        servers.extend(crate::bench_servers::Server::lighttpd(&site)?);
+        servers.extend(crate::bench_servers::Server::nginx(&site)?);
+        for server in servers {
+            let modes = [Mode::Native, Mode::Mvx(2), Mode::MvxFast];
+            let mut rates = Vec::new();
+            for mode in modes {
+                let mut samples = Vec::new();
+                for _ in 0..self.rounds.min(3) {
+                    let mut cmd = command(mode, &self.mvx, &server.argv);
+                    samples.push(server.serve_and_load(&mut cmd, seconds)?);
+                }
+                rates.push(median(samples));
             }
-            rates.push(median(samples));
+            eprintln!("mvx bench: {} done", server.name);
+            self.rows.push(Row {
+                group: "http",
+                workload: server.name.clone(),
+                unit: "req/s",
+                native: rates[0],
+                strace: None,
+                mvx2: rates[1],
+                mvx2_fast: Some(rates[2]),
+                mvx3: None,
+            });
         }
-        eprintln!("mvx bench: http done");
-        self.rows.push(Row {
-            group: "http",
-            workload: "httpd example (fork per request), wrk -c4".into(),
-            unit: "req/s",
-            native: rates[0],
-            strace: None,
-            mvx2: rates[1],
-            mvx3: None,
-        });
         Ok(())
     }
 
     fn print(&self) {
         println!(
-            "{:<8} {:<40} {:>7} {:>10} {:>16} {:>16} {:>16}",
-            "group", "workload", "unit", "native", "strace -f", "mvx -n 2", "mvx -n 3"
+            "{:<8} {:<40} {:>7} {:>10} {:>16} {:>16} {:>16} {:>16}",
+            "group",
+            "workload",
+            "unit",
+            "native",
+            "strace -f",
+            "mvx -n 2",
+            "-n 2 socket-rw",
+            "mvx -n 3"
         );
         for r in &self.rows {
             let cell = |v: Option<f64>| match v {
@@ -283,52 +324,18 @@ impl Bench {
                 None => "-".into(),
             };
             println!(
-                "{:<8} {:<40} {:>7} {:>10.3} {:>16} {:>16} {:>16}",
+                "{:<8} {:<40} {:>7} {:>10.3} {:>16} {:>16} {:>16} {:>16}",
                 r.group,
                 r.workload,
                 r.unit,
                 r.native,
                 cell(r.strace),
                 cell(Some(r.mvx2)),
+                cell(r.mvx2_fast),
                 cell(r.mvx3)
             );
         }
     }
-}
-
-/// Starts a server that prints "port N", loads it with wrk for `seconds`, stops it; returns
-/// requests per second.
-fn serve_and_load(server: &mut Command, seconds: &str) -> Result<f64> {
-    use std::io::{BufRead, BufReader};
-    let mut child = server
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting the server")?;
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut first)?;
-    let port = first
-        .trim()
-        .strip_prefix("port ")
-        .context("the server printed no port")?
-        .to_string();
-    let out = Command::new("wrk")
-        .args([
-            "-t1",
-            "-c4",
-            "-d",
-            seconds,
-            &format!("http://127.0.0.1:{port}/"),
-        ])
-        .output()
-        .context("running wrk")?;
-    let _ = child.kill();
-    let _ = child.wait();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-        .with_context(|| format!("no Requests/sec in wrk's output: {text}"))
 }
 
 pub fn run(args: BenchArgs) -> Result<i32> {

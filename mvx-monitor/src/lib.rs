@@ -2,6 +2,7 @@
 //! seccomp, replicate the leader's I/O, and report any divergence.
 
 pub mod bench;
+mod bench_servers;
 pub mod capture;
 pub mod cli;
 pub mod decode;

@@ -20,7 +20,7 @@ fn libc_result(r: i64) -> isize {
 }
 
 /// Most iovecs the fast path takes in one call.
-const MAX_IOV: c_int = 64;
+const MAX_IOV: c_int = fastpath::MAX_BUFFERS as c_int;
 
 unsafe fn iovecs(iov: *const libc::iovec, count: c_int) -> Option<Vec<(*mut u8, usize)>> {
     if !(0..=MAX_IOV).contains(&count) || (count > 0 && iov.is_null()) {

@@ -68,6 +68,8 @@ thread_local! {
     /// handler) takes the monitored path, so handlers, which run at different points in
     /// different variants, never interleave with a thread's records.
     static BUSY: Cell<u32> = const { Cell::new(0) };
+    /// A follower's buffer for the record it takes (reused, so no allocation per call).
+    static RECORD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Runs a signal handler with the fast path off on this thread (called by the preload
@@ -115,12 +117,18 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
         (Class::Write(_), _) => FAST_NONSOCKET_RW,
     };
     let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
-    let output_len = match req.output {
-        Output::None => 0,
-        Output::Fixed(_, n) => n,
-        Output::Scatter(bufs) => bufs.iter().map(|&(_, n)| n).sum(),
+    let (output_len, output_count) = match req.output {
+        Output::None => (0, 0),
+        Output::Fixed(_, n) => (n, 1),
+        Output::Scatter(bufs) => (bufs.iter().map(|&(_, n)| n).sum(), bufs.len()),
     };
-    if fast < needed || input_len > MAX_BYTES || output_len > MAX_BYTES {
+    if fast < needed
+        || input_len > MAX_BYTES
+        || output_len > MAX_BYTES
+        || req.input.len() > MAX_BUFFERS
+        || output_count > MAX_BUFFERS
+        || req.scalars.len() > MAX_HEADER_WORDS - 4
+    {
         return None;
     }
     let group = crate::try_group()?;
@@ -134,13 +142,25 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
             let ret = unsafe { gadget(req.nr, &req.args) };
             let variants = crate::variants();
             // SAFETY: as above; the output holds what the kernel wrote.
-            let record = unsafe { encode(req, ret) };
-            ring.publish(variants, FAST_ID | req.nr as u64, &record);
+            unsafe {
+                with_record(req, ret, |parts| {
+                    ring.publish_parts(variants, FAST_ID | req.nr as u64, parts)
+                })
+            };
             ret
         }
-        Some(index) => match ring.try_consume(index) {
-            // SAFETY: as above.
-            Some((id, record)) => unsafe { follow(req, id, &record) },
+        Some(index) => match {
+            let take = |buf: &mut Vec<u8>| {
+                let id = ring.try_consume_into(index, buf)?;
+                // SAFETY: as above.
+                Some(unsafe { follow(req, id, buf) })
+            };
+            // At exit, after thread-local destructors ran (stdio flushing), with a fresh buffer.
+            RECORD
+                .try_with(|buf| take(&mut buf.borrow_mut()))
+                .unwrap_or_else(|_| take(&mut Vec::new()))
+        } {
+            Some(ret) => ret,
             None => {
                 // The leader ended before making this call: make it the ordinary way, so the
                 // monitor sees this variant go on where the leader did not.
@@ -177,56 +197,76 @@ fn fd_class(map: &memmap2::MmapMut, fd: i32) -> Option<u8> {
     (class != FD_UNKNOWN).then_some(class)
 }
 
-/// The leader's record: scalar count, input length, result, output length, then the scalars,
-/// the input bytes and the output bytes.
-unsafe fn encode(req: &Request, ret: i64) -> Vec<u8> {
-    let mut out: Vec<u8> = Vec::with_capacity(64);
-    let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
-    // SAFETY: the caller's buffers, as the kernel left them.
-    let output = unsafe { output_bytes(&req.output, ret) };
-    for v in [
-        req.scalars.len() as u64,
-        input_len as u64,
-        ret as u64,
-        output.len() as u64,
-    ] {
-        out.extend_from_slice(&v.to_ne_bytes());
-    }
-    for s in req.scalars {
-        out.extend_from_slice(&s.to_ne_bytes());
-    }
-    for &(p, n) in req.input {
-        if n > 0 {
-            // SAFETY: the caller's readable input.
-            out.extend_from_slice(unsafe { std::slice::from_raw_parts(p, n) });
-        }
-    }
-    out.extend_from_slice(&output);
-    out
-}
+/// Most buffers (iovecs) a fast-path call may have, in or out.
+pub const MAX_BUFFERS: usize = 16;
+/// Most parts of a record: header, inputs and outputs.
+const MAX_PARTS: usize = 1 + 2 * MAX_BUFFERS;
+/// Header words: counts, result, output length, then up to 2 + `MAX_BUFFERS` scalars.
+const MAX_HEADER_WORDS: usize = 4 + 2 + MAX_BUFFERS;
 
-unsafe fn output_bytes(output: &Output, ret: i64) -> Vec<u8> {
-    match *output {
-        Output::None => Vec::new(),
-        Output::Fixed(p, n) if ret >= 0 && !p.is_null() => {
-            // SAFETY: the struct the kernel filled.
-            unsafe { std::slice::from_raw_parts(p, n) }.to_vec()
+/// The leader's record: scalar count, input length, result, output length, then the scalars,
+/// the input bytes and the output bytes. Given to `sink` as parts, without copying.
+unsafe fn with_record<R>(req: &Request, ret: i64, sink: impl FnOnce(&[&[u8]]) -> R) -> R {
+    let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
+    let mut outputs: [&[u8]; MAX_BUFFERS] = [&[]; MAX_BUFFERS];
+    let mut nout = 0;
+    let mut output_len = 0;
+    match req.output {
+        Output::None => {}
+        Output::Fixed(p, n) => {
+            if ret >= 0 && !p.is_null() {
+                // SAFETY: the struct the kernel filled.
+                outputs[0] = unsafe { std::slice::from_raw_parts(p, n) };
+                nout = 1;
+                output_len = n;
+            }
         }
-        Output::Fixed(..) => Vec::new(),
         Output::Scatter(bufs) => {
             let mut left = ret.max(0) as usize;
-            let mut v = Vec::with_capacity(left);
-            for &(p, n) in bufs {
+            for &(p, n) in bufs.iter().take(MAX_BUFFERS) {
                 let take = n.min(left);
                 if take > 0 {
                     // SAFETY: the kernel wrote `ret` bytes over the buffers in order.
-                    v.extend_from_slice(unsafe { std::slice::from_raw_parts(p, take) });
+                    outputs[nout] = unsafe { std::slice::from_raw_parts(p, take) };
+                    nout += 1;
+                    output_len += take;
                 }
                 left -= take;
             }
-            v
         }
     }
+    let mut words = [0u64; MAX_HEADER_WORDS];
+    let nscalars = req.scalars.len().min(MAX_HEADER_WORDS - 4);
+    words[..4].copy_from_slice(&[
+        nscalars as u64,
+        input_len as u64,
+        ret as u64,
+        output_len as u64,
+    ]);
+    words[4..4 + nscalars].copy_from_slice(&req.scalars[..nscalars]);
+    // SAFETY: plain integers viewed as bytes.
+    let header =
+        unsafe { std::slice::from_raw_parts(words.as_ptr() as *const u8, (4 + nscalars) * 8) };
+    let mut parts: [&[u8]; MAX_PARTS] = [&[]; MAX_PARTS];
+    parts[0] = header;
+    let mut n = 1;
+    for &(p, len) in req.input.iter().take(MAX_BUFFERS) {
+        if len > 0 {
+            // SAFETY: the caller's readable input.
+            parts[n] = unsafe { std::slice::from_raw_parts(p, len) };
+            n += 1;
+        }
+    }
+    for out in &outputs[..nout] {
+        parts[n] = out;
+        n += 1;
+    }
+    sink(&parts[..n])
+}
+
+#[cfg(test)]
+unsafe fn encode(req: &Request, ret: i64) -> Vec<u8> {
+    unsafe { with_record(req, ret, |parts| parts.concat()) }
 }
 
 /// A follower: checks its call against the leader's record, then takes the leader's results.

@@ -109,6 +109,9 @@ pub const SLEEPERS: usize = 8;
 /// Set by the monitor when the group's leader thread has ended: no record will come, so a
 /// waiting follower makes its call the ordinary way and the monitor sees where it went.
 pub const LEADER_GONE: usize = 16;
+/// The leader's own note of the slowest follower's read position when last looked at, so that
+/// it reads the followers' cache lines only when the ring might be full.
+pub const LEADER_SEEN: usize = 24;
 pub const READ_POS: usize = 64;
 pub const MAX_VARIANTS: usize = 8;
 pub const RING_START: usize = READ_POS + 64 * MAX_VARIANTS;

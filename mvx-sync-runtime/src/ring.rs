@@ -143,23 +143,39 @@ impl Ring {
 
     /// Leader: appends a record, waiting while followers `1..variants` lag a ring behind.
     pub fn publish(&self, variants: usize, id: u64, data: &[u8]) {
-        let size = record_size(data.len());
+        self.publish_parts(variants, id, &[data]);
+    }
+
+    /// Leader: appends one record made of `parts` in order (no intermediate copy).
+    pub fn publish_parts(&self, variants: usize, id: u64, parts: &[&[u8]]) {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let size = record_size(len);
         assert!(
             size <= RING_SIZE,
-            "mvx sync: a {}-byte record does not fit the ring",
-            data.len()
+            "mvx sync: a {len}-byte record does not fit the ring"
         );
         let at = self.write_pos().load(Ordering::Relaxed);
-        wait_until(|| {
-            (1..variants).all(|f| {
-                at + size as u64 - self.read_pos(f).load(Ordering::Acquire) <= RING_SIZE as u64
-            })
-        });
+        let end = at + size as u64;
+        let seen = self.pos(LEADER_SEEN);
+        if end - seen.load(Ordering::Relaxed) > RING_SIZE as u64 {
+            let slowest = || {
+                (1..variants)
+                    .map(|f| self.read_pos(f).load(Ordering::Acquire))
+                    .min()
+                    .unwrap_or(at)
+            };
+            wait_until(|| end - slowest() <= RING_SIZE as u64);
+            seen.store(slowest(), Ordering::Relaxed);
+        }
         let mut header = [0u8; RECORD_HEADER];
         header[..8].copy_from_slice(&id.to_ne_bytes());
-        header[8..].copy_from_slice(&(data.len() as u64).to_ne_bytes());
+        header[8..].copy_from_slice(&(len as u64).to_ne_bytes());
         self.copy_in(at, &header);
-        self.copy_in(at + RECORD_HEADER as u64, data);
+        let mut offset = at + RECORD_HEADER as u64;
+        for part in parts {
+            self.copy_in(offset, part);
+            offset += part.len() as u64;
+        }
         self.write_pos().store(at + size as u64, Ordering::SeqCst);
         self.wake_sleepers();
     }
@@ -178,17 +194,25 @@ impl Ring {
 
     /// Follower `variant`: waits for the next record; `None` if the leader thread ended first.
     pub fn try_consume(&self, variant: usize) -> Option<(u64, Vec<u8>)> {
+        let mut data = Vec::new();
+        let id = self.try_consume_into(variant, &mut data)?;
+        Some((id, data))
+    }
+
+    /// As `try_consume`, into `data` (reused: no allocation once it is large enough).
+    pub fn try_consume_into(&self, variant: usize, data: &mut Vec<u8>) -> Option<u64> {
         let at = self.read_pos(variant).load(Ordering::Relaxed);
         self.wait_for(at + RECORD_HEADER as u64)?;
         let mut header = [0u8; RECORD_HEADER];
         self.copy_out(at, &mut header);
         let id = u64::from_ne_bytes(header[..8].try_into().unwrap());
         let len = u64::from_ne_bytes(header[8..].try_into().unwrap()) as usize;
-        let mut data = vec![0u8; len];
-        self.copy_out(at + RECORD_HEADER as u64, &mut data);
+        data.clear();
+        data.resize(len, 0);
+        self.copy_out(at + RECORD_HEADER as u64, data);
         self.read_pos(variant)
             .store(at + record_size(len) as u64, Ordering::Release);
-        Some((id, data))
+        Some(id)
     }
 }
 
