@@ -66,4 +66,42 @@ if [ "$status" -ne 86 ]; then
     exit 1
 fi
 
+# Starts a server in the background (its stdout in $1.out), waits for its "port N" line.
+serve() {
+    local log=$1; shift
+    "$@" > "$log.out" 2> "$log.err" &
+    server_pid=$!
+    for _ in $(seq 100); do
+        port=$(sed -n 's/^port //p' "$log.out" 2>/dev/null | head -n 1)
+        [ -n "$port" ] && return 0
+        sleep 0.1
+    done
+    echo "demo: the server did not start" >&2
+    cat "$log.err" >&2
+    exit 1
+}
+
+step "An exploit, natively: a stack buffer overflow in examples/vuln/vuln-stack.c returns into a function that runs a shell command (touch MARKER)"
+serve "$tmp/native" examples/bin/vuln-stack 0 "$tmp/pwned-native"
+show /usr/bin/python3 examples/vuln/exploit.py stack --port "$port" --binary examples/bin/vuln-stack
+wait "$server_pid" 2>/dev/null || true
+if [ -e "$tmp/pwned-native" ]; then echo "marker file created: the exploit works natively"; else echo "demo: the native exploit failed" >&2; exit 1; fi
+
+if [ -x examples/bin/vuln-stack-mvx.v1 ]; then
+    step "The same exploit against the server under mvx: two variants built by mvx-cc (v0 with a stack protector, v1 at another address), aimed at v1"
+    serve "$tmp/mvx" "$MVX" run --report "$tmp/vuln.json" \
+        --variant examples/bin/vuln-stack-mvx.v0 --variant examples/bin/vuln-stack-mvx.v1 -- 0 "$tmp/pwned-mvx"
+    printf '$ %s run --variant vuln-stack-mvx.v0 --variant vuln-stack-mvx.v1 -- 0 MARKER   (in the background)\n' "$MVX"
+    show /usr/bin/python3 examples/vuln/exploit.py stack --port "$port" --binary examples/bin/vuln-stack-mvx.v1
+    status=0
+    wait "$server_pid" || status=$?
+    cat "$tmp/mvx.err"
+    echo "mvx exit status: $status (86: divergence, every variant killed)"
+    if [ -e "$tmp/pwned-mvx" ]; then echo "demo: the exploit ran under mvx" >&2; exit 1; fi
+    echo "no marker file: the exploit's command never ran"
+    if [ "$status" -ne 86 ]; then echo "demo: expected 86" >&2; exit 1; fi
+else
+    echo "(no clang-19: the diversified variants of the vulnerable servers were not built)"
+fi
+
 step "Demo finished"

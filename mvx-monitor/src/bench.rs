@@ -32,6 +32,9 @@ pub struct BenchArgs {
     /// Where the example programs are (`make -C examples` builds them).
     #[arg(long, value_name = "DIR")]
     pub examples: Option<PathBuf>,
+    /// Run only these groups (syscall, cpu, runtime, http), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
+    pub only: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -287,9 +290,17 @@ impl Bench {
                 let mut samples = Vec::new();
                 for _ in 0..self.rounds.min(3) {
                     let mut cmd = command(mode, &self.mvx, &server.argv);
-                    samples.push(server.serve_and_load(&mut cmd, seconds)?);
+                    match server.serve_and_load(&mut cmd, seconds) {
+                        Ok(rate) => samples.push(rate),
+                        // One failed load does not end the benchmark: the row says so.
+                        Err(e) => eprintln!("mvx bench: {e:#}"),
+                    }
                 }
-                rates.push(median(samples));
+                rates.push(if samples.is_empty() {
+                    f64::NAN
+                } else {
+                    median(samples)
+                });
             }
             eprintln!("mvx bench: {} done", server.name);
             self.rows.push(Row {
@@ -371,11 +382,22 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         .map(|i: u64| format!("{}\n", i.wrapping_mul(2654435761) % 1_000_003))
         .collect();
     std::fs::write(&data, text).context("writing the benchmark data")?;
-    let result = bench
-        .syscalls()
-        .and_then(|()| bench.cpu(&data))
-        .and_then(|()| bench.runtime())
-        .and_then(|()| bench.http());
+    let wants = |group: &str| args.only.is_empty() || args.only.iter().any(|g| g == group);
+    let result = (|| {
+        if wants("syscall") {
+            bench.syscalls()?;
+        }
+        if wants("cpu") {
+            bench.cpu(&data)?;
+        }
+        if wants("runtime") {
+            bench.runtime()?;
+        }
+        if wants("http") {
+            bench.http()?;
+        }
+        Ok::<(), anyhow::Error>(())
+    })();
     let _ = std::fs::remove_file(&data);
     result?;
     println!("mvx bench: medians of {rounds} interleaved rounds; ratios to native in parentheses");

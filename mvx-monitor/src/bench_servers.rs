@@ -138,6 +138,14 @@ impl Server {
         let result = ready.and_then(|port| load(port, seconds));
         let _ = child.kill();
         let _ = child.wait();
+        if let Port::Fixed(port) = self.port {
+            // Killed under mvx, the variants end a moment after mvx: the next run must not
+            // find them still listening.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while TcpStream::connect(("127.0.0.1", port)).is_ok() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         result.with_context(|| format!("benchmarking {}", self.name))
     }
 
@@ -181,6 +189,13 @@ fn load(port: u16, seconds: &str) -> Result<f64> {
         .output()
         .context("running wrk")?;
     let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || text.is_empty() {
+        bail!(
+            "wrk failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
     if let Some(errors) = text.lines().find(|l| l.contains("Non-2xx")) {
         bail!("wrk saw failed requests: {errors}");
     }

@@ -57,6 +57,11 @@ pub struct RunArgs {
     /// alignment changes what some allocators do, which would make honest variants diverge).
     #[arg(long)]
     pub aslr: bool,
+    /// Give every variant the same mmap area (by default each follower's starts 64 GiB
+    /// further down than the leader's, so no library or mmap'd address is valid in two
+    /// variants).
+    #[arg(long)]
+    pub no_partition: bool,
     /// Seconds a variant may take to stop for a signal the others have, before it counts as
     /// non-complying.
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
@@ -214,6 +219,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         envp,
         window: Duration::from_secs_f64(args.window),
         aslr: args.aslr,
+        partition: !args.no_partition,
         signal_sync: !args.no_signal_sync,
         signal_wait: Duration::from_secs_f64(args.signal_wait),
         level: args.monitor_level,

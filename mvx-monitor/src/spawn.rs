@@ -88,6 +88,41 @@ pub const TRACE_OPTIONS: Options = Options::PTRACE_O_TRACESECCOMP
     .union(Options::PTRACE_O_TRACECLONE)
     .union(Options::PTRACE_O_EXITKILL);
 
+/// Where a variant's memory goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// The kernel's randomisation (`--aslr`).
+    Randomized,
+    /// No randomisation: every variant gets the same addresses.
+    Fixed,
+    /// No randomisation, and variant `index`'s mmap area (shared libraries, large heap
+    /// blocks, thread stacks, anonymous mappings) starts `index * PARTITION_STEP` lower than
+    /// the leader's. The kernel places the mmap base below the stack's rlimit at exec, so a
+    /// larger RLIMIT_STACK per variant moves it; the step is a multiple of 1 GiB, so address
+    /// alignment (which allocators depend on) is the same in every variant.
+    Partitioned { index: usize },
+}
+
+/// How far apart the variants' mmap areas start: 64 GiB per variant.
+pub const PARTITION_STEP: u64 = 64 << 30;
+
+/// The stack rlimit that puts variant `index`'s mmap base exactly `index * PARTITION_STEP`
+/// below the leader's, whose soft limit is `current`. Without randomisation the kernel puts
+/// the mmap base `max(rlimit + guard gap, 128 MiB)` below the top of the address space (the
+/// guard gap is 1 MiB by default).
+pub fn partition_stack_limit(current: u64, index: usize) -> u64 {
+    const GUARD_GAP: u64 = 1 << 20;
+    const MIN_GAP: u64 = 128 << 20;
+    let leader_gap = if current == libc::RLIM_INFINITY {
+        // The leader's area then starts far lower (at a sixth of the address space); any
+        // follower offset from the top keeps clear of it.
+        MIN_GAP
+    } else {
+        current.saturating_add(GUARD_GAP).max(MIN_GAP)
+    };
+    leader_gap + index as u64 * PARTITION_STEP - GUARD_GAP
+}
+
 /// Forks a variant that will exec `program` with `argv` and `envp` under the monitor.
 ///
 /// `child_sigmask` is the signal mask the program should start with (the monitor blocks the
@@ -97,7 +132,7 @@ pub fn spawn(
     argv: &[CString],
     envp: &[CString],
     child_sigmask: &SigSet,
-    no_aslr: bool,
+    layout: Layout,
     level: seccomp::Level,
 ) -> Result<Spawned> {
     let path = CString::new(program.as_os_str().as_bytes()).context("program path has NUL")?;
@@ -134,11 +169,25 @@ pub fn spawn(
             if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) != 0 {
                 fail(*libc::__errno_location());
             }
-            if no_aslr {
+            if layout != Layout::Randomized {
                 // Address-dependent behaviour (allocator alignment, pointer-keyed hashing) must
                 // not make honest variants diverge; see `Config::aslr`.
                 let current = libc::personality(0xffff_ffff);
                 libc::personality((current | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
+            }
+            if let Layout::Partitioned { index } = layout {
+                let mut lim = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                if index > 0 && libc::getrlimit(libc::RLIMIT_STACK, &mut lim) == 0 {
+                    // Checked by the monitor (`/proc/PID/limits`) before the exec.
+                    let want = partition_stack_limit(lim.rlim_cur, index);
+                    if lim.rlim_max == libc::RLIM_INFINITY || lim.rlim_max >= want {
+                        lim.rlim_cur = want;
+                        libc::setrlimit(libc::RLIMIT_STACK, &lim);
+                    }
+                }
             }
             // rdtsc/rdtscp fault (SIGSEGV), so the monitor can give every variant one value.
             // Survives exec and is inherited by children.
@@ -156,6 +205,9 @@ pub fn spawn(
                 WaitStatus::Stopped(_, Signal::SIGSTOP) => {}
                 other => bail!("variant {child} did not stop before exec: {other:?}"),
             }
+            if let Layout::Partitioned { index } = layout {
+                check_partition(child, index);
+            }
             ptrace::setoptions(child, TRACE_OPTIONS).context("PTRACE_SETOPTIONS")?;
             ptrace::cont(child, None).context("resuming the new variant")?;
             Ok(Spawned {
@@ -166,11 +218,59 @@ pub fn spawn(
     }
 }
 
+/// Warns if variant `index` (> 0) could not get its larger stack rlimit (a hard limit below
+/// it): its mmap area then overlaps the leader's.
+fn check_partition(child: Pid, index: usize) {
+    if index == 0 {
+        return;
+    }
+    let limit = std::fs::read_to_string(format!("/proc/{child}/limits"))
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max stack size"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_string))
+        });
+    let raised = limit.as_deref().is_some_and(|soft| {
+        soft == "unlimited" || soft.parse::<u64>().is_ok_and(|v| v >= PARTITION_STEP)
+    });
+    if !raised {
+        tracing::warn!(
+            "variant {index}: the stack hard limit is too low to move its mmap area \
+             (address-space partitioning off for it; raise `ulimit -Hs`)"
+        );
+    }
+}
+
 /// Reads the errno a child reported through the exec-error pipe, if any.
 pub fn exec_errno(fd: &OwnedFd) -> Option<i32> {
     let mut buf = [0u8; 4];
     match nix::unistd::read(fd, &mut buf) {
         Ok(4) => Some(i32::from_ne_bytes(buf)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_start_whole_steps_apart() {
+        // 8 MiB soft limit: the leader's gap is the 128 MiB minimum.
+        let mib = 1u64 << 20;
+        assert_eq!(
+            partition_stack_limit(8 * mib, 1) + mib,
+            128 * mib + PARTITION_STEP
+        );
+        assert_eq!(
+            partition_stack_limit(8 * mib, 3) + mib,
+            128 * mib + 3 * PARTITION_STEP
+        );
+        // A 1 GiB limit: the leader's gap is 1 GiB + the guard gap.
+        assert_eq!(
+            partition_stack_limit(1024 * mib, 1),
+            1024 * mib + PARTITION_STEP
+        );
     }
 }

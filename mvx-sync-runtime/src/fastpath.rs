@@ -149,25 +149,26 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
             };
             ret
         }
-        Some(index) => match {
+        Some(index) => {
             let take = |buf: &mut Vec<u8>| {
                 let id = ring.try_consume_into(index, buf)?;
                 // SAFETY: as above.
                 Some(unsafe { follow(req, id, buf) })
             };
             // At exit, after thread-local destructors ran (stdio flushing), with a fresh buffer.
-            RECORD
+            let taken = RECORD
                 .try_with(|buf| take(&mut buf.borrow_mut()))
-                .unwrap_or_else(|_| take(&mut Vec::new()))
-        } {
-            Some(ret) => ret,
-            None => {
-                // The leader ended before making this call: make it the ordinary way, so the
-                // monitor sees this variant go on where the leader did not.
-                BUSY.with(|b| b.set(0));
-                return None;
+                .unwrap_or_else(|_| take(&mut Vec::new()));
+            match taken {
+                Some(ret) => ret,
+                None => {
+                    // The leader ended before making this call: make it the ordinary way, so
+                    // the monitor sees this variant go on where the leader did not.
+                    BUSY.with(|b| b.set(0));
+                    return None;
+                }
             }
-        },
+        }
     };
     BUSY.with(|b| b.set(0));
     Some(ret)

@@ -12,6 +12,7 @@
 //! - v2: -O1 -fstack-protector-all -falign-functions=32 -ftrivial-auto-var-init=zero
 //! - v3: -O2 -fstack-protector-strong -fzero-call-used-regs=used-gpr -falign-loops=32
 //! - v4..: v(k mod 4) with -mllvm -align-all-functions=k (more layout)
+//! - position-dependent links (`-no-pie`, `-static`): variant k at 0x400000 + k * 256 MiB
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -48,6 +49,24 @@ fn variant_flags(k: usize) -> Vec<String> {
         ]);
     }
     flags
+}
+
+/// Links of position-dependent executables (`-no-pie`, `-static`): variant k's image starts
+/// `k * 256 MiB` above the usual 0x400000, so no code or data address of one variant is
+/// mapped in another (mvx itself moves each variant's mmap area; a position-independent
+/// executable is placed by the kernel at the same address in all of them).
+fn layout_flags(inv: &Invocation, k: usize) -> Vec<String> {
+    let fixed = inv
+        .args
+        .iter()
+        .any(|a| a == "-no-pie" || a == "-static" || a == "-nopie");
+    if inv.compile_only || !fixed || k == 0 {
+        return Vec::new();
+    }
+    vec![format!(
+        "-Wl,-Ttext-segment={:#x}",
+        0x40_0000 + k * 0x1000_0000
+    )]
 }
 
 /// Where the plugin, the runtime library and mvx.h are: beside this binary (cargo's target
@@ -244,7 +263,9 @@ fn run() -> Result<(), String> {
             inv.variants,
             variant_flags(k).join(" ")
         );
-        clang(&parts, &inv, &variant_flags(k), Some(k), Some(&out))
+        let mut flags = variant_flags(k);
+        flags.extend(layout_flags(&inv, k));
+        clang(&parts, &inv, &flags, Some(k), Some(&out))
             .map_err(|e| format!("variant {k}: {e}"))?;
     }
     if !inv.compile_only {

@@ -63,12 +63,26 @@ pub struct Config {
     /// syscalls. Layout diversity that keeps such alignment comes with address-space
     /// partitioning.
     pub aslr: bool,
+    /// Give each variant its own mmap area (`spawn::Layout::Partitioned`); without ASLR only.
+    pub partition: bool,
     /// Deliver signals synchronously (Orchestra); off, signals pass straight through.
     pub signal_sync: bool,
     /// How long a member may take to stop for a signal being delivered to its group.
     pub signal_wait: Duration,
     /// Which syscalls stop in the monitor (the seccomp filter).
     pub level: crate::seccomp::Level,
+}
+
+impl Config {
+    /// The memory layout of variant `index`.
+    pub fn layout_of(&self, index: usize) -> crate::spawn::Layout {
+        use crate::spawn::Layout;
+        match (self.aslr, self.partition) {
+            (true, _) => Layout::Randomized,
+            (false, true) => Layout::Partitioned { index },
+            (false, false) => Layout::Fixed,
+        }
+    }
 }
 
 type TaskId = usize;
@@ -319,7 +333,7 @@ impl Monitor {
                 &m.cfg.argv,
                 &m.cfg.envp,
                 m.events.child_sigmask(),
-                !m.cfg.aslr,
+                m.cfg.layout_of(variant),
                 m.cfg.level,
             )
             .with_context(|| format!("starting variant {variant} ({})", program.display()))?;

@@ -1,0 +1,215 @@
+//! Security end to end: real exploits against the deliberately vulnerable servers of
+//! examples/vuln. For each: natively the exploit runs its shell command (the marker file
+//! appears); under mvx with two variants built by mvx-cc it is caught (a divergence report
+//! naming the syscall where the variants parted) and the marker never appears; and ordinary
+//! clients get correct answers from the same server under mvx with no alarm.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const PYTHON: &str = "/usr/bin/python3";
+
+fn exploit_script() -> PathBuf {
+    repo_root().join("examples/vuln/exploit.py")
+}
+
+/// A server running in the background, natively or under mvx, and the port it announced.
+struct Served {
+    bg: Background,
+    port: u16,
+}
+
+impl Served {
+    fn start(cmd: &mut Command) -> Served {
+        let mut bg = Background::start(cmd);
+        let line = bg.wait_for_line(|l| l.starts_with("port "), TIMEOUT);
+        let port = line["port ".len()..].trim().parse().unwrap_or_else(|e| {
+            let context = bg.kill_and_context();
+            panic!("bad port line {line:?}: {e}\n{context}")
+        });
+        Served { bg, port }
+    }
+
+    fn native(server: &str, marker: &Path) -> Served {
+        Served::start(Command::new(example(server)).arg("0").arg(marker))
+    }
+
+    /// Under mvx with the two mvx-cc variants of `server`, at `level`.
+    fn mvx(server: &str, marker: &Path, report: &Path, level: &str) -> Served {
+        let mut cmd = Command::new(mvx_bin());
+        cmd.args(["run", "--monitor-level", level, "--report"])
+            .arg(report)
+            .arg("--variant")
+            .arg(example(&format!("{server}-mvx.v0")))
+            .arg("--variant")
+            .arg(example(&format!("{server}-mvx.v1")))
+            .arg("--")
+            .arg("0")
+            .arg(marker);
+        Served::start(&mut cmd)
+    }
+
+    fn client(&self, args: &[&str]) -> Output {
+        run_timeout(
+            Command::new(PYTHON)
+                .arg(exploit_script())
+                .args(args)
+                .arg("--port")
+                .arg(self.port.to_string()),
+            None,
+            Duration::from_secs(30),
+        )
+    }
+}
+
+fn attack(served: &Served, kind: &str, binary: &Path) -> Output {
+    served.client(&[kind, "--binary", binary.to_str().expect("utf-8 path")])
+}
+
+/// The exploit works against the native server: its shell command creates the marker.
+fn native_exploit_succeeds(server: &str, kind: &str) {
+    let dir = TempDir::new(&format!("vuln-native-{kind}"));
+    let marker = dir.join("pwned");
+    let mut served = Served::native(server, &marker);
+    let out = attack(&served, kind, &example(server));
+    let context = served.bg.kill_and_context();
+    assert!(
+        marker.exists(),
+        "the exploit did not work natively\n{}\n=== server ===\n{context}",
+        out.context()
+    );
+}
+
+/// Under mvx (2 variants from mvx-cc) the exploit, aimed at variant 1, is caught: mvx exits
+/// with the divergence status, the report names the syscall, the marker never appears.
+fn mvx_catches_exploit(server: &str, kind: &str, level: &str) {
+    let dir = TempDir::new(&format!("vuln-mvx-{kind}"));
+    let marker = dir.join("pwned");
+    let report = dir.join("report.json");
+    let served = Served::mvx(server, &marker, &report, level);
+    let target = example(&format!("{server}-mvx.v1"));
+    let out = attack(&served, kind, &target);
+    let under = served.bg.finish(Duration::from_secs(30));
+    assert_eq!(
+        under.code(),
+        DIVERGENCE_STATUS,
+        "{level}: mvx did not stop the exploit\n{}\n=== exploit ===\n{}",
+        under.context(),
+        out.context()
+    );
+    assert!(
+        !marker.exists(),
+        "{level}: the exploit's command ran under mvx"
+    );
+    let (text, json) = read_report(&report);
+    let syscall = json["divergence"]["syscall"].as_str().unwrap_or("");
+    assert!(
+        !syscall.is_empty(),
+        "{level}: the report names no syscall\n{text}"
+    );
+    let closed = out
+        .stdout_str()
+        .lines()
+        .find(|l| l.starts_with("closed after"))
+        .unwrap_or("")
+        .to_string();
+    eprintln!(
+        "{server} ({kind}) at {level}: caught at {syscall}; {closed}: {}",
+        json["divergence"]["message"]
+    );
+}
+
+/// Ordinary clients get the native answers from the server under mvx, and nothing alarms.
+fn normal_clients_are_served(server: &str, kind: &str, expected: &str) {
+    let dir = TempDir::new(&format!("vuln-normal-{kind}"));
+    let marker = dir.join("pwned");
+    let report = dir.join("report.json");
+    let mut served = Served::mvx(server, &marker, &report, &monitor_level());
+    for _ in 0..3 {
+        let out = served.client(&[&format!("normal-{kind}")]);
+        if out.stdout_str() != expected {
+            let context = served.bg.kill_and_context();
+            panic!(
+                "wrong answer under mvx\n{}\n=== server ===\n{context}",
+                out.context()
+            );
+        }
+    }
+    // SAFETY: plain kill(2) of the mvx process we started.
+    unsafe { libc::kill(served.bg.id() as libc::pid_t, libc::SIGTERM) };
+    let under = served.bg.finish(Duration::from_secs(30));
+    assert!(!under.has_divergence_line(), "{}", under.context());
+    assert_eq!(under.code(), 128 + libc::SIGTERM, "{}", under.context());
+}
+
+#[test]
+fn stack_overflow_exploit_works_natively() {
+    native_exploit_succeeds("vuln-stack", "stack");
+}
+
+#[test]
+fn stack_overflow_exploit_is_caught_under_mvx() {
+    mvx_catches_exploit("vuln-stack", "stack", "strict");
+    mvx_catches_exploit("vuln-stack", "stack", "socket-rw");
+}
+
+#[test]
+fn stack_overflow_server_serves_normal_clients_under_mvx() {
+    normal_clients_are_served("vuln-stack", "stack", "hello alice\n");
+}
+
+#[test]
+fn heap_overflow_exploit_works_natively() {
+    native_exploit_succeeds("vuln-heap", "heap");
+}
+
+#[test]
+fn heap_overflow_exploit_is_caught_under_mvx() {
+    mvx_catches_exploit("vuln-heap", "heap", "strict");
+    mvx_catches_exploit("vuln-heap", "heap", "socket-rw");
+}
+
+#[test]
+fn heap_overflow_server_serves_normal_clients_under_mvx() {
+    normal_clients_are_served("vuln-heap", "heap", "welcome alice\n");
+}
+
+#[test]
+fn leak_and_code_reuse_exploit_works_natively() {
+    native_exploit_succeeds("vuln-leak", "leak");
+}
+
+#[test]
+fn leak_and_code_reuse_exploit_is_caught_under_mvx() {
+    mvx_catches_exploit("vuln-leak", "leak", "strict");
+    mvx_catches_exploit("vuln-leak", "leak", "socket-rw");
+}
+
+#[test]
+fn leak_server_serves_normal_clients_under_mvx() {
+    normal_clients_are_served("vuln-leak", "leak", "hi there\nok\n");
+}
+
+#[test]
+fn at_strict_the_leak_never_leaves() {
+    // The leaked addresses differ between the variants, so the reply carrying them is the
+    // first thing the variants disagree on: at `strict` it is never sent.
+    let dir = TempDir::new("vuln-leak-strict");
+    let marker = dir.join("pwned");
+    let report = dir.join("report.json");
+    let served = Served::mvx("vuln-leak", &marker, &report, "strict");
+    let out = attack(&served, "leak", &example("vuln-leak-mvx.v1"));
+    let under = served.bg.finish(Duration::from_secs(30));
+    assert_eq!(under.code(), DIVERGENCE_STATUS, "{}", under.context());
+    assert!(
+        out.stdout_str().contains("no code pointer in 0 bytes"),
+        "the leak reached the attacker\n{}",
+        out.context()
+    );
+    let (text, json) = read_report(&report);
+    assert_eq!(json["divergence"]["syscall"], "write", "{text}");
+}
