@@ -880,3 +880,46 @@ fn bench_without_the_examples_says_how_to_build_them() {
         out.context()
     );
 }
+
+// ---------------------------------------------------------------------------
+// Address-space partitioning
+
+/// The two hex addresses `addresses` printed, from a variant's write in the report.
+fn printed_addresses(text: &str) -> Vec<u64> {
+    text.split_whitespace()
+        .filter_map(|w| w.trim_end_matches("\\n").strip_prefix("0x"))
+        .filter_map(|h| {
+            u64::from_str_radix(h.trim_end_matches(|c: char| !c.is_ascii_hexdigit()), 16).ok()
+        })
+        .collect()
+}
+
+#[test]
+fn each_variant_has_its_own_mmap_area() {
+    let dir = TempDir::new("partition");
+    let report = dir.join("report.json");
+    let out = Prog::new(example("addresses")).run_mvx_opts([
+        OsStr::new("-n"),
+        OsStr::new("3"),
+        OsStr::new("--report"),
+        report.as_os_str(),
+    ]);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    let (text, json) = read_report(&report);
+    let variants = json["divergence"]["variants"].as_array().expect("variants");
+    let addresses: Vec<Vec<u64>> = variants
+        .iter()
+        .map(|v| printed_addresses(v["syscall"]["text"].as_str().unwrap_or("")))
+        .collect();
+    const STEP: u64 = 64 << 30;
+    for (k, a) in addresses.iter().enumerate() {
+        assert_eq!(a.len(), 2, "variant {k}: {a:?}\n{text}");
+        // The same offsets, exactly k steps lower: alignment is kept, no address is shared.
+        assert_eq!(addresses[0][0] - a[0], k as u64 * STEP, "{text}");
+        assert_eq!(addresses[0][1] - a[1], k as u64 * STEP, "{text}");
+    }
+
+    // --no-partition: one layout for all, so the variants agree.
+    let same = Prog::new(example("addresses")).run_mvx_opts(["-n", "2", "--no-partition"]);
+    assert_no_divergence(&same);
+}
