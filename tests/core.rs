@@ -923,3 +923,54 @@ fn each_variant_has_its_own_mmap_area() {
     let same = Prog::new(example("addresses")).run_mvx_opts(["-n", "2", "--no-partition"]);
     assert_no_divergence(&same);
 }
+
+// ---------------------------------------------------------------------------
+// --policy majority
+
+fn majority(variants: [&str; 3]) -> Output {
+    let mut cmd = Command::new(mvx_bin());
+    cmd.args(["run", "--policy", "majority", "--monitor-level", "strict"]);
+    for v in variants {
+        cmd.arg("--variant").arg(example(v));
+    }
+    run(&mut cmd, None)
+}
+
+#[test]
+fn majority_policy_retires_the_odd_variant_and_goes_on() {
+    let out = majority(["diverge-a", "diverge-a", "diverge-b"]);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert_eq!(out.stdout_str(), "hello from variant A\n");
+    assert!(
+        out.stderr_str().contains("variant 2") && out.stderr_str().contains("retired"),
+        "{}",
+        out.context()
+    );
+
+    // A follower that crashes is retired too; the others finish the program.
+    let out = majority(["crash-ok", "crash-segv", "crash-ok"]);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert_eq!(out.stdout_str(), "line 1\nline 2\nline 3\nline 4\nline 5\n");
+    assert!(out.stderr_str().contains("SIGSEGV"), "{}", out.context());
+}
+
+#[test]
+fn majority_policy_kills_all_when_the_leader_is_outvoted() {
+    let out = majority(["diverge-b", "diverge-a", "diverge-a"]);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    assert!(out.stdout.is_empty(), "{}", out.context());
+}
+
+#[test]
+fn majority_policy_needs_three_variants_and_strict() {
+    let out = run(
+        Command::new(mvx_bin()).args(["run", "--policy", "majority", "-n", "2", "--", "/bin/true"]),
+        None,
+    );
+    assert_eq!(out.code(), 125, "{}", out.context());
+    assert!(
+        out.stderr_str().contains("at least 3 variants"),
+        "{}",
+        out.context()
+    );
+}

@@ -92,10 +92,18 @@ pub struct RunArgs {
     pub command: Vec<OsString>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, ValueEnum)]
 pub enum Policy {
     /// Kill every variant on divergence.
+    #[default]
     Kill,
+    /// With 3 or more variants: when a strict majority agrees with the leader, kill only the
+    /// variants that differ and keep running. Nothing a minority variant asked for was
+    /// executed (the divergence is found before the call runs), but the survivors are fewer
+    /// and a second divergence may end the run. If the leader is in the minority, or no
+    /// majority agrees, every variant is killed: the followers hold only placeholders for the
+    /// leader's connections and cannot take over. `--monitor-level strict` only.
+    Majority,
 }
 
 /// Parses the command line, runs, and returns the exit status.
@@ -152,6 +160,22 @@ pub fn config(args: &RunArgs) -> Result<Config> {
     anyhow::ensure!(args.window > 0.0, "--window must be positive");
     anyhow::ensure!(args.signal_wait > 0.0, "--signal-wait must be positive");
     anyhow::ensure!(args.variant.len() <= 8, "at most 8 variants are supported");
+    if args.policy == Policy::Majority {
+        let n = if args.variant.is_empty() {
+            args.n as usize
+        } else {
+            args.variant.len()
+        };
+        anyhow::ensure!(
+            n >= 3,
+            "--policy majority needs at least 3 variants (with 2 there is no majority)"
+        );
+        anyhow::ensure!(
+            args.monitor_level == crate::seccomp::Level::Strict,
+            "--policy majority needs --monitor-level strict (a follower on the fast path cannot \
+             be taken out of the shared record rings yet)"
+        );
+    }
     let (programs, argv0, rest) = if args.variant.is_empty() {
         let (prog, rest) = args
             .command
@@ -223,6 +247,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         signal_sync: !args.no_signal_sync,
         signal_wait: Duration::from_secs_f64(args.signal_wait),
         level: args.monitor_level,
+        policy: args.policy,
     })
 }
 
@@ -257,8 +282,12 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
     let report = monitor.run()?;
     if let Some(d) = &report.divergence {
         eprint!("{}", d.render());
+        let policy = match args.policy {
+            Policy::Kill => "kill",
+            Policy::Majority => "majority, none left in agreement",
+        };
         eprintln!(
-            "mvx: all {n} variants killed (policy: kill); exit status {}",
+            "mvx: all {n} variants killed (policy: {policy}); exit status {}",
             exit_status::DIVERGENCE
         );
     }

@@ -168,6 +168,9 @@ impl Monitor {
             bail!(crate::spawn::StartError::CannotExecute(program, why));
         }
         let (g, variant) = (task.group, task.variant);
+        if self.retired[variant] {
+            return Ok(None); // killed by the majority policy; no group waits for it
+        }
         if variant == 0 {
             self.mark_leader_gone(g);
         }

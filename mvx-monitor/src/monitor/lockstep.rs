@@ -178,11 +178,16 @@ impl Monitor {
         let Some(members) = group
             .members
             .iter()
-            .copied()
+            .enumerate()
+            .filter(|&(v, _)| !self.retired[v])
+            .map(|(_, m)| *m)
             .collect::<Option<Vec<TaskId>>>()
         else {
             return Ok(None); // a variant's clone has not reported this task yet
         };
+        if members.is_empty() {
+            return Ok(None);
+        }
         let states: Vec<&State> = members.iter().map(|&t| &self.tasks[t].state).collect();
         if states
             .iter()
@@ -202,12 +207,33 @@ impl Monitor {
                 if self.follows_leader_sigpipe(d, &members)? {
                     return Ok(None);
                 }
-                return Ok(Some(self.death_divergence(g, d, l)));
+                let stop = self.death_divergence(g, d, l);
+                if self.outvoted_death(d) {
+                    let why = match &stop {
+                        Stop::Diverged(div) => div.message.clone(),
+                        _ => "it died".into(),
+                    };
+                    if let Some(stop) = self.retire(self.tasks[d].variant, &why)? {
+                        return Ok(Some(stop));
+                    }
+                    return self.try_rendezvous(g);
+                }
+                return Ok(Some(stop));
             }
             (None, Some(_)) => {}
         }
         if let Some(d) = self.compare(g, &members) {
-            return Ok(Some(Stop::Diverged(d)));
+            match self.outvoted(g, &members) {
+                Some(odd) if !odd.is_empty() => {
+                    for t in odd {
+                        if let Some(stop) = self.retire(self.tasks[t].variant, &d.message)? {
+                            return Ok(Some(stop));
+                        }
+                    }
+                    return self.try_rendezvous(g);
+                }
+                _ => return Ok(Some(Stop::Diverged(d))),
+            }
         }
         if self.waits_for_fd_table(g, &members) {
             return Ok(None);

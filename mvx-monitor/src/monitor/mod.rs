@@ -19,6 +19,7 @@ mod ids;
 mod inject;
 mod lifecycle;
 mod lockstep;
+mod majority;
 mod relaxed;
 mod signals;
 mod sync_buffer;
@@ -71,6 +72,8 @@ pub struct Config {
     pub signal_wait: Duration,
     /// Which syscalls stop in the monitor (the seccomp filter).
     pub level: crate::seccomp::Level,
+    /// What to do on divergence.
+    pub policy: crate::cli::Policy,
 }
 
 impl Config {
@@ -285,6 +288,9 @@ pub struct Monitor {
     signal_delays: Vec<u64>,
     /// The buffer the in-variant runtime shares between variants (removed when mvx ends).
     _sync_buffer: Option<sync_buffer::SyncBuffer>,
+    /// Variants the majority policy took out of the run (their tasks are killed and belong to
+    /// no group any more).
+    retired: Vec<bool>,
 }
 
 impl Monitor {
@@ -324,6 +330,7 @@ impl Monitor {
             signal_stats: Default::default(),
             signal_delays: Vec::new(),
             _sync_buffer: sync_buffer,
+            retired: vec![false; n],
             cfg,
         };
         for variant in 0..n {
@@ -357,7 +364,12 @@ impl Monitor {
             sig: signals::SignalBook::default(),
             setup_calls: 0,
         });
-        self.groups[group].members[variant] = Some(id);
+        if self.retired[variant] {
+            // A task a retired variant created as it was being killed.
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        } else {
+            self.groups[group].members[variant] = Some(id);
+        }
         self.by_pid.insert(pid, id);
         id
     }
