@@ -57,7 +57,17 @@ pub fn capture(t: &Tracee, spec: &Spec, raw: RawCall) -> Captured {
     Captured { raw, values }
 }
 
-/// Captures every argument as a plain integer (syscalls the table lacks).
+/// A syscall the table lacks (denied everywhere): only its number is compared. How many
+/// arguments it takes is unknown, so the registers may hold leftovers such as addresses,
+/// which differ between variants by design.
+pub fn capture_unknown(raw: RawCall) -> Captured {
+    Captured {
+        raw,
+        values: raw.args.iter().map(|&a| Value::Ignored(a)).collect(),
+    }
+}
+
+/// Captures every argument as a plain integer (pseudo-calls of trapped instructions).
 pub fn capture_raw(raw: RawCall) -> Captured {
     Captured {
         raw,

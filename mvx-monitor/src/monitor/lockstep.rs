@@ -71,7 +71,7 @@ impl Monitor {
         let tracee = self.tasks[t].tracee;
         let call = match spec {
             Some(spec) => capture::capture(&tracee, spec, raw),
-            None => capture::capture_raw(raw),
+            None => capture::capture_unknown(raw),
         };
         let entry = Entry {
             regs,
