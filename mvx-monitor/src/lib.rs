@@ -6,6 +6,7 @@ mod bench_servers;
 pub mod capture;
 pub mod cli;
 pub mod decode;
+pub mod elf;
 pub mod events;
 pub mod exit_status;
 pub mod fdtable;

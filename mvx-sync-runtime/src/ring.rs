@@ -57,20 +57,19 @@ impl Ring {
             self.sleepers().fetch_add(1, Ordering::SeqCst);
             let w = self.write_pos().load(Ordering::SeqCst);
             if !ready(w) {
-                let timeout = libc::timespec {
-                    tv_sec: 0,
-                    tv_nsec: 50_000_000,
-                };
                 // SAFETY: a futex wait on a word of the shared mapping; a shared (not private)
-                // futex because the leader is another process. Bounded, and spurious wake-ups
-                // are harmless: the condition is checked again.
+                // futex because the leader is another process. Spurious wake-ups are harmless:
+                // the condition is checked again. No timeout: the leader (and the monitor, when
+                // the leader ends) wakes every sleeper, and an untimed wait interrupted by a
+                // signal restarts as itself, not as a restart_syscall that mvx would see in
+                // this variant only.
                 unsafe {
                     libc::syscall(
                         libc::SYS_futex,
                         self.write_pos() as *const AtomicU64,
                         libc::FUTEX_WAIT,
                         w as u32,
-                        &timeout as *const libc::timespec,
+                        std::ptr::null::<libc::timespec>(),
                     )
                 };
             }

@@ -69,10 +69,11 @@ impl Monitor {
         }
         let spec = table::lookup(raw.nr);
         let tracee = self.tasks[t].tracee;
-        let call = match spec {
+        let mut call = match spec {
             Some(spec) => capture::capture(&tracee, spec, raw),
             None => capture::capture_unknown(raw),
         };
+        self.name_own_program_as_leaders(t, spec, &mut call);
         let entry = Entry {
             regs,
             call,
@@ -289,6 +290,28 @@ impl Monitor {
             }
         }
         Ok(None)
+    }
+
+    /// Variants may be different binaries: a path naming the variant's own program (the
+    /// loader opening it, a program reading itself) is compared as the leader's program path.
+    /// Only the captured value changes; the call runs with the variant's own path.
+    fn name_own_program_as_leaders(&self, t: TaskId, spec: Option<&Spec>, call: &mut Captured) {
+        let v = self.tasks[t].variant;
+        if v == 0 {
+            return;
+        }
+        let (own, leaders) = (&self.cfg.programs[v], &self.cfg.programs[0]);
+        if own == leaders {
+            return;
+        }
+        let Some(spec) = spec else { return };
+        for (arg, value) in spec.args.iter().zip(call.values.iter_mut()) {
+            if let (Arg::Path, capture::Value::Bytes(bytes)) = (arg, &mut *value) {
+                if bytes.as_slice() == own.as_os_str().as_encoded_bytes() {
+                    *bytes = leaders.as_os_str().as_encoded_bytes().to_vec();
+                }
+            }
+        }
     }
 
     /// The leader died of SIGPIPE in a fast-path write (the kernel raised it; no record was

@@ -82,7 +82,10 @@ impl Config {
         use crate::spawn::Layout;
         match (self.aslr, self.partition) {
             (true, _) => Layout::Randomized,
-            (false, true) => Layout::Partitioned { index },
+            (false, true) => Layout::Partitioned {
+                index,
+                via_loader: self.programs.iter().all(|p| *p == self.programs[0]),
+            },
             (false, false) => Layout::Fixed,
         }
     }
