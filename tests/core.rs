@@ -905,6 +905,7 @@ fn each_variant_has_its_own_mmap_area() {
     let out = Prog::new(example("addresses")).run_mvx_opts([
         OsStr::new("-n"),
         OsStr::new("3"),
+        OsStr::new("--partition-executable"),
         OsStr::new("--report"),
         report.as_os_str(),
     ]);
@@ -919,11 +920,32 @@ fn each_variant_has_its_own_mmap_area() {
     for (k, a) in addresses.iter().enumerate() {
         assert_eq!(a.len(), 4, "variant {k}: {a:?}\n{text}");
         // The same offsets, exactly k steps lower: alignment is kept, no address is shared
-        // (library, large and small heap blocks, the executable itself).
+        // (library, large and small heap blocks, and with --partition-executable the
+        // executable itself).
         for i in 0..4 {
             assert_eq!(addresses[0][i] - a[i], k as u64 * STEP, "{text}");
         }
     }
+
+    // By default the executable is where the kernel puts it, the same in every variant.
+    let dir2 = TempDir::new("partition-default");
+    let report2 = dir2.join("report.json");
+    let out = Prog::new(example("addresses")).run_mvx_opts([
+        OsStr::new("-n"),
+        OsStr::new("2"),
+        OsStr::new("--report"),
+        report2.as_os_str(),
+    ]);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    let (text, json) = read_report(&report2);
+    let a: Vec<Vec<u64>> = json["divergence"]["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| printed_addresses(v["syscall"]["text"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(a[0][0] - a[1][0], STEP, "{text}");
+    assert_eq!(a[0][3], a[1][3], "{text}");
 
     // --no-partition: one layout for all, so the variants agree.
     let same = Prog::new(example("addresses")).run_mvx_opts(["-n", "2", "--no-partition"]);

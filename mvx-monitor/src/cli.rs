@@ -62,6 +62,11 @@ pub struct RunArgs {
     /// variants).
     #[arg(long)]
     pub no_partition: bool,
+    /// Experimental: when every variant runs the same binary, start each through its dynamic
+    /// loader so that a position-independent executable is placed in the variant's own area
+    /// too. Known problem: a multi-threaded program run with --preload can deadlock.
+    #[arg(long)]
+    pub partition_executable: bool,
     /// Seconds a variant may take to stop for a signal the others have, before it counts as
     /// non-complying.
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
@@ -244,6 +249,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         window: Duration::from_secs_f64(args.window),
         aslr: args.aslr,
         partition: !args.no_partition,
+        partition_executable: args.partition_executable,
         signal_sync: !args.no_signal_sync,
         signal_wait: Duration::from_secs_f64(args.signal_wait),
         level: args.monitor_level,

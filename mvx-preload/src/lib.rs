@@ -51,6 +51,29 @@ macro_rules! real {
         // SAFETY: the symbol has this C signature.
         unsafe { std::mem::transmute::<usize, $ty>(f) }
     }};
+    // A versioned symbol: libc keeps old ABIs of some functions (pthread_cond_* of
+    // GLIBC_2.2.5 work on a different condvar layout); which one an unversioned lookup finds
+    // depends on how the program was loaded, so name the current one.
+    ($name:literal @ $version:literal: $ty:ty) => {{
+        static REAL: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let f = *REAL.get_or_init(|| {
+            // SAFETY: dlvsym with NUL-terminated names.
+            let p = unsafe {
+                libc::dlvsym(
+                    libc::RTLD_NEXT,
+                    concat!($name, "\0").as_ptr() as *const std::ffi::c_char,
+                    concat!($version, "\0").as_ptr() as *const std::ffi::c_char,
+                )
+            };
+            assert!(
+                !p.is_null(),
+                concat!("mvx preload: no ", $name, "@", $version, " in libc")
+            );
+            p as usize
+        });
+        // SAFETY: the symbol has this C signature.
+        unsafe { std::mem::transmute::<usize, $ty>(f) }
+    }};
 }
 
 mod fast;
@@ -266,7 +289,7 @@ pub unsafe extern "C" fn pthread_cond_wait(
     c: *mut libc::pthread_cond_t,
     m: *mut libc::pthread_mutex_t,
 ) -> c_int {
-    let wait = real!("pthread_cond_wait": mvx_sync_runtime::pthread::WaitFn);
+    let wait = real!("pthread_cond_wait" @ "GLIBC_2.3.2": mvx_sync_runtime::pthread::WaitFn);
     if !sync_on() {
         return unsafe { wait(c, m) };
     }
@@ -281,7 +304,8 @@ pub unsafe extern "C" fn pthread_cond_timedwait(
     m: *mut libc::pthread_mutex_t,
     abstime: *const libc::timespec,
 ) -> c_int {
-    let wait = real!("pthread_cond_timedwait": mvx_sync_runtime::pthread::TimedWaitFn);
+    let wait =
+        real!("pthread_cond_timedwait" @ "GLIBC_2.3.2": mvx_sync_runtime::pthread::TimedWaitFn);
     if !sync_on() {
         return unsafe { wait(c, m, abstime) };
     }

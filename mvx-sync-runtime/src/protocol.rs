@@ -112,6 +112,8 @@ pub const LEADER_GONE: usize = 16;
 /// The leader's own note of the slowest follower's read position when last looked at, so that
 /// it reads the followers' cache lines only when the ring might be full.
 pub const LEADER_SEEN: usize = 24;
+/// A 32-bit futex word that followers sleep on (see `Ring`); the monitor bumps it too.
+pub const WAKE_SEQ: usize = 32;
 pub const READ_POS: usize = 64;
 pub const MAX_VARIANTS: usize = 8;
 pub const RING_START: usize = READ_POS + 64 * MAX_VARIANTS;

@@ -4,7 +4,7 @@
 
 use crate::protocol::*;
 use crate::wait_until;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// A view of one slot of the mapped buffer.
 pub struct Ring {
@@ -36,6 +36,13 @@ impl Ring {
         self.pos(SLEEPERS)
     }
 
+    /// The futex word followers sleep on: bumped by the leader (when someone sleeps) and by
+    /// the monitor (when the leader ends).
+    fn wake_seq(&self) -> &AtomicU32 {
+        // SAFETY: within the slot, 4-aligned.
+        unsafe { &*(self.base.add(WAKE_SEQ) as *const AtomicU32) }
+    }
+
     fn leader_gone(&self) -> bool {
         self.pos(LEADER_GONE).load(Ordering::Acquire) != 0
     }
@@ -55,30 +62,30 @@ impl Ring {
         }
         loop {
             self.sleepers().fetch_add(1, Ordering::SeqCst);
+            // Read before the conditions: whoever changes one of them after this bumps the
+            // word, so the wait below cannot miss it.
+            let seq = self.wake_seq().load(Ordering::SeqCst);
+            // The leader's end is checked before the position: its last record precedes it.
+            let gone = self.leader_gone();
             let w = self.write_pos().load(Ordering::SeqCst);
-            if !ready(w) {
+            if !ready(w) && !gone {
                 // SAFETY: a futex wait on a word of the shared mapping; a shared (not private)
                 // futex because the leader is another process. Spurious wake-ups are harmless:
-                // the condition is checked again. No timeout: the leader (and the monitor, when
-                // the leader ends) wakes every sleeper, and an untimed wait interrupted by a
-                // signal restarts as itself, not as a restart_syscall that mvx would see in
-                // this variant only.
+                // the conditions are checked again. No timeout: the leader (and the monitor,
+                // when the leader ends) bumps the word and wakes every sleeper, and an untimed
+                // wait interrupted by a signal restarts as itself, not as a restart_syscall
+                // that mvx would see in this variant only.
                 unsafe {
                     libc::syscall(
                         libc::SYS_futex,
-                        self.write_pos() as *const AtomicU64,
+                        self.wake_seq() as *const AtomicU32,
                         libc::FUTEX_WAIT,
-                        w as u32,
+                        seq,
                         std::ptr::null::<libc::timespec>(),
                     )
                 };
             }
             self.sleepers().fetch_sub(1, Ordering::SeqCst);
-            if ready(w) {
-                return Some(w);
-            }
-            // Checked before the position: a leader's last record precedes its end.
-            let gone = self.leader_gone();
             let w = self.write_pos().load(Ordering::Acquire);
             if ready(w) {
                 return Some(w);
@@ -92,11 +99,12 @@ impl Ring {
     /// Leader: after publishing, wakes followers that went to sleep.
     fn wake_sleepers(&self) {
         if self.sleepers().load(Ordering::SeqCst) > 0 {
+            self.wake_seq().fetch_add(1, Ordering::SeqCst);
             // SAFETY: a futex wake on the shared word.
             unsafe {
                 libc::syscall(
                     libc::SYS_futex,
-                    self.write_pos() as *const AtomicU64,
+                    self.wake_seq() as *const AtomicU32,
                     libc::FUTEX_WAKE,
                     i32::MAX,
                 )

@@ -66,6 +66,8 @@ pub struct Config {
     pub aslr: bool,
     /// Give each variant its own mmap area (`spawn::Layout::Partitioned`); without ASLR only.
     pub partition: bool,
+    /// Also start one binary through its loader, placing the executable in that area.
+    pub partition_executable: bool,
     /// Deliver signals synchronously (Orchestra); off, signals pass straight through.
     pub signal_sync: bool,
     /// How long a member may take to stop for a signal being delivered to its group.
@@ -84,7 +86,8 @@ impl Config {
             (true, _) => Layout::Randomized,
             (false, true) => Layout::Partitioned {
                 index,
-                via_loader: self.programs.iter().all(|p| *p == self.programs[0]),
+                via_loader: self.partition_executable
+                    && self.programs.iter().all(|p| *p == self.programs[0]),
             },
             (false, false) => Layout::Fixed,
         }

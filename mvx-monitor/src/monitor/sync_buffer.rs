@@ -99,10 +99,21 @@ impl Monitor {
         }
         let word = data_slot(g) + LEADER_GONE;
         buffer.map[word..word + 8].copy_from_slice(&1u64.to_ne_bytes());
-        // Wake followers asleep on the write position (a shared futex on the file's page).
-        let addr = buffer.map.as_ptr().wrapping_add(data_slot(g) + WRITE_POS);
-        // SAFETY: a futex wake on a word of our own mapping.
-        unsafe { libc::syscall(libc::SYS_futex, addr, libc::FUTEX_WAKE, i32::MAX) };
+        // Bump the followers' futex word, then wake them (a shared futex on the file's page):
+        // one that read the word before the flag was set does not go to sleep.
+        let seq = buffer.map.as_ptr().wrapping_add(data_slot(g) + WAKE_SEQ);
+        // SAFETY: a 4-aligned word of our own mapping, shared with the variants.
+        let seq = unsafe { &*(seq as *const std::sync::atomic::AtomicU32) };
+        seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: a futex wake on that word.
+        unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                seq as *const std::sync::atomic::AtomicU32,
+                libc::FUTEX_WAKE,
+                i32::MAX,
+            )
+        };
     }
 
     /// The pid of variant 0's task of process `p` (its main thread, or any live thread).
