@@ -905,7 +905,6 @@ fn each_variant_has_its_own_mmap_area() {
     let out = Prog::new(example("addresses")).run_mvx_opts([
         OsStr::new("-n"),
         OsStr::new("3"),
-        OsStr::new("--partition-executable"),
         OsStr::new("--report"),
         report.as_os_str(),
     ]);
@@ -920,19 +919,20 @@ fn each_variant_has_its_own_mmap_area() {
     for (k, a) in addresses.iter().enumerate() {
         assert_eq!(a.len(), 4, "variant {k}: {a:?}\n{text}");
         // The same offsets, exactly k steps lower: alignment is kept, no address is shared
-        // (library, large and small heap blocks, and with --partition-executable the
-        // executable itself).
+        // (library, large and small heap blocks, the executable itself).
         for i in 0..4 {
             assert_eq!(addresses[0][i] - a[i], k as u64 * STEP, "{text}");
         }
     }
 
-    // By default the executable is where the kernel puts it, the same in every variant.
+    // --no-partition-executable: the executable is where the kernel puts it, the same in
+    // every variant; the rest stays apart.
     let dir2 = TempDir::new("partition-default");
     let report2 = dir2.join("report.json");
     let out = Prog::new(example("addresses")).run_mvx_opts([
         OsStr::new("-n"),
         OsStr::new("2"),
+        OsStr::new("--no-partition-executable"),
         OsStr::new("--report"),
         report2.as_os_str(),
     ]);

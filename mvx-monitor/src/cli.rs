@@ -62,11 +62,12 @@ pub struct RunArgs {
     /// variants).
     #[arg(long)]
     pub no_partition: bool,
-    /// Experimental: when every variant runs the same binary, start each through its dynamic
-    /// loader so that a position-independent executable is placed in the variant's own area
-    /// too. Known problem: a multi-threaded program run with --preload can deadlock.
+    /// Keep the executable where the kernel puts it (by default, when every variant runs the
+    /// same binary, each is started through its dynamic loader so that a position-independent
+    /// executable lands in the variant's own area too; a program that re-executes itself
+    /// through /proc/self/exe may need this).
     #[arg(long)]
-    pub partition_executable: bool,
+    pub no_partition_executable: bool,
     /// Seconds a variant may take to stop for a signal the others have, before it counts as
     /// non-complying.
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
@@ -249,7 +250,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         window: Duration::from_secs_f64(args.window),
         aslr: args.aslr,
         partition: !args.no_partition,
-        partition_executable: args.partition_executable,
+        partition_executable: !args.no_partition_executable,
         signal_sync: !args.no_signal_sync,
         signal_wait: Duration::from_secs_f64(args.signal_wait),
         level: args.monitor_level,

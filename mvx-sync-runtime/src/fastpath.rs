@@ -22,7 +22,7 @@
 //! unmonitored in one variant — which is what choosing a level above `strict` accepts.
 
 use crate::protocol::*;
-use crate::{role, Role};
+use crate::{settled_role, Role};
 use std::cell::Cell;
 
 /// What a call does, which decides the level it needs.
@@ -83,9 +83,9 @@ pub fn in_signal_handler<R>(handler: impl FnOnce() -> R) -> R {
 
 /// The fast-path level of this process (`FAST_OFF` without mvx or at `strict`).
 pub fn level() -> u64 {
-    match role() {
-        Role::PassThrough => FAST_OFF,
-        Role::Leader { fast, .. } | Role::Follower { fast, .. } => *fast,
+    match settled_role() {
+        None | Some(Role::PassThrough) => FAST_OFF,
+        Some(Role::Leader { fast, .. } | Role::Follower { fast, .. }) => *fast,
     }
 }
 
@@ -96,7 +96,8 @@ pub fn level() -> u64 {
 /// Every pointer in `req` must be valid as the syscall requires; the input and output ranges
 /// must be readable and writable for their lengths.
 pub unsafe fn call(req: &Request) -> Option<i64> {
-    let (map, fast, follower) = match role() {
+    // Before the role is settled (while it is being settled) nothing is fast.
+    let (map, fast, follower) = match settled_role()? {
         Role::PassThrough => return None,
         Role::Leader { map, fast, .. } => (map, *fast, None),
         Role::Follower { map, fast, index } => (map, *fast, Some(*index)),

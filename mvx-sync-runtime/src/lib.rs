@@ -47,8 +47,15 @@ fn handshake(op: u64, a: u64, b: u64) -> i64 {
     unsafe { libc::syscall(HANDSHAKE_NR, op, a, b) }
 }
 
+static ROLE: OnceLock<Role> = OnceLock::new();
+
+/// The role, if it is settled already: never blocks, so code that the settling itself may
+/// reach (an interposed write while reporting a problem) cannot deadlock on it.
+fn settled_role() -> Option<&'static Role> {
+    ROLE.get()
+}
+
 fn role() -> &'static Role {
-    static ROLE: OnceLock<Role> = OnceLock::new();
     ROLE.get_or_init(|| {
         let index = handshake(OP_INDEX, 0, 0);
         let variants = handshake(OP_VARIANTS, 0, 0);
@@ -58,7 +65,12 @@ fn role() -> &'static Role {
         // SAFETY: registering a plain function; runs in the child after fork.
         unsafe { libc::pthread_atfork(None, None, Some(forget_ids_in_child)) };
         let Some(map) = map_buffer() else {
-            eprintln!("mvx sync: cannot map the sync buffer (${SHM_ENV}); passing through");
+            // A raw write: libc's write may be interposed by the fast path, which needs the
+            // role being settled here.
+            let msg =
+                format!("mvx sync: cannot map the sync buffer (${SHM_ENV}); passing through\n");
+            // SAFETY: writing a buffer we own to stderr.
+            unsafe { libc::syscall(libc::SYS_write, 2, msg.as_ptr(), msg.len()) };
             return Role::PassThrough;
         };
         let fast = handshake(OP_FAST_LEVEL, 0, 0).max(0) as u64;

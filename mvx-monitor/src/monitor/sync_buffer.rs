@@ -22,7 +22,10 @@ impl SyncBuffer {
         } else {
             std::env::temp_dir()
         };
+        remove_stale_buffers(&dir);
         let path = dir.join(format!("mvx-sync-{}", std::process::id()));
+        // Left by an earlier mvx that had this pid and was killed before it could clean up.
+        let _ = std::fs::remove_file(&path);
         let made = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -49,6 +52,29 @@ impl SyncBuffer {
         envp.push(CString::new(var).ok()?);
         crate::open_policy::set_runtime_buffer(&path);
         Some(SyncBuffer { path, map })
+    }
+}
+
+/// Removes the buffers of mvx runs that are gone (killed with SIGKILL, they could not remove
+/// their own): `mvx-sync-PID` whose PID no longer runs mvx.
+fn remove_stale_buffers(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("mvx-sync-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|comm| comm.trim() == "mvx");
+        if !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
