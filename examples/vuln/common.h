@@ -65,4 +65,17 @@ static int listen_and_announce(int argc, char **argv)
 	return s;
 }
 
+/* Serves one connection at a time with `handle`, forever. */
+static int serve_forever(int argc, char **argv, void (*handle)(int fd))
+{
+	int s = listen_and_announce(argc, argv);
+	for (;;) {
+		int c = accept(s, 0, 0);
+		if (c < 0)
+			continue;
+		handle(c);
+		close(c);
+	}
+}
+
 #endif

@@ -40,12 +40,5 @@ static void handle(int fd)
 
 int main(int argc, char **argv)
 {
-	int s = listen_and_announce(argc, argv);
-	for (;;) {
-		int c = accept(s, 0, 0);
-		if (c < 0)
-			continue;
-		handle(c);
-		close(c);
-	}
+	return serve_forever(argc, argv, handle);
 }

@@ -1,5 +1,5 @@
-/* diverge-a: writes one line with write(2) and exits 0.
- * Paired with diverge-b (same length, different text) to show that mvx stops
+/* diverge-a / diverge-b (-DVARIANT_B): writes one line with write(2) and exits 0.
+ * The two builds (same length, different text) show that mvx stops
  * the variants at the first write whose buffer differs, before anything is written.
  * With the argument "socket", the line goes through a socket pair first (written to one
  * end, read from the other, then printed): a divergence in a write to a socket. With
@@ -11,7 +11,11 @@
 
 int main(int argc, char **argv)
 {
+#ifdef VARIANT_B
+	static const char msg[] = "hello from variant B\n";
+#else
 	static const char msg[] = "hello from variant A\n";
+#endif
 	int out = STDOUT_FILENO;
 	int sv[2];
 	if (argc > 1 && strcmp(argv[1], "socket") == 0) {
