@@ -97,6 +97,37 @@ fn bash_loop_with_pipes_and_subshell_n3() {
     bash_pipeline(3);
 }
 
+#[test]
+fn temporary_files_get_one_name_in_every_variant() {
+    // mkstemp/mkdtemp mix a stack address into the name; each variant's stack is elsewhere,
+    // so the followers take the leader's name. One file and one directory are created (by the
+    // leader), and every variant prints and uses the same names.
+    let dir = TempDir::new("mktemp");
+    let script = "f=$(mktemp -p \"$1\" t.XXXXXX) && d=$(mktemp -d -p \"$1\") && \
+                  echo hi > \"$f\" && cat \"$f\" && rm \"$f\" && rmdir \"$d\" && \
+                  echo \"${f##*/}\" \"${d##*/}\"";
+    let out = Prog::new("sh")
+        .args(["-c", script, "sh"])
+        .arg(dir.path())
+        .run_mvx(3);
+    assert_no_divergence(&out);
+    let text = out.stdout_str();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("hi"), "{}", out.context());
+    let names: Vec<&str> = lines.next().unwrap_or("").split(' ').collect();
+    assert!(
+        names.len() == 2 && names[0].starts_with("t."),
+        "{}",
+        out.context()
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "{}",
+        out.context()
+    );
+}
+
 // ---------------------------------------------------------------------------
 // make -j2 of a small generated C project
 

@@ -1,8 +1,8 @@
 /* addresses: prints where libc's system(), a 1 MiB malloc block (an mmap), this program's
  * main() (position-independent) and a local variable (the main stack) are. Under
- * mvx each variant's mmap area is elsewhere and the program itself is loaded there
- * (address-space partitioning), so the variants disagree on this line: none of the first
- * three addresses is valid in two variants (the stack is the same in all of them). */
+ * mvx each variant's mmap area and stack are elsewhere and the program itself is loaded
+ * there (address-space partitioning), so the variants disagree on this line: none of the
+ * four addresses is valid in two variants. */
 #include <stdio.h>
 #include <stdlib.h>
 

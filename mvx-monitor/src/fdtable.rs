@@ -62,6 +62,11 @@ impl FdTable {
             {
                 self.sockets.insert(fd);
             }
+            // Each variant must read its own map (see maps_view.rs): never the fast path,
+            // which copies the leader's bytes.
+            Ok(target) if crate::maps_view::map_file(&target).is_some() => {
+                self.unknown.insert(fd);
+            }
             Ok(_) => {}
             Err(_) => {
                 self.unknown.insert(fd);

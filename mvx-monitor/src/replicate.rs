@@ -91,6 +91,14 @@ impl Outputs {
         Ok(Outputs(out))
     }
 
+    /// The plain memory output for argument `arg`.
+    pub fn flat(&self, arg: usize) -> Option<&[u8]> {
+        self.0.iter().find_map(|item| match item {
+            Output::Flat { arg: a, data } if *a == arg => Some(data.as_slice()),
+            _ => None,
+        })
+    }
+
     /// Rewrites the plain memory output for argument `arg` (per-variant translation).
     pub fn map_flat(&mut self, arg: usize, f: impl Fn(&mut [u8])) {
         for item in &mut self.0 {

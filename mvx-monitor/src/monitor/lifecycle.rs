@@ -80,7 +80,7 @@ impl Monitor {
         tolerate_gone(task.tracee.cont(None))
     }
 
-    pub(super) fn on_exec(&mut self, t: TaskId) -> Result<()> {
+    pub(super) fn on_exec(&mut self, t: TaskId) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
         let first = matches!(task.state, State::Starting);
         if first {
@@ -101,6 +101,14 @@ impl Monitor {
         {
             debug!(task = t, "no vDSO in auxv");
         }
+        let held = match self.partition_stack(t) {
+            Ok(held) => held,
+            Err(e) => match e.downcast::<crate::stack_move::Ended>() {
+                Ok(crate::stack_move::Ended(end)) => return self.on_wait_status(end),
+                Err(e) => return Err(e),
+            },
+        };
+        let task = &mut self.tasks[t];
         if variant == 0 {
             let leader = task.tracee.pid;
             if first {
@@ -112,7 +120,36 @@ impl Monitor {
             }
             self.publish_fd_classes(p);
         }
-        tolerate_gone(self.tasks[t].tracee.cont(None))
+        tolerate_gone(self.tasks[t].tracee.cont(None))?;
+        for sig in held {
+            signals::tkill(self.tasks[t].tracee.pid, sig);
+        }
+        Ok(None)
+    }
+
+    /// Moves a partitioned follower's new stack into its own area (see `stack_move.rs`);
+    /// returns the signals held back meanwhile.
+    fn partition_stack(&mut self, t: TaskId) -> Result<Vec<i32>> {
+        let task = &self.tasks[t];
+        let crate::spawn::Layout::Partitioned { index, .. } = self.cfg.layout_of(task.variant)
+        else {
+            return Ok(Vec::new());
+        };
+        if index == 0 {
+            return Ok(Vec::new());
+        }
+        let delta = index as u64 * crate::spawn::PARTITION_STEP;
+        match crate::stack_move::move_initial_stack(&task.tracee, delta) {
+            Ok((moved, held)) => {
+                debug!(task = t, from = moved.from, to = moved.to, "stack moved");
+                Ok(held)
+            }
+            Err(e) if e.is::<crate::stack_move::Ended>() => Err(e),
+            Err(e) => Err(e.context(format!(
+                "moving the stack of variant {} (pid {}) into its partition",
+                task.variant, task.tracee.pid
+            ))),
+        }
     }
 
     pub(super) fn on_signal(&mut self, t: TaskId, sig: i32) -> Result<Option<Stop>> {

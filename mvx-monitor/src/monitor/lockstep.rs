@@ -223,6 +223,10 @@ impl Monitor {
             }
             (None, Some(_)) => {}
         }
+        if self.let_temp_name_redraws_run(&members)? {
+            return Ok(None);
+        }
+        self.give_followers_leaders_temp_name(&members)?;
         if let Some(d) = self.compare(g, &members) {
             match self.outvoted(g, &members) {
                 Some(odd) if !odd.is_empty() => {
@@ -312,6 +316,85 @@ impl Monitor {
                 }
             }
         }
+    }
+
+    /// Members making one more random draw before an exclusive create than the others run it
+    /// alone (see `temp_names.rs`). Returns whether any did.
+    fn let_temp_name_redraws_run(&mut self, members: &[TaskId]) -> Result<bool> {
+        use crate::temp_names::{exclusive_create_path_arg, is_random_draw, MAX_REDRAWS};
+        let calls: Vec<RawCall> = members
+            .iter()
+            .filter_map(|&t| self.tasks[t].entry().map(|e| e.call.raw))
+            .collect();
+        if calls.len() != members.len() || calls.iter().all(|c| c.nr == calls[0].nr) {
+            for &t in members {
+                self.tasks[t].temp_name_redraws = 0;
+            }
+            return Ok(false);
+        }
+        let Some(create) = calls
+            .iter()
+            .find(|c| exclusive_create_path_arg(c.nr, &c.args).is_some())
+            .map(|c| c.nr)
+        else {
+            return Ok(false);
+        };
+        let drawing: Vec<TaskId> = members
+            .iter()
+            .zip(&calls)
+            .filter(|(_, c)| is_random_draw(c.nr))
+            .map(|(&t, _)| t)
+            .collect();
+        let others_create = calls.iter().all(|c| c.nr == create || is_random_draw(c.nr));
+        if !others_create
+            || drawing
+                .iter()
+                .any(|&t| self.tasks[t].temp_name_redraws >= MAX_REDRAWS)
+        {
+            return Ok(false);
+        }
+        for t in drawing {
+            let task = &mut self.tasks[t];
+            task.temp_name_redraws += 1;
+            task.state = State::Running;
+            task.history
+                .set_last_result("? (a temporary name's redraw: not compared)");
+            tolerate_gone(task.tracee.cont(None))?;
+        }
+        Ok(true)
+    }
+
+    /// A follower creating a temporary file or directory whose name differs from the
+    /// leader's only in its random letters takes the leader's name (see `temp_names.rs`).
+    fn give_followers_leaders_temp_name(&mut self, members: &[TaskId]) -> Result<()> {
+        let Some(leader) = self.tasks[members[0]].entry() else {
+            return Ok(());
+        };
+        let raw = leader.call.raw;
+        let Some(arg) = crate::temp_names::exclusive_create_path_arg(raw.nr, &raw.args) else {
+            return Ok(());
+        };
+        let Some(Value::Bytes(name)) = leader.call.values.get(arg).cloned() else {
+            return Ok(());
+        };
+        for &t in &members[1..] {
+            let task = &mut self.tasks[t];
+            let State::AtEntry(entry) = &mut task.state else {
+                continue;
+            };
+            if entry.call.raw.nr != raw.nr {
+                continue;
+            }
+            let Some(Value::Bytes(own)) = entry.call.values.get_mut(arg) else {
+                continue;
+            };
+            if crate::temp_names::differ_only_in_random_part(&name, own) {
+                tolerate_gone(task.tracee.write_bytes(entry.call.raw.args[arg], &name))?;
+                debug!(task = t, "temporary name taken from the leader");
+                own.clone_from(&name);
+            }
+        }
+        Ok(())
     }
 
     /// The leader died of SIGPIPE in a fast-path write (the kernel raised it; no record was
@@ -785,12 +868,21 @@ impl Monitor {
             .filter_map(|v| self.member(g, v))
             .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(_)))
             .collect();
+        let own_map = outputs
+            .flat(1)
+            .and_then(|got| crate::maps_view::OwnMapRead::of(leader_pid, &entry.call.raw, got));
         for t in followers {
             if sigpipe {
                 super::signals::tkill(self.tasks[t].tracee.pid, libc::SIGPIPE);
             }
             if action == FollowerAction::Placeholder && ret >= 0 {
                 self.start_placeholder(t, ret, leader_pid, pair)?;
+            } else if let Some(read) = &own_map {
+                let mut mine = outputs.clone();
+                if let Some(bytes) = read.for_follower(self.tasks[t].tracee.pid) {
+                    mine.map_flat(1, |data| data.copy_from_slice(&bytes));
+                }
+                self.skip_with(t, ret, Some(&mine))?;
             } else if super::epoll::is_epoll_wait(entry.call.raw.nr) && ret > 0 {
                 let variant = self.tasks[t].variant;
                 let mine = self.epoll_outputs_for(proc_, &entry.call.raw, &outputs, variant);

@@ -198,6 +198,8 @@ struct Task {
     sig: signals::SignalBook,
     /// Syscalls of the runtime's setup still to run outside lock-step (see `sync_buffer.rs`).
     setup_calls: u64,
+    /// Random draws made alone in a row before a temporary file's creation (`temp_names.rs`).
+    temp_name_redraws: u32,
 }
 
 impl Task {
@@ -369,6 +371,7 @@ impl Monitor {
             exec_error: None,
             sig: signals::SignalBook::default(),
             setup_calls: 0,
+            temp_name_redraws: 0,
         });
         if self.retired[variant] {
             // A task a retired variant created as it was being killed.
@@ -511,7 +514,7 @@ impl Monitor {
             WaitEvent::PtraceEvent {
                 event: libc::PTRACE_EVENT_EXEC,
                 ..
-            } => self.on_exec(t).map(|()| None),
+            } => self.on_exec(t),
             WaitEvent::PtraceEvent {
                 event: libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE,
                 ..

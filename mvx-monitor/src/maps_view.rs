@@ -1,0 +1,244 @@
+//! A process's own memory map (/proc/PID/maps, smaps) as each variant must see it.
+//!
+//! /proc files are opened and read by the leader only; followers get its bytes. With
+//! address-space partitioning every follower's mappings lie elsewhere, and a follower reading
+//! its own map must find them: glibc's `pthread_getattr_np` looks the main thread's stack up
+//! in /proc/self/maps (Rust's std does this in every program), a garbage collector its heap.
+//! A follower therefore gets the leader's text with each mapping's address range replaced by
+//! its own range of the same mapping: the lines, their order and their lengths stay the
+//! leader's (so the variants make the same reads), the addresses are the follower's.
+
+use crate::tracee::RawCall;
+use nix::unistd::Pid;
+use std::path::Path;
+
+/// A leader's read from its own map file, kept to give each follower its own view of it.
+pub struct OwnMapRead {
+    offset: usize,
+    len: usize,
+    leader_text: Vec<u8>,
+    file: &'static str,
+}
+
+impl OwnMapRead {
+    /// If the leader's `read` or `pread64` (`call`, which returned the bytes `got`) read its
+    /// own map file: what it read, with the whole text it read from.
+    pub fn of(leader: Pid, call: &RawCall, got: &[u8]) -> Option<OwnMapRead> {
+        let offset_arg = match call.nr as i64 {
+            libc::SYS_read => None,
+            libc::SYS_pread64 => Some(call.args[3]),
+            _ => return None,
+        };
+        if got.is_empty() {
+            return None;
+        }
+        let fd = call.args[0] as i32;
+        let link = std::fs::read_link(format!("/proc/{leader}/fd/{fd}")).ok()?;
+        let (pid, file) = map_file(&link)?;
+        // Its own process: the leader thread is one of `pid`'s threads.
+        if !Path::new(&format!("/proc/{pid}/task/{leader}")).exists() {
+            return None;
+        }
+        let offset = match offset_arg {
+            Some(at) => at as usize,
+            None => file_position(leader, fd)?.checked_sub(got.len())?,
+        };
+        let leader_text = std::fs::read(format!("/proc/{leader}/{file}")).ok()?;
+        // The text as the monitor reads it now must be what the leader just read.
+        if leader_text.get(offset..offset + got.len()) != Some(got) {
+            tracing::debug!(%leader, file, "own map changed since the leader read it");
+            return None;
+        }
+        Some(OwnMapRead {
+            offset,
+            len: got.len(),
+            leader_text,
+            file,
+        })
+    }
+
+    /// The bytes `follower` gets in place of the leader's: the same part of the leader's
+    /// text with the follower's address ranges.
+    pub fn for_follower(&self, follower: Pid) -> Option<Vec<u8>> {
+        let own = std::fs::read(format!("/proc/{follower}/{}", self.file)).ok()?;
+        let mine = translate(&self.leader_text, &own);
+        Some(mine[self.offset..self.offset + self.len].to_vec())
+    }
+}
+
+/// A file's position, from /proc/PID/fdinfo/FD.
+fn file_position(pid: Pid, fd: i32) -> Option<usize> {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("pos:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Which map file a /proc path names, if it is one, and whose: `/proc/PID/maps`,
+/// `/proc/PID/task/TID/maps` (and `smaps`), as the fd's link shows it.
+pub fn map_file(link: &Path) -> Option<(i32, &'static str)> {
+    let text = link.to_str()?;
+    let rest = text.strip_prefix("/proc/")?;
+    let (pid, rest) = rest.split_once('/')?;
+    let pid: i32 = pid.parse().ok()?;
+    let file = match rest.rsplit_once('/') {
+        Some((task, file)) => {
+            let tid = task.strip_prefix("task/")?;
+            tid.parse::<i32>().ok()?;
+            file
+        }
+        None => rest,
+    };
+    match file {
+        "maps" => Some((pid, "maps")),
+        "smaps" => Some((pid, "smaps")),
+        _ => None,
+    }
+}
+
+/// The `start-end` field a mapping's line begins with: its byte length, if the line is one.
+fn range_len(line: &[u8]) -> Option<usize> {
+    let end = line.iter().position(|&b| b == b' ')?;
+    let (a, b) = line[..end].split_at(line[..end].iter().position(|&b| b == b'-')?);
+    let hex = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_hexdigit);
+    (hex(a) && hex(&b[1..])).then_some(end)
+}
+
+/// One mapping's line in a map text: where its range field is, how long it is, and the
+/// label at its end (`[stack]`, a path, or nothing).
+struct Mapping<'a> {
+    at: usize,
+    len: usize,
+    label: &'a [u8],
+}
+
+/// The mapping labelled `label`, if it is the only one.
+fn only<'m, 'a>(maps: &'m [Mapping<'a>], label: &[u8]) -> Option<&'m Mapping<'a>> {
+    let mut found = maps.iter().filter(|m| m.label == label);
+    match (found.next(), found.next()) {
+        (Some(m), None) => Some(m),
+        _ => None,
+    }
+}
+
+fn mappings(text: &[u8]) -> Vec<Mapping<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        if let Some(len) = range_len(line) {
+            // Fields: range, perms, offset, device, inode, then the label (may be empty).
+            let body = line.strip_suffix(b"\n").unwrap_or(line);
+            let label = body
+                .split(|&b| b == b' ')
+                .filter(|f| !f.is_empty())
+                .nth(5)
+                .unwrap_or(b"");
+            out.push(Mapping {
+                at: start,
+                len,
+                label,
+            });
+        }
+        start += line.len();
+    }
+    out
+}
+
+/// The leader's map text with each mapping's range replaced by the follower's range for the
+/// same mapping. With as many mappings on both sides, the i-th mappings pair up (both maps
+/// are sorted by address and the partitions keep the order); otherwise (different binaries)
+/// only the mappings named once on both sides in brackets (`[stack]`, `[heap]`, `[vdso]`)
+/// pair up. A range whose length differs stays the leader's: the follower's text must have
+/// the leader's length, so that both make the same reads.
+pub fn translate(leader: &[u8], follower: &[u8]) -> Vec<u8> {
+    let (mine, theirs) = (mappings(leader), mappings(follower));
+    let pairs: Vec<(&Mapping, &Mapping)> = if mine.len() == theirs.len() {
+        mine.iter().zip(&theirs).collect()
+    } else {
+        mine.iter()
+            .filter(|m| m.label.starts_with(b"["))
+            .filter_map(|m| Some((only(&mine, m.label)?, only(&theirs, m.label)?)))
+            .collect()
+    };
+    let mut out = leader.to_vec();
+    for (m, f) in pairs {
+        if m.len == f.len {
+            out[m.at..m.at + m.len].copy_from_slice(&follower[f.at..f.at + f.len]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_own_map_files_only() {
+        assert_eq!(map_file(Path::new("/proc/42/maps")), Some((42, "maps")));
+        assert_eq!(
+            map_file(Path::new("/proc/42/task/43/smaps")),
+            Some((42, "smaps"))
+        );
+        assert_eq!(map_file(Path::new("/proc/42/status")), None);
+        assert_eq!(map_file(Path::new("/proc/self/maps")), None);
+        assert_eq!(map_file(Path::new("/tmp/maps")), None);
+        assert_eq!(map_file(Path::new("/proc/42/task/x/maps")), None);
+    }
+
+    const LEADER: &str = "\
+555555554000-555555556000 r--p 00000000 fe:00 12 /bin/x
+7ffff7fc8000-7ffff7fca000 r-xp 00000000 00:00 0  [vdso]
+7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0  [stack]
+";
+
+    #[test]
+    fn keeps_the_leaders_text_with_the_followers_addresses() {
+        let follower = "\
+555555554000-555555556000 r--p 00000000 fe:00 99 /bin/y
+7feff7fc8000-7feff7fca000 r-xp 00000000 00:00 0  [vdso]
+7fefffffd000-7feffffff000 rw-p 00000000 00:00 0  [stack]
+";
+        let out = translate(LEADER.as_bytes(), follower.as_bytes());
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out.len(), LEADER.len());
+        assert!(out.contains("fe:00 12 /bin/x"), "{out}");
+        assert!(out.contains("7feff7fc8000-7feff7fca000 r-xp"), "{out}");
+        assert!(out.contains("7fefffffd000-7feffffff000 rw-p"), "{out}");
+    }
+
+    #[test]
+    fn smaps_detail_lines_stay() {
+        let leader = "7ffff7fc8000-7ffff7fca000 r-xp 0 0:0 0\nSize:  8 kB\n";
+        let follower = "7feff7fc8000-7feff7fca000 r-xp 0 0:0 0\nSize:  8 kB\n";
+        assert_eq!(
+            translate(leader.as_bytes(), follower.as_bytes()),
+            follower.as_bytes()
+        );
+    }
+
+    #[test]
+    fn different_mappings_pair_by_bracketed_name_and_length_never_changes() {
+        // One mapping more in the follower: only [stack] and [vdso] pair up.
+        let follower = "\
+555555554000-555555556000 r--p 00000000 fe:00 99 /bin/y
+555555556000-555555557000 r-xp 00000000 fe:00 99 /bin/y
+7feff7fc8000-7feff7fca000 r-xp 00000000 00:00 0  [vdso]
+7fefffffd000-7feffffff000 rw-p 00000000 00:00 0  [stack]
+";
+        let out = String::from_utf8(translate(LEADER.as_bytes(), follower.as_bytes())).unwrap();
+        assert!(out.starts_with("555555554000-555555556000 r--p 00000000 fe:00 12 /bin/x"));
+        assert!(out.contains("7feff7fc8000-7feff7fca000 r-xp"), "{out}");
+        assert!(out.contains("7fefffffd000-7feffffff000 rw-p"), "{out}");
+        assert_eq!(out.len(), LEADER.len());
+        // A range of another width stays the leader's.
+        let narrow = "\
+400000-401000 r--p 00000000 fe:00 99 /bin/y
+7feff7fc8000-7feff7fca000 r-xp 00000000 00:00 0  [vdso]
+7fefffffd000-7feffffff000 rw-p 00000000 00:00 0  [stack]
+";
+        let out = String::from_utf8(translate(LEADER.as_bytes(), narrow.as_bytes())).unwrap();
+        assert!(out.starts_with("555555554000-555555556000 r--p"), "{out}");
+        assert!(out.contains("7fefffffd000-7feffffff000 rw-p"), "{out}");
+    }
+}
