@@ -57,15 +57,13 @@ pub struct RunArgs {
     /// alignment changes what some allocators do, which would make honest variants diverge).
     #[arg(long)]
     pub aslr: bool,
-    /// Give every variant the same mmap area (by default each follower's starts 64 GiB
-    /// further down than the leader's, so no library or mmap'd address is valid in two
-    /// variants).
+    /// Give every variant the same layout (by default each follower's mmap area, stack and
+    /// executable are 64 GiB × its index further down than the leader's, so no address is
+    /// valid in two variants).
     #[arg(long)]
     pub no_partition: bool,
-    /// Keep the executable where the kernel puts it (by default, when every variant runs the
-    /// same binary, each is started through its dynamic loader so that a position-independent
-    /// executable lands in the variant's own area too; a program that re-executes itself
-    /// through /proc/self/exe may need this).
+    /// Keep a position-independent executable where the kernel puts it (by default a
+    /// follower's is moved into its own area at exec, with its stack).
     #[arg(long)]
     pub no_partition_executable: bool,
     /// Seconds a variant may take to stop for a signal the others have, before it counts as

@@ -1,14 +1,46 @@
-//! The one thing mvx reads from an executable: its program interpreter (PT_INTERP), so that
-//! partitioned variants can be started through it (see `spawn::Layout::Partitioned`).
+//! What mvx reads from an executable: where its image goes, so that a follower's can be
+//! moved into its partition (see `exec_move.rs`).
 
 use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+const PT_LOAD: u32 = 1;
 const PT_INTERP: u32 = 3;
+const ET_DYN: u64 = 3;
 
-/// The interpreter (dynamic loader) an ELF64 little-endian executable names, if any.
-pub fn interpreter(path: &Path) -> Option<PathBuf> {
+/// Where an executable's image lies, relative to its load bias.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// ET_DYN: it may be loaded anywhere (a position-independent executable).
+    pub position_independent: bool,
+    /// It names a dynamic loader (PT_INTERP).
+    pub dynamic: bool,
+    /// The entry point (e_entry).
+    pub entry: u64,
+    /// The lowest and the end of the highest PT_LOAD segment (virtual addresses).
+    pub extent: (u64, u64),
+}
+
+/// The image an ELF64 little-endian executable describes.
+pub fn image(path: &Path) -> Option<Image> {
     let mut file = std::fs::File::open(path).ok()?;
+    let (header, headers) = program_headers(&mut file)?;
+    let u16_at = |b: &[u8], o: usize| u16::from_le_bytes([b[o], b[o + 1]]) as u64;
+    let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
+    let kind = |h: &[u8]| u32::from_le_bytes(h[..4].try_into().unwrap());
+    let loads = headers.iter().filter(|h| kind(h) == PT_LOAD);
+    let low = loads.clone().map(|h| u64_at(h, 16)).min()?;
+    let high = loads.map(|h| u64_at(h, 16) + u64_at(h, 40)).max()?;
+    Some(Image {
+        position_independent: u16_at(&header, 0x10) == ET_DYN,
+        dynamic: headers.iter().any(|h| kind(h) == PT_INTERP),
+        entry: u64_at(&header, 0x18),
+        extent: (low, high),
+    })
+}
+
+/// The ELF header and the program headers of an ELF64 little-endian file.
+fn program_headers(file: &mut std::fs::File) -> Option<([u8; 64], Vec<Vec<u8>>)> {
     let mut header = [0u8; 64];
     file.read_exact(&mut header).ok()?;
     // \x7fELF, 64-bit, little-endian.
@@ -16,35 +48,18 @@ pub fn interpreter(path: &Path) -> Option<PathBuf> {
         return None;
     }
     let u16_at = |b: &[u8], o: usize| u16::from_le_bytes([b[o], b[o + 1]]) as u64;
-    let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
-    let (phoff, phentsize, phnum) = (
-        u64_at(&header, 0x20),
-        u16_at(&header, 0x36),
-        u16_at(&header, 0x38),
-    );
+    let phoff = u64::from_le_bytes(header[0x20..0x28].try_into().unwrap());
+    let (phentsize, phnum) = (u16_at(&header, 0x36), u16_at(&header, 0x38));
     if phentsize < 56 || phnum > 256 {
         return None;
     }
-    let mut entry = vec![0u8; phentsize as usize];
-    for i in 0..phnum {
-        file.seek(SeekFrom::Start(phoff + i * phentsize)).ok()?;
-        file.read_exact(&mut entry).ok()?;
-        if u32::from_le_bytes(entry[..4].try_into().unwrap()) != PT_INTERP {
-            continue;
-        }
-        let (offset, size) = (u64_at(&entry, 8), u64_at(&entry, 32));
-        if size == 0 || size > 4096 {
-            return None;
-        }
-        let mut name = vec![0u8; size as usize];
-        file.seek(SeekFrom::Start(offset)).ok()?;
-        file.read_exact(&mut name).ok()?;
-        let end = name.iter().position(|&c| c == 0).unwrap_or(name.len());
-        use std::os::unix::ffi::OsStrExt;
-        let interp = PathBuf::from(std::ffi::OsStr::from_bytes(&name[..end]));
-        return interp.is_file().then_some(interp);
-    }
-    None
+    let mut all = vec![0u8; (phentsize * phnum) as usize];
+    file.seek(SeekFrom::Start(phoff)).ok()?;
+    file.read_exact(&mut all).ok()?;
+    Some((
+        header,
+        all.chunks(phentsize as usize).map(<[u8]>::to_vec).collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -52,17 +67,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_the_dynamic_loader_of_a_system_binary() {
-        let interp = interpreter(Path::new("/bin/ls")).expect("ls is dynamically linked");
-        assert!(interp.to_string_lossy().contains("ld-linux"), "{interp:?}");
+    fn describes_a_position_independent_dynamic_image() {
+        let ls = image(Path::new("/bin/ls")).expect("ls is ELF");
+        assert!(ls.position_independent && ls.dynamic, "{ls:?}");
+        assert!(ls.extent.0 < ls.entry && ls.entry < ls.extent.1, "{ls:?}");
+        assert_eq!(image(Path::new("/nonexistent")), None);
     }
 
     #[test]
     fn scripts_and_missing_files_have_none() {
-        assert_eq!(interpreter(Path::new("/nonexistent")), None);
+        assert_eq!(image(Path::new("/nonexistent")), None);
         let script = std::env::temp_dir().join(format!("mvx-elf-{}", std::process::id()));
         std::fs::write(&script, "#!/bin/sh\necho\n").unwrap();
-        assert_eq!(interpreter(&script), None);
+        assert_eq!(image(&script), None);
         std::fs::remove_file(&script).unwrap();
     }
 }

@@ -99,10 +99,9 @@ pub enum Layout {
     /// blocks, thread stacks, anonymous mappings) starts `index * PARTITION_STEP` lower than
     /// the leader's. The kernel places the mmap base below the stack's rlimit at exec, so a
     /// larger RLIMIT_STACK per variant moves it; the step is a multiple of 1 GiB, so address
-    /// alignment (which allocators depend on) is the same in every variant. With
-    /// `via_loader` (every variant runs the same binary), the program is started through its
-    /// dynamic loader, which maps it into that area too.
-    Partitioned { index: usize, via_loader: bool },
+    /// alignment (which allocators depend on) is the same in every variant. The stack and a
+    /// position-independent executable are moved as far at the exec stop (`exec_move.rs`).
+    Partitioned { index: usize },
 }
 
 /// How far apart the variants' mmap areas start: 64 GiB per variant.
@@ -125,29 +124,6 @@ pub fn partition_stack_limit(current: u64, index: usize) -> u64 {
     leader_gap + index as u64 * PARTITION_STEP - GUARD_GAP
 }
 
-/// What to exec for `program` with `argv`. Partitioned with `via_loader`, a dynamically
-/// linked program is started through its loader (`ld.so --argv0 ARGV0 PROGRAM ARGS...`): the
-/// kernel then maps only the loader, which maps the program into the (partitioned) mmap area,
-/// so a position-independent executable gets a different address in every variant too. Every
-/// variant is started the same way, so their startup syscalls stay the same (which is why
-/// different binaries, whose loading calls differ in sizes, are not started this way).
-fn exec_line(program: &Path, argv: &[CString], layout: Layout) -> Result<(CString, Vec<CString>)> {
-    let cstr = |p: &Path| CString::new(p.as_os_str().as_bytes()).context("path has a NUL byte");
-    let interp = match layout {
-        Layout::Partitioned {
-            via_loader: true, ..
-        } => crate::elf::interpreter(program),
-        _ => None,
-    };
-    let Some(interp) = interp.filter(|_| !argv.is_empty()) else {
-        return Ok((cstr(program)?, argv.to_vec()));
-    };
-    let mut line = vec![cstr(&interp)?, CString::new("--argv0")?, argv[0].clone()];
-    line.push(cstr(program)?);
-    line.extend(argv[1..].iter().cloned());
-    Ok((cstr(&interp)?, line))
-}
-
 /// Forks a variant that will exec `program` with `argv` and `envp` under the monitor.
 ///
 /// `child_sigmask` is the signal mask the program should start with (the monitor blocks the
@@ -160,7 +136,7 @@ pub fn spawn(
     layout: Layout,
     level: seccomp::Level,
 ) -> Result<Spawned> {
-    let (path, argv) = exec_line(program, argv, layout)?;
+    let path = CString::new(program.as_os_str().as_bytes()).context("path has a NUL byte")?;
     let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     argv_ptrs.push(std::ptr::null());
     let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();

@@ -495,13 +495,10 @@ pub fn pids_running(path: &Path) -> Vec<i32> {
         let dir = entry.path();
         // A zombie has neither an exe link nor a cmdline: it runs nothing any more.
         let exe_matches = std::fs::read_link(dir.join("exe")).is_ok_and(|exe| exe == path);
-        // Its argv[0], or (started through the dynamic loader, as mvx starts partitioned
-        // variants of one binary: `ld.so --argv0 ARGV0 PROGRAM ...`) the program argument.
+        // Or its argv[0].
         let argv0_matches = std::fs::read(dir.join("cmdline")).is_ok_and(|cmdline| {
-            let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
             let target = path.as_os_str().as_encoded_bytes();
-            args.first() == Some(&target)
-                || (args.get(1) == Some(&&b"--argv0"[..]) && args.get(3) == Some(&target))
+            cmdline.split(|&b| b == 0).next() == Some(target)
         });
         if exe_matches || argv0_matches {
             pids.push(pid);

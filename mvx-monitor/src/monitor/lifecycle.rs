@@ -101,10 +101,10 @@ impl Monitor {
         {
             debug!(task = t, "no vDSO in auxv");
         }
-        let held = match self.partition_stack(t) {
+        let held = match self.partition_image(t) {
             Ok(held) => held,
-            Err(e) => match e.downcast::<crate::stack_move::Ended>() {
-                Ok(crate::stack_move::Ended(end)) => return self.on_wait_status(end),
+            Err(e) => match e.downcast::<crate::exec_move::Ended>() {
+                Ok(crate::exec_move::Ended(end)) => return self.on_wait_status(end),
                 Err(e) => return Err(e),
             },
         };
@@ -127,9 +127,9 @@ impl Monitor {
         Ok(None)
     }
 
-    /// Moves a partitioned follower's new stack into its own area (see `stack_move.rs`);
-    /// returns the signals held back meanwhile.
-    fn partition_stack(&mut self, t: TaskId) -> Result<Vec<i32>> {
+    /// Moves a partitioned follower's new stack and executable into its own area (see
+    /// `exec_move.rs`); returns the signals held back meanwhile.
+    fn partition_image(&mut self, t: TaskId) -> Result<Vec<i32>> {
         let task = &self.tasks[t];
         let crate::spawn::Layout::Partitioned { index, .. } = self.cfg.layout_of(task.variant)
         else {
@@ -139,14 +139,15 @@ impl Monitor {
             return Ok(Vec::new());
         }
         let delta = index as u64 * crate::spawn::PARTITION_STEP;
-        match crate::stack_move::move_initial_stack(&task.tracee, delta) {
+        let executable = self.cfg.partition_executable;
+        match crate::exec_move::move_image(&task.tracee, delta, executable) {
             Ok((moved, held)) => {
-                debug!(task = t, from = moved.from, to = moved.to, "stack moved");
+                debug!(task = t, ranges = ?moved.ranges, "image moved");
                 Ok(held)
             }
-            Err(e) if e.is::<crate::stack_move::Ended>() => Err(e),
+            Err(e) if e.is::<crate::exec_move::Ended>() => Err(e),
             Err(e) => Err(e.context(format!(
-                "moving the stack of variant {} (pid {}) into its partition",
+                "moving the image of variant {} (pid {}) into its partition",
                 task.variant, task.tracee.pid
             ))),
         }

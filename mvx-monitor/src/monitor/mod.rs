@@ -64,9 +64,10 @@ pub struct Config {
     /// syscalls. Layout diversity that keeps such alignment comes with address-space
     /// partitioning.
     pub aslr: bool,
-    /// Give each variant its own mmap area (`spawn::Layout::Partitioned`); without ASLR only.
+    /// Give each variant its own part of the address space (`spawn::Layout::Partitioned`);
+    /// without ASLR only.
     pub partition: bool,
-    /// Also start one binary through its loader, placing the executable in that area.
+    /// Also move a position-independent executable there at exec (`exec_move.rs`).
     pub partition_executable: bool,
     /// Deliver signals synchronously (Orchestra); off, signals pass straight through.
     pub signal_sync: bool,
@@ -84,11 +85,7 @@ impl Config {
         use crate::spawn::Layout;
         match (self.aslr, self.partition) {
             (true, _) => Layout::Randomized,
-            (false, true) => Layout::Partitioned {
-                index,
-                via_loader: self.partition_executable
-                    && self.programs.iter().all(|p| *p == self.programs[0]),
-            },
+            (false, true) => Layout::Partitioned { index },
             (false, false) => Layout::Fixed,
         }
     }

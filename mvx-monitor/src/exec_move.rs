@@ -1,18 +1,23 @@
-//! Moving a follower's initial stack into its own partition at exec.
+//! Moving a follower's fresh address space into its partition at exec.
 //!
 //! Without randomisation the kernel puts every variant's stack at the top of the address
-//! space. At a follower's exec stop, before its first instruction, the monitor moves the stack
-//! `delta` bytes lower (the follower's partition offset, as its mmap area already is), so that
-//! no stack address is valid in two variants. At that point only the initial stack block
-//! points into the stack: the argv and envp arrays, a few auxv entries (AT_EXECFN, AT_RANDOM,
-//! AT_PLATFORM), rsp, and the kernel's own record of where the stack, arguments and
-//! environment are (`/proc/PID/cmdline`, `environ`, the `[stack]` label). The first ones are
-//! rewritten in memory, the last with `prctl(PR_SET_MM, PR_SET_MM_MAP)`, which needs no
-//! privilege as long as the executable link is left alone.
+//! space and a position-independent executable at one fixed base; only the mmap area moves
+//! with the stack rlimit (`spawn::partition_stack_limit`). At a follower's exec stop, before
+//! its first instruction, the monitor moves the stack, and a dynamically linked
+//! position-independent executable, `delta` bytes lower (the follower's partition offset), so
+//! that no address is valid in two variants. At that point only the initial stack block
+//! points into them: the argv and envp arrays, auxv entries (AT_EXECFN, AT_RANDOM,
+//! AT_PLATFORM, AT_PHDR, AT_ENTRY), rsp, and the kernel's record of the layout
+//! (`/proc/PID/cmdline`, `environ`, the `[stack]` label, the code and data bounds). The first
+//! ones are rewritten in memory, the last with `prctl(PR_SET_MM, PR_SET_MM_MAP)`, which needs
+//! no privilege as long as the executable link is left alone. The dynamic loader, which runs
+//! first, relocates the executable from AT_PHDR as it would at any base.
 //!
-//! The two syscalls (mremap, prctl) run in the follower: its first instruction is replaced
-//! by `syscall` for their duration.
+//! The syscalls (one mremap per mapping, one prctl) run in the follower: its first
+//! instruction (the loader's entry, which stays in place) is replaced by `syscall` for their
+//! duration.
 
+use crate::elf;
 use crate::events::WaitEvent;
 use crate::tracee::Tracee;
 use anyhow::{bail, ensure, Context, Result};
@@ -23,59 +28,94 @@ const PR_SET_MM: u64 = 35;
 const PR_SET_MM_MAP: u64 = 14;
 /// `struct prctl_mm_map`: eleven addresses, the auxv pointer, auxv size and exe fd.
 const MM_MAP_SIZE: usize = 104;
+const AT_ENTRY: u64 = 9;
+const PAGE: u64 = 4096;
 
-/// The variant ended while its stack was being moved; its wait status, which the monitor
+/// The variant ended while its image was being moved; its wait status, which the monitor
 /// must still act on.
 #[derive(Debug, thiserror::Error)]
-#[error("the variant ended while its stack was moved: {0:?}")]
+#[error("the variant ended while its image was moved: {0:?}")]
 pub struct Ended(pub WaitEvent);
 
 /// What was moved, for the log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Moved {
-    pub from: u64,
-    pub to: u64,
+    /// The mappings moved, as they were.
+    pub ranges: Vec<(u64, u64)>,
 }
 
-/// Moves the initial stack of `t`, stopped at PTRACE_EVENT_EXEC, `delta` bytes lower. Leaves
-/// `t` stopped at the exit of its execve, ready to run its first instruction. Signals that
-/// arrived meanwhile were held back and are returned, to be raised again.
-pub fn move_initial_stack(t: &Tracee, delta: u64) -> Result<(Moved, Vec<i32>)> {
+/// Moves the initial stack of `t`, stopped at PTRACE_EVENT_EXEC, `delta` bytes lower, and
+/// its executable too if `executable` and it is a dynamically linked PIE. Leaves `t` stopped
+/// at the exit of its execve, ready to run its first instruction. Signals that arrived
+/// meanwhile were held back and are returned, to be raised again.
+pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Vec<i32>)> {
     let mut held = Vec::new();
     // The exec event stop is inside execve, whose return value would overwrite rax: go on to
     // its exit first.
     run_syscall_stops(t, 1, &mut held).context("reaching the end of execve")?;
     let saved = t.regs()?;
-    let (lo, hi) = stack_vma(t.pid.as_raw(), saved.rsp)?;
-    ensure!(
-        lo > delta,
-        "the stack at {lo:#x} cannot move {delta:#x} lower"
-    );
-    let mm = MmFields::read(t.pid.as_raw())?;
+    let pid = t.pid.as_raw();
+    let maps = mappings(pid)?;
+    let stack = *maps
+        .iter()
+        .find(|&&(lo, hi)| lo <= saved.rsp && saved.rsp < hi)
+        .with_context(|| format!("no mapping holds the stack pointer {:#x}", saved.rsp))?;
+    let words = t.read_bytes(saved.rsp, (stack.1 - saved.rsp) as usize)?;
+    let word = |i: usize| -> Option<u64> {
+        words
+            .get(i * 8..i * 8 + 8)
+            .map(|b| u64::from_ne_bytes(b.try_into().unwrap()))
+    };
+    let mut ranges = vec![stack];
+    if executable {
+        let image = std::fs::read_link(format!("/proc/{pid}/exe"))
+            .ok()
+            .and_then(|exe| elf::image(&exe));
+        let entry = auxv_value(&word, AT_ENTRY);
+        if let (Some(image), Some(entry)) = (image, entry) {
+            ranges.extend(executable_mappings(&maps, &image, entry));
+        }
+    }
+    // A layout mvx cannot move (a 32-bit program, an entry point inside what would move):
+    // the follower keeps the kernel's placement.
+    let movable = ranges.iter().all(|&(lo, _)| lo > delta)
+        && !ranges
+            .iter()
+            .any(|&(lo, hi)| lo <= saved.rip && saved.rip < hi);
+    if !movable {
+        tracing::warn!(
+            "pid {}: its stack or executable cannot be moved into its partition",
+            t.pid
+        );
+        return Ok((Moved { ranges: Vec::new() }, held));
+    }
+    let mm = MmFields::read(pid)?;
 
-    for (slot, value) in stack_pointers(t, saved.rsp, lo, hi)? {
+    for (slot, value) in initial_stack_pointers(word, saved.rsp, &ranges) {
         t.write_bytes(slot, &(value - delta).to_ne_bytes())?;
     }
     let code = t.read_bytes(saved.rip, SYSCALL_INSN.len())?;
     t.write_bytes(saved.rip, &SYSCALL_INSN)?;
     let result = (|| -> Result<()> {
-        let size = hi - lo;
         let flags = (libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED) as u64;
-        let got = inject(
-            t,
-            &saved,
-            libc::SYS_mremap,
-            [lo, size, size, flags, lo - delta, 0],
-            &mut held,
-        )?;
-        ensure!(
-            got as u64 == lo - delta,
-            "mremap of the stack failed: {}",
-            crate::decode::ret_text(got)
-        );
+        for &(lo, hi) in &ranges {
+            let size = hi - lo;
+            let got = inject(
+                t,
+                &saved,
+                libc::SYS_mremap,
+                [lo, size, size, flags, lo - delta, 0],
+                &mut held,
+            )?;
+            ensure!(
+                got as u64 == lo - delta,
+                "mremap of {lo:#x}-{hi:#x} failed: {}",
+                crate::decode::ret_text(got)
+            );
+        }
         // The struct goes below the (moved) stack pointer, inside the stack mapping.
-        let map_at = saved.rsp - delta - 4096;
-        t.write_bytes(map_at, &mm.moved(lo, hi, delta).to_bytes())?;
+        let map_at = saved.rsp - delta - PAGE;
+        t.write_bytes(map_at, &mm.moved(&ranges, delta).to_bytes())?;
         let got = inject(
             t,
             &saved,
@@ -99,13 +139,45 @@ pub fn move_initial_stack(t: &Tracee, delta: u64) -> Result<(Moved, Vec<i32>)> {
     let mut regs = saved;
     regs.rsp -= delta;
     t.set_regs(&regs)?;
-    Ok((
-        Moved {
-            from: lo,
-            to: lo - delta,
-        },
-        held,
-    ))
+    Ok((Moved { ranges }, held))
+}
+
+/// The mappings of a dynamically linked position-independent executable whose entry point
+/// the kernel put at `entry` (a static one, or the loader run as a program, lies in the
+/// mmap area already).
+fn executable_mappings(maps: &[(u64, u64)], image: &elf::Image, entry: u64) -> Vec<(u64, u64)> {
+    if !image.position_independent || !image.dynamic || entry < image.entry {
+        return Vec::new();
+    }
+    let bias = entry - image.entry;
+    let low = (bias + image.extent.0) & !(PAGE - 1);
+    let high = (bias + image.extent.1).div_ceil(PAGE) * PAGE;
+    maps.iter()
+        .copied()
+        .filter(|&(lo, hi)| low <= lo && hi <= high)
+        .collect()
+}
+
+/// The value of auxv entry `key` in the initial stack block (word `i` above rsp).
+fn auxv_value(word: &impl Fn(usize) -> Option<u64>, key: u64) -> Option<u64> {
+    let mut i = 1usize;
+    // Past argv and envp, each ending with NULL.
+    for _ in 0..2 {
+        while word(i)? != 0 {
+            i += 1;
+        }
+        i += 1;
+    }
+    while let (Some(k), Some(v)) = (word(i), word(i + 1)) {
+        if k == 0 {
+            return None;
+        }
+        if k == key {
+            return Some(v);
+        }
+        i += 2;
+    }
+    None
 }
 
 /// Runs one syscall in `t` (stopped at a syscall exit, `syscall` at `base.rip`) and returns its
@@ -165,14 +237,11 @@ fn run_syscall_stops(t: &Tracee, count: usize, held: &mut Vec<i32>) -> Result<()
     Ok(())
 }
 
-/// The mapping holding `rsp`, from /proc/PID/maps.
-fn stack_vma(pid: i32, rsp: u64) -> Result<(u64, u64)> {
+/// Every mapping's range, from /proc/PID/maps.
+fn mappings(pid: i32) -> Result<Vec<(u64, u64)>> {
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"))
         .with_context(|| format!("reading /proc/{pid}/maps"))?;
-    maps.lines()
-        .filter_map(parse_range)
-        .find(|&(lo, hi)| lo <= rsp && rsp < hi)
-        .with_context(|| format!("no mapping holds the stack pointer {rsp:#x}"))
+    Ok(maps.lines().filter_map(parse_range).collect())
 }
 
 /// The `start-end` range a /proc/PID/maps line begins with.
@@ -185,28 +254,15 @@ pub fn parse_range(line: &str) -> Option<(u64, u64)> {
     ))
 }
 
-/// The initial stack's slots that point into `[lo, hi)`: argv and envp entries and auxv
-/// values, with what they hold.
-fn stack_pointers(t: &Tracee, rsp: u64, lo: u64, hi: u64) -> Result<Vec<(u64, u64)>> {
-    let words = t.read_bytes(rsp, (hi - rsp) as usize)?;
-    let word = |i: usize| -> Option<u64> {
-        words
-            .get(i * 8..i * 8 + 8)
-            .map(|b| u64::from_ne_bytes(b.try_into().unwrap()))
-    };
-    Ok(initial_stack_pointers(word, rsp, lo, hi))
-}
-
 /// Walks the initial stack block (argc, argv..., NULL, envp..., NULL, auxv pairs..., AT_NULL)
-/// given word `i` above rsp, and lists the slots pointing into `[lo, hi)`.
+/// given word `i` above rsp, and lists the slots pointing into one of `ranges`.
 fn initial_stack_pointers(
     word: impl Fn(usize) -> Option<u64>,
     rsp: u64,
-    lo: u64,
-    hi: u64,
+    ranges: &[(u64, u64)],
 ) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
-    let inside = |v: u64| lo <= v && v < hi;
+    let inside = |v: u64| ranges.iter().any(|&(lo, hi)| lo <= v && v < hi);
     let Some(argc) = word(0) else {
         return out;
     };
@@ -283,16 +339,21 @@ impl MmFields {
         })
     }
 
-    /// The fields after the stack `[lo, hi)` moved `delta` lower.
-    fn moved(mut self, lo: u64, hi: u64, delta: u64) -> MmFields {
+    /// The fields after `ranges` moved `delta` lower (a bound may be a range's end).
+    fn moved(mut self, ranges: &[(u64, u64)], delta: u64) -> MmFields {
         for v in [
+            &mut self.start_code,
+            &mut self.end_code,
+            &mut self.start_data,
+            &mut self.end_data,
+            &mut self.start_brk,
             &mut self.start_stack,
             &mut self.arg_start,
             &mut self.arg_end,
             &mut self.env_start,
             &mut self.env_end,
         ] {
-            if lo <= *v && *v <= hi {
+            if ranges.iter().any(|&(lo, hi)| lo <= *v && *v <= hi) {
                 *v -= delta;
             }
         }
@@ -362,7 +423,7 @@ mod tests {
             0,
             0,
         ];
-        let found = initial_stack_pointers(|i| stack.get(i).copied(), rsp, lo, hi);
+        let found = initial_stack_pointers(|i| stack.get(i).copied(), rsp, &[(lo, hi)]);
         assert_eq!(
             found,
             vec![
@@ -372,6 +433,44 @@ mod tests {
                 (rsp + 72, 0x7000_3ff0),
             ]
         );
+    }
+
+    #[test]
+    fn finds_auxv_entries_past_argv_and_envp() {
+        let stack = [1u64, 0x10, 0, 0x20, 0x30, 0, 6, 4096, 9, 0x5555_1000, 0, 0];
+        let word = |i: usize| stack.get(i).copied();
+        assert_eq!(auxv_value(&word, AT_ENTRY), Some(0x5555_1000));
+        assert_eq!(auxv_value(&word, 3), None);
+    }
+
+    #[test]
+    fn a_dynamic_pie_moves_with_its_bss_and_nothing_else() {
+        let image = elf::Image {
+            position_independent: true,
+            dynamic: true,
+            entry: 0x1100,
+            extent: (0, 0x5010),
+        };
+        let bias = 0x5555_5555_4000;
+        let maps = [
+            (bias, bias + 0x1000),
+            (bias + 0x1000, bias + 0x3000),
+            (bias + 0x5000, bias + 0x6000), // data + bss
+            (bias + 0x6000, bias + 0x9000), // something after it
+            (0x7fff_f7fc_a000, 0x7fff_f7fc_b000),
+        ];
+        let moved = executable_mappings(&maps, &image, bias + 0x1100);
+        assert_eq!(moved, maps[..3].to_vec());
+        let fixed = elf::Image {
+            position_independent: false,
+            ..image
+        };
+        assert!(executable_mappings(&maps, &fixed, bias + 0x1100).is_empty());
+        let loader = elf::Image {
+            dynamic: false,
+            ..image
+        };
+        assert!(executable_mappings(&maps, &loader, bias + 0x1100).is_empty());
     }
 
     #[test]
@@ -386,7 +485,7 @@ mod tests {
             env_end: 0x7fff_f300,
             ..MmFields::default()
         };
-        let m = mm.moved(0x7ffe_0000, 0x8000_0000, 0x1000_0000);
+        let m = mm.moved(&[(0x7ffe_0000, 0x8000_0000)], 0x1000_0000);
         assert_eq!(m.start_code, 0x40_0000);
         assert_eq!(m.start_stack, 0x6fff_f000);
         assert_eq!(m.env_end, 0x6fff_f300);
