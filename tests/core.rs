@@ -954,6 +954,37 @@ fn each_variant_has_its_own_mmap_area() {
 }
 
 #[test]
+fn a_program_execed_later_is_partitioned_and_knows_itself() {
+    // The shell execs `addresses`: its executable, stack and libraries are moved at that exec
+    // too, k steps lower.
+    let dir = TempDir::new("partition-exec");
+    let report = dir.join("report.json");
+    let script = format!("{} && echo unreachable", example("addresses").display());
+    let out = Prog::new("sh").args(["-c", &script]).run_mvx_opts([
+        OsStr::new("-n"),
+        OsStr::new("2"),
+        OsStr::new("--report"),
+        report.as_os_str(),
+    ]);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    let (text, json) = read_report(&report);
+    let a: Vec<Vec<u64>> = json["divergence"]["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| printed_addresses(v["syscall"]["text"].as_str().unwrap_or("")))
+        .collect();
+    for i in 0..4 {
+        assert_eq!(a[0][i] - a[1][i], 64 << 30, "{text}");
+    }
+    // Programs start as themselves (not through their loader): /proc/self/exe names them.
+    let exe = Prog::new("readlink").arg("/proc/self/exe").run_mvx(2);
+    assert_no_divergence(&exe);
+    let native = run(Command::new("readlink").arg("/proc/self/exe"), None);
+    assert_eq!(exe.stdout_str(), native.stdout_str(), "{}", exe.context());
+}
+
+#[test]
 fn each_variant_finds_its_own_stack_in_its_memory_map() {
     // Each follower's stack is elsewhere; glibc's pthread_getattr_np and a plain read of
     // /proc/self/maps must both show a variant its own (the leader's map would not hold it,
