@@ -213,3 +213,47 @@ fn at_strict_the_leak_never_leaves() {
     let (text, json) = read_report(&report);
     assert_eq!(json["divergence"]["syscall"], "write", "{text}");
 }
+
+#[test]
+fn partitioning_alone_catches_the_leak_in_one_binary() {
+    // No compile-time diversity: both variants run the very same PIE, the one the attacker
+    // studied. Address-space partitioning (executable, stack, libraries 64 GiB apart) makes
+    // the very first leaked word (a libc address) differ; without it the first difference
+    // is far into the reply (the per-process stack canary). The reply is caught at `strict`,
+    // and at `socket-rw` the run ends before the second stage can use what the leader leaked.
+    for level in ["strict", "socket-rw"] {
+        let dir = TempDir::new(&format!("vuln-leak-one-binary-{level}"));
+        let marker = dir.join("pwned");
+        let report = dir.join("report.json");
+        let mut cmd = Command::new(mvx_bin());
+        cmd.args(["run", "-n", "2", "--monitor-level", level, "--report"])
+            .arg(&report)
+            .arg("--")
+            .arg(example("vuln-leak"))
+            .arg("0")
+            .arg(&marker);
+        let served = Served::start(&mut cmd);
+        let out = attack(&served, "leak", &example("vuln-leak"));
+        let under = served.bg.finish(Duration::from_secs(30));
+        assert_eq!(
+            under.code(),
+            DIVERGENCE_STATUS,
+            "{level}\n{}\n=== exploit ===\n{}",
+            under.context(),
+            out.context()
+        );
+        assert!(!marker.exists(), "{level}: the exploit's command ran");
+        let (text, json) = read_report(&report);
+        assert_eq!(json["divergence"]["syscall"], "write", "{level}: {text}");
+        if level == "strict" {
+            let message = json["divergence"]["message"].as_str().unwrap_or("");
+            let at: usize = message
+                .split("first difference at byte ")
+                .nth(1)
+                .and_then(|rest| rest.split(';').next())
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(usize::MAX);
+            assert!(at < 16, "the leaked addresses agree: {text}");
+        }
+    }
+}
