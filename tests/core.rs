@@ -974,8 +974,9 @@ fn a_program_execed_later_is_partitioned_and_knows_itself() {
         .iter()
         .map(|v| printed_addresses(v["syscall"]["text"].as_str().unwrap_or("")))
         .collect();
-    for i in 0..4 {
-        assert_eq!(a[0][i] - a[1][i], 64 << 30, "{text}");
+    assert_eq!(a[0].len(), 4, "{text}");
+    for (leader, follower) in a[0].iter().zip(&a[1]) {
+        assert_eq!(leader - follower, 64 << 30, "{text}");
     }
     // Programs start as themselves (not through their loader): /proc/self/exe names them.
     let exe = Prog::new("readlink").arg("/proc/self/exe").run_mvx(2);
