@@ -114,7 +114,7 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
             );
         }
         // The struct goes below the (moved) stack pointer, inside the stack mapping.
-        let map_at = saved.rsp - delta - PAGE;
+        let map_at = (saved.rsp - PAGE).max(stack.0) - delta;
         t.write_bytes(map_at, &mm.moved(&ranges, delta).to_bytes())?;
         let got = inject(
             t,
