@@ -898,23 +898,28 @@ fn printed_addresses(text: &str) -> Vec<u64> {
         .collect()
 }
 
-#[test]
-fn each_variant_has_its_own_mmap_area() {
+/// Runs `prog` under mvx with `opts`; it must diverge at the line `addresses` prints. Returns
+/// each variant's printed addresses and the report's text.
+fn diverging_addresses(prog: Prog, opts: &[&str]) -> (Vec<Vec<u64>>, String) {
     let dir = TempDir::new("partition");
     let report = dir.join("report.json");
-    let out = Prog::new(example("addresses")).run_mvx_opts([
-        OsStr::new("-n"),
-        OsStr::new("3"),
-        OsStr::new("--report"),
-        report.as_os_str(),
-    ]);
+    let mut args: Vec<&OsStr> = opts.iter().map(OsStr::new).collect();
+    args.extend([OsStr::new("--report"), report.as_os_str()]);
+    let out = prog.run_mvx_opts(args);
     assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
     let (text, json) = read_report(&report);
-    let variants = json["divergence"]["variants"].as_array().expect("variants");
-    let addresses: Vec<Vec<u64>> = variants
+    let addresses = json["divergence"]["variants"]
+        .as_array()
+        .expect("variants")
         .iter()
         .map(|v| printed_addresses(v["syscall"]["text"].as_str().unwrap_or("")))
         .collect();
+    (addresses, text)
+}
+
+#[test]
+fn each_variant_has_its_own_mmap_area() {
+    let (addresses, text) = diverging_addresses(Prog::new(example("addresses")), &["-n", "3"]);
     const STEP: u64 = 64 << 30;
     for (k, a) in addresses.iter().enumerate() {
         assert_eq!(a.len(), 4, "variant {k}: {a:?}\n{text}");
@@ -927,23 +932,10 @@ fn each_variant_has_its_own_mmap_area() {
 
     // --no-partition-executable: the executable is where the kernel puts it, the same in
     // every variant; the rest stays apart.
-    let dir2 = TempDir::new("partition-default");
-    let report2 = dir2.join("report.json");
-    let out = Prog::new(example("addresses")).run_mvx_opts([
-        OsStr::new("-n"),
-        OsStr::new("2"),
-        OsStr::new("--no-partition-executable"),
-        OsStr::new("--report"),
-        report2.as_os_str(),
-    ]);
-    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
-    let (text, json) = read_report(&report2);
-    let a: Vec<Vec<u64>> = json["divergence"]["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .map(|v| printed_addresses(v["syscall"]["text"].as_str().unwrap_or("")))
-        .collect();
+    let (a, text) = diverging_addresses(
+        Prog::new(example("addresses")),
+        &["-n", "2", "--no-partition-executable"],
+    );
     assert_eq!(a[0][0] - a[1][0], STEP, "{text}");
     assert_eq!(a[0][3] - a[1][3], STEP, "{text}");
     assert_eq!(a[0][2], a[1][2], "{text}");
@@ -957,23 +949,8 @@ fn each_variant_has_its_own_mmap_area() {
 fn a_program_execed_later_is_partitioned_and_knows_itself() {
     // The shell execs `addresses`: its executable, stack and libraries are moved at that exec
     // too, k steps lower.
-    let dir = TempDir::new("partition-exec");
-    let report = dir.join("report.json");
     let script = format!("{} && echo unreachable", example("addresses").display());
-    let out = Prog::new("sh").args(["-c", &script]).run_mvx_opts([
-        OsStr::new("-n"),
-        OsStr::new("2"),
-        OsStr::new("--report"),
-        report.as_os_str(),
-    ]);
-    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
-    let (text, json) = read_report(&report);
-    let a: Vec<Vec<u64>> = json["divergence"]["variants"]
-        .as_array()
-        .expect("variants")
-        .iter()
-        .map(|v| printed_addresses(v["syscall"]["text"].as_str().unwrap_or("")))
-        .collect();
+    let (a, text) = diverging_addresses(Prog::new("sh").args(["-c", &script]), &["-n", "2"]);
     assert_eq!(a[0].len(), 4, "{text}");
     for (leader, follower) in a[0].iter().zip(&a[1]) {
         assert_eq!(leader - follower, 64 << 30, "{text}");

@@ -61,17 +61,17 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
         .find(|&&(lo, hi)| lo <= saved.rsp && saved.rsp < hi)
         .with_context(|| format!("no mapping holds the stack pointer {:#x}", saved.rsp))?;
     let words = t.read_bytes(saved.rsp, (stack.1 - saved.rsp) as usize)?;
-    let word = |i: usize| -> Option<u64> {
+    let slots = initial_stack_slots(|i| {
         words
             .get(i * 8..i * 8 + 8)
             .map(|b| u64::from_ne_bytes(b.try_into().unwrap()))
-    };
+    });
     let mut ranges = vec![stack];
     if executable {
         let image = std::fs::read_link(format!("/proc/{pid}/exe"))
             .ok()
             .and_then(|exe| elf::image(&exe));
-        let entry = auxv_value(&word, AT_ENTRY);
+        let entry = auxv_value(&slots, AT_ENTRY);
         if let (Some(image), Some(entry)) = (image, entry) {
             ranges.extend(executable_mappings(&maps, &image, entry));
         }
@@ -91,7 +91,7 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
     }
     let mm = MmFields::read(pid)?;
 
-    for (slot, value) in initial_stack_pointers(word, saved.rsp, &ranges) {
+    for (slot, value) in initial_stack_pointers(&slots, saved.rsp, &ranges) {
         t.write_bytes(slot, &(value - delta).to_ne_bytes())?;
     }
     let code = t.read_bytes(saved.rip, SYSCALL_INSN.len())?;
@@ -158,26 +158,65 @@ fn executable_mappings(maps: &[(u64, u64)], image: &elf::Image, entry: u64) -> V
         .collect()
 }
 
-/// The value of auxv entry `key` in the initial stack block (word `i` above rsp).
-fn auxv_value(word: &impl Fn(usize) -> Option<u64>, key: u64) -> Option<u64> {
-    let mut i = 1usize;
-    // Past argv and envp, each ending with NULL.
+/// One word of the initial stack block that may hold a pointer: an argv or envp entry, or
+/// an auxv entry's value (with its key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    /// Its index in words above rsp.
+    index: usize,
+    auxv_key: Option<u64>,
+    value: u64,
+}
+
+/// Walks the initial stack block (argc, argv..., NULL, envp..., NULL, auxv pairs..., AT_NULL)
+/// given word `i` above rsp.
+fn initial_stack_slots(word: impl Fn(usize) -> Option<u64>) -> Vec<Slot> {
+    let mut out = Vec::new();
+    let mut i = 1usize; // past argc
+                        // argv, then envp, each up to its NULL.
     for _ in 0..2 {
-        while word(i)? != 0 {
+        while let Some(value) = word(i) {
             i += 1;
+            if value == 0 {
+                break;
+            }
+            out.push(Slot {
+                index: i - 1,
+                auxv_key: None,
+                value,
+            });
         }
-        i += 1;
     }
-    while let (Some(k), Some(v)) = (word(i), word(i + 1)) {
-        if k == 0 {
-            return None;
+    // auxv: (key, value) pairs up to AT_NULL.
+    while let (Some(key), Some(value)) = (word(i), word(i + 1)) {
+        if key == 0 {
+            break;
         }
-        if k == key {
-            return Some(v);
-        }
+        out.push(Slot {
+            index: i + 1,
+            auxv_key: Some(key),
+            value,
+        });
         i += 2;
     }
-    None
+    out
+}
+
+/// The value of auxv entry `key`.
+fn auxv_value(slots: &[Slot], key: u64) -> Option<u64> {
+    slots
+        .iter()
+        .find(|s| s.auxv_key == Some(key))
+        .map(|s| s.value)
+}
+
+/// The slots (addresses, given rsp) pointing into one of `ranges`, with what they hold.
+fn initial_stack_pointers(slots: &[Slot], rsp: u64, ranges: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    slots
+        .iter()
+        .filter(|s| ranges.iter().any(|&(lo, hi)| lo <= s.value && s.value < hi))
+        .map(|s| (rsp + 8 * s.index as u64, s.value))
+        .collect()
 }
 
 /// Runs one syscall in `t` (stopped at a syscall exit, `syscall` at `base.rip`) and returns its
@@ -252,45 +291,6 @@ pub fn parse_range(line: &str) -> Option<(u64, u64)> {
         u64::from_str_radix(a, 16).ok()?,
         u64::from_str_radix(b, 16).ok()?,
     ))
-}
-
-/// Walks the initial stack block (argc, argv..., NULL, envp..., NULL, auxv pairs..., AT_NULL)
-/// given word `i` above rsp, and lists the slots pointing into one of `ranges`.
-fn initial_stack_pointers(
-    word: impl Fn(usize) -> Option<u64>,
-    rsp: u64,
-    ranges: &[(u64, u64)],
-) -> Vec<(u64, u64)> {
-    let mut out = Vec::new();
-    let inside = |v: u64| ranges.iter().any(|&(lo, hi)| lo <= v && v < hi);
-    let Some(argc) = word(0) else {
-        return out;
-    };
-    let mut i = 1usize;
-    // argv (argc entries + NULL), then envp up to its NULL.
-    for _ in 0..2 {
-        while let Some(v) = word(i) {
-            i += 1;
-            if v == 0 {
-                break;
-            }
-            if inside(v) {
-                out.push((rsp + 8 * (i as u64 - 1), v));
-            }
-        }
-    }
-    let _ = argc;
-    // auxv: (key, value) pairs up to AT_NULL.
-    while let (Some(key), Some(v)) = (word(i), word(i + 1)) {
-        if key == 0 {
-            break;
-        }
-        if inside(v) {
-            out.push((rsp + 8 * (i as u64 + 1), v));
-        }
-        i += 2;
-    }
-    out
 }
 
 /// The kernel's record of a process's layout, as `prctl_mm_map` wants it.
@@ -423,7 +423,8 @@ mod tests {
             0,
             0,
         ];
-        let found = initial_stack_pointers(|i| stack.get(i).copied(), rsp, &[(lo, hi)]);
+        let slots = initial_stack_slots(|i| stack.get(i).copied());
+        let found = initial_stack_pointers(&slots, rsp, &[(lo, hi)]);
         assert_eq!(
             found,
             vec![
@@ -438,9 +439,9 @@ mod tests {
     #[test]
     fn finds_auxv_entries_past_argv_and_envp() {
         let stack = [1u64, 0x10, 0, 0x20, 0x30, 0, 6, 4096, 9, 0x5555_1000, 0, 0];
-        let word = |i: usize| stack.get(i).copied();
-        assert_eq!(auxv_value(&word, AT_ENTRY), Some(0x5555_1000));
-        assert_eq!(auxv_value(&word, 3), None);
+        let slots = initial_stack_slots(|i| stack.get(i).copied());
+        assert_eq!(auxv_value(&slots, AT_ENTRY), Some(0x5555_1000));
+        assert_eq!(auxv_value(&slots, 3), None);
     }
 
     #[test]
