@@ -48,11 +48,18 @@ pub struct Captured {
 
 /// Captures the arguments of `raw` according to `spec`.
 pub fn capture(t: &Tracee, spec: &Spec, raw: RawCall) -> Captured {
+    let unused = crate::table::unused_args(raw.nr, &raw.args);
     let values = spec
         .args
         .iter()
         .enumerate()
-        .map(|(i, arg)| capture_one(t, arg, raw.args[i], &raw))
+        .map(|(i, arg)| {
+            if unused & (1 << i) != 0 {
+                Value::Ignored(raw.args[i])
+            } else {
+                capture_one(t, arg, raw.args[i], &raw)
+            }
+        })
         .collect();
     Captured { raw, values }
 }

@@ -46,7 +46,8 @@ impl Outputs {
         let call = &captured.raw;
         for (i, arg) in args.iter().enumerate() {
             let ptr = call.args[i];
-            if ptr == 0 {
+            // NULL, or an argument the kernel did not read in this call.
+            if ptr == 0 || matches!(captured.values.get(i), Some(Value::Ignored(_))) {
                 continue;
             }
             let item = match arg {

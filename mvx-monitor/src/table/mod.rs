@@ -1,7 +1,10 @@
 //! The declarative syscall table: one entry per syscall describes its arguments and how it is
 //! dispatched. Comparison, replication and report decoding are all derived from it.
 
+mod conditional;
 mod entries;
+
+pub use conditional::{unused_args, ArgMask};
 
 use std::sync::OnceLock;
 use syscalls::Sysno;
