@@ -16,6 +16,9 @@ use std::os::unix::fs::FileExt;
 /// Length of the `syscall` instruction (0f 05): rewinding rip by this much re-executes it.
 pub const SYSCALL_INSN_LEN: u64 = 2;
 
+const PTRACE_GETSIGMASK: libc::c_uint = 0x420a;
+const PTRACE_SETSIGMASK: libc::c_uint = 0x420b;
+
 /// Upper bound on a C string read from a tracee (paths, argv entries).
 const MAX_CSTR: usize = 1 << 20;
 
@@ -70,6 +73,43 @@ impl Tracee {
         } else {
             Ok(())
         }
+    }
+
+    /// The blocked-signal mask (PTRACE_GETSIGMASK).
+    pub fn sigmask(&self) -> Result<u64> {
+        let mut mask: u64 = 0;
+        // SAFETY: the kernel writes 8 bytes (the size passed as addr) to `mask`.
+        let rc = unsafe {
+            libc::ptrace(
+                PTRACE_GETSIGMASK,
+                self.pid.as_raw(),
+                std::mem::size_of::<u64>(),
+                &mut mask as *mut u64,
+            )
+        };
+        if rc == -1 {
+            return Err(nix::errno::Errno::last())
+                .with_context(|| format!("PTRACE_GETSIGMASK pid {}", self.pid));
+        }
+        Ok(mask)
+    }
+
+    /// Sets the blocked-signal mask (PTRACE_SETSIGMASK); SIGKILL and SIGSTOP stay unblocked.
+    pub fn set_sigmask(&self, mask: u64) -> Result<()> {
+        // SAFETY: the kernel reads 8 bytes from `mask`.
+        let rc = unsafe {
+            libc::ptrace(
+                PTRACE_SETSIGMASK,
+                self.pid.as_raw(),
+                std::mem::size_of::<u64>(),
+                &mask as *const u64,
+            )
+        };
+        if rc == -1 {
+            return Err(nix::errno::Errno::last())
+                .with_context(|| format!("PTRACE_SETSIGMASK pid {}", self.pid));
+        }
+        Ok(())
     }
 
     pub fn kill(&self) {

@@ -3,8 +3,7 @@
 //!
 //! Per address space the monitor injects, at the first syscall after exec: `arch_prctl
 //! (ARCH_SET_CPUID, 0)` so cpuid faults and can be answered identically for every variant, and
-//! the mmap of a scratch page holding the placeholder path `/dev/null` and room for a
-//! placeholder pipe's fds. Above `strict`, also the fast-path gadget: one read+execute page at
+//! the mmap of a scratch page holding the placeholder path `/dev/null`. Above `strict`, also the fast-path gadget: one read+execute page at
 //! `GADGET_ADDR` holding `syscall; jmp r12`, the only place from which the seccomp filter lets
 //! the level's fast-path calls through.
 
@@ -16,7 +15,6 @@ use mvx_sync_runtime::protocol::{GADGET_ADDR, GADGET_CODE};
 pub(super) use crate::table::{PSEUDO_CPUID, PSEUDO_RDTSC};
 
 const SCRATCH_PATH: &[u8] = b"/dev/null\0";
-pub(super) const SCRATCH_PAIR_OFFSET: u64 = 16;
 const SCRATCH_SIZE: u64 = 4096;
 const ARCH_SET_CPUID: u64 = 0x1012;
 

@@ -3,7 +3,6 @@
 use super::inject;
 use super::*;
 use crate::capture::{self, Value};
-use crate::fdtable;
 use crate::plan::{self, FdEffect, FollowerAction, Plan};
 use crate::table::Arg;
 use crate::tracee::{self, RawCall};
@@ -19,6 +18,7 @@ impl Monitor {
             // Before exec: the child's own execve (or its error report).
             State::Starting => return tolerate_gone(task.tracee.cont(None)).map(|()| None),
             State::Running | State::Restarting { .. } => {}
+            State::InSyscall(Pending::Placement(_)) => return self.placement_entered(t),
             ref other => bail!(
                 "task {}: unexpected syscall entry in state {other:?}",
                 task.tracee.pid
@@ -151,9 +151,7 @@ impl Monitor {
             }
             Pending::SigWait { saved } => self.finish_sig_wait(t, saved, regs).map(|()| None),
             Pending::ClockRead(entry) => self.finish_leader_clock_read(t, entry, regs),
-            Pending::Placeholder { entry, leader_ret } => {
-                self.finish_placeholder(t, entry, leader_ret, regs)
-            }
+            Pending::Placement(p) => self.placement_step_done(t, *p, regs),
             Pending::Program(_) if ERESTART_CODES.contains(&(regs.rax as i64)) => {
                 // Interrupted by a signal; the kernel restarts it unless a handler runs.
                 task.state = State::Restarting {
@@ -240,10 +238,6 @@ impl Monitor {
                 _ => return Ok(Some(Stop::Diverged(d))),
             }
         }
-        if self.waits_for_fd_table(g, &members) {
-            return Ok(None);
-        }
-        self.rendezvous += 1;
         self.dispatch(g, &members)
     }
 
@@ -257,25 +251,38 @@ impl Monitor {
             .count()
     }
 
-    /// fd numbers are handed out lowest-first: two threads of a process creating or closing fds
-    /// at the same time would get different numbers in different variants. Such calls are
-    /// serialised per process (one in flight at a time); others wait at their rendezvous.
-    fn waits_for_fd_table(&mut self, g: GroupId, members: &[TaskId]) -> bool {
+    /// Follower-side fd-table changes of a multi-threaded process run one group at a time
+    /// (see `fd_place.rs`); none of them blocks, so the turn always comes round. The leader's
+    /// own calls never wait for it: a leader-only call that creates fds (accept, socket, pipe)
+    /// runs at once and takes the turn only at its exit, for the followers' placeholders.
+    /// Returns whether group `g` has the turn; if not, it is queued for it.
+    pub(super) fn take_fd_table(&mut self, g: GroupId) -> bool {
         let proc_ = self.groups[g].proc_;
-        let leader = self.tasks[members[0]].entry().expect("at entry");
-        if !changes_fd_table(leader.spec, leader.call.raw.nr) || self.live_threads(proc_) < 2 {
-            return false;
+        if self.live_threads(proc_) < 2 {
+            return true;
         }
         match self.procs[proc_].fd_owner {
             Some(owner) if owner != g => {
                 self.procs[proc_].fd_waiters.insert(g);
-                true
+                false
             }
             _ => {
                 self.procs[proc_].fd_owner = Some(g);
-                false
+                true
             }
         }
+    }
+
+    /// Whether a call that passed its rendezvous must wait for its process's fd-table turn:
+    /// calls every variant executes that create, duplicate or close fds, and clones (the
+    /// child copies the table).
+    fn waits_for_fd_table(&mut self, g: GroupId, decision: &Decision) -> bool {
+        let changes_table = match decision.plan {
+            Plan::All | Plan::AllChecked => decision.effect != FdEffect::None,
+            Plan::Clone => true,
+            _ => false,
+        };
+        changes_table && !self.take_fd_table(g)
     }
 
     /// The fd-changing call of group `g` completed: let a waiting group of its process go on.
@@ -289,7 +296,14 @@ impl Monitor {
             .into_iter()
             .collect();
         for w in waiters {
-            if let Some(stop) = self.try_rendezvous(w)? {
+            // A leader waiting at its exit for its followers' placements, or a group waiting
+            // at its rendezvous.
+            let next = if self.groups[w].in_flight.is_some() {
+                self.progress(w)?
+            } else {
+                self.try_rendezvous(w)?
+            };
+            if let Some(stop) = next {
                 return Ok(Some(stop));
             }
         }
@@ -515,6 +529,7 @@ impl Monitor {
             leader.call.raw.nr,
             inject::PSEUDO_RDTSC | inject::PSEUDO_CPUID
         ) {
+            self.rendezvous += 1;
             return self
                 .emulate_instruction(&leader.call.raw, members)
                 .map(|()| None);
@@ -526,6 +541,10 @@ impl Monitor {
             &self.procs[proc_].fds,
             self.tasks[members[0]].tracee.pid,
         );
+        if self.waits_for_fd_table(g, &decision) {
+            return Ok(None);
+        }
+        self.rendezvous += 1;
         if let Some(w) = decision.warning.take() {
             self.warn(w);
         }
@@ -694,7 +713,7 @@ impl Monitor {
         self.close_in_flight_if_done(g, result)
     }
 
-    fn close_in_flight_if_done(
+    pub(super) fn close_in_flight_if_done(
         &mut self,
         g: GroupId,
         result: Result<Option<Stop>>,
@@ -767,6 +786,9 @@ impl Monitor {
         if let Some(ng) = new_group {
             debug!(group = ng, label = %self.group_label(ng), "new lock-step group");
         }
+        let new_fd = matches!(effect, FdEffect::New { .. } | FdEffect::Dup { .. });
+        let leader_pid = self.tasks[first].tracee.pid;
+        let mut moving = HashSet::new();
         for &t in &members {
             let task = &mut self.tasks[t];
             let State::AtExit { pending, mut regs } =
@@ -774,6 +796,13 @@ impl Monitor {
             else {
                 unreachable!()
             };
+            let got = regs.rax as i64;
+            if new_fd && t != first && ret >= 0 && got >= 0 && got != ret {
+                // The follower's kernel picked another number: place it at the leader's.
+                moving.insert(task.variant);
+                self.start_move(t, pending, regs, got as i32, ret as i32, leader_pid)?;
+                continue;
+            }
             // Interrupted in every variant: each restarts its own call (restart_syscall).
             let restarts_too = leader_interrupted && ERESTART_CODES.contains(&(regs.rax as i64));
             let replace = (outputs.is_some() || plan == Plan::Clone) && t != first && !restarts_too;
@@ -789,7 +818,12 @@ impl Monitor {
                 .set_last_result(&decode::ret_text(regs.rax as i64));
             tolerate_gone(task.tracee.cont(None))?;
         }
-        self.groups[g].in_flight.as_mut().unwrap().remaining.clear();
+        self.groups[g]
+            .in_flight
+            .as_mut()
+            .unwrap()
+            .remaining
+            .retain(|v| moving.contains(v));
         Ok(None)
     }
 
@@ -797,9 +831,17 @@ impl Monitor {
     fn result_mismatch(&self, g: GroupId, members: &[TaskId], plan: Plan) -> Option<Divergence> {
         let first = members[0];
         let ret = self.exit_regs(first)?.rax as i64;
+        let new_fd = self.groups[g].in_flight.as_ref().is_some_and(|f| {
+            matches!(
+                f.decision.effect,
+                FdEffect::New { .. } | FdEffect::Dup { .. }
+            )
+        });
         let agrees = |other: i64| match plan {
-            // Child ids differ per variant: only success must agree.
+            // Child ids differ per variant, and a follower's new fd is placed at the leader's
+            // number afterwards: only success must agree.
             Plan::Clone => (ret >= 0) == (other >= 0) && (ret >= 0 || ret == other),
+            _ if new_fd => (ret >= 0) == (other >= 0) && (ret >= 0 || ret == other),
             _ => other == ret,
         };
         let &odd = members
@@ -828,6 +870,11 @@ impl Monitor {
             return Ok(None);
         };
         let mut ret = leader_regs.rax as i64;
+        if action == FollowerAction::Placeholder && ret >= 0 && !self.take_fd_table(g) {
+            // Another group's fd-table change is under way in the followers: the leader waits
+            // at its exit stop until the placements can follow (see `fd_place.rs`).
+            return Ok(None);
+        }
         let f = self.groups[g].in_flight.as_ref().expect("in flight");
         let (effect, args) = (f.decision.effect, f.decision.args.clone());
         let leader = &mut self.tasks[lt];
@@ -876,7 +923,11 @@ impl Monitor {
                 super::signals::tkill(self.tasks[t].tracee.pid, libc::SIGPIPE);
             }
             if action == FollowerAction::Placeholder && ret >= 0 {
-                self.start_placeholder(t, ret, leader_pid, pair)?;
+                let fds = match pair {
+                    Some((a, b)) => vec![a, b],
+                    None => vec![ret as i32],
+                };
+                self.start_placeholders(t, &fds, ret, leader_pid)?;
             } else if let Some(read) = &own_map {
                 let mut mine = outputs.clone();
                 if let Some(bytes) = read.for_follower(self.tasks[t].tracee.pid) {
@@ -892,110 +943,6 @@ impl Monitor {
             }
         }
         Ok(None)
-    }
-
-    /// Makes a follower open inert fds with the numbers the leader just got, so fd numbers
-    /// stay identical: `openat("/dev/null")` for one fd, `pipe2` into the scratch page for two.
-    fn start_placeholder(
-        &mut self,
-        t: TaskId,
-        leader_ret: i64,
-        leader_pid: Pid,
-        pair: Option<(i32, i32)>,
-    ) -> Result<()> {
-        let task = &mut self.tasks[t];
-        let State::AtEntry(entry) = std::mem::replace(&mut task.state, State::Running) else {
-            bail!("task {} is not at a syscall entry", task.tracee.pid);
-        };
-        let scratch = self.procs[task.proc_].spaces[task.variant]
-            .scratch
-            .context("follower has no scratch page")?;
-        let mut regs = entry.regs;
-        match pair {
-            Some((first_fd, _)) => {
-                let flags = cloexec_flag(leader_pid, first_fd);
-                tracee::set_call(
-                    &mut regs,
-                    libc::SYS_pipe2 as u64,
-                    [scratch + inject::SCRATCH_PAIR_OFFSET, flags, 0, 0, 0, 0],
-                );
-            }
-            None => {
-                let flags = libc::O_RDONLY as u64 | cloexec_flag(leader_pid, leader_ret as i32);
-                tracee::set_call(
-                    &mut regs,
-                    libc::SYS_openat as u64,
-                    [libc::AT_FDCWD as u64, scratch, flags, 0, 0, 0],
-                );
-            }
-        }
-        tolerate_gone(task.tracee.set_regs(&regs))?;
-        task.state = State::InSyscall(Pending::Placeholder { entry, leader_ret });
-        tolerate_gone(task.tracee.cont_to_exit())
-    }
-
-    fn finish_placeholder(
-        &mut self,
-        t: TaskId,
-        entry: Entry,
-        leader_ret: i64,
-        regs: user_regs_struct,
-    ) -> Result<Option<Stop>> {
-        let g = self.tasks[t].group;
-        let (outputs, pair) = {
-            let f = self.groups[g]
-                .in_flight
-                .as_ref()
-                .context("placeholder without a syscall in flight")?;
-            (f.outputs.clone(), f.pair)
-        };
-        let got = regs.rax as i64;
-        let task = &self.tasks[t];
-        let ok = if let Some((a, b)) = pair {
-            let scratch = self.procs[task.proc_].spaces[task.variant]
-                .scratch
-                .unwrap_or(0);
-            let mine = task
-                .tracee
-                .read_bytes(scratch + inject::SCRATCH_PAIR_OFFSET, 8)
-                .ok();
-            got == 0 && mine == Some([a.to_ne_bytes(), b.to_ne_bytes()].concat())
-        } else {
-            got == leader_ret
-        };
-        if !ok {
-            let name = table::name_of(entry.call.raw.nr);
-            let msg = format!(
-                "fd numbers went out of step: variant {} got {} for its placeholder of {name}, the leader {}",
-                task.variant,
-                decode::ret_text(got),
-                decode::ret_text(leader_ret)
-            );
-            self.tasks[t].state = State::AtEntry(entry);
-            return Ok(Some(Stop::Diverged(self.divergence(
-                g,
-                DivergenceKind::ResultMismatch,
-                msg,
-                Some(name),
-            ))));
-        }
-        let task = &mut self.tasks[t];
-        if let Some(out) = outputs {
-            tolerate_gone(out.apply(&task.tracee, &entry.call.raw))?;
-        }
-        let mut restored = entry.regs;
-        restored.rax = leader_ret as u64;
-        restored.orig_rax = entry.call.raw.nr;
-        restored.rip = regs.rip;
-        tolerate_gone(task.tracee.set_regs(&restored))?;
-        task.history.set_last_result(&decode::ret_text(leader_ret));
-        task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))?;
-        let v = task.variant;
-        if let Some(f) = &mut self.groups[g].in_flight {
-            f.remaining.remove(&v);
-        }
-        self.close_in_flight_if_done(g, Ok(None))
     }
 
     /// Updates a process's fd table once the result `ret` of the leader's call is known; `pair`
@@ -1150,27 +1097,6 @@ fn describe_arg(a: &Arg) -> String {
         Arg::Pid => "pid".into(),
         Arg::Signal => "signal".into(),
         Arg::Int | Arg::FcntlArg | Arg::Timeout => "value".into(),
-    }
-}
-
-/// Whether a call creates or closes fds (and so must not race with another thread's).
-fn changes_fd_table(spec: Option<&Spec>, nr: u64) -> bool {
-    spec.is_some_and(|s| s.creates_fd())
-        || matches!(
-            nr as i64,
-            libc::SYS_close | libc::SYS_close_range | libc::SYS_dup2 | libc::SYS_dup3
-        )
-        || nr as i64 == libc::SYS_fcntl
-        || spec.is_some_and(|s| {
-            s.dispatch == crate::table::Dispatch::Special(crate::table::Special::Open)
-        })
-}
-
-fn cloexec_flag(leader: Pid, fd: i32) -> u64 {
-    if fdtable::is_cloexec(leader, fd) {
-        libc::O_CLOEXEC as u64
-    } else {
-        0
     }
 }
 

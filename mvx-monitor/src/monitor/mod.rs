@@ -15,6 +15,7 @@
 
 mod clock;
 mod epoll;
+mod fd_place;
 mod ids;
 mod inject;
 mod lifecycle;
@@ -115,8 +116,8 @@ enum Pending {
         what: inject::Injection,
         saved: user_regs_struct,
     },
-    /// A follower's placeholder for fds the leader created.
-    Placeholder { entry: Entry, leader_ret: i64 },
+    /// A follower's fds being placed at the leader's numbers (`fd_place.rs`).
+    Placement(Box<fd_place::Placement>),
     /// rt_sigsuspend standing in for a call that waits under its own signal mask, so that a
     /// synchronised signal is taken the way that call would have taken it.
     SigWait { saved: user_regs_struct },
@@ -207,11 +208,16 @@ impl Task {
     fn entry(&self) -> Option<&Entry> {
         match &self.state {
             State::AtEntry(e) | State::ClockWait { entry: e, .. } => Some(e),
-            State::InSyscall(Pending::Program(e) | Pending::Placeholder { entry: e, .. })
+            State::InSyscall(Pending::Program(e))
             | State::AtExit {
-                pending: Pending::Program(e) | Pending::Placeholder { entry: e, .. },
+                pending: Pending::Program(e),
                 ..
             } => Some(e),
+            State::InSyscall(Pending::Placement(p))
+            | State::AtExit {
+                pending: Pending::Placement(p),
+                ..
+            } => Some(&p.entry),
             _ => None,
         }
     }

@@ -405,9 +405,8 @@ impl Monitor {
                 }
                 State::AtExit { pending, mut regs } => {
                     let nr = match &pending {
-                        Pending::Program(e)
-                        | Pending::Placeholder { entry: e, .. }
-                        | Pending::ClockRead(e) => e.call.raw.nr as i64,
+                        Pending::Program(e) | Pending::ClockRead(e) => e.call.raw.nr as i64,
+                        Pending::Placement(p) => p.entry.call.raw.nr as i64,
                         Pending::Injected { saved, .. } | Pending::SigWait { saved } => {
                             saved.orig_rax as i64
                         }

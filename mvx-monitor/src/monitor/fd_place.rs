@@ -1,0 +1,309 @@
+//! Followers' fds at the leader's numbers.
+//!
+//! The leader's fd numbers are authoritative: the program only ever sees them. A follower
+//! either creates its fd itself (its own copy of a read-only file) or gets an inert
+//! placeholder (`/dev/null`) where the leader holds a channel (socket, pipe, writable file).
+//! Either way its kernel picks the lowest free number, and in a multi-threaded process that
+//! can differ from the leader's: the leader's threads create fds concurrently and without
+//! waiting for anyone (an `accept` blocks for as long as it likes). So a follower's new fd is
+//! *placed*: if it landed elsewhere, the monitor injects `dup3(got, leader's, flags)` and
+//! `close(got)` before the program sees the result.
+//!
+//! Why the leader's number is free in the follower: follower-side fd-table changes of one
+//! process run one group at a time (the process's fd-table turn, `take_fd_table`), and none
+//! of them can block (opens of regular files, dup, close, placements). A follower's table is
+//! therefore always the leader's minus the leader-only fds still waiting for their placement,
+//! and closes complete in every variant before the turn passes on.
+//!
+//! Several injected calls in a row pass through user mode between them; the follower's signal
+//! mask is blocked for that time (PTRACE_SETSIGMASK), so no handler can run on the injected
+//! registers. Signals that arrive stay pending and are delivered when the program goes on.
+
+use super::*;
+use crate::tracee::{self, SYSCALL_INSN_LEN};
+use anyhow::bail;
+use std::collections::VecDeque;
+
+/// One follower's placement in progress.
+#[derive(Clone, Debug)]
+pub(super) struct Placement {
+    /// The program's syscall in this follower.
+    pub entry: Entry,
+    /// The registers to return to the program with: the exit stop of the follower's own call,
+    /// or (placeholders, where the program's call never ran) rebuilt from `entry`.
+    base: Option<user_regs_struct>,
+    /// What the program sees as the result (the leader's).
+    result: i64,
+    /// Placeholders still to create: (the leader's number, close-on-exec).
+    todo: VecDeque<(i32, bool)>,
+    step: Step,
+    /// The follower's signal mask while injected calls follow each other.
+    saved_mask: Option<u64>,
+    /// Whether the task was sent back into user mode to re-execute its `syscall`
+    /// instruction (its next stop is that call's seccomp stop).
+    rewound: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// `openat("/dev/null")` for a placeholder at `target`.
+    Open { target: i32, cloexec: bool },
+    /// `dup3(from, target)`.
+    Move {
+        from: i32,
+        target: i32,
+        cloexec: bool,
+    },
+    /// `close(fd)`: the number the kernel picked, now that the fd sits at the leader's.
+    Close { fd: i32 },
+}
+
+impl Step {
+    /// The syscall this step injects; `path` is the placeholder path in the follower.
+    fn call(self, path: u64) -> (i64, [u64; 6]) {
+        match self {
+            Step::Open { cloexec, .. } => {
+                let flags = libc::O_RDONLY as u64 | cloexec_bits(cloexec);
+                (
+                    libc::SYS_openat,
+                    [libc::AT_FDCWD as u64, path, flags, 0, 0, 0],
+                )
+            }
+            Step::Move {
+                from,
+                target,
+                cloexec,
+            } => (
+                libc::SYS_dup3,
+                [from as u64, target as u64, cloexec_bits(cloexec), 0, 0, 0],
+            ),
+            Step::Close { fd } => (libc::SYS_close, [fd as u64, 0, 0, 0, 0, 0]),
+        }
+    }
+}
+
+fn cloexec_bits(cloexec: bool) -> u64 {
+    if cloexec {
+        libc::O_CLOEXEC as u64
+    } else {
+        0
+    }
+}
+
+impl Monitor {
+    /// Gives follower `t` (held at the entry of a call the leader ran alone) placeholders at
+    /// the leader's new fds `fds`; the program then sees `result`.
+    pub(super) fn start_placeholders(
+        &mut self,
+        t: TaskId,
+        fds: &[i32],
+        result: i64,
+        leader: Pid,
+    ) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let State::AtEntry(entry) = std::mem::replace(&mut task.state, State::Running) else {
+            bail!("task {} is not at a syscall entry", task.tracee.pid);
+        };
+        let mut todo: VecDeque<(i32, bool)> = fds
+            .iter()
+            .map(|&fd| (fd, crate::fdtable::is_cloexec(leader, fd)))
+            .collect();
+        let Some((target, cloexec)) = todo.pop_front() else {
+            bail!("a placement without fds");
+        };
+        let placement = Placement {
+            entry,
+            base: None,
+            result,
+            todo,
+            step: Step::Open { target, cloexec },
+            saved_mask: None,
+            rewound: false,
+        };
+        self.inject_step(t, placement, None)
+    }
+
+    /// Moves follower `t`'s new fd `got` (its own call returned it; `regs` is its exit stop)
+    /// to the leader's number `target`.
+    pub(super) fn start_move(
+        &mut self,
+        t: TaskId,
+        pending: Pending,
+        regs: user_regs_struct,
+        got: i32,
+        target: i32,
+        leader: Pid,
+    ) -> Result<()> {
+        let Pending::Program(entry) = pending else {
+            bail!("only a program's call is moved");
+        };
+        debug!(task = t, got, target, "fd placed at the leader's number");
+        let placement = Placement {
+            entry,
+            base: Some(regs),
+            result: target as i64,
+            todo: VecDeque::new(),
+            step: Step::Move {
+                from: got,
+                target,
+                cloexec: crate::fdtable::is_cloexec(leader, target),
+            },
+            saved_mask: None,
+            rewound: false,
+        };
+        self.inject_step(t, placement, Some(regs))
+    }
+
+    /// Runs the placement's current step: at the program's entry stop (`at_exit` None) the
+    /// call is replaced; at an exit stop the task re-executes its `syscall` instruction.
+    fn inject_step(
+        &mut self,
+        t: TaskId,
+        mut p: Placement,
+        at_exit: Option<user_regs_struct>,
+    ) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let path = self.procs[task.proc_].spaces[task.variant]
+            .scratch
+            .context("follower has no scratch page")?;
+        let (nr, args) = p.step.call(path);
+        let tracee = task.tracee;
+        let mut regs = at_exit.unwrap_or(p.entry.regs);
+        tracee::set_call(&mut regs, nr as u64, args);
+        if at_exit.is_some() {
+            if p.saved_mask.is_none() {
+                p.saved_mask = gone_ok(tracee.sigmask())?;
+                tolerate_gone(tracee.set_sigmask(!0))?;
+            }
+            regs.rip -= SYSCALL_INSN_LEN;
+            p.rewound = true;
+        }
+        tolerate_gone(tracee.set_regs(&regs))?;
+        let rewound = p.rewound;
+        task.state = State::InSyscall(Pending::Placement(Box::new(p)));
+        if rewound {
+            // Every injected call is traced (the filter lets fd calls through only from the
+            // fast-path gadget): the next stop is its seccomp stop.
+            tolerate_gone(tracee.cont(None))
+        } else {
+            tolerate_gone(tracee.cont_to_exit())
+        }
+    }
+
+    /// The seccomp stop of a re-executed placement call: run it to its exit.
+    pub(super) fn placement_entered(&mut self, t: TaskId) -> Result<Option<Stop>> {
+        let task = &mut self.tasks[t];
+        let State::InSyscall(Pending::Placement(p)) = &mut task.state else {
+            unreachable!("checked by the caller")
+        };
+        if !std::mem::take(&mut p.rewound) {
+            bail!(
+                "task {}: unexpected syscall entry during an fd placement",
+                task.tracee.pid
+            );
+        }
+        tolerate_gone(task.tracee.cont_to_exit()).map(|()| None)
+    }
+
+    /// The exit stop of a placement step.
+    pub(super) fn placement_step_done(
+        &mut self,
+        t: TaskId,
+        mut p: Placement,
+        regs: user_regs_struct,
+    ) -> Result<Option<Stop>> {
+        let got = regs.rax as i64;
+        let next = match p.step {
+            Step::Open { target, .. } if got == target as i64 => None,
+            Step::Open { target, cloexec } if got >= 0 => Some(Step::Move {
+                from: got as i32,
+                target,
+                cloexec,
+            }),
+            Step::Move { from, target, .. } if got == target as i64 => {
+                Some(Step::Close { fd: from })
+            }
+            Step::Close { .. } => None,
+            Step::Open { target, .. } | Step::Move { target, .. } => {
+                return self.placement_failed(t, p, target, got);
+            }
+        };
+        let next = next.or_else(|| {
+            p.todo
+                .pop_front()
+                .map(|(target, cloexec)| Step::Open { target, cloexec })
+        });
+        match next {
+            Some(step) => {
+                p.step = step;
+                self.inject_step(t, p, Some(regs)).map(|()| None)
+            }
+            None => self.finish_placement(t, p, regs),
+        }
+    }
+
+    fn placement_failed(
+        &mut self,
+        t: TaskId,
+        p: Placement,
+        target: i32,
+        got: i64,
+    ) -> Result<Option<Stop>> {
+        let task = &mut self.tasks[t];
+        let name = table::name_of(p.entry.call.raw.nr);
+        let msg = format!(
+            "fd numbers went out of step: variant {} could not place fd {target} of {name} \
+             (the injected call returned {})",
+            task.variant,
+            decode::ret_text(got),
+        );
+        task.state = State::AtEntry(p.entry);
+        let g = task.group;
+        Ok(Some(Stop::Diverged(self.divergence(
+            g,
+            DivergenceKind::ResultMismatch,
+            msg,
+            Some(name),
+        ))))
+    }
+
+    /// Every fd is in place: the program goes on with the leader's result (and out-buffers).
+    fn finish_placement(
+        &mut self,
+        t: TaskId,
+        p: Placement,
+        regs: user_regs_struct,
+    ) -> Result<Option<Stop>> {
+        let g = self.tasks[t].group;
+        let outputs = self.groups[g]
+            .in_flight
+            .as_ref()
+            .and_then(|f| f.outputs.clone());
+        let task = &mut self.tasks[t];
+        if let Some(mask) = p.saved_mask {
+            tolerate_gone(task.tracee.set_sigmask(mask))?;
+        }
+        let mut restored = match p.base {
+            Some(base) => base,
+            None => {
+                if let Some(out) = &outputs {
+                    tolerate_gone(out.apply(&task.tracee, &p.entry.call.raw))?;
+                }
+                let mut r = p.entry.regs;
+                r.orig_rax = p.entry.call.raw.nr;
+                r
+            }
+        };
+        restored.rax = p.result as u64;
+        restored.rip = regs.rip;
+        tolerate_gone(task.tracee.set_regs(&restored))?;
+        task.history.set_last_result(&decode::ret_text(p.result));
+        task.state = State::Running;
+        tolerate_gone(task.tracee.cont(None))?;
+        let v = task.variant;
+        if let Some(f) = &mut self.groups[g].in_flight {
+            f.remaining.remove(&v);
+        }
+        self.close_in_flight_if_done(g, Ok(None))
+    }
+}
