@@ -91,6 +91,11 @@ pub struct RunArgs {
     /// variants between the same two syscalls (for evaluation: expect false alarms).
     #[arg(long)]
     pub no_signal_sync: bool,
+    /// When a rendezvous window expires, print the state of every lock-step group (where each
+    /// variant is and what the monitor waits for) before the report. `kill -USR2` on mvx
+    /// prints it at any time.
+    #[arg(long)]
+    pub dump_on_hang: bool,
     /// PROG ARGS... (or ARGS... with --variant).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -253,6 +258,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         signal_wait: Duration::from_secs_f64(args.signal_wait),
         level: args.monitor_level,
         policy: args.policy,
+        dump_on_hang: args.dump_on_hang,
     })
 }
 

@@ -89,6 +89,9 @@ pub enum Outcome {
     Signaled,
     /// The variants diverged and were killed.
     Divergence,
+    /// A terminating signal was sent to mvx and the program did not end within the grace
+    /// period: every variant was killed.
+    Terminated,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -149,9 +149,40 @@ pub(super) fn trapped_instruction(task: &Task, regs: &user_regs_struct) -> Optio
     let mut args = [len, 0, 0, 0, 0, 0];
     if nr == PSEUDO_CPUID {
         args[1] = regs.rax & 0xffff_ffff;
-        args[2] = regs.rcx & 0xffff_ffff;
+        // The subleaf only for leaves that read one: elsewhere ecx holds leftovers (an
+        // address, different in every variant).
+        if cpuid_reads_subleaf(args[1] as u32) {
+            args[2] = regs.rcx & 0xffff_ffff;
+        }
     }
     Some(RawCallOf { nr, args })
+}
+
+/// Leaves whose result depends on ecx (Intel SDM, AMD APM).
+fn cpuid_reads_subleaf(leaf: u32) -> bool {
+    matches!(
+        leaf,
+        0x4 | 0x7
+            | 0xb
+            | 0xd
+            | 0xf
+            | 0x10
+            | 0x12
+            | 0x14
+            | 0x17
+            | 0x18
+            | 0x1a
+            | 0x1b
+            | 0x1d
+            | 0x1e
+            | 0x1f
+            | 0x20
+            | 0x23
+            | 0x24
+            | 0x8000_001d
+            | 0x8000_0020
+            | 0x8000_0026
+    )
 }
 
 /// A pseudo-call's number and arguments.

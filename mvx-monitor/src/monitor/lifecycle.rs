@@ -42,6 +42,7 @@ impl Monitor {
             doomed: false,
             delivery: None,
             clock_queues: Default::default(),
+            fd_wait_since: None,
         });
         if thread {
             self.procs[proc_].threaded = true;

@@ -163,6 +163,9 @@ impl Monitor {
             Pending::Program(_) => {
                 task.state = State::AtExit { pending, regs };
                 let g = task.group;
+                if let Some(f) = &mut self.groups[g].in_flight {
+                    f.first_exit.get_or_insert_with(Instant::now);
+                }
                 self.progress(g)
             }
         }
@@ -264,10 +267,12 @@ impl Monitor {
         match self.procs[proc_].fd_owner {
             Some(owner) if owner != g => {
                 self.procs[proc_].fd_waiters.insert(g);
+                self.groups[g].fd_wait_since.get_or_insert_with(Instant::now);
                 false
             }
             _ => {
                 self.procs[proc_].fd_owner = Some(g);
+                self.groups[g].fd_wait_since = None;
                 true
             }
         }
@@ -570,6 +575,7 @@ impl Monitor {
             outputs: None,
             pair: None,
             new_group,
+            first_exit: None,
         };
         if decision.plan == Plan::All && self.procs[proc_].fd_owner == Some(g) {
             // close in a multi-threaded process: hold the fd table until it is done everywhere.
@@ -817,6 +823,9 @@ impl Monitor {
             task.history
                 .set_last_result(&decode::ret_text(regs.rax as i64));
             tolerate_gone(task.tracee.cont(None))?;
+            if plan == Plan::Clone {
+                self.resend_after_clone(t);
+            }
         }
         self.groups[g]
             .in_flight

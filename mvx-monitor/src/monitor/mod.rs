@@ -19,6 +19,7 @@ mod fd_place;
 mod ids;
 mod inject;
 mod lifecycle;
+mod liveness;
 mod lockstep;
 mod majority;
 mod relaxed;
@@ -78,6 +79,8 @@ pub struct Config {
     pub level: crate::seccomp::Level,
     /// What to do on divergence.
     pub policy: crate::cli::Policy,
+    /// Print the state of every group when a rendezvous window expires.
+    pub dump_on_hang: bool,
 }
 
 impl Config {
@@ -234,6 +237,8 @@ struct InFlight {
     pair: Option<(i32, i32)>,
     /// The group a fork/clone in flight is creating.
     new_group: Option<GroupId>,
+    /// When the first member came back from a call every variant executes.
+    first_exit: Option<Instant>,
 }
 
 /// Corresponding tasks of every variant, stepped together.
@@ -251,6 +256,8 @@ struct Group {
     delivery: Option<(i32, Instant)>,
     /// Leader clock values not yet taken by each follower (see `clock.rs`).
     clock_queues: clock::ClockQueues,
+    /// Since when it has waited for its process's fd-table turn (see `take_fd_table`).
+    fd_wait_since: Option<Instant>,
 }
 
 /// A process of the program, as all variants share it: what the monitor knows of it.
@@ -278,6 +285,8 @@ enum Stop {
     /// Every variant of the first process ended the same way.
     Finished(Death),
     Diverged(Divergence),
+    /// A terminating signal was sent to mvx and the program did not end in time.
+    Terminated(i32),
 }
 
 pub struct Monitor {
@@ -299,6 +308,8 @@ pub struct Monitor {
     signal_delays: Vec<u64>,
     /// The buffer the in-variant runtime shares between variants (removed when mvx ends).
     _sync_buffer: Option<sync_buffer::SyncBuffer>,
+    /// A terminating signal sent to mvx (see `liveness.rs`).
+    termination: Option<liveness::Termination>,
     /// Variants the majority policy took out of the run (their tasks are killed and belong to
     /// no group any more).
     retired: Vec<bool>,
@@ -320,6 +331,7 @@ impl Monitor {
                 doomed: false,
                 delivery: None,
                 clock_queues: Default::default(),
+                fd_wait_since: None,
             }],
             procs: vec![VProc {
                 fds: FdTable::default(),
@@ -342,6 +354,7 @@ impl Monitor {
             signal_delays: Vec::new(),
             _sync_buffer: sync_buffer,
             retired: vec![false; n],
+            termination: None,
             cfg,
         };
         for variant in 0..n {
@@ -416,6 +429,7 @@ impl Monitor {
                 (Outcome::Signaled, exit_status::for_signal(sig), None)
             }
             Stop::Diverged(d) => (Outcome::Divergence, exit_status::DIVERGENCE, Some(d)),
+            Stop::Terminated(sig) => (Outcome::Terminated, exit_status::for_signal(sig), None),
         };
         Ok(Report {
             outcome,
@@ -446,6 +460,10 @@ impl Monitor {
             if let Some(stop) = self.finished()? {
                 return Ok(stop);
             }
+            if let Some(stop) = self.check_termination() {
+                return Ok(stop);
+            }
+            self.check_vanished()?;
             self.expire_clock_waits()?;
             if let Some(stop) = self.check_signal_waits() {
                 return Ok(stop);
@@ -460,7 +478,11 @@ impl Monitor {
             }
             match self.events.wait(self.poll_timeout())? {
                 Event::Child | Event::Timeout => {}
-                Event::Forward(sig) => self.forward_signal(sig),
+                Event::Forward(sig) => {
+                    if let Some(stop) = self.on_signal_to_mvx(sig) {
+                        return Ok(stop);
+                    }
+                }
             }
         }
     }
@@ -555,7 +577,7 @@ impl Monitor {
             )
             .min();
         let window = (0..self.groups.len())
-            .filter_map(|g| self.window_start(g))
+            .filter_map(|g| self.window_start(g).or_else(|| self.in_flight_stall_start(g)))
             .min()
             .map(|start| {
                 (start + self.cfg.window)
@@ -575,10 +597,10 @@ impl Monitor {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        match (signal_poll, window) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let termination = self
+            .termination_deadline()
+            .map(|d| d.saturating_duration_since(Instant::now()));
+        [signal_poll, window, termination].into_iter().flatten().min()
     }
 
     /// The earliest arrival at an incomplete rendezvous of group `g`.
@@ -586,6 +608,9 @@ impl Monitor {
         let group = &self.groups[g];
         if group.doomed {
             return None;
+        }
+        if let Some(since) = self.held_by_monitor_since(g) {
+            return Some(since);
         }
         if group.in_flight.is_some() || group.delivery.is_some() {
             return None;
@@ -651,6 +676,9 @@ impl Monitor {
     /// Declares lagging tasks non-complying once a window has passed, unless they are blocked
     /// in the kernel (in a syscall every variant executes, such as a sleep).
     fn check_windows(&mut self) -> Result<Option<Stop>> {
+        if let Some(stop) = self.check_in_flight_stalls() {
+            return Ok(Some(stop));
+        }
         for g in 0..self.groups.len() {
             let Some(start) = self.window_start(g) else {
                 continue;
@@ -694,6 +722,11 @@ impl Monitor {
                 .iter()
                 .find_map(|&t| self.tasks[t].entry())
                 .map(|e| table::name_of(e.call.raw.nr));
+            if self.cfg.dump_on_hang {
+                for line in self.state_lines() {
+                    eprintln!("mvx: state: {line}");
+                }
+            }
             return Ok(Some(Stop::Diverged(self.divergence(
                 g,
                 DivergenceKind::Timeout,

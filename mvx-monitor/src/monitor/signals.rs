@@ -59,6 +59,19 @@ pub(super) struct SignalBook {
     kicked: bool,
     /// Since when the task is held at a signal stop waiting for the rest of its group.
     held_since: Option<Instant>,
+    /// Signals kept back while the task re-executes a clone a signal interrupted: the others'
+    /// clone has happened, so the signal comes after it here too (see `defer_past_clone`).
+    /// With each, whether the group already decided to deliver it (then it is let through
+    /// at its stop) or it is this task's own copy (then it is synchronised as usual).
+    after_clone: Vec<(i32, bool)>,
+}
+
+/// A task (state) that will re-execute an interrupted clone when it resumes.
+fn restarts_clone(state: &State) -> bool {
+    matches!(state,
+        State::Restarting { pending: Pending::Program(e), .. }
+            if matches!(e.call.raw.nr as i64,
+                libc::SYS_clone | libc::SYS_clone3 | libc::SYS_fork | libc::SYS_vfork))
 }
 
 fn take(map: &mut HashMap<i32, u32>, sig: i32) -> bool {
@@ -123,6 +136,21 @@ impl Monitor {
     pub(super) fn on_delivery_stop(&mut self, t: TaskId, sig: i32) -> Result<Option<Stop>> {
         let pid = self.tasks[t].tracee.pid;
         let s = sig;
+        if self.clone_restart_pending(t) && !is_fault(pid, sig) {
+            // Its clone must run first (see `defer_past_clone`).
+            let kick = s == kick_signal();
+            if kick {
+                self.tasks[t].sig.kicked = false;
+            }
+            let real = if kick {
+                self.tasks[t].sig.substitute.take().map(|r| (r, true))
+            } else if take(&mut self.tasks[t].sig.expect, s) {
+                Some((s, true))
+            } else {
+                Some((s, false))
+            };
+            return self.defer_past_clone(t, real).map(|()| None);
+        }
         if s == kick_signal() {
             if let Some(real) = self.tasks[t].sig.substitute.take() {
                 // A kick sent so that a signal is delivered here, now: deliver it.
@@ -187,6 +215,44 @@ impl Monitor {
             }
         };
         self.sync_signal(g, sig)
+    }
+
+    /// Whether task `t` is about to re-execute a clone that a signal interrupted (a pending
+    /// signal makes fork return ERESTARTNOINTR) while its group's clone is in flight.
+    fn clone_restart_pending(&self, t: TaskId) -> bool {
+        let task = &self.tasks[t];
+        restarts_clone(&task.state)
+            && self.groups[task.group]
+                .in_flight
+                .as_ref()
+                .is_some_and(|f| f.decision.plan == crate::plan::Plan::Clone)
+    }
+
+    /// A member whose clone was interrupted by a signal while the group's clone is in flight:
+    /// in other members the clone may have happened already, and there the signal is taken
+    /// right after it. So here too: the signal (dequeued at this stop) is kept back, the clone
+    /// is re-executed without a handler running first, and the signal is sent again once the
+    /// clone returned (`resend_after_clone`). Delivering it now would run the handler, whose
+    /// syscalls would wait for the clone in flight, which waits for this member: a deadlock.
+    fn defer_past_clone(&mut self, t: TaskId, sig: Option<(i32, bool)>) -> Result<()> {
+        let task = &mut self.tasks[t];
+        if let Some(sig) = sig {
+            task.sig.after_clone.push(sig);
+        }
+        task.sig.held_since = None;
+        debug!(task = t, ?sig, "signal kept back until the interrupted clone ran");
+        tolerate_gone(task.tracee.cont(None))
+    }
+
+    /// The clone of `t` returned: the signals kept back for it are sent now.
+    pub(super) fn resend_after_clone(&mut self, t: TaskId) {
+        let task = &mut self.tasks[t];
+        for (sig, decided) in std::mem::take(&mut task.sig.after_clone) {
+            if decided {
+                *task.sig.expect.entry(sig).or_default() += 1;
+            }
+            tkill(task.tracee.pid, sig);
+        }
     }
 
     /// Lets a task held at a signal stop go on without a signal.
@@ -373,6 +439,12 @@ impl Monitor {
             }
             let state = std::mem::replace(&mut self.tasks[m].state, State::Running);
             match state {
+                State::AtSignal { resume, .. }
+                    if clone_in_flight && restarts_clone(&resume) =>
+                {
+                    self.tasks[m].state = *resume;
+                    self.defer_past_clone(m, Some((sig, true)))?;
+                }
                 State::AtSignal { stop_sig, .. } => {
                     self.tasks[m].state = State::Running;
                     self.deliver_here(m, sig, stop_sig)?;
