@@ -8,7 +8,13 @@ mod common;
 use common::*;
 use std::process::Command;
 
+/// `make -C examples` builds libmvx_preload.so beside mvx too: every test here needs it.
+fn preload_built() {
+    examples_bin();
+}
+
 fn openssl() -> Option<std::path::PathBuf> {
+    preload_built();
     let found = find_program("openssl");
     if found.is_none() {
         eprintln!("note: no openssl binary (Debian package openssl); its tests are skipped");
@@ -128,6 +134,7 @@ fn a_libcrypto_program_agrees_from_two_threads() {
 fn libcrypto_loaded_rtld_local_agrees() {
     // Python's _ssl module brings libcrypto with dlopen(RTLD_LOCAL): the wrapper finds the
     // real function through the loaded objects, not RTLD_NEXT.
+    preload_built();
     // Debian's python3 (with Debian's libcrypto) before any other on PATH.
     let debian = std::path::PathBuf::from("/usr/bin/python3");
     let python = debian.is_file().then_some(debian);
@@ -291,6 +298,7 @@ fn at_strict_the_library_is_loaded_only_for_the_compat_wrappers() {
     if monitor_level() != "strict" {
         return;
     }
+    preload_built();
     let printenv = Prog::new("/usr/bin/printenv").args(["LD_PRELOAD", "MVX_PRELOAD_COMPAT"]);
     let on = printenv.run_mvx(2);
     assert_eq!(on.code(), 0, "{}", on.context());
