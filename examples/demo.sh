@@ -11,8 +11,8 @@ trap 'rm -rf "$tmp"' EXIT
 step() { printf '\n==> %s\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
-step "Build mvx (release) and the C examples in examples/bin"
-show cargo build --release -q -p mvx-monitor
+step "Build mvx and its preload library (release) and the C examples in examples/bin"
+show cargo build --release -q -p mvx-monitor -p mvx-preload
 show make -s -C examples
 
 step "Three variants of echo in lock-step; the leader writes, so 'hello' appears once"
@@ -25,6 +25,11 @@ printf '%s\n' "$listing" | head -n 8
 
 step "Randomness: only the leader reads /dev/urandom, the followers get the same bytes"
 show "$MVX" run -n 2 -- od -An -N 8 -tx8 /dev/urandom
+
+if command -v openssl >/dev/null; then
+    step "OpenSSL mixes addresses into its random bytes; mvx's wrappers give followers the leader's"
+    show "$MVX" run -n 3 -- openssl rand -hex 16
+fi
 
 step "gzip round trip under mvx"
 seq 1 20000 > "$tmp/numbers.txt"

@@ -87,6 +87,13 @@ pub struct RunArgs {
     /// leader. The library is looked up in $MVX_PRELOAD_LIB, then beside the mvx binary.
     #[arg(long)]
     pub preload: bool,
+    /// Do not replicate the random bytes of libraries that mix addresses into their
+    /// generators (OpenSSL's RAND_bytes, RAND_priv_bytes and their _ex forms, NSS's
+    /// PK11_GenerateRandom): by default mvx preloads libmvx_preload.so for them at every
+    /// level, because partitioning gives each variant different addresses and so different
+    /// bytes. With this switch the library is loaded only for --preload or the fast path.
+    #[arg(long)]
+    pub no_compat_wrappers: bool,
     /// Let signals through to each variant as they come instead of delivering them to all
     /// variants between the same two syscalls (for evaluation: expect false alarms).
     #[arg(long)]
@@ -209,22 +216,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         argv.push(cstring(a.into_vec())?);
     }
     let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    // The preload library carries the fast path too: above `strict` it is loaded even
-    // without --preload (then only the fast path is on, not the value and lock replay).
-    let fast = args.monitor_level > crate::seccomp::Level::Strict;
-    let lib = if args.preload {
-        Some(preload_library()?)
-    } else if fast {
-        match preload_library() {
-            Ok(lib) => Some(lib),
-            Err(e) => {
-                tracing::warn!("no fast path: {e:#}; every call stops in the monitor");
-                None
-            }
-        }
-    } else {
-        None
-    };
+    let lib = preload_for(args, programs.len())?;
     if let Some(lib) = lib {
         let mut value = lib.into_os_string();
         if let Some(i) = vars.iter().position(|(k, _)| k == "LD_PRELOAD") {
@@ -233,9 +225,12 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         }
         vars.push(("LD_PRELOAD".into(), value));
     }
-    vars.retain(|(k, _)| k != "MVX_PRELOAD_SYNC");
+    vars.retain(|(k, _)| k != "MVX_PRELOAD_SYNC" && k != "MVX_PRELOAD_COMPAT");
     if args.preload {
         vars.push(("MVX_PRELOAD_SYNC".into(), "1".into()));
+    }
+    if compat_wrappers(args, programs.len()) {
+        vars.push(("MVX_PRELOAD_COMPAT".into(), "1".into()));
     }
     let envp = vars
         .into_iter()
@@ -262,6 +257,43 @@ pub fn config(args: &RunArgs) -> Result<Config> {
     })
 }
 
+/// Whether the preload's library-randomness wrappers are on: by default, when there is more
+/// than one variant to agree.
+fn compat_wrappers(args: &RunArgs, variants: usize) -> bool {
+    !args.no_compat_wrappers && variants > 1
+}
+
+/// The preload library the variants get, if any. `--preload` needs it; the fast path (levels
+/// above `strict`) and the compat wrappers (by default) only want it, so without it they are
+/// off, with one warning.
+fn preload_for(args: &RunArgs, variants: usize) -> Result<Option<PathBuf>> {
+    if args.preload {
+        return preload_library().context("--preload").map(Some);
+    }
+    let fast = args.monitor_level > crate::seccomp::Level::Strict;
+    let compat = compat_wrappers(args, variants);
+    if !fast && !compat {
+        return Ok(None);
+    }
+    match preload_library() {
+        Ok(lib) => Ok(Some(lib)),
+        Err(e) => {
+            let mut off = Vec::new();
+            if fast {
+                off.push("no fast path (every call stops in the monitor)");
+            }
+            if compat {
+                off.push(
+                    "no compat wrappers (libraries that mix addresses into their random bytes, \
+                     such as OpenSSL, make the variants diverge; --no-compat-wrappers silences this)",
+                );
+            }
+            eprintln!("mvx: warning: {e:#}; {}", off.join(", "));
+            Ok(None)
+        }
+    }
+}
+
 /// libmvx_preload.so: $MVX_PRELOAD_LIB, or beside the mvx binary (cargo puts both in one
 /// target directory).
 fn preload_library() -> Result<PathBuf> {
@@ -273,7 +305,7 @@ fn preload_library() -> Result<PathBuf> {
     };
     anyhow::ensure!(
         candidate.is_file(),
-        "--preload: {} not found (build it with `cargo build -p mvx-preload`, or set MVX_PRELOAD_LIB)",
+        "{} not found (build it with `cargo build -p mvx-preload`, or set MVX_PRELOAD_LIB)",
         candidate.display()
     );
     Ok(candidate)

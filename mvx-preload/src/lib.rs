@@ -2,7 +2,10 @@
 //! - libc's nondeterministic results made identical: rand/random/rand_r, the *rand48 family,
 //!   getrandom/getentropy, time, gettimeofday, clock_gettime, getpid (each variant calls the real
 //!   function, then takes the leader's result through the runtime);
-//! - pthread mutexes and condition variables acquired in the leader's order in every variant.
+//! - pthread mutexes and condition variables acquired in the leader's order in every variant;
+//! - at every level by default (`librand`): the random bytes of libraries that mix addresses
+//!   into their generators (OpenSSL's RAND_bytes, NSS's PK11_GenerateRandom) taken from the
+//!   leader.
 //!
 //! Without mvx every wrapper is the real function.
 
@@ -78,6 +81,7 @@ macro_rules! real {
 
 mod fast;
 mod handlers;
+mod librand;
 
 const fn id(name: &str) -> u64 {
     site_id(name, 0, 0)

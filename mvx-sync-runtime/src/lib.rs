@@ -229,6 +229,13 @@ pub fn active() -> bool {
     !matches!(role(), Role::PassThrough)
 }
 
+/// Whether this thread's sync ops reach the other variants: under mvx as one of several
+/// variants, and the thread has a record slot (the buffer holds `MAX_GROUPS`; the threads and
+/// processes of a run beyond them have none, and their callers need another way to agree).
+pub fn replicating() -> bool {
+    active() && try_group().is_some()
+}
+
 /// This variant's index (0: the leader), or `None` without mvx.
 pub fn variant_index() -> Option<usize> {
     match role() {
