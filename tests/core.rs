@@ -779,9 +779,12 @@ fn runs_as_an_unprivileged_user() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let mvx = dir.join("mvx");
     let diverge_a = dir.join("diverge-a");
+    // mvx finds its preload library beside itself.
+    let preload = dir.join("libmvx_preload.so");
     for (from, to) in [
         (mvx_bin().to_path_buf(), &mvx),
         (example("diverge-a"), &diverge_a),
+        (mvx_bin().with_file_name("libmvx_preload.so"), &preload),
     ] {
         std::fs::copy(&from, to).unwrap();
         std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -815,6 +818,11 @@ fn runs_as_an_unprivileged_user() {
         assert_eq!(out.code(), 0, "{}", out.context());
         assert_eq!(out.stdout_str(), expected, "{}", out.context());
         assert_no_divergence(&out);
+        assert!(
+            !out.stderr_str().contains("mvx: warning"),
+            "{}",
+            out.context()
+        );
     }
 }
 
