@@ -491,17 +491,17 @@ fn tinyhttpd_native_baseline() {
 }
 
 #[test]
-#[ignore = "deadlock: the main thread's blocking accept4 holds the per-process fd-table \
-            serialisation (lockstep.rs waits_for_fd_table), so a connection thread's openat/close \
-            waits until the next connection arrives"]
+#[ignore = "deadlock: the blocked accept4 holds the per-process fd-table serialisation \
+            (lockstep.rs waits_for_fd_table) until a connection comes, so the connection \
+            threads' openat/close wait at their rendezvous"]
 fn tinyhttpd_ab_1000_n2() {
     tinyhttpd_serves_like_native(2);
 }
 
 #[test]
-#[ignore = "deadlock: the main thread's blocking accept4 holds the per-process fd-table \
-            serialisation (lockstep.rs waits_for_fd_table), so a connection thread's openat/close \
-            waits until the next connection arrives"]
+#[ignore = "deadlock: the blocked accept4 holds the per-process fd-table serialisation \
+            (lockstep.rs waits_for_fd_table) until a connection comes, so the connection \
+            threads' openat/close wait at their rendezvous"]
 fn tinyhttpd_ab_1000_n3() {
     tinyhttpd_serves_like_native(3);
 }
@@ -555,9 +555,9 @@ fn mini_httpd_session(mode: Mode) -> (Vec<String>, String) {
 }
 
 #[test]
-#[ignore = "hang: SIGCHLD arriving during fork makes both variants' clone return \
-            ERESTARTNOINTR, but signals.rs deliver_all keeps the clone in flight, so the \
-            handler's rt_sigaction never gets a rendezvous (lockstep.rs try_rendezvous)"]
+#[ignore = "hang: SIGCHLD aborts fork (clone returns ERESTARTNOINTR in every variant) but \
+            signals.rs deliver_all keeps the clone in flight, so the handler's rt_sigaction \
+            never gets a rendezvous (lockstep.rs try_rendezvous)"]
 fn mini_httpd_ab_2000_n2() {
     let (native, native_len) = mini_httpd_session(Mode::Native);
     assert!(native[0].ends_with("\n200\n"), "{native:?}");
@@ -645,9 +645,9 @@ fn redis_session(mode: Mode) -> (String, String) {
 }
 
 #[test]
-#[ignore = "divergence at startup: jemalloc's raw syscall(SYS_open, \"/proc/sys/vm/overcommit_memory\", \
-            O_RDONLY|O_CLOEXEC) leaves the unused mode register holding an address, which differs \
-            per variant and is compared (entries.rs open: [Path, Flags, Int])"]
+#[ignore = "divergence: jemalloc's raw open() leaves an address in the unused mode argument, \
+            which is compared (entries.rs open); behind it the clock channel (clock.rs) gives \
+            followers other times than the leader's (slowlog, serverCron)"]
 fn redis_benchmark_n2() {
     let native = redis_session(Mode::Native);
     assert_eq!(native.0, "OK\nhello\n41\n42\n3\na\nb\nc\nOK\nworld\n0\n");
@@ -806,9 +806,8 @@ fn memcached_session(mode: Mode) -> String {
 }
 
 #[test]
-#[ignore = "divergence at startup: pthread_setname_np on a worker thread opens \
-            /proc/self/task/TID/comm with the variant's real TID (glibc's pd->tid, written by \
-            clone's CLONE_PARENT_SETTID), so the paths differ"]
+#[ignore = "divergence: pthread_setname_np opens /proc/self/task/TID/comm with each variant's \
+            real TID (glibc's pd->tid, from CLONE_PARENT_SETTID); paths are compared as they are"]
 fn memcached_get_set_n2() {
     let native = memcached_session(Mode::Native);
     assert!(native.ends_with("ok 48\n"), "{native}");
@@ -839,9 +838,8 @@ PRAGMA integrity_check;
 ";
 
 #[test]
-#[ignore = "sqlite3 reports a disk I/O error: mmap(MAP_SHARED, PROT_READ|PROT_WRITE) of the \
-            -shm file (opened O_RDWR|O_CREAT: a leader-only fd) is denied with ENODEV \
-            (plan.rs Special::Mmap)"]
+#[ignore = "disk I/O error: mmap(MAP_SHARED) of the -shm file (opened O_RDWR|O_CREAT: a \
+            leader-only fd) is denied with ENODEV (plan.rs Special::Mmap)"]
 fn sqlite3_wal_script_matches_native() {
     let sqlite3 = tool("sqlite3", "sqlite3");
     let native_dir = TempDir::new("sqlite-wal-native");
@@ -914,9 +912,8 @@ if __name__ == "__main__":
 "#;
 
 #[test]
-#[ignore = "OSError ENODEV: mmap(MAP_SHARED) of the /dev/shm file that shm_open created \
-            (O_RDWR|O_CREAT|O_EXCL: a leader-only fd, /dev/null in followers) is denied \
-            (plan.rs Special::Mmap)"]
+#[ignore = "OSError ENODEV: mmap(MAP_SHARED) of the /dev/shm file shm_open created (a \
+            leader-only fd, /dev/null in followers) is denied (plan.rs Special::Mmap)"]
 fn python_shared_memory_matches_native() {
     let dir = TempDir::new("shared-memory");
     let script = dir.join("shm.py");
@@ -936,8 +933,8 @@ fn python_shared_memory_matches_native() {
 // SCM_RIGHTS: a pipe's write end passed to a child over a unix socketpair
 
 #[test]
-#[ignore = "divergence: the child's recvmsg installs the passed fd (3) in the leader only, so \
-            its next openat returns 4 in the leader and 3 in the follower (fd numbers out of step)"]
+#[ignore = "divergence: a fd received with SCM_RIGHTS exists in the leader only, so the \
+            child's next openat returns 4 in the leader and 3 in the follower"]
 fn scm_rights_fd_passing_matches_native() {
     let dir = TempDir::new("scm-rights");
     let input = dir.join("input.txt");
@@ -962,9 +959,8 @@ fn scm_rights_fd_passing_matches_native() {
 // OpenSSL's random generator
 
 #[test]
-#[ignore = "divergence: OpenSSL 3 mixes pthread_self() and its DRBG objects' addresses into the \
-            DRBG nonce/additional input; address-space partitioning makes them differ per variant \
-            (passes with --no-partition)"]
+#[ignore = "divergence: OpenSSL 3 mixes pthread_self() and its DRBG's address into the DRBG \
+            nonce; address-space partitioning makes them differ (passes with --no-partition)"]
 fn openssl_rand_once_n2() {
     let out = Prog::new(tool("openssl", "openssl"))
         .args(["rand", "-hex", "32"])
