@@ -491,17 +491,11 @@ fn tinyhttpd_native_baseline() {
 }
 
 #[test]
-#[ignore = "deadlock: the blocked accept4 holds the per-process fd-table serialisation \
-            (lockstep.rs waits_for_fd_table) until a connection comes, so the connection \
-            threads' openat/close wait at their rendezvous"]
 fn tinyhttpd_ab_1000_n2() {
     tinyhttpd_serves_like_native(2);
 }
 
 #[test]
-#[ignore = "deadlock: the blocked accept4 holds the per-process fd-table serialisation \
-            (lockstep.rs waits_for_fd_table) until a connection comes, so the connection \
-            threads' openat/close wait at their rendezvous"]
 fn tinyhttpd_ab_1000_n3() {
     tinyhttpd_serves_like_native(3);
 }
@@ -555,9 +549,6 @@ fn mini_httpd_session(mode: Mode) -> (Vec<String>, String) {
 }
 
 #[test]
-#[ignore = "hang: SIGCHLD aborts fork (clone returns ERESTARTNOINTR in every variant) but \
-            signals.rs deliver_all keeps the clone in flight, so the handler's rt_sigaction \
-            never gets a rendezvous (lockstep.rs try_rendezvous)"]
 fn mini_httpd_ab_2000_n2() {
     let (native, native_len) = mini_httpd_session(Mode::Native);
     assert!(native[0].ends_with("\n200\n"), "{native:?}");
@@ -933,8 +924,6 @@ fn python_shared_memory_matches_native() {
 // SCM_RIGHTS: a pipe's write end passed to a child over a unix socketpair
 
 #[test]
-#[ignore = "divergence: a fd received with SCM_RIGHTS exists in the leader only, so the \
-            child's next openat returns 4 in the leader and 3 in the follower"]
 fn scm_rights_fd_passing_matches_native() {
     let dir = TempDir::new("scm-rights");
     let input = dir.join("input.txt");
@@ -959,8 +948,6 @@ fn scm_rights_fd_passing_matches_native() {
 // OpenSSL's random generator
 
 #[test]
-#[ignore = "divergence: OpenSSL 3 mixes pthread_self() and its DRBG's address into the DRBG \
-            nonce; address-space partitioning makes them differ (passes with --no-partition)"]
 fn openssl_rand_once_n2() {
     let out = Prog::new(tool("openssl", "openssl"))
         .args(["rand", "-hex", "32"])

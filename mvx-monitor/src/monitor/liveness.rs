@@ -149,10 +149,9 @@ impl Monitor {
             State::ClockWait { entry, .. } => {
                 format!("waiting for the leader's clock at {}", call(entry))
             }
-            State::AtSignal { stop_sig, .. } => format!(
-                "held at a signal stop ({})",
-                decode::signal_name(*stop_sig)
-            ),
+            State::AtSignal { stop_sig, .. } => {
+                format!("held at a signal stop ({})", decode::signal_name(*stop_sig))
+            }
             State::Dead { how, .. } => how.describe(),
         }
     }
@@ -187,9 +186,7 @@ impl Monitor {
             .iter()
             .enumerate()
             .filter(|&(v, _)| !self.retired[v])
-            .filter(|(_, m)| {
-                m.is_none_or(|t| !matches!(self.tasks[t].state, State::AtEntry(_)))
-            })
+            .filter(|(_, m)| m.is_none_or(|t| !matches!(self.tasks[t].state, State::AtEntry(_))))
             .map(|(v, _)| v)
             .collect();
         if missing.is_empty() {
@@ -204,7 +201,10 @@ impl Monitor {
     /// stays in the kernel a whole window longer than the others does something else.
     pub(super) fn in_flight_stall_start(&self, g: GroupId) -> Option<Instant> {
         let f = self.groups[g].in_flight.as_ref()?;
-        if !matches!(f.decision.plan, Plan::AllChecked | Plan::AllReplace | Plan::Clone) {
+        if !matches!(
+            f.decision.plan,
+            Plan::AllChecked | Plan::AllReplace | Plan::Clone
+        ) {
             return None;
         }
         f.first_exit
@@ -230,11 +230,11 @@ impl Monitor {
             if inside.is_empty() {
                 continue;
             }
-            let name = self.groups[g].members.iter().flatten().find_map(|&t| {
-                self.tasks[t]
-                    .entry()
-                    .map(|e| table::name_of(e.call.raw.nr))
-            });
+            let name = self.groups[g]
+                .members
+                .iter()
+                .flatten()
+                .find_map(|&t| self.tasks[t].entry().map(|e| table::name_of(e.call.raw.nr)));
             let msg = format!(
                 "variant(s) {inside:?} still inside {} {:?} after another variant returned from it",
                 name.clone().unwrap_or_else(|| "a syscall".into()),

@@ -267,7 +267,9 @@ impl Monitor {
         match self.procs[proc_].fd_owner {
             Some(owner) if owner != g => {
                 self.procs[proc_].fd_waiters.insert(g);
-                self.groups[g].fd_wait_since.get_or_insert_with(Instant::now);
+                self.groups[g]
+                    .fd_wait_since
+                    .get_or_insert_with(Instant::now);
                 false
             }
             _ => {

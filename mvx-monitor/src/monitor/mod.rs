@@ -577,7 +577,10 @@ impl Monitor {
             )
             .min();
         let window = (0..self.groups.len())
-            .filter_map(|g| self.window_start(g).or_else(|| self.in_flight_stall_start(g)))
+            .filter_map(|g| {
+                self.window_start(g)
+                    .or_else(|| self.in_flight_stall_start(g))
+            })
             .min()
             .map(|start| {
                 (start + self.cfg.window)
@@ -600,7 +603,10 @@ impl Monitor {
         let termination = self
             .termination_deadline()
             .map(|d| d.saturating_duration_since(Instant::now()));
-        [signal_poll, window, termination].into_iter().flatten().min()
+        [signal_poll, window, termination]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// The earliest arrival at an incomplete rendezvous of group `g`.

@@ -240,7 +240,11 @@ impl Monitor {
             task.sig.after_clone.push(sig);
         }
         task.sig.held_since = None;
-        debug!(task = t, ?sig, "signal kept back until the interrupted clone ran");
+        debug!(
+            task = t,
+            ?sig,
+            "signal kept back until the interrupted clone ran"
+        );
         tolerate_gone(task.tracee.cont(None))
     }
 
@@ -439,9 +443,7 @@ impl Monitor {
             }
             let state = std::mem::replace(&mut self.tasks[m].state, State::Running);
             match state {
-                State::AtSignal { resume, .. }
-                    if clone_in_flight && restarts_clone(&resume) =>
-                {
+                State::AtSignal { resume, .. } if clone_in_flight && restarts_clone(&resume) => {
                     self.tasks[m].state = *resume;
                     self.defer_past_clone(m, Some((sig, true)))?;
                 }
