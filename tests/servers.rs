@@ -636,9 +636,6 @@ fn redis_session(mode: Mode) -> (String, String) {
 }
 
 #[test]
-#[ignore = "divergence: jemalloc's raw open() leaves an address in the unused mode argument, \
-            which is compared (entries.rs open); behind it the clock channel (clock.rs) gives \
-            followers other times than the leader's (slowlog, serverCron)"]
 fn redis_benchmark_n2() {
     let native = redis_session(Mode::Native);
     assert_eq!(native.0, "OK\nhello\n41\n42\n3\na\nb\nc\nOK\nworld\n0\n");
@@ -797,8 +794,6 @@ fn memcached_session(mode: Mode) -> String {
 }
 
 #[test]
-#[ignore = "divergence: pthread_setname_np opens /proc/self/task/TID/comm with each variant's \
-            real TID (glibc's pd->tid, from CLONE_PARENT_SETTID); paths are compared as they are"]
 fn memcached_get_set_n2() {
     let native = memcached_session(Mode::Native);
     assert!(native.ends_with("ok 48\n"), "{native}");

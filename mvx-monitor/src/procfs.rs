@@ -73,3 +73,51 @@ mod tests {
         assert!(!has(Some(u64::MAX), 0));
     }
 }
+
+/// Rewrites the process and thread ids in a /proc path (`/proc/ID/...`,
+/// `/proc/.../task/ID/...`) with `map`; `None` if the path names no id or `map` changes none.
+pub fn map_proc_path_ids(path: &[u8], map: impl Fn(i64) -> i64) -> Option<Vec<u8>> {
+    let rest = path.strip_prefix(b"/proc/")?;
+    let mut parts: Vec<Vec<u8>> = rest.split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
+    let mut changed = false;
+    for k in 0..parts.len() {
+        let names_id = k == 0 || parts[k - 1] == b"task";
+        let Some(id) = std::str::from_utf8(&parts[k])
+            .ok()
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<i64>().ok())
+        else {
+            continue;
+        };
+        if !names_id {
+            continue;
+        }
+        let mapped = map(id);
+        if mapped != id {
+            parts[k] = mapped.to_string().into_bytes();
+            changed = true;
+        }
+    }
+    changed.then(|| [b"/proc/".to_vec(), parts.join(&b'/')].concat())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_path_ids_are_mapped() {
+        let map = |id| if id == 9192 { 9191 } else { id };
+        assert_eq!(
+            map_proc_path_ids(b"/proc/self/task/9192/comm", map).as_deref(),
+            Some(&b"/proc/self/task/9191/comm"[..])
+        );
+        assert_eq!(
+            map_proc_path_ids(b"/proc/9192/task/9192/stat", map).as_deref(),
+            Some(&b"/proc/9191/task/9191/stat"[..])
+        );
+        // Numbers that are not ids (fd numbers) and other paths are left alone.
+        assert_eq!(map_proc_path_ids(b"/proc/self/fd/9192", map), None);
+        assert_eq!(map_proc_path_ids(b"/tmp/9192", map), None);
+    }
+}

@@ -4,43 +4,79 @@
 //! timed out in one variant and not in another: CPython's GIL re-reads the clock on every
 //! timeout), and a thread waiting at a strict rendezvous for such a read can close a deadlock
 //! cycle with the lock. So in multi-threaded processes clock reads leave strict lock-step: the
-//! leader reads the clock at once and publishes the value; a follower takes the leader's latest
-//! value of the same clock that it has not taken yet (so an extra read of the leader's does not
-//! shift the followers by one), waiting at most `CLOCK_WAIT` for the leader to produce one, and
-//! reads its own clock after that (an extra read the leader did not make).
+//! leader reads the clock at once and queues the value; a follower's k-th read of a clock
+//! takes the leader's k-th value of that clock since the group's last rendezvous, so a
+//! follower that lags behind still sees the very values the leader saw at the same points.
+//! Counts that differ are put right without a timeout where possible:
+//! - the leader read more often: at the group's next rendezvous its unread values are dropped;
+//! - a follower reads more often: it waits while the leader's thread is running (its read may
+//!   be coming); once the leader's thread is held at a rendezvous, or blocked on a lock (the
+//!   cycle above) for `CLOCK_WAIT`, the follower takes the leader's latest value, or reads its
+//!   own clock if the leader has read none.
 
 use super::*;
+use std::collections::VecDeque;
 
-/// How long a follower's clock read waits for the leader's value.
+/// How long a follower's clock read waits for the leader's value before checking whether
+/// the leader's thread can still produce one.
 const CLOCK_WAIT: Duration = Duration::from_millis(2);
+
+/// The longest a follower's clock read waits for a leader that keeps running without
+/// reading the clock.
+const CLOCK_WAIT_MAX: Duration = Duration::from_millis(500);
 
 /// A clock read's identity: the syscall and, for clock_gettime, the clock id.
 type ClockKey = (u64, u64);
 
-/// The leader's latest clock results of a group, and what each follower took.
+/// A leader's clock result: return value and out-buffers.
+type ClockValue = (i64, Outputs);
+
+/// The leader's clock results of a group since its last rendezvous, and how far each
+/// follower has read.
 #[derive(Default)]
 pub(super) struct ClockQueues {
-    /// Per clock: generation, return value, out-buffers.
-    latest: HashMap<ClockKey, (u64, i64, Outputs)>,
-    /// Per follower and clock: the generation it took last.
+    /// Per clock: the values in the leader's order, the first having sequence number `base`.
+    values: HashMap<ClockKey, (u64, VecDeque<ClockValue>)>,
+    /// The latest value of each clock, kept across rendezvous.
+    latest: HashMap<ClockKey, ClockValue>,
+    /// Per follower and clock: how many values it has taken (a sequence number).
     taken: HashMap<(usize, ClockKey), u64>,
 }
 
 impl ClockQueues {
-    /// The leader's latest value for `variant` if it has not taken it yet; marks it taken.
-    fn take(&mut self, variant: usize, key: ClockKey) -> Option<(i64, Outputs)> {
-        let (generation, ret, out) = self.latest.get(&key)?;
-        let taken = self.taken.entry((variant, key)).or_default();
-        if *generation <= *taken {
-            return None;
-        }
-        *taken = *generation;
-        Some((*ret, out.clone()))
+    /// The follower's next value of `key`, if the leader has produced it; marks it taken.
+    fn take(&mut self, variant: usize, key: ClockKey) -> Option<ClockValue> {
+        let (base, queue) = self.values.get(&key)?;
+        let taken = self.taken.entry((variant, key)).or_insert(*base);
+        let index = taken.checked_sub(*base)? as usize;
+        let value = queue.get(index)?.clone();
+        *taken += 1;
+        Some(value)
+    }
+
+    /// The leader's latest value of `key` (a follower's extra read).
+    fn latest(&self, key: ClockKey) -> Option<ClockValue> {
+        self.latest.get(&key).cloned()
     }
 
     fn publish(&mut self, key: ClockKey, ret: i64, out: Outputs) {
-        let generation = self.latest.get(&key).map_or(1, |(g, ..)| g + 1);
-        self.latest.insert(key, (generation, ret, out));
+        let (_, queue) = self.values.entry(key).or_default();
+        queue.push_back((ret, out.clone()));
+        self.latest.insert(key, (ret, out));
+    }
+
+    /// The group meets at a rendezvous: every member has made the same lock-stepped calls, so
+    /// the clock reads before it are settled; values no follower took are dropped.
+    pub(super) fn resync(&mut self) {
+        for (key, (base, queue)) in self.values.iter_mut() {
+            *base += queue.len() as u64;
+            queue.clear();
+            for ((_, k), taken) in self.taken.iter_mut() {
+                if k == key {
+                    *taken = *base;
+                }
+            }
+        }
     }
 }
 
@@ -141,19 +177,68 @@ impl Monitor {
         tolerate_gone(task.tracee.cont(None))
     }
 
-    /// Followers whose wait for a leader value ran out read their own clock.
+    /// Followers whose wait for a leader value ran out: wait on while the leader's thread is
+    /// running (its read may be coming), else take the leader's latest value (or read their
+    /// own clock if it has none).
     pub(super) fn expire_clock_waits(&mut self) -> Result<()> {
         let now = Instant::now();
         for t in 0..self.tasks.len() {
-            if matches!(self.tasks[t].state, State::ClockWait { until, .. } if until <= now) {
-                let task = &mut self.tasks[t];
-                task.state = State::Running;
-                task.history
-                    .set_last_result("(own clock: the leader made no such read)");
-                tolerate_gone(task.tracee.cont(None))?;
+            let State::ClockWait {
+                until, ref entry, ..
+            } = self.tasks[t].state
+            else {
+                continue;
+            };
+            if until > now {
+                continue;
+            }
+            let g = self.tasks[t].group;
+            let waited_long = entry.arrived.elapsed() >= CLOCK_WAIT_MAX;
+            if !waited_long && self.leader_may_read_clock(g) {
+                if let State::ClockWait { until, .. } = &mut self.tasks[t].state {
+                    *until = now + CLOCK_WAIT;
+                }
+                continue;
+            }
+            let key = key_of(&entry.call.raw);
+            let State::ClockWait { entry, .. } =
+                std::mem::replace(&mut self.tasks[t].state, State::Running)
+            else {
+                unreachable!()
+            };
+            match self.groups[g].clock_queues.latest(key) {
+                Some((ret, out)) => {
+                    self.serve_clock(t, entry, ret, &out)?;
+                    self.tasks[t]
+                        .history
+                        .set_last_result(&format!("{ret} (the leader's latest: an extra read)"));
+                }
+                None => {
+                    let task = &mut self.tasks[t];
+                    task.history
+                        .set_last_result("(own clock: the leader made no such read)");
+                    tolerate_gone(task.tracee.cont(None))?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// Whether the leader's thread of group `g` runs freely (not held by the monitor, not
+    /// blocked on a lock), so that a clock read a follower waits for may still come.
+    fn leader_may_read_clock(&self, g: GroupId) -> bool {
+        let Some(lt) = self.member(g, 0) else {
+            return false;
+        };
+        let task = &self.tasks[lt];
+        match task.state {
+            State::Running => {
+                !(crate::procfs::blocked_in_kernel(task.tracee.pid)
+                    && crate::procfs::current_syscall(task.tracee.pid) == Some(libc::SYS_futex))
+            }
+            State::InSyscall(Pending::ClockRead(_)) => true,
+            _ => false,
+        }
     }
 
     pub(super) fn next_clock_deadline(&self) -> Option<Instant> {
@@ -171,19 +256,40 @@ impl Monitor {
 mod tests {
     use super::*;
 
+    fn ret(v: Option<ClockValue>) -> Option<i64> {
+        v.map(|(r, _)| r)
+    }
+
     #[test]
-    fn followers_take_the_newest_value_once() {
+    fn followers_take_the_leaders_values_in_order() {
         let mut q = ClockQueues::default();
         let key = (libc::SYS_clock_gettime as u64, 1);
         assert!(q.take(1, key).is_none());
-        q.publish(key, 0, Outputs::default());
-        q.publish(key, 7, Outputs::default()); // an extra read of the leader's
-        assert_eq!(q.take(1, key).map(|(r, _)| r), Some(7));
+        q.publish(key, 5, Outputs::default());
+        q.publish(key, 7, Outputs::default());
+        // A lagging follower sees both values, in order.
+        assert_eq!(ret(q.take(1, key)), Some(5));
+        assert_eq!(ret(q.take(1, key)), Some(7));
         assert!(q.take(1, key).is_none(), "taken once");
+        assert_eq!(ret(q.take(2, key)), Some(5), "each follower takes them");
+        assert_eq!(ret(q.latest(key)), Some(7));
+    }
+
+    #[test]
+    fn a_rendezvous_drops_the_leaders_extra_reads() {
+        let mut q = ClockQueues::default();
+        let key = (libc::SYS_clock_gettime as u64, 1);
+        q.publish(key, 1, Outputs::default());
+        q.publish(key, 2, Outputs::default()); // an extra read of the leader's
+        assert_eq!(ret(q.take(1, key)), Some(1));
+        q.resync();
+        assert!(q.take(1, key).is_none());
+        q.publish(key, 3, Outputs::default());
+        assert_eq!(ret(q.take(1, key)), Some(3));
         assert_eq!(
-            q.take(2, key).map(|(r, _)| r),
-            Some(7),
-            "each follower takes it"
+            ret(q.take(2, key)),
+            Some(3),
+            "a follower that read nothing resyncs too"
         );
     }
 }

@@ -74,6 +74,7 @@ impl Monitor {
             None => capture::capture_unknown(raw),
         };
         self.name_own_program_as_leaders(t, spec, &mut call);
+        self.name_own_ids_as_leaders(t, spec, &mut call);
         let entry = Entry {
             regs,
             call,
@@ -339,6 +340,27 @@ impl Monitor {
         }
     }
 
+    /// A follower's path naming one of its own pids or tids under /proc
+    /// (`/proc/1234/stat`, `/proc/self/task/1240/comm` built by pthread_setname_np from the tid
+    /// the kernel wrote into the thread's memory) is compared as the leader's: the program
+    /// sees the leader's ids everywhere else. Only the captured value changes.
+    fn name_own_ids_as_leaders(&self, t: TaskId, spec: Option<&Spec>, call: &mut Captured) {
+        let v = self.tasks[t].variant;
+        let Some(spec) = spec else { return };
+        if v == 0 {
+            return;
+        }
+        for (arg, value) in spec.args.iter().zip(call.values.iter_mut()) {
+            if let (Arg::Path, capture::Value::Bytes(bytes)) = (arg, &mut *value) {
+                if let Some(path) =
+                    crate::procfs::map_proc_path_ids(bytes, |id| self.pid_to_virtual(v, id))
+                {
+                    *bytes = path;
+                }
+            }
+        }
+    }
+
     /// Members making one more random draw before an exclusive create than the others run it
     /// alone (see `temp_names.rs`). Returns whether any did.
     fn let_temp_name_redraws_run(&mut self, members: &[TaskId]) -> Result<bool> {
@@ -552,6 +574,7 @@ impl Monitor {
             return Ok(None);
         }
         self.rendezvous += 1;
+        self.groups[g].clock_queues.resync();
         if let Some(w) = decision.warning.take() {
             self.warn(w);
         }
