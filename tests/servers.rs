@@ -7,7 +7,6 @@
 //! The tools come from the packages `.ci/run` installs; a missing one fails the test with the
 //! package to install. Every wait is bounded, so a hang fails the test instead of stalling CI.
 //!
-//! Tests marked `#[ignore]` fail under the current monitor; each reason names the root cause.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -824,8 +823,6 @@ PRAGMA integrity_check;
 ";
 
 #[test]
-#[ignore = "disk I/O error: mmap(MAP_SHARED) of the -shm file (opened O_RDWR|O_CREAT: a \
-            leader-only fd) is denied with ENODEV (plan.rs Special::Mmap)"]
 fn sqlite3_wal_script_matches_native() {
     let sqlite3 = tool("sqlite3", "sqlite3");
     let native_dir = TempDir::new("sqlite-wal-native");
@@ -898,8 +895,6 @@ if __name__ == "__main__":
 "#;
 
 #[test]
-#[ignore = "OSError ENODEV: mmap(MAP_SHARED) of the /dev/shm file shm_open created (a \
-            leader-only fd, /dev/null in followers) is denied (plan.rs Special::Mmap)"]
 fn python_shared_memory_matches_native() {
     let dir = TempDir::new("shared-memory");
     let script = dir.join("shm.py");

@@ -36,6 +36,9 @@ pub struct FdTable {
     /// be read is in `unknown` and never takes the fast path.
     sockets: BTreeSet<i32>,
     unknown: BTreeSet<i32>,
+    /// Per fd, the followers (bit k: variant k) whose fd is backed by their shadow of the
+    /// leader's file (see `shadow.rs`) instead of the placeholder.
+    shadowed: BTreeMap<i32, u64>,
 }
 
 impl FdTable {
@@ -91,6 +94,20 @@ impl FdTable {
         out
     }
 
+    /// Whether follower `variant`'s `fd` is backed by its shadow.
+    pub fn is_shadowed(&self, fd: i32, variant: usize) -> bool {
+        self.shadowed
+            .get(&fd)
+            .is_some_and(|m| m & (1 << variant) != 0)
+    }
+
+    /// Follower `variant`'s `fd` is now backed by its shadow; the fast path must not take it
+    /// (the leader's writes to it are mirrored into the shadows by the monitor).
+    pub fn set_shadowed(&mut self, fd: i32, variant: usize) {
+        *self.shadowed.entry(fd).or_default() |= 1 << variant;
+        self.unknown.insert(fd);
+    }
+
     pub fn get(&self, fd: i32) -> Option<FdKind> {
         self.fds.get(&fd).copied()
     }
@@ -100,6 +117,7 @@ impl FdTable {
         self.fds.insert(fd, kind);
         self.sockets.remove(&fd);
         self.unknown.insert(fd);
+        self.shadowed.remove(&fd);
     }
 
     /// `fd` now refers to what `src` refers to (dup).
@@ -115,12 +133,17 @@ impl FdTable {
         if unknown || !self.fds.contains_key(&src) {
             self.unknown.insert(fd);
         }
+        match self.shadowed.get(&src).copied() {
+            Some(m) => self.shadowed.insert(fd, m),
+            None => self.shadowed.remove(&fd),
+        };
     }
 
     pub fn remove(&mut self, fd: i32) {
         self.fds.remove(&fd);
         self.sockets.remove(&fd);
         self.unknown.remove(&fd);
+        self.shadowed.remove(&fd);
     }
 
     pub fn remove_range(&mut self, first: i32, last: i32) {
@@ -128,6 +151,7 @@ impl FdTable {
         self.fds.retain(|fd, _| keep(fd));
         self.sockets.retain(keep);
         self.unknown.retain(keep);
+        self.shadowed.retain(|fd, _| keep(fd));
     }
 
     /// After an exec: close-on-exec descriptors are gone; keep what the leader still holds.
@@ -136,6 +160,7 @@ impl FdTable {
         self.fds.retain(|fd, _| open.contains(fd));
         self.sockets.retain(|fd| open.contains(fd));
         self.unknown.retain(|fd| open.contains(fd));
+        self.shadowed.retain(|fd, _| open.contains(fd));
     }
 }
 

@@ -19,6 +19,7 @@ pub mod procfs;
 pub mod replicate;
 pub mod report;
 pub mod seccomp;
+pub mod shadow;
 pub mod spawn;
 pub mod table;
 pub mod temp_names;

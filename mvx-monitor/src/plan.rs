@@ -63,6 +63,9 @@ pub struct Decision {
     pub args: Vec<Arg>,
     /// A warning to print once (keyed by its text).
     pub warning: Option<String>,
+    /// Followers execute the call on their shadow of the leader's file behind this fd
+    /// (`shadow.rs`); the monitor puts it in place of their placeholder first.
+    pub shadow_fd: Option<i32>,
 }
 
 impl Decision {
@@ -72,7 +75,13 @@ impl Decision {
             effect: FdEffect::None,
             args: args.to_vec(),
             warning: None,
+            shadow_fd: None,
         }
+    }
+
+    /// Nobody executes the call: every variant gets `-errno`.
+    pub fn new_deny(errno: i32, args: &[Arg]) -> Decision {
+        Decision::new(Plan::Deny(errno), args)
     }
 
     fn with_effect(mut self, effect: FdEffect) -> Decision {
@@ -176,10 +185,12 @@ fn decide_special(
             {
                 Decision::new(Plan::All, spec.args)
             } else {
-                Decision::new(Plan::Deny(libc::ENODEV), spec.args).warn(format!(
-                    "mmap of fd {fd} (a channel only the leader holds: socket, pipe, device or \
-                     writable file) is not supported yet: ENODEV in every variant"
-                ))
+                // Followers map their shadow of the leader's file; the results are addresses,
+                // compared for success only.
+                Decision {
+                    shadow_fd: Some(fd),
+                    ..Decision::new(Plan::AllChecked, spec.args)
+                }
             }
         }
         Special::Fcntl => decide_fcntl(spec, a),

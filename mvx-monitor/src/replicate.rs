@@ -100,6 +100,18 @@ impl Outputs {
         })
     }
 
+    /// The fds a received message carried (SCM_RIGHTS control messages), in order.
+    pub fn received_fds(&self) -> Vec<i32> {
+        self.0
+            .iter()
+            .filter_map(|item| match item {
+                Output::Msg { control, .. } => Some(scm_rights_fds(control)),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
     /// Rewrites the plain memory output for argument `arg` (per-variant translation).
     pub fn map_flat(&mut self, arg: usize, f: impl Fn(&mut [u8])) {
         for item in &mut self.0 {
@@ -137,6 +149,31 @@ impl Outputs {
         }
         Ok(())
     }
+}
+
+/// The fds in the SCM_RIGHTS messages of a control buffer (`struct cmsghdr`: a `size_t`
+/// length, then level and type as `int`s, then data, each message aligned to 8 bytes).
+fn scm_rights_fds(control: &[u8]) -> Vec<i32> {
+    const HEADER: usize = 16;
+    let mut fds = Vec::new();
+    let mut at = 0;
+    while at + HEADER <= control.len() {
+        let len = u64::from_ne_bytes(control[at..at + 8].try_into().unwrap()) as usize;
+        let level = i32::from_ne_bytes(control[at + 8..at + 12].try_into().unwrap());
+        let kind = i32::from_ne_bytes(control[at + 12..at + 16].try_into().unwrap());
+        if len < HEADER || at + len > control.len() {
+            break;
+        }
+        if level == libc::SOL_SOCKET && kind == libc::SCM_RIGHTS {
+            fds.extend(
+                control[at + HEADER..at + len]
+                    .chunks_exact(4)
+                    .map(|c| i32::from_ne_bytes(c.try_into().unwrap())),
+            );
+        }
+        at += len.div_ceil(8) * 8;
+    }
+    fds
 }
 
 /// Bytes written into an out-argument, known once the syscall returned.
@@ -214,4 +251,28 @@ fn apply_msg(
     t.write_bytes(hdr + 48, &flags.to_ne_bytes())?;
     debug_assert_eq!(MSGHDR_SIZE, 56);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmsg(level: i32, kind: i32, data: &[u8]) -> Vec<u8> {
+        let len = 16 + data.len();
+        let mut m = (len as u64).to_ne_bytes().to_vec();
+        m.extend(level.to_ne_bytes());
+        m.extend(kind.to_ne_bytes());
+        m.extend(data);
+        m.resize(len.div_ceil(8) * 8, 0);
+        m
+    }
+
+    #[test]
+    fn fds_of_scm_rights_messages() {
+        let fds: Vec<u8> = [5i32, 9, 12].iter().flat_map(|f| f.to_ne_bytes()).collect();
+        let mut control = cmsg(libc::SOL_SOCKET, libc::SCM_CREDENTIALS, &[0; 12]);
+        control.extend(cmsg(libc::SOL_SOCKET, libc::SCM_RIGHTS, &fds));
+        assert_eq!(scm_rights_fds(&control), vec![5, 9, 12]);
+        assert!(scm_rights_fds(&control[..10]).is_empty());
+    }
 }

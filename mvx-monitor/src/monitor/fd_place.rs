@@ -32,8 +32,8 @@ pub(super) struct Placement {
     /// The registers to return to the program with: the exit stop of the follower's own call,
     /// or (placeholders, where the program's call never ran) rebuilt from `entry`.
     base: Option<user_regs_struct>,
-    /// What the program sees as the result (the leader's).
-    result: i64,
+    /// How the program's call ends once the fds are in place.
+    finish: Finish,
     /// Placeholders still to create: (the leader's number, close-on-exec).
     todo: VecDeque<(i32, bool)>,
     step: Step,
@@ -45,9 +45,19 @@ pub(super) struct Placement {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Finish {
+    /// The program sees this result (the leader's) without its call running.
+    Result(i64),
+    /// The program's own call runs now, on the fd just put in place (a follower's mmap of
+    /// its shadow), and stops at its exit like its group's other members.
+    Reexecute,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Step {
-    /// `openat("/dev/null")` for a placeholder at `target`.
-    Open { target: i32, cloexec: bool },
+    /// `openat` of the path at `path` (in the scratch page) with `flags`, for an fd at
+    /// `target`: a placeholder (`/dev/null`) or a shadow.
+    Open { target: i32, flags: u64, path: u64 },
     /// `dup3(from, target)`.
     Move {
         from: i32,
@@ -56,19 +66,18 @@ enum Step {
     },
     /// `close(fd)`: the number the kernel picked, now that the fd sits at the leader's.
     Close { fd: i32 },
+    /// The program's own call, re-executed (`Finish::Reexecute`).
+    Program,
 }
 
 impl Step {
-    /// The syscall this step injects; `path` is the placeholder path in the follower.
-    fn call(self, path: u64) -> (i64, [u64; 6]) {
+    /// The syscall this step injects; `scratch` is the follower's scratch page.
+    fn call(self, scratch: u64) -> (i64, [u64; 6]) {
         match self {
-            Step::Open { cloexec, .. } => {
-                let flags = libc::O_RDONLY as u64 | cloexec_bits(cloexec);
-                (
-                    libc::SYS_openat,
-                    [libc::AT_FDCWD as u64, path, flags, 0, 0, 0],
-                )
-            }
+            Step::Open { flags, path, .. } => (
+                libc::SYS_openat,
+                [libc::AT_FDCWD as u64, scratch + path, flags, 0, 0, 0],
+            ),
             Step::Move {
                 from,
                 target,
@@ -78,7 +87,21 @@ impl Step {
                 [from as u64, target as u64, cloexec_bits(cloexec), 0, 0, 0],
             ),
             Step::Close { fd } => (libc::SYS_close, [fd as u64, 0, 0, 0, 0, 0]),
+            Step::Program => unreachable!("the program's call is not injected"),
         }
+    }
+}
+
+/// Where the scratch page holds the path of a shadow being opened (`/dev/null` is at 0).
+pub(super) const SCRATCH_SHADOW_PATH: u64 = 64;
+/// The longest shadow path the scratch page takes.
+const MAX_SHADOW_PATH: usize = 4096 - SCRATCH_SHADOW_PATH as usize - 1;
+
+fn placeholder_open(target: i32, cloexec: bool) -> Step {
+    Step::Open {
+        target,
+        flags: libc::O_RDONLY as u64 | cloexec_bits(cloexec),
+        path: 0,
     }
 }
 
@@ -114,9 +137,9 @@ impl Monitor {
         let placement = Placement {
             entry,
             base: None,
-            result,
+            finish: Finish::Result(result),
             todo,
-            step: Step::Open { target, cloexec },
+            step: placeholder_open(target, cloexec),
             saved_mask: None,
             rewound: false,
         };
@@ -141,7 +164,7 @@ impl Monitor {
         let placement = Placement {
             entry,
             base: Some(regs),
-            result: target as i64,
+            finish: Finish::Result(target as i64),
             todo: VecDeque::new(),
             step: Step::Move {
                 from: got,
@@ -154,6 +177,49 @@ impl Monitor {
         self.inject_step(t, placement, Some(regs))
     }
 
+    /// Puts follower `t`'s shadow (or device) `backing` in place of its placeholder at `fd`,
+    /// then lets its own call (an mmap of `fd`) run on it.
+    pub(super) fn start_shadow(
+        &mut self,
+        t: TaskId,
+        fd: i32,
+        backing: &crate::shadow::Backing,
+        cloexec: bool,
+    ) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let State::AtEntry(entry) = std::mem::replace(&mut task.state, State::Running) else {
+            bail!("task {} is not at a syscall entry", task.tracee.pid);
+        };
+        let scratch = self.procs[task.proc_].spaces[task.variant]
+            .scratch
+            .context("follower has no scratch page")?;
+        let mut path = backing.path_bytes();
+        anyhow::ensure!(
+            path.len() <= MAX_SHADOW_PATH,
+            "shadow path too long: {}",
+            String::from_utf8_lossy(&path)
+        );
+        path.push(0);
+        tolerate_gone(
+            task.tracee
+                .write_bytes(scratch + SCRATCH_SHADOW_PATH, &path),
+        )?;
+        let placement = Placement {
+            entry,
+            base: None,
+            finish: Finish::Reexecute,
+            todo: VecDeque::new(),
+            step: Step::Open {
+                target: fd,
+                flags: libc::O_RDWR as u64 | cloexec_bits(cloexec),
+                path: SCRATCH_SHADOW_PATH,
+            },
+            saved_mask: None,
+            rewound: false,
+        };
+        self.inject_step(t, placement, None)
+    }
+
     /// Runs the placement's current step: at the program's entry stop (`at_exit` None) the
     /// call is replaced; at an exit stop the task re-executes its `syscall` instruction.
     fn inject_step(
@@ -163,10 +229,10 @@ impl Monitor {
         at_exit: Option<user_regs_struct>,
     ) -> Result<()> {
         let task = &mut self.tasks[t];
-        let path = self.procs[task.proc_].spaces[task.variant]
+        let scratch = self.procs[task.proc_].spaces[task.variant]
             .scratch
             .context("follower has no scratch page")?;
-        let (nr, args) = p.step.call(path);
+        let (nr, args) = p.step.call(scratch);
         let tracee = task.tracee;
         let mut regs = at_exit.unwrap_or(p.entry.regs);
         tracee::set_call(&mut regs, nr as u64, args);
@@ -202,6 +268,19 @@ impl Monitor {
                 task.tracee.pid
             );
         }
+        if p.step == Step::Program {
+            // The program's own call, re-executed on the fd put in place: it runs like its
+            // group's other members' (to its exit stop).
+            let State::InSyscall(Pending::Placement(p)) =
+                std::mem::replace(&mut task.state, State::Running)
+            else {
+                unreachable!()
+            };
+            if let Some(mask) = p.saved_mask {
+                tolerate_gone(task.tracee.set_sigmask(mask))?;
+            }
+            task.state = State::InSyscall(Pending::Program(p.entry));
+        }
         tolerate_gone(task.tracee.cont_to_exit()).map(|()| None)
     }
 
@@ -215,10 +294,10 @@ impl Monitor {
         let got = regs.rax as i64;
         let next = match p.step {
             Step::Open { target, .. } if got == target as i64 => None,
-            Step::Open { target, cloexec } if got >= 0 => Some(Step::Move {
+            Step::Open { target, flags, .. } if got >= 0 => Some(Step::Move {
                 from: got as i32,
                 target,
-                cloexec,
+                cloexec: flags & libc::O_CLOEXEC as u64 != 0,
             }),
             Step::Move { from, target, .. } if got == target as i64 => {
                 Some(Step::Close { fd: from })
@@ -227,11 +306,12 @@ impl Monitor {
             Step::Open { target, .. } | Step::Move { target, .. } => {
                 return self.placement_failed(t, p, target, got);
             }
+            Step::Program => bail!("the program's call is not a placement step"),
         };
         let next = next.or_else(|| {
             p.todo
                 .pop_front()
-                .map(|(target, cloexec)| Step::Open { target, cloexec })
+                .map(|(target, cloexec)| placeholder_open(target, cloexec))
         });
         match next {
             Some(step) => {
@@ -267,13 +347,30 @@ impl Monitor {
         ))))
     }
 
-    /// Every fd is in place: the program goes on with the leader's result (and out-buffers).
+    /// Every fd is in place: the program goes on with the leader's result (and out-buffers),
+    /// or its own call runs now.
     fn finish_placement(
         &mut self,
         t: TaskId,
-        p: Placement,
+        mut p: Placement,
         regs: user_regs_struct,
     ) -> Result<Option<Stop>> {
+        let result = match p.finish {
+            Finish::Result(r) => r,
+            Finish::Reexecute => {
+                // Back into the program's syscall instruction; the signal mask stays blocked
+                // until its seccomp stop (`placement_entered`).
+                let task = &mut self.tasks[t];
+                let mut again = p.entry.regs;
+                again.rip = regs.rip - SYSCALL_INSN_LEN;
+                again.rax = p.entry.call.raw.nr;
+                tolerate_gone(task.tracee.set_regs(&again))?;
+                p.step = Step::Program;
+                p.rewound = true;
+                task.state = State::InSyscall(Pending::Placement(Box::new(p)));
+                return tolerate_gone(task.tracee.cont(None)).map(|()| None);
+            }
+        };
         let g = self.tasks[t].group;
         let outputs = self.groups[g]
             .in_flight
@@ -294,10 +391,10 @@ impl Monitor {
                 r
             }
         };
-        restored.rax = p.result as u64;
+        restored.rax = result as u64;
         restored.rip = regs.rip;
         tolerate_gone(task.tracee.set_regs(&restored))?;
-        task.history.set_last_result(&decode::ret_text(p.result));
+        task.history.set_last_result(&decode::ret_text(result));
         task.state = State::Running;
         tolerate_gone(task.tracee.cont(None))?;
         let v = task.variant;

@@ -281,12 +281,63 @@ impl Monitor {
         }
     }
 
+    /// For a follower's mmap of an fd only the leader holds (`decision.shadow_fd`): what each
+    /// member must map instead of its placeholder (`None` where nothing is to be done: the
+    /// leader, followers whose fd is already their shadow). A channel that cannot be shadowed
+    /// (socket, pipe, device) turns the decision into ENODEV with a warning.
+    fn shadow_backings(
+        &mut self,
+        g: GroupId,
+        members: &[TaskId],
+        decision: &mut Decision,
+    ) -> Vec<Option<crate::shadow::Backing>> {
+        let Some(fd) = decision.shadow_fd else {
+            return vec![];
+        };
+        let proc_ = self.groups[g].proc_;
+        let leader = self.tasks[members[0]].tracee.pid;
+        let mut out = vec![None];
+        for &t in &members[1..] {
+            let v = self.tasks[t].variant;
+            if self.procs[proc_].fds.is_shadowed(fd, v) {
+                out.push(None);
+                continue;
+            }
+            match self.shadows.backing_for(leader, fd, v) {
+                Ok(Some(b)) => out.push(Some(b)),
+                Ok(None) => {
+                    *decision = Decision {
+                        warning: Some(format!(
+                            "mmap of fd {fd} (a socket, pipe or device only the leader holds) \
+                             is not supported: ENODEV in every variant"
+                        )),
+                        ..Decision::new_deny(libc::ENODEV, &decision.args)
+                    };
+                    return vec![];
+                }
+                Err(e) => {
+                    *decision = Decision {
+                        warning: Some(format!(
+                            "mmap of fd {fd}: no shadow for the followers ({e:#}): ENODEV in \
+                             every variant"
+                        )),
+                        ..Decision::new_deny(libc::ENODEV, &decision.args)
+                    };
+                    return vec![];
+                }
+            }
+        }
+        out
+    }
+
     /// Whether a call that passed its rendezvous must wait for its process's fd-table turn:
     /// calls every variant executes that create, duplicate or close fds, and clones (the
     /// child copies the table).
     fn waits_for_fd_table(&mut self, g: GroupId, decision: &Decision) -> bool {
         let changes_table = match decision.plan {
-            Plan::All | Plan::AllChecked => decision.effect != FdEffect::None,
+            Plan::All | Plan::AllChecked => {
+                decision.effect != FdEffect::None || decision.shadow_fd.is_some()
+            }
             Plan::Clone => true,
             _ => false,
         };
@@ -570,6 +621,7 @@ impl Monitor {
             &self.procs[proc_].fds,
             self.tasks[members[0]].tracee.pid,
         );
+        let backings = self.shadow_backings(g, members, &mut decision);
         if self.waits_for_fd_table(g, &decision) {
             return Ok(None);
         }
@@ -619,9 +671,22 @@ impl Monitor {
                 }
             }
             Plan::AllChecked | Plan::AllReplace => {
+                let shadow_fd = decision.shadow_fd;
                 self.groups[g].in_flight = Some(in_flight(decision, None));
-                for &t in members {
-                    self.run_to_exit(t)?;
+                let leader_pid = self.tasks[members[0]].tracee.pid;
+                for (k, &t) in members.iter().enumerate() {
+                    match (shadow_fd, backings.get(k).cloned().flatten()) {
+                        (Some(fd), Some(backing)) => {
+                            let v = self.tasks[t].variant;
+                            self.procs[proc_].fds.set_shadowed(fd, v);
+                            let cloexec = crate::fdtable::is_cloexec(leader_pid, fd);
+                            self.start_shadow(t, fd, &backing, cloexec)?;
+                        }
+                        _ => self.run_to_exit(t)?,
+                    }
+                }
+                if shadow_fd.is_some() {
+                    self.publish_fd_classes(proc_);
                 }
             }
             Plan::Clone => {
@@ -865,17 +930,21 @@ impl Monitor {
     fn result_mismatch(&self, g: GroupId, members: &[TaskId], plan: Plan) -> Option<Divergence> {
         let first = members[0];
         let ret = self.exit_regs(first)?.rax as i64;
-        let new_fd = self.groups[g].in_flight.as_ref().is_some_and(|f| {
+        // Addresses differ by design (partitioning), and a follower's new fd is placed at the
+        // leader's number afterwards: for those only success must agree, as for child ids.
+        let per_variant_value = self.groups[g].in_flight.as_ref().is_some_and(|f| {
             matches!(
                 f.decision.effect,
                 FdEffect::New { .. } | FdEffect::Dup { .. }
             )
-        });
+        }) || self.tasks[first]
+            .entry()
+            .and_then(|e| e.spec)
+            .is_some_and(|s| s.ret == crate::table::Ret::Addr);
         let agrees = |other: i64| match plan {
-            // Child ids differ per variant, and a follower's new fd is placed at the leader's
-            // number afterwards: only success must agree.
-            Plan::Clone => (ret >= 0) == (other >= 0) && (ret >= 0 || ret == other),
-            _ if new_fd => (ret >= 0) == (other >= 0) && (ret >= 0 || ret == other),
+            _ if plan == Plan::Clone || per_variant_value => {
+                (ret >= 0) == (other >= 0) && (ret >= 0 || ret == other)
+            }
             _ => other == ret,
         };
         let &odd = members
@@ -904,7 +973,11 @@ impl Monitor {
             return Ok(None);
         };
         let mut ret = leader_regs.rax as i64;
-        if action == FollowerAction::Placeholder && ret >= 0 && !self.take_fd_table(g) {
+        let may_receive_fds = leader_regs.orig_rax as i64 == libc::SYS_recvmsg;
+        if (action == FollowerAction::Placeholder || may_receive_fds)
+            && ret >= 0
+            && !self.take_fd_table(g)
+        {
             // Another group's fd-table change is under way in the followers: the leader waits
             // at its exit stop until the placements can follow (see `fd_place.rs`).
             return Ok(None);
@@ -929,6 +1002,7 @@ impl Monitor {
             } if ret >= 0 => gone_ok(read_pair(&leader.tracee, &entry.call.raw, arg))?,
             _ => None,
         };
+        self.mirror_into_shadows(leader_pid, &entry.call, ret);
         // A leader-only write to a broken pipe raised SIGPIPE in the leader: the followers get
         // it at the same point (checked before the leader takes it).
         let sigpipe = ret == -(libc::EPIPE as i64)
@@ -938,6 +1012,20 @@ impl Monitor {
             ret = -(libc::EINTR as i64);
         }
         let proc_ = self.groups[g].proc_;
+        // fds passed to the leader over a unix socket (SCM_RIGHTS): placeholders in followers.
+        let received = if may_receive_fds && ret >= 0 {
+            outputs.received_fds()
+        } else {
+            vec![]
+        };
+        for &fd in &received {
+            self.procs[proc_]
+                .fds
+                .insert(fd, crate::fdtable::FdKind::LeaderOnly);
+            if self.cfg.level.uses_fast_io() {
+                self.procs[proc_].fds.learn_type(leader_pid, fd);
+            }
+        }
         // Before the leader runs on: its fast path must see the new fd's class.
         self.apply_effect(proc_, effect, Some(ret), pair);
         tolerate_gone(self.tasks[lt].tracee.cont(None))?;
@@ -956,7 +1044,9 @@ impl Monitor {
             if sigpipe {
                 super::signals::tkill(self.tasks[t].tracee.pid, libc::SIGPIPE);
             }
-            if action == FollowerAction::Placeholder && ret >= 0 {
+            if !received.is_empty() {
+                self.start_placeholders(t, &received, ret, leader_pid)?;
+            } else if action == FollowerAction::Placeholder && ret >= 0 {
                 let fds = match pair {
                     Some((a, b)) => vec![a, b],
                     None => vec![ret as i32],

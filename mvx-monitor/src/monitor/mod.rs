@@ -23,6 +23,7 @@ mod liveness;
 mod lockstep;
 mod majority;
 mod relaxed;
+mod shadow_writes;
 mod signals;
 mod sync_buffer;
 
@@ -308,6 +309,8 @@ pub struct Monitor {
     signal_delays: Vec<u64>,
     /// The buffer the in-variant runtime shares between variants (removed when mvx ends).
     _sync_buffer: Option<sync_buffer::SyncBuffer>,
+    /// Followers' shadows of the files the program maps shared (see `shadow.rs`).
+    shadows: crate::shadow::Shadows,
     /// A terminating signal sent to mvx (see `liveness.rs`).
     termination: Option<liveness::Termination>,
     /// Variants the majority policy took out of the run (their tasks are killed and belong to
@@ -355,6 +358,7 @@ impl Monitor {
             _sync_buffer: sync_buffer,
             retired: vec![false; n],
             termination: None,
+            shadows: Default::default(),
             cfg,
         };
         for variant in 0..n {

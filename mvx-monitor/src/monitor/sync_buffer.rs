@@ -66,6 +66,8 @@ fn remove_stale_buffers(dir: &std::path::Path) {
         let Some(pid) = name
             .to_str()
             .and_then(|n| n.strip_prefix("mvx-sync-"))
+            // mvx-sync-PID, and mvx-sync-PID-shadow-... (`shadow.rs`)
+            .and_then(|p| p.split('-').next())
             .and_then(|p| p.parse::<u32>().ok())
         else {
             continue;

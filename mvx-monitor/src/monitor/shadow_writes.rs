@@ -1,0 +1,53 @@
+//! Keeping followers' shadows in step with the leader's file (see `shadow.rs`): what the
+//! leader writes to a shadowed file with a syscall, the monitor writes into every shadow
+//! before the leader goes on.
+
+use super::*;
+use crate::capture::Value;
+
+impl Monitor {
+    /// The leader's leader-only call `call` returned `ret`: mirror its effect on a shadowed
+    /// file into the shadows.
+    pub(super) fn mirror_into_shadows(&self, leader: Pid, call: &Captured, ret: i64) {
+        if self.shadows.is_empty() || ret < 0 {
+            return;
+        }
+        let fd = call.raw.args[0] as i32;
+        let nr = call.raw.nr as i64;
+        let writes = matches!(
+            nr,
+            libc::SYS_write
+                | libc::SYS_pwrite64
+                | libc::SYS_writev
+                | libc::SYS_pwritev
+                | libc::SYS_pwritev2
+        );
+        let resizes = matches!(nr, libc::SYS_ftruncate | libc::SYS_fallocate);
+        if !(writes || resizes) || !self.shadows.is_shadowed(leader, fd) {
+            return;
+        }
+        if resizes {
+            if let Ok(meta) = std::fs::metadata(format!("/proc/{leader}/fd/{fd}")) {
+                self.shadows.mirror_size(leader, fd, meta.len());
+            }
+            return;
+        }
+        let Some(Value::Bytes(data)) = call.values.get(1) else {
+            return;
+        };
+        let written = &data[..(ret as usize).min(data.len())];
+        let offset = match nr {
+            // pwritev2 with offset -1 writes at the file position, like writev.
+            libc::SYS_pwrite64 | libc::SYS_pwritev | libc::SYS_pwritev2
+                if call.raw.args[3] as i64 >= 0 =>
+            {
+                Some(call.raw.args[3])
+            }
+            _ => crate::shadow::file_position(leader, fd)
+                .and_then(|end| end.checked_sub(written.len() as u64)),
+        };
+        if let Some(offset) = offset {
+            self.shadows.mirror_write(leader, fd, offset, written);
+        }
+    }
+}
