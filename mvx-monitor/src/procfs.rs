@@ -55,25 +55,6 @@ pub fn blocked_in_kernel(pid: Pid) -> bool {
         .is_some_and(|state| matches!(state, 'S' | 'D'))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use nix::sys::signal::{SigSet, SigmaskHow, Signal};
-
-    #[test]
-    fn reads_own_masks() {
-        let me = nix::unistd::gettid();
-        let mut set = SigSet::empty();
-        set.add(Signal::SIGUSR2);
-        nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None).unwrap();
-        assert!(signal_blocked(me, libc::SIGUSR2));
-        assert!(!signal_pending(me, libc::SIGUSR2));
-        nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&set), None).unwrap();
-        assert!(!signal_blocked(me, libc::SIGUSR2));
-        assert!(!has(Some(u64::MAX), 0));
-    }
-}
-
 /// Rewrites the process and thread ids in a /proc path (`/proc/ID/...`,
 /// `/proc/.../task/ID/...`) with `map`; `None` if the path names no id or `map` changes none.
 pub fn map_proc_path_ids(path: &[u8], map: impl Fn(i64) -> i64) -> Option<Vec<u8>> {
@@ -104,6 +85,20 @@ pub fn map_proc_path_ids(path: &[u8], map: impl Fn(i64) -> i64) -> Option<Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+
+    #[test]
+    fn reads_own_masks() {
+        let me = nix::unistd::gettid();
+        let mut set = SigSet::empty();
+        set.add(Signal::SIGUSR2);
+        nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None).unwrap();
+        assert!(signal_blocked(me, libc::SIGUSR2));
+        assert!(!signal_pending(me, libc::SIGUSR2));
+        nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&set), None).unwrap();
+        assert!(!signal_blocked(me, libc::SIGUSR2));
+        assert!(!has(Some(u64::MAX), 0));
+    }
 
     #[test]
     fn proc_path_ids_are_mapped() {
