@@ -1,6 +1,7 @@
 //! mvx-monitor: run N diversified variants of a program in syscall lock-step under ptrace and
 //! seccomp, replicate the leader's I/O, and report any divergence.
 
+pub mod address_hint;
 pub mod bench;
 mod bench_servers;
 pub mod capture;

@@ -582,8 +582,16 @@ impl Monitor {
                 let b = &self.pid_arg_to_virtual(kind, variant, b);
                 if !a.equivalent(b) {
                     let what = kind.map_or("value".into(), describe_arg);
+                    let hint = match (a, b) {
+                        (Value::Bytes(x), Value::Bytes(y))
+                            if crate::address_hint::looks_like_partitioned_addresses(x, y) =>
+                        {
+                            format!("; {}", crate::address_hint::HINT)
+                        }
+                        _ => String::new(),
+                    };
                     let msg = format!(
-                        "{name}: argument {} ({what}) of variant {variant} differs from the leader's{}",
+                        "{name}: argument {} ({what}) of variant {variant} differs from the leader's{}{hint}",
                         k + 1,
                         first_difference(a, b)
                     );
