@@ -187,3 +187,19 @@ fn sigpipe_from_a_leader_only_write_reaches_every_variant() {
         assert_eq!(out.stdout_str(), "y\n141 0\n", "{}", out.context());
     }
 }
+
+/// A signal sent to a multi-threaded process is taken by whichever thread its kernel picks,
+/// a different one in each variant (the kernel skips threads held at a ptrace stop): it is
+/// still delivered once per process, in the same thread in every variant.
+#[test]
+fn process_directed_signals_in_threaded_programs_run_the_handler_once() {
+    let prog = Prog::new(example("procsig"));
+    for n in [2, 3] {
+        for _ in 0..3 {
+            let out = prog.run_mvx(n);
+            assert_eq!(out.code(), 0, "{}", out.context());
+            assert_eq!(out.stdout_str(), "handled 20\n", "{}", out.context());
+            assert_no_divergence(&out);
+        }
+    }
+}

@@ -27,6 +27,8 @@ impl Monitor {
                 epoll: parent.epoll.clone(),
                 fd_owner: None,
                 fd_waiters: HashSet::new(),
+                pd_target: HashMap::new(),
+                pd_credit: HashMap::new(),
                 threaded: false,
             };
             self.procs.push(p);

@@ -22,6 +22,7 @@ mod lifecycle;
 mod liveness;
 mod lockstep;
 mod majority;
+mod process_signals;
 mod relaxed;
 mod shadow_writes;
 mod signals;
@@ -279,6 +280,11 @@ struct VProc {
     fd_owner: Option<GroupId>,
     /// Groups waiting at their rendezvous for the fd table.
     fd_waiters: HashSet<GroupId>,
+    /// Per signal, the group in which a process-directed signal is being delivered
+    /// (`process_signals.rs`).
+    pd_target: HashMap<i32, GroupId>,
+    /// Per variant and signal, process-directed copies already delivered on the others' behalf.
+    pd_credit: HashMap<(usize, i32), u32>,
 }
 
 /// Why the run ended.
@@ -344,6 +350,8 @@ impl Monitor {
                 epoll: epoll::EpollData::default(),
                 fd_owner: None,
                 fd_waiters: HashSet::new(),
+                pd_target: HashMap::new(),
+                pd_credit: HashMap::new(),
                 threaded: false,
             }],
             by_pid: HashMap::new(),

@@ -48,9 +48,11 @@ pub(super) enum Disposition {
 #[derive(Clone, Debug, Default)]
 pub(super) struct SignalBook {
     /// Signals received (handler disposition) and not yet delivered.
-    pending: BTreeSet<i32>,
+    pub(super) pending: BTreeSet<i32>,
     /// Signals delivered on the majority's behalf before the task's own copy arrived.
-    credit: HashMap<i32, u32>,
+    pub(super) credit: HashMap<i32, u32>,
+    /// Which of `pending` were directed at the process, not the thread (`process_signals.rs`).
+    pub(super) process_directed: BTreeSet<i32>,
     /// Signals the monitor arranged to be delivered: let them through at their stop.
     expect: HashMap<i32, u32>,
     /// A kick is on its way: at its stop, deliver this signal instead.
@@ -184,6 +186,11 @@ impl Monitor {
             Disposition::Handler { .. } => {
                 if take(&mut self.tasks[t].sig.credit, s) {
                     return self.resume_unchanged(t, None).map(|()| None);
+                }
+                if super::process_signals::directed_at_process(pid, s) {
+                    if let Some(outcome) = self.route_process_signal(t, s)? {
+                        return Ok(outcome);
+                    }
                 }
                 self.tasks[t].sig.pending.insert(s);
                 self.hold_for_delivery(t, Some(s), s)
@@ -398,6 +405,11 @@ impl Monitor {
         }
         self.signal_stats.delivered += 1;
         self.groups[g].delivery = None;
+        self.process_signal_delivered(g, sig);
+        let mut process_directed = false;
+        for &m in live {
+            process_directed |= self.tasks[m].sig.process_directed.remove(&sig);
+        }
         let proc_ = self.groups[g].proc_;
         let sa_restart = matches!(
             self.procs[proc_].handlers[sig as usize],
@@ -439,7 +451,7 @@ impl Monitor {
                 "delivering to member"
             );
             if !had && !in_kernel {
-                *self.tasks[m].sig.credit.entry(sig).or_default() += 1;
+                self.credit_member(m, sig, process_directed);
             }
             let state = std::mem::replace(&mut self.tasks[m].state, State::Running);
             match state {

@@ -1,0 +1,102 @@
+//! Process-directed signals in multi-threaded processes.
+//!
+//! A signal sent to a process (kill, sigqueue, a child's SIGCHLD, alarm's SIGALRM) is taken by
+//! whichever of its threads the kernel picks, and the kernel skips threads that are stopped,
+//! which under mvx depends on where each variant's threads are held: the leader's copy may land
+//! in its main thread and a follower's in a worker. Delivered per thread group as they land,
+//! the handler would run twice in every variant. So such a signal is delivered in one group
+//! per process: the group where the first copy landed (`pd_target`). A copy that lands in
+//! another thread of the same variant is taken back at its stop and recorded as arrived in the
+//! target group's member instead. A member that gets the signal only on the others' behalf
+//! leaves a credit for its *process* (`pd_credit`): its own copy, wherever it lands, is
+//! dropped.
+//!
+//! Not kept: the original `siginfo` of a copy moved to another thread (the handler sees the
+//! signal as sent by mvx).
+
+use super::*;
+
+/// Whether the signal at `pid`'s delivery stop was sent to its process rather than its thread.
+pub(super) fn directed_at_process(pid: Pid, sig: i32) -> bool {
+    let Ok(info) = nix::sys::ptrace::getsiginfo(pid) else {
+        return false;
+    };
+    const SI_TKILL: i32 = -6;
+    match info.si_code {
+        SI_TKILL => false,
+        // Faults and the like carry positive codes; for SIGCHLD they are CLD_*.
+        code if code > 0 && code != libc::SI_KERNEL => sig == libc::SIGCHLD,
+        _ => true,
+    }
+}
+
+impl Monitor {
+    /// A process-directed copy of `sig` stopped task `t` (handler disposition). Returns `None`
+    /// if it is to be held here as usual, or the outcome once it was dropped (a credit) or
+    /// moved to the process's target group.
+    pub(super) fn route_process_signal(
+        &mut self,
+        t: TaskId,
+        sig: i32,
+    ) -> Result<Option<Option<Stop>>> {
+        let (proc_, variant, g) = {
+            let task = &self.tasks[t];
+            (task.proc_, task.variant, task.group)
+        };
+        if !self.procs[proc_].threaded {
+            return Ok(None);
+        }
+        if let Some(n) = self.procs[proc_].pd_credit.get_mut(&(variant, sig)) {
+            if *n > 0 {
+                *n -= 1;
+                debug!(
+                    task = t,
+                    sig, "process-directed copy already delivered in its process"
+                );
+                self.resume_unchanged(t, None)?;
+                return Ok(Some(None));
+            }
+        }
+        let target = *self.procs[proc_].pd_target.entry(sig).or_insert(g);
+        let counterpart = self
+            .member(target, variant)
+            .filter(|&m| self.tasks[m].alive());
+        let Some(m) = counterpart.filter(|_| target != g) else {
+            self.tasks[t].sig.process_directed.insert(sig);
+            return Ok(None);
+        };
+        debug!(
+            task = t,
+            sig,
+            to = m,
+            "process-directed copy moved to the target group"
+        );
+        self.resume_unchanged(t, None)?;
+        let member = &mut self.tasks[m].sig;
+        member.pending.insert(sig);
+        member.process_directed.insert(sig);
+        self.sync_signal(target, sig).map(Some)
+    }
+
+    /// Member `m` gets `sig` on the others' behalf; if the signal is directed at its process,
+    /// its own copy may land in any of its threads: the credit is its process's.
+    pub(super) fn credit_member(&mut self, m: TaskId, sig: i32, process_directed: bool) {
+        let task = &mut self.tasks[m];
+        if process_directed && self.procs[task.proc_].threaded {
+            *self.procs[task.proc_]
+                .pd_credit
+                .entry((task.variant, sig))
+                .or_default() += 1;
+        } else {
+            *task.sig.credit.entry(sig).or_default() += 1;
+        }
+    }
+
+    /// `sig` was delivered in group `g`: the next process-directed copy starts afresh.
+    pub(super) fn process_signal_delivered(&mut self, g: GroupId, sig: i32) {
+        let proc_ = self.groups[g].proc_;
+        if self.procs[proc_].pd_target.get(&sig) == Some(&g) {
+            self.procs[proc_].pd_target.remove(&sig);
+        }
+    }
+}
