@@ -11,7 +11,7 @@ pub const PARTITION_STEP: u64 = 64 << 30;
 /// Whether `a` and `b` differ by a non-zero multiple of the partition step.
 fn partition_apart(a: u64, b: u64) -> bool {
     let d = a.abs_diff(b);
-    d != 0 && d % PARTITION_STEP == 0
+    d != 0 && d.is_multiple_of(PARTITION_STEP)
 }
 
 /// Whether the two buffers differ where they hold addresses one or more partitions apart:
