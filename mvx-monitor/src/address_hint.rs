@@ -8,10 +8,12 @@
 /// The distance between two variants' partitions (see `spawn::Layout::Partitioned`).
 pub const PARTITION_STEP: u64 = 64 << 30;
 
-/// Whether `a` and `b` differ by a non-zero multiple of the partition step.
+/// Whether `a` and `b` are user-space addresses a non-zero multiple of the partition step
+/// apart.
 fn partition_apart(a: u64, b: u64) -> bool {
+    let user = |v: u64| (0x1_0000..=0x7fff_ffff_ffff).contains(&v);
     let d = a.abs_diff(b);
-    d != 0 && d.is_multiple_of(PARTITION_STEP)
+    user(a) && user(b) && d != 0 && d.is_multiple_of(PARTITION_STEP)
 }
 
 /// Whether the two buffers differ where they hold addresses one or more partitions apart:
