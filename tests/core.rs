@@ -930,10 +930,10 @@ fn each_variant_has_its_own_mmap_area() {
     let (addresses, text) = diverging_addresses(Prog::new(example("addresses")), &["-n", "3"]);
     const STEP: u64 = 64 << 30;
     for (k, a) in addresses.iter().enumerate() {
-        assert_eq!(a.len(), 4, "variant {k}: {a:?}\n{text}");
+        assert_eq!(a.len(), 5, "variant {k}: {a:?}\n{text}");
         // The same offsets, exactly k steps lower: alignment is kept, no address is shared
-        // (library, heap block, the executable itself, the main stack).
-        for i in 0..4 {
+        // (library, heap block, the executable itself, the main stack, the brk heap).
+        for i in 0..5 {
             assert_eq!(addresses[0][i] - a[i], k as u64 * STEP, "{text}");
         }
     }
@@ -947,6 +947,8 @@ fn each_variant_has_its_own_mmap_area() {
     assert_eq!(a[0][0] - a[1][0], STEP, "{text}");
     assert_eq!(a[0][3] - a[1][3], STEP, "{text}");
     assert_eq!(a[0][2], a[1][2], "{text}");
+    // The brk heap cannot go below an executable that stays: it goes one step above.
+    assert_eq!(a[1][4] - a[0][4], STEP, "{text}");
 
     // --no-partition: one layout for all, so the variants agree.
     let same = Prog::new(example("addresses")).run_mvx_opts(["-n", "2", "--no-partition"]);
@@ -959,7 +961,7 @@ fn a_program_execed_later_is_partitioned_and_knows_itself() {
     // too, k steps lower.
     let script = format!("{} && echo unreachable", example("addresses").display());
     let (a, text) = diverging_addresses(Prog::new("sh").args(["-c", &script]), &["-n", "2"]);
-    assert_eq!(a[0].len(), 4, "{text}");
+    assert_eq!(a[0].len(), 5, "{text}");
     for (leader, follower) in a[0].iter().zip(&a[1]) {
         assert_eq!(leader - follower, 64 << 30, "{text}");
     }

@@ -115,7 +115,13 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
         }
         // The struct goes below the (moved) stack pointer, inside the stack mapping.
         let map_at = (saved.rsp - PAGE).max(stack.0) - delta;
-        t.write_bytes(map_at, &mm.moved(&ranges, delta).to_bytes())?;
+        let mut fields = mm.moved(&ranges, delta);
+        if fields.start_brk == mm.start_brk {
+            // The executable stays (position-dependent, or --no-partition-executable): its brk
+            // heap still goes to this variant's own part of the address space, above it.
+            fields.start_brk += delta;
+        }
+        t.write_bytes(map_at, &fields.to_bytes())?;
         let got = inject(
             t,
             &saved,

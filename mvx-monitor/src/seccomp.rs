@@ -169,12 +169,7 @@ impl Asm {
 /// mmap and mprotect unless they ask for executable memory (or map a file: that stays in
 /// lock-step). The `fast` calls pass only when made by the runtime's gadget (the instruction
 /// at `GADGET_SYSCALL_IP`); from anywhere else they stop in the monitor.
-///
-/// With `no_brk` (address-space partitioning), brk fails in every variant without a stop: it
-/// returns 0, which libc takes as "no memory", and malloc takes its memory from the
-/// (partitioned) mmap area instead of a brk heap that would sit at the same address in every
-/// variant.
-pub fn filter(untraced: &[u32], fast: &[u32], level: Level, no_brk: bool) -> Vec<sock_filter> {
+pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> {
     let relaxed = level >= Level::Base;
     let mut a = Asm::default();
     a.stmt(BPF_LD_W_ABS, OFFSET_ARCH);
@@ -182,9 +177,6 @@ pub fn filter(untraced: &[u32], fast: &[u32], level: Level, no_brk: bool) -> Vec
     a.label("native");
     a.stmt(BPF_LD_W_ABS, OFFSET_NR);
     a.jump(BPF_JGE_K, X32_SYSCALL_BIT, "kill", None);
-    if no_brk {
-        a.jump(BPF_JEQ_K, libc::SYS_brk as u32, "no_brk", None);
-    }
     for &nr in untraced {
         a.jump(BPF_JEQ_K, nr, "allow", None);
     }
@@ -238,16 +230,12 @@ pub fn filter(untraced: &[u32], fast: &[u32], level: Level, no_brk: bool) -> Vec
     a.stmt(BPF_RET_K, libc::SECCOMP_RET_ALLOW);
     a.label("kill");
     a.stmt(BPF_RET_K, libc::SECCOMP_RET_KILL_PROCESS);
-    if no_brk {
-        a.label("no_brk");
-        a.stmt(BPF_RET_K, libc::SECCOMP_RET_ERRNO);
-    }
     a.finish()
 }
 
 /// The filter for the table at `level`: `Unchecked` syscalls always run untraced; the
-/// fast-path calls the level covers run untraced from the gadget; `no_brk`: see `filter`.
-pub fn table_filter(level: Level, no_brk: bool) -> Vec<sock_filter> {
+/// fast-path calls the level covers run untraced from the gadget.
+pub fn table_filter(level: Level) -> Vec<sock_filter> {
     let untraced: Vec<u32> = crate::table::entries()
         .iter()
         .filter(|s| s.dispatch == crate::table::Dispatch::Unchecked)
@@ -258,7 +246,7 @@ pub fn table_filter(level: Level, no_brk: bool) -> Vec<sock_filter> {
         .filter(|s| s.fast.is_some_and(|class| level.covers(class)))
         .map(|s| s.nr.id() as u32)
         .collect();
-    filter(&untraced, &fast, level, no_brk)
+    filter(&untraced, &fast, level)
 }
 
 /// Installs `filter` in the calling process. Async-signal-safe: called between fork and exec.
@@ -324,7 +312,7 @@ mod tests {
 
     #[test]
     fn untraced_calls_pass_and_others_trap() {
-        let prog = filter(&[202, 24], &[], Level::Strict, false);
+        let prog = filter(&[202, 24], &[], Level::Strict);
         assert_eq!(eval(&prog, X86, 202, [0; 6]), libc::SECCOMP_RET_ALLOW);
         assert_eq!(eval(&prog, X86, 24, [0; 6]), libc::SECCOMP_RET_ALLOW);
         assert_eq!(eval(&prog, X86, 1, [0; 6]), libc::SECCOMP_RET_TRACE);
@@ -340,7 +328,7 @@ mod tests {
 
     #[test]
     fn the_table_filter_lets_futex_through() {
-        let prog = table_filter(Level::Strict, false);
+        let prog = table_filter(Level::Strict);
         assert_eq!(
             eval(&prog, X86, libc::SYS_futex as u32, [0; 6]),
             libc::SECCOMP_RET_ALLOW
@@ -357,7 +345,7 @@ mod tests {
 
     #[test]
     fn base_lets_process_local_memory_calls_through_but_never_executable_memory() {
-        let prog = table_filter(Level::Base, false);
+        let prog = table_filter(Level::Base);
         let rw = (libc::PROT_READ | libc::PROT_WRITE) as u64;
         let rx = (libc::PROT_READ | libc::PROT_EXEC) as u64;
         let anon = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
@@ -410,7 +398,7 @@ mod tests {
         let open = libc::SYS_openat as u32;
         let gadget = GADGET_SYSCALL_IP;
         let elsewhere = 0x7fff_f7a0_1234;
-        let rw = table_filter(Level::SocketRw, false);
+        let rw = table_filter(Level::SocketRw);
         for nr in [write, read, getpid] {
             assert_eq!(
                 eval_at(&rw, X86, nr, gadget, [0; 6]),
@@ -432,7 +420,7 @@ mod tests {
             eval_at(&rw, X86, open, gadget, [0; 6]),
             libc::SECCOMP_RET_TRACE
         );
-        let ro = table_filter(Level::NonsocketRo, false);
+        let ro = table_filter(Level::NonsocketRo);
         assert_eq!(
             eval_at(&ro, X86, read, gadget, [0; 6]),
             libc::SECCOMP_RET_ALLOW
@@ -441,7 +429,7 @@ mod tests {
             eval_at(&ro, X86, write, gadget, [0; 6]),
             libc::SECCOMP_RET_TRACE
         );
-        let base = table_filter(Level::Base, false);
+        let base = table_filter(Level::Base);
         assert_eq!(
             eval_at(&base, X86, getpid, gadget, [0; 6]),
             libc::SECCOMP_RET_ALLOW
@@ -450,7 +438,7 @@ mod tests {
             eval_at(&base, X86, read, gadget, [0; 6]),
             libc::SECCOMP_RET_TRACE
         );
-        let strict = table_filter(Level::Strict, false);
+        let strict = table_filter(Level::Strict);
         assert_eq!(
             eval_at(&strict, X86, getpid, gadget, [0; 6]),
             libc::SECCOMP_RET_TRACE
@@ -458,14 +446,25 @@ mod tests {
     }
 
     #[test]
-    fn partitioned_brk_fails_without_a_stop() {
-        for level in [Level::Strict, Level::SocketRw] {
-            let prog = table_filter(level, true);
-            // SECCOMP_RET_ERRNO with errno 0: the call returns 0.
-            assert_eq!(
-                eval(&prog, X86, libc::SYS_brk as u32, [0; 6]),
-                libc::SECCOMP_RET_ERRNO
-            );
-        }
+    fn brk_is_lock_stepped_at_strict_and_untraced_above() {
+        // The brk heap is partitioned at exec (`exec_move.rs`), so brk runs in every variant.
+        assert_eq!(
+            eval(
+                &table_filter(Level::Strict),
+                X86,
+                libc::SYS_brk as u32,
+                [0; 6]
+            ),
+            libc::SECCOMP_RET_TRACE
+        );
+        assert_eq!(
+            eval(
+                &table_filter(Level::SocketRw),
+                X86,
+                libc::SYS_brk as u32,
+                [0; 6]
+            ),
+            libc::SECCOMP_RET_ALLOW
+        );
     }
 }

@@ -141,7 +141,7 @@ pub fn spawn(
     argv_ptrs.push(std::ptr::null());
     let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|a| a.as_ptr()).collect();
     envp_ptrs.push(std::ptr::null());
-    let filter = seccomp::table_filter(level, matches!(layout, Layout::Partitioned { .. }));
+    let filter = seccomp::table_filter(level);
     let (err_read, err_write) =
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("creating exec-error pipe")?;
     let monitor_pid = nix::unistd::getpid();
