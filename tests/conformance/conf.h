@@ -46,6 +46,23 @@ static inline const char *conf_errname(int e)
         }                                                                            \
     } while (0)
 
+/* The result of a call as text: "3", or "-1 ENOENT" when it returned -1 (errno is read after
+ * the call, which printf's argument order would not guarantee). Eight results can be used in
+ * one printf. */
+#define RESULT(call) conf_result_((long)(call))
+static inline const char *conf_result_(long r)
+{
+    static char bufs[8][48];
+    static int next;
+    int e = errno;
+    char *b = bufs[next++ % 8];
+    if (r == -1)
+        snprintf(b, sizeof bufs[0], "-1 %s", conf_errname(e));
+    else
+        snprintf(b, sizeof bufs[0], "%ld", r);
+    return b;
+}
+
 /* A call that returns -1 on error. */
 #define OK(call) CHECK((call) != -1)
 

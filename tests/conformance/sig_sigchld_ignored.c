@@ -10,6 +10,6 @@ int main(void)
         _exit(0);
     int status;
     pid_t r = wait(&status);
-    printf("wait: %d %s\n", (int)r, conf_errname(errno));
+    printf("wait: %s\n", RESULT((int)r));
     return 0;
 }
