@@ -12,7 +12,7 @@ static void *worker(void *arg)
     pthread_attr_destroy(&a);
     char buf[32 * 1024];
     memset(buf, 1, sizeof buf);
-    return (void *)(size >= 128 * 1024 && size < 1024 * 1024 ? 1L + buf[100] : 0L);
+    return (void *)(size >= 128 * 1024 && size < 1024 * 1024 ? (long)buf[100] : 0L);
 }
 
 int main(void)
