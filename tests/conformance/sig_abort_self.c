@@ -1,4 +1,5 @@
-/* The program ends with abort(): the runner sees death by SIGABRT (128+6 under mvx). */
+/* The program ends with abort(): the runner sees death by SIGABRT (128+6 under mvx).
+ * conformance: native-status 134 */
 #include "conf.h"
 #include <sys/resource.h>
 
