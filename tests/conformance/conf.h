@@ -39,7 +39,7 @@ static inline const char *conf_errname(int e)
     do {                                                                             \
         if (!(cond)) {                                                               \
             int conf_e_ = errno;                                                     \
-            printf("FAIL %s:%d: %s (errno %s)\n", __FILE__, __LINE__, #cond,         \
+            printf("FAIL %s:%d: %s (errno %s)\n", __FILE_NAME__, __LINE__, #cond,         \
                    conf_errname(conf_e_));                                           \
             fflush(stdout);                                                          \
             exit(1);                                                                 \

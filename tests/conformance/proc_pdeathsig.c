@@ -6,15 +6,15 @@ int main(void)
 {
     int fds[2];
     OK(pipe(fds));
-    OK(prctl(PR_SET_CHILD_SUBREAPER, 1));
+    OK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
     pid_t pid = fork();
     OK(pid);
     if (pid == 0) {
         pid_t g = fork();
         if (g == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGUSR1);
+            prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0);
             int sig = 0;
-            prctl(PR_GET_PDEATHSIG, &sig);
+            prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0);
             char c = sig == SIGUSR1;
             write(fds[1], &c, 1);
             for (;;)

@@ -4,9 +4,9 @@
 
 int main(void)
 {
-    OK(prctl(PR_SET_CHILD_SUBREAPER, 1));
+    OK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
     int is = 0;
-    OK(prctl(PR_GET_CHILD_SUBREAPER, &is));
+    OK(prctl(PR_GET_CHILD_SUBREAPER, &is, 0, 0, 0));
     printf("subreaper: %d\n", is);
     int fds[2];
     OK(pipe(fds));

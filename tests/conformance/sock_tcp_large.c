@@ -27,9 +27,9 @@ int main(void)
 {
     int port;
     listener = tcp_listener(&port);
+    int c = tcp_connect(port); /* before the thread accepts: see thr_accept_and_socket */
     pthread_t t;
     CHECK(pthread_create(&t, NULL, sender, NULL) == 0);
-    int c = tcp_connect(port);
     static unsigned char buf[65536];
     unsigned x = 99, ok = 1;
     unsigned long got = 0;

@@ -22,9 +22,9 @@ int main(void)
 {
     int port;
     listener = tcp_listener(&port);
+    int c = tcp_connect(port); /* before the thread accepts: see thr_accept_and_socket */
     pthread_t t;
     CHECK(pthread_create(&t, NULL, server, NULL) == 0);
-    int c = tcp_connect(port);
     for (int i = 0; i < 3; i++) {
         char msg[32], buf[32] = {0};
         int len = snprintf(msg, sizeof msg, "message %d", i);
