@@ -592,8 +592,8 @@ fn conformance() {
         );
     }
 
-    // Runs under mvx, mode-major within each program so that one program's hangs do not
-    // all land on one worker.
+    // Runs under mvx, mode-major: a program's runs in the different modes are far apart in
+    // the queue, so that its hangs do not occupy every worker at once.
     let jobs_list: Vec<(usize, Mode)> = modes
         .iter()
         .flat_map(|&m| (0..programs.len()).map(move |i| (i, m)))
