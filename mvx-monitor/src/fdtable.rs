@@ -20,12 +20,20 @@ pub enum FdKind {
     /// A channel only the leader touches (socket, pipe, tty, device, writable file, /proc);
     /// followers hold a placeholder.
     LeaderOnly,
+    /// Every variant opened its own process's /proc file and writes it itself (a thread's
+    /// name, see `open_policy::OpenClass::ProcessLocal`).
+    ProcessLocal,
 }
 
 impl FdKind {
     /// Whether followers hold a real file behind this number (needed to mmap it).
     pub fn followers_hold_file(self) -> bool {
         matches!(self, FdKind::PerVariant | FdKind::Inherited)
+    }
+
+    /// Whether writes to it run in every variant (each on its own process's state).
+    pub fn written_by_every_variant(self) -> bool {
+        self == FdKind::ProcessLocal
     }
 }
 
@@ -81,7 +89,7 @@ impl FdTable {
     pub fn classes(&self) -> Vec<u8> {
         let mut out = vec![FD_UNKNOWN; FD_CLASSES];
         for (&fd, &kind) in self.fds.range(0..FD_CLASSES as i32) {
-            out[fd as usize] = if self.unknown.contains(&fd) {
+            out[fd as usize] = if self.unknown.contains(&fd) || kind == FdKind::ProcessLocal {
                 FD_UNKNOWN
             } else if kind == FdKind::PerVariant {
                 FD_PER_VARIANT

@@ -17,6 +17,10 @@ pub enum OpenClass {
     PerVariant,
     /// Opened by the leader only.
     LeaderOnly,
+    /// A /proc file of the process's own state that every variant opens and writes itself:
+    /// a thread's name (`/proc/self/task/TID/comm`, written by `pthread_setname_np` for
+    /// another thread), which each variant reads back with `prctl(PR_GET_NAME)`.
+    ProcessLocal,
 }
 
 /// The sync buffer of the in-variant runtime: every variant maps it itself (read-write,
@@ -31,6 +35,9 @@ pub fn set_runtime_buffer(path: &std::path::Path) {
 pub fn classify(pid: Pid, dirfd: i32, path: &[u8], flags: i32) -> OpenClass {
     if RUNTIME_BUFFER.get().is_some_and(|p| p == path) {
         return OpenClass::PerVariant;
+    }
+    if names_own_thread_name(pid, path) {
+        return OpenClass::ProcessLocal;
     }
     // O_TMPFILE includes the O_DIRECTORY bit: test it as a whole.
     let writes = flags & libc::O_ACCMODE != libc::O_RDONLY
@@ -63,6 +70,34 @@ pub fn classify(pid: Pid, dirfd: i32, path: &[u8], flags: i32) -> OpenClass {
     }
 }
 
+/// Whether `path` is the `comm` file of a thread of `pid`'s own process: `/proc/self/comm`,
+/// `/proc/thread-self/comm`, `/proc/ID/comm` or `/proc/ID/task/TID/comm` with ids of its own.
+fn names_own_thread_name(pid: Pid, path: &[u8]) -> bool {
+    let Some(rest) = path
+        .strip_prefix(b"/proc/")
+        .and_then(|r| r.strip_suffix(b"/comm"))
+    else {
+        return false;
+    };
+    let parts: Vec<&[u8]> = rest.split(|&b| b == b'/').collect();
+    let own = |id: &[u8]| {
+        id == b"self"
+            || id == b"thread-self"
+            || (!id.is_empty()
+                && id.iter().all(u8::is_ascii_digit)
+                && std::path::Path::new(&format!(
+                    "/proc/{pid}/task/{}",
+                    String::from_utf8_lossy(id)
+                ))
+                .exists())
+    };
+    match parts.as_slice() {
+        [id] => own(id),
+        [id, b"task", tid] => own(id) && *id != b"thread-self" && own(tid),
+        _ => false,
+    }
+}
+
 /// The path as the monitor can reach it: relative paths go through the leader's cwd or dirfd.
 fn resolve(pid: Pid, dirfd: i32, path: &[u8]) -> PathBuf {
     let p = PathBuf::from(std::ffi::OsStr::from_bytes(path));
@@ -88,6 +123,20 @@ mod tests {
 
     fn me() -> Pid {
         nix::unistd::getpid()
+    }
+
+    #[test]
+    fn thread_names_of_the_own_process_are_opened_by_every_variant() {
+        let own = format!("/proc/{}/task/{}/comm", me(), me());
+        for path in ["/proc/self/comm", "/proc/thread-self/comm", own.as_str()] {
+            let class = classify(me(), libc::AT_FDCWD, path.as_bytes(), libc::O_RDWR);
+            assert_eq!(class, OpenClass::ProcessLocal, "{path}");
+        }
+        // Another process's name, or another file: leader only.
+        let other = classify(me(), libc::AT_FDCWD, b"/proc/1/comm", libc::O_RDWR);
+        assert_eq!(other, OpenClass::LeaderOnly);
+        let status = classify(me(), libc::AT_FDCWD, b"/proc/self/status", libc::O_RDONLY);
+        assert_eq!(status, OpenClass::LeaderOnly);
     }
 
     #[test]

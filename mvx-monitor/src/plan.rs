@@ -137,6 +137,15 @@ pub fn decide(spec: Option<&Spec>, call: &Captured, fds: &FdTable, leader: Pid) 
             Decision::new(Plan::LeaderOnly(FollowerAction::Placeholder), spec.args)
                 .with_effect(new_fd(FdKind::LeaderOnly))
         }
+        // A write to the process's own /proc state (a thread's name): every variant's own.
+        Dispatch::LeaderOnly
+            if spec.fast == Some(crate::table::Fast::Write)
+                && fds
+                    .get(a[0] as i32)
+                    .is_some_and(FdKind::written_by_every_variant) =>
+        {
+            Decision::new(Plan::AllChecked, spec.args)
+        }
         Dispatch::LeaderOnly => Decision::new(Plan::LeaderOnly(FollowerAction::Skip), spec.args),
         Dispatch::AllReplaceResult => Decision::new(Plan::AllReplace, spec.args),
         Dispatch::Deny(errno) => Decision::new(Plan::Deny(errno), spec.args),
@@ -175,6 +184,8 @@ fn decide_special(
                     Decision::new(Plan::LeaderOnly(FollowerAction::Placeholder), spec.args)
                         .with_effect(new_fd(FdKind::LeaderOnly))
                 }
+                OpenClass::ProcessLocal => Decision::new(Plan::AllChecked, spec.args)
+                    .with_effect(new_fd(FdKind::ProcessLocal)),
             }
         }
         Special::Mmap => {
