@@ -221,6 +221,8 @@ fn openat2_flags(call: &Captured) -> i32 {
 }
 
 const F_OFD_GETLK: u64 = 36;
+const F_SETOWN_EX: i32 = 15;
+const F_GETOWN_EX: i32 = 16;
 
 fn decide_fcntl(spec: &Spec, a: [u64; 6]) -> Decision {
     let fd = a[0] as i32;
@@ -230,6 +232,15 @@ fn decide_fcntl(spec: &Spec, a: [u64; 6]) -> Decision {
         }
         // fd flags live in each variant's own table.
         libc::F_GETFD | libc::F_SETFD => Decision::new(Plan::AllReplace, spec.args),
+        // struct f_owner_ex {int type; pid_t pid;}: glibc's F_GETOWN asks for it.
+        F_GETOWN_EX => Decision::new(
+            Plan::LeaderOnly(FollowerAction::Skip),
+            &[Arg::Fd, Arg::Int, Arg::Out(Len::Fixed(8))],
+        ),
+        F_SETOWN_EX => Decision::new(
+            Plan::LeaderOnly(FollowerAction::Skip),
+            &[Arg::Fd, Arg::Int, Arg::In(Len::Fixed(8))],
+        ),
         // struct flock is read and written.
         cmd if cmd == libc::F_GETLK || a[1] == F_OFD_GETLK => Decision::new(
             Plan::LeaderOnly(FollowerAction::Skip),

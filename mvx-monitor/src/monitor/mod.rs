@@ -25,6 +25,7 @@ mod majority;
 mod process_signals;
 mod relaxed;
 mod shadow_writes;
+mod siginfo;
 mod signals;
 mod sync_buffer;
 

@@ -53,6 +53,8 @@ pub(super) struct SignalBook {
     pub(super) credit: HashMap<i32, u32>,
     /// Which of `pending` were directed at the process, not the thread (`process_signals.rs`).
     pub(super) process_directed: BTreeSet<i32>,
+    /// The siginfo each pending signal is to be delivered with (`siginfo.rs`).
+    pub(super) infos: HashMap<i32, libc::siginfo_t>,
     /// Signals the monitor arranged to be delivered: let them through at their stop.
     expect: HashMap<i32, u32>,
     /// A kick is on its way: at its stop, deliver this signal instead.
@@ -163,6 +165,9 @@ impl Monitor {
             }
         }
         if take(&mut self.tasks[t].sig.expect, s) {
+            if !self.tasks[t].sig.infos.contains_key(&s) {
+                self.record_siginfo(t, s);
+            }
             return self.deliver_here(t, s, s).map(|()| None);
         }
         if !self.cfg.signal_sync || is_fault(pid, sig) {
@@ -192,6 +197,7 @@ impl Monitor {
                         return Ok(outcome);
                     }
                 }
+                self.record_siginfo(t, s);
                 self.tasks[t].sig.pending.insert(s);
                 self.hold_for_delivery(t, Some(s), s)
             }
@@ -410,6 +416,7 @@ impl Monitor {
         for &m in live {
             process_directed |= self.tasks[m].sig.process_directed.remove(&sig);
         }
+        self.share_siginfo(sig, live);
         let proc_ = self.groups[g].proc_;
         let sa_restart = matches!(
             self.procs[proc_].handlers[sig as usize],
@@ -610,6 +617,7 @@ impl Monitor {
         if stop_sig != sig && crate::procfs::signal_blocked(self.tasks[t].tracee.pid, sig) {
             *self.tasks[t].sig.expect.entry(sig).or_default() += 1;
         }
+        self.apply_siginfo(t, sig);
         let task = &mut self.tasks[t];
         task.sig.held_since = None;
         if let State::AtSignal { .. } = task.state {

@@ -1,0 +1,110 @@
+//! What a handler sees in its `siginfo_t`, the same in every variant.
+//!
+//! The kernel fills a signal's siginfo with the sender's real pid (a follower's own pid when
+//! it signals itself, its own child's pid in SIGCHLD), and a signal the monitor delivers in
+//! place of another (a member that gets it on the others' behalf, at a kick stop) would carry
+//! the monitor as its sender. So each copy's siginfo is read at its stop, its pid turned into
+//! the leader's (virtual) id, and whichever member is delivered the signal gets that siginfo
+//! (its own copy's, else the group's first) with PTRACE_SETSIGINFO just before.
+
+use super::*;
+
+/// Where `si_pid` sits in `siginfo_t` on x86_64 (after signo, errno, code and padding).
+const SI_PID_OFFSET: usize = 16;
+const SI_QUEUE: i32 = -1;
+const SI_TKILL: i32 = -6;
+
+/// Whether the siginfo carries a sender or child pid at `SI_PID_OFFSET`.
+fn carries_pid(info: &libc::siginfo_t) -> bool {
+    matches!(info.si_code, libc::SI_USER | SI_QUEUE | SI_TKILL)
+        || (info.si_signo == libc::SIGCHLD && info.si_code > 0)
+}
+
+fn read_pid(info: &libc::siginfo_t) -> i32 {
+    // SAFETY: siginfo_t is 128 plain bytes; the i32 at this offset is in bounds.
+    unsafe {
+        std::ptr::read_unaligned(
+            (info as *const libc::siginfo_t as *const u8).add(SI_PID_OFFSET) as *const i32,
+        )
+    }
+}
+
+fn write_pid(info: &mut libc::siginfo_t, pid: i32) {
+    // SAFETY: as in `read_pid`.
+    unsafe {
+        std::ptr::write_unaligned(
+            (info as *mut libc::siginfo_t as *mut u8).add(SI_PID_OFFSET) as *mut i32,
+            pid,
+        )
+    }
+}
+
+impl Monitor {
+    /// Records the siginfo of the copy of `sig` task `t` is stopped with, its pid virtual.
+    pub(super) fn record_siginfo(&mut self, t: TaskId, sig: i32) {
+        let task = &self.tasks[t];
+        let Ok(mut info) = nix::sys::ptrace::getsiginfo(task.tracee.pid) else {
+            return;
+        };
+        if info.si_signo != sig {
+            return;
+        }
+        if carries_pid(&info) {
+            let virt = self.pid_to_virtual(task.variant, read_pid(&info) as i64);
+            write_pid(&mut info, virt as i32);
+        }
+        self.tasks[t].sig.infos.insert(sig, info);
+    }
+
+    /// Before `sig` is delivered to the live members of a group: each gets the group's
+    /// siginfo (the leader's copy's first) unless it holds its own copy.
+    pub(super) fn share_siginfo(&mut self, sig: i32, live: &[TaskId]) {
+        let (mut holders, others): (Vec<TaskId>, Vec<TaskId>) = live
+            .iter()
+            .partition(|&&m| self.tasks[m].sig.pending.contains(&sig));
+        holders.sort_by_key(|&m| self.tasks[m].variant);
+        let Some(info) = holders
+            .iter()
+            .find_map(|&m| self.tasks[m].sig.infos.get(&sig).copied())
+        else {
+            return;
+        };
+        for m in others {
+            self.tasks[m].sig.infos.insert(sig, info);
+        }
+    }
+
+    /// Sets the siginfo task `t` is to be delivered `sig` with, if one is known.
+    pub(super) fn apply_siginfo(&mut self, t: TaskId, sig: i32) {
+        if let Some(info) = self.tasks[t].sig.infos.remove(&sig) {
+            debug!(
+                task = t,
+                sig,
+                code = info.si_code,
+                "siginfo set for the delivery"
+            );
+            if let Err(e) = nix::sys::ptrace::setsiginfo(self.tasks[t].tracee.pid, &info) {
+                debug!(task = t, sig, "PTRACE_SETSIGINFO: {e}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pid_is_at_its_offset() {
+        // SAFETY: an all-zero siginfo_t is valid.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        info.si_signo = libc::SIGUSR1;
+        info.si_code = libc::SI_USER;
+        write_pid(&mut info, 4242);
+        // SAFETY: for SI_USER the kill fields are the active union member.
+        assert_eq!(unsafe { info.si_pid() }, 4242);
+        assert!(carries_pid(&info));
+        info.si_code = -2; // SI_TIMER
+        assert!(!carries_pid(&info));
+    }
+}
