@@ -257,6 +257,15 @@ const LEGACY_IOCTL_OUT: &[(u64, usize)] = &[
     (0x5413, 8),  // TIOCGWINSZ
     (0x541B, 4),  // FIONREAD
     (0x5429, 4),  // TIOCGSID
+    // Network interface queries: struct ifreq (40 bytes), name in, answer out.
+    (0x8910, 40), // SIOCGIFNAME
+    (0x8913, 40), // SIOCGIFFLAGS
+    (0x8915, 40), // SIOCGIFADDR
+    (0x8919, 40), // SIOCGIFBRDADDR
+    (0x891b, 40), // SIOCGIFNETMASK
+    (0x8921, 40), // SIOCGIFMTU
+    (0x8927, 40), // SIOCGIFHWADDR
+    (0x8933, 40), // SIOCGIFINDEX
 ];
 // Legacy ioctls that only read their argument or take none.
 const LEGACY_IOCTL_IN: &[u64] = &[
