@@ -203,3 +203,32 @@ fn process_directed_signals_in_threaded_programs_run_the_handler_once() {
         }
     }
 }
+
+/// Job control in an interactive shell under mvx, on a real pseudo-terminal: Ctrl-Z stops the
+/// job in every variant (the terminal signals the leader's job only), `bg` and `fg` continue
+/// it, Ctrl-C ends it, and the shell goes on.
+#[test]
+fn job_control_in_an_interactive_shell() {
+    let script = repo_root().join("tests/scripts/job_control.py");
+    let out = run(
+        Command::new("/usr/bin/python3").arg(&script).arg(mvx_bin()),
+        None,
+    );
+    let text = out.stdout_str().replace('\r', "");
+    let expect_in_order = [
+        "Stopped                 sleep 30",
+        "$ bg",
+        "Running                 sleep 30 &",
+        "$ fg",
+        "after 130",
+        "STATUS 0",
+    ];
+    let mut at = 0;
+    for want in expect_in_order {
+        match text[at..].find(want) {
+            Some(i) => at += i + want.len(),
+            None => panic!("{want:?} missing (in order)\n{}", out.context()),
+        }
+    }
+    assert!(!text.contains("mvx: divergence"), "{}", out.context());
+}

@@ -152,6 +152,9 @@ impl Monitor {
             State::AtSignal { stop_sig, .. } => {
                 format!("held at a signal stop ({})", decode::signal_name(*stop_sig))
             }
+            State::GroupStopped { sig, .. } => {
+                format!("stopped by {} (job control)", decode::signal_name(*sig))
+            }
             State::Dead { how, .. } => how.describe(),
         }
     }
@@ -200,6 +203,9 @@ impl Monitor {
     /// inside it: honest variants make the same call with the same arguments, so one that
     /// stays in the kernel a whole window longer than the others does something else.
     pub(super) fn in_flight_stall_start(&self, g: GroupId) -> Option<Instant> {
+        if self.group_is_stopped(g) {
+            return None;
+        }
         let f = self.groups[g].in_flight.as_ref()?;
         if !matches!(
             f.decision.plan,

@@ -18,6 +18,7 @@ mod epoll;
 mod fd_place;
 mod ids;
 mod inject;
+mod job_control;
 mod lifecycle;
 mod liveness;
 mod lockstep;
@@ -184,6 +185,12 @@ enum State {
         resume: Box<State>,
         /// The signal of the stop (the kick, or the task's own copy of a signal).
         stop_sig: i32,
+    },
+    /// Stopped by a stop signal (job control) until its process gets a SIGCONT; `resume` is
+    /// the state to go back to.
+    GroupStopped {
+        resume: Box<State>,
+        sig: i32,
     },
     Dead {
         how: Death,
@@ -478,6 +485,9 @@ impl Monitor {
             }
             self.check_vanished()?;
             self.expire_clock_waits()?;
+            if self.any_group_stopped() {
+                self.wake_continued()?;
+            }
             if let Some(stop) = self.check_signal_waits() {
                 return Ok(stop);
             }
@@ -616,7 +626,8 @@ impl Monitor {
         let termination = self
             .termination_deadline()
             .map(|d| d.saturating_duration_since(Instant::now()));
-        [signal_poll, window, termination]
+        let stopped = self.any_group_stopped().then_some(job_control::CONT_POLL);
+        [signal_poll, window, termination, stopped]
             .into_iter()
             .flatten()
             .min()
@@ -626,6 +637,9 @@ impl Monitor {
     fn window_start(&self, g: GroupId) -> Option<Instant> {
         let group = &self.groups[g];
         if group.doomed {
+            return None;
+        }
+        if self.group_is_stopped(g) {
             return None;
         }
         if let Some(since) = self.held_by_monitor_since(g) {
@@ -841,6 +855,7 @@ impl Monitor {
                 "in syscall".into()
             }
             State::AtSignal { .. } => "at a signal".into(),
+            State::GroupStopped { .. } => "stopped (job control)".into(),
             State::ClockWait { .. } => "at a clock read".into(),
         };
         VariantView {

@@ -96,10 +96,6 @@ fn ignored_by_default(sig: i32) -> bool {
     )
 }
 
-/// Job-control signals are dropped, so that no variant sits in a group-stop forever (job
-/// control under mvx is not supported yet).
-const STOP_SIGNALS: [i32; 4] = [libc::SIGSTOP, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
-
 /// Whether the stop is a fault raised by the task's own instruction (not a sent signal).
 fn is_fault(pid: Pid, sig: i32) -> bool {
     let synchronous = matches!(
@@ -140,6 +136,11 @@ impl Monitor {
     pub(super) fn on_delivery_stop(&mut self, t: TaskId, sig: i32) -> Result<Option<Stop>> {
         let pid = self.tasks[t].tracee.pid;
         let s = sig;
+        if super::job_control::STOP_SIGNALS.contains(&sig) && super::job_control::is_group_stop(pid)
+        {
+            self.enter_group_stop(t, sig);
+            return Ok(None);
+        }
         if self.clone_restart_pending(t) && !is_fault(pid, sig) {
             // Its clone must run first (see `defer_past_clone`).
             let kick = s == kick_signal();
@@ -173,21 +174,25 @@ impl Monitor {
         if !self.cfg.signal_sync || is_fault(pid, sig) {
             return self.resume_unchanged(t, Some(sig)).map(|()| None);
         }
-        if STOP_SIGNALS.contains(&sig) {
-            self.warn(format!(
-                "{} to the program ignored: job control is not supported yet",
-                decode::signal_name(sig)
-            ));
-            return self.resume_unchanged(t, None).map(|()| None);
-        }
         let proc_ = self.tasks[t].proc_;
+        if self.stops_process(t, sig) {
+            // Delivered like a caught signal, to every member at once (`job_control.rs`).
+            if take(&mut self.tasks[t].sig.credit, s) {
+                return self.resume_unchanged(t, None).map(|()| None);
+            }
+            self.tasks[t].sig.pending.insert(s);
+            return self.hold_for_delivery(t, Some(s), s);
+        }
         match self.procs[proc_].handlers[s as usize] {
             Disposition::Ignore => self.resume_unchanged(t, None).map(|()| None),
             Disposition::Default if ignored_by_default(sig) => {
                 self.resume_unchanged(t, None).map(|()| None)
             }
             // Terminating: at once; the others must follow before their next syscall.
-            Disposition::Default => self.resume_unchanged(t, Some(sig)).map(|()| None),
+            Disposition::Default => {
+                self.pass_outside_fatal_signal(t, sig);
+                self.resume_unchanged(t, Some(sig)).map(|()| None)
+            }
             Disposition::Handler { .. } => {
                 if take(&mut self.tasks[t].sig.credit, s) {
                     return self.resume_unchanged(t, None).map(|()| None);
@@ -431,7 +436,10 @@ impl Monitor {
             },
             _ => None,
         });
+        // No handler runs for a stop signal: every interrupted call is restarted.
+        let stop = live.first().is_some_and(|&m| self.stops_process(m, sig));
         let restart = match interrupted_code {
+            _ if stop => true,
             Some(ERESTARTNOINTR) => true,
             Some(ERESTARTSYS) => sa_restart,
             Some(_) => false,
@@ -628,6 +636,37 @@ impl Monitor {
 
     /// A member that died of a signal: the others must follow. Members held at a syscall with
     /// the same signal pending in their kernel are let go without executing it, so they die too.
+    /// A terminating signal from outside the program reached task `t` only (a Ctrl-C goes
+    /// to the terminal's foreground process group, which only the leader's job is; `kill`
+    /// from another program names one pid): its counterparts in the other variants get it
+    /// too, before `t` dies, so that every variant ends the same way. Signals the program
+    /// sends itself (each variant sends its own) and faults are not passed on.
+    fn pass_outside_fatal_signal(&mut self, t: TaskId, sig: i32) {
+        let Ok(info) = nix::sys::ptrace::getsiginfo(self.tasks[t].tracee.pid) else {
+            return;
+        };
+        let from_outside = match info.si_code {
+            libc::SI_KERNEL => true,
+            libc::SI_USER | -1 /* SI_QUEUE */ => {
+                // SAFETY: for these codes the kill fields are the active union member.
+                let sender = unsafe { info.si_pid() };
+                sender != 0 && !self.by_pid.contains_key(&Pid::from_raw(sender))
+            }
+            _ => false,
+        };
+        if !from_outside {
+            return;
+        }
+        let g = self.tasks[t].group;
+        for m in self.groups[g].members.iter().flatten().copied() {
+            let other = &self.tasks[m];
+            if m != t && other.alive() && !crate::procfs::signal_pending(other.tracee.pid, sig) {
+                debug!(task = m, sig, "a terminating signal from outside passed on");
+                tkill(other.tracee.pid, sig);
+            }
+        }
+    }
+
     pub(super) fn follow_fatal_signal(&mut self, g: GroupId, sig: i32) -> Result<bool> {
         let held: Vec<TaskId> = self.groups[g]
             .members
