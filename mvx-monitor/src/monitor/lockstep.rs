@@ -210,6 +210,9 @@ impl Monitor {
                 if self.follows_leader_sigpipe(d, &members)? {
                     return Ok(None);
                 }
+                if self.awaits_same_death(g, d)? {
+                    return Ok(None);
+                }
                 let stop = self.death_divergence(g, d, l);
                 if self.outvoted_death(d) {
                     let why = match &stop {

@@ -325,6 +325,9 @@ pub struct Monitor {
     _sync_buffer: Option<sync_buffer::SyncBuffer>,
     /// Followers' shadows of the files the program maps shared (see `shadow.rs`).
     shadows: crate::shadow::Shadows,
+    /// Groups whose members are to die of the signal one of them died of (see
+    /// `awaits_same_death`).
+    deaths_to_follow: HashSet<GroupId>,
     /// A terminating signal sent to mvx (see `liveness.rs`).
     termination: Option<liveness::Termination>,
     /// Variants the majority policy took out of the run (their tasks are killed and belong to
@@ -374,6 +377,7 @@ impl Monitor {
             _sync_buffer: sync_buffer,
             retired: vec![false; n],
             termination: None,
+            deaths_to_follow: HashSet::new(),
             shadows: Default::default(),
             cfg,
         };
@@ -496,6 +500,9 @@ impl Monitor {
             }
             if self.signals_waiting() {
                 if let Some(stop) = self.recheck_signals()? {
+                    return Ok(stop);
+                }
+                if let Some(stop) = self.recheck_deaths()? {
                     return Ok(stop);
                 }
             }

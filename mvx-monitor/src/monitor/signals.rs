@@ -667,6 +667,53 @@ impl Monitor {
         }
     }
 
+    /// Member `dead` of group `g` was killed by a signal that does not come from its own code
+    /// (a parent-death signal, a child's, a timer's): the other variants get theirs a moment
+    /// later, at their own pace. Members held at a syscall wait for it up to `--signal-wait`
+    /// (and then die of it too) before this counts as a divergence. Returns whether `g` waits.
+    pub(super) fn awaits_same_death(&mut self, g: GroupId, dead: TaskId) -> Result<bool> {
+        let State::Dead {
+            how: Death::Signaled(sig),
+            at,
+        } = self.tasks[dead].state
+        else {
+            return Ok(false);
+        };
+        let fault = matches!(
+            sig,
+            libc::SIGSEGV
+                | libc::SIGBUS
+                | libc::SIGILL
+                | libc::SIGFPE
+                | libc::SIGTRAP
+                | libc::SIGSYS
+        );
+        if fault {
+            return Ok(false);
+        }
+        if self.follow_fatal_signal(g, sig)? {
+            self.deaths_to_follow.remove(&g);
+            return Ok(true);
+        }
+        if at.elapsed() < self.cfg.signal_wait {
+            self.deaths_to_follow.insert(g);
+            return Ok(true);
+        }
+        self.deaths_to_follow.remove(&g);
+        Ok(false)
+    }
+
+    /// Groups waiting for their members to die as one of them did: look again.
+    pub(super) fn recheck_deaths(&mut self) -> Result<Option<Stop>> {
+        let waiting: Vec<GroupId> = self.deaths_to_follow.drain().collect();
+        for g in waiting {
+            if let Some(stop) = self.try_rendezvous(g)? {
+                return Ok(Some(stop));
+            }
+        }
+        Ok(None)
+    }
+
     pub(super) fn follow_fatal_signal(&mut self, g: GroupId, sig: i32) -> Result<bool> {
         let held: Vec<TaskId> = self.groups[g]
             .members
@@ -737,7 +784,8 @@ impl Monitor {
 
     /// Whether some signal is waiting to be synchronised (the event loop then polls).
     pub(super) fn signals_waiting(&self) -> bool {
-        self.groups.iter().any(|g| g.delivery.is_some())
+        !self.deaths_to_follow.is_empty()
+            || self.groups.iter().any(|g| g.delivery.is_some())
             || self
                 .tasks
                 .iter()
