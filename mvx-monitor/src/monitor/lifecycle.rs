@@ -92,8 +92,8 @@ impl Monitor {
         }
         let (p, variant) = (task.proc_, task.variant);
         let former = nix::sys::ptrace::getevent(task.tracee.pid).unwrap_or(0) as i32;
-        if former != task.tracee.pid.as_raw() {
-            self.warn("exec from a secondary thread is not supported yet".into());
+        if former != 0 && former != task.tracee.pid.as_raw() {
+            self.exec_from_thread(t, Pid::from_raw(former));
         }
         let task = &mut self.tasks[t];
         // A new address space: nothing injected yet, vDSO to hide again.
@@ -128,6 +128,32 @@ impl Monitor {
             signals::tkill(self.tasks[t].tracee.pid, sig);
         }
         Ok(None)
+    }
+
+    /// A secondary thread (`former`) of task `t`'s process called execve: the kernel ended
+    /// every other thread, the old leader `t` among them, and gave the exec'ing thread the
+    /// leader's id, with no exit notification for either. So `t`'s record (the pid the
+    /// process keeps) now stands for the exec'ing thread, whose own record is retired, and its
+    /// group (doomed when the exec was dispatched) lives on; the thread's old group ends.
+    fn exec_from_thread(&mut self, t: TaskId, former: Pid) {
+        debug!(task = t, %former, "exec from a secondary thread");
+        if let Some(ft) = self.by_pid.remove(&former) {
+            let fg = self.tasks[ft].group;
+            self.groups[fg].doomed = true;
+            self.groups[fg].in_flight = None;
+            self.tasks[ft].state = State::Dead {
+                how: Death::Exited(0),
+                at: Instant::now(),
+            };
+        }
+        let g = self.tasks[t].group;
+        self.groups[g].doomed = false;
+        self.groups[g].in_flight = None;
+        let task = &mut self.tasks[t];
+        task.state = State::Running;
+        task.history.push(format!(
+            "execve (from thread {former}, now this process's only thread)"
+        ));
     }
 
     /// Moves a partitioned follower's new stack and executable into its own area (see
