@@ -27,6 +27,11 @@ pub fn signal_pending(pid: Pid, sig: i32) -> bool {
     has(status_masks(pid, &["SigPnd", "ShdPnd"]), sig)
 }
 
+/// The signals pending for the task (its own queue and its process's), as a mask.
+pub fn pending_signals(pid: Pid) -> u64 {
+    status_masks(pid, &["SigPnd", "ShdPnd"]).unwrap_or(0)
+}
+
 /// Whether `sig` is blocked in the task's signal mask.
 pub fn signal_blocked(pid: Pid, sig: i32) -> bool {
     has(status_masks(pid, &["SigBlk"]), sig)

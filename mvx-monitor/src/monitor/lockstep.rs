@@ -232,6 +232,9 @@ impl Monitor {
             return Ok(None);
         }
         self.give_followers_leaders_temp_name(&members)?;
+        if let Some(outcome) = self.deliver_what_the_call_unblocks(g, &members)? {
+            return Ok(outcome);
+        }
         if let Some(d) = self.compare(g, &members) {
             match self.outvoted(g, &members) {
                 Some(odd) if !odd.is_empty() => {

@@ -667,6 +667,53 @@ impl Monitor {
         }
     }
 
+    /// A call that waits under its own signal mask (ppoll, pselect6, epoll_pwait) while a
+    /// signal that mask lets in is already pending returns EINTR at once, after the handler.
+    /// Run by the leader alone, it would do so in the leader only (followers get its EINTR
+    /// without the handler): so the signal is delivered to the whole group first, each member
+    /// taking it under the call's mask. Returns the outcome if that happened.
+    pub(super) fn deliver_what_the_call_unblocks(
+        &mut self,
+        g: GroupId,
+        members: &[TaskId],
+    ) -> Result<Option<Option<Stop>>> {
+        if self.groups[g].delivery.is_some() || !self.cfg.signal_sync {
+            return Ok(None);
+        }
+        let leader = members[0];
+        let Some(entry) = self.tasks[leader].entry() else {
+            return Ok(None);
+        };
+        let tracee = self.tasks[leader].tracee;
+        if entry.call.raw.nr as i64 == libc::SYS_rt_sigsuspend {
+            return Ok(None); // executed by every variant: each takes it itself
+        }
+        let Some(mask_at) = temporary_mask(&tracee, &entry.call.raw) else {
+            return Ok(None);
+        };
+        let Ok(mask) = tracee.read_u64(mask_at) else {
+            return Ok(None);
+        };
+        let proc_ = self.tasks[leader].proc_;
+        let lets_in = crate::procfs::pending_signals(tracee.pid) & !mask;
+        let Some(sig) = (1..=64).find(|&s| {
+            lets_in & (1u64 << (s - 1)) != 0
+                && s != kick_signal()
+                && matches!(
+                    self.procs[proc_].handlers[s as usize],
+                    Disposition::Handler { .. }
+                )
+        }) else {
+            return Ok(None);
+        };
+        debug!(
+            group = g,
+            sig, "pending signal the call's mask lets in: delivered first"
+        );
+        self.groups[g].delivery = Some((sig, Instant::now()));
+        self.sync_signal(g, sig).map(Some)
+    }
+
     /// Member `dead` of group `g` was killed by a signal that does not come from its own code
     /// (a parent-death signal, a child's, a timer's): the other variants get theirs a moment
     /// later, at their own pace. Members held at a syscall wait for it up to `--signal-wait`
