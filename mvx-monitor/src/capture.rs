@@ -94,6 +94,7 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
     match &arg.resolve(&raw.args) {
         Arg::Sel { .. } => unreachable!("resolved"),
         Arg::Int | Arg::Flags | Arg::Fd | Arg::DirFd | Arg::Pid | Arg::Signal => Value::Int(v),
+        Arg::Int32 => Value::Int(v as i32 as i64 as u64),
         Arg::Ptr => Value::Ptr(v),
         Arg::Timeout => Value::Ignored(v),
         Arg::FcntlArg => match raw.args[1] as i32 {

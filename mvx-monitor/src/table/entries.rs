@@ -107,7 +107,7 @@ const SEMCTL_ARG: Arg = Sel {
         (2, Out(Fixed(104))),  // IPC_STAT
         (3, Out(Fixed(40))),   // IPC_INFO: struct seminfo
         (13, Out(SemSet(0))),  // GETALL
-        (16, Int),             // SETVAL: the value itself
+        (16, Int32),           // SETVAL: the int in the union
         (17, In(SemSet(0))),   // SETALL
         (18, Out(Fixed(104))), // SEM_STAT
         (19, Out(Fixed(40))),  // SEM_INFO

@@ -51,6 +51,9 @@ pub enum Len {
 pub enum Arg {
     /// A plain value compared for equality (sizes, modes, offsets, counts).
     Int,
+    /// An `int` passed in a 64-bit slot whose upper half is not the caller's (semctl's
+    /// `union semun` holding `val`): the low 32 bits compared.
+    Int32,
     /// Bit flags: compared for equality, printed in hex.
     Flags,
     /// A file descriptor: fd numbers are identical in every variant, so compared by value.
@@ -186,7 +189,7 @@ impl Arg {
             Arg::Flags => "flags",
             Arg::Pid => "pid",
             Arg::Signal => "signal",
-            Arg::Int | Arg::FcntlArg | Arg::Timeout => "value",
+            Arg::Int | Arg::Int32 | Arg::FcntlArg | Arg::Timeout => "value",
             Arg::Sel { .. } => "value (depending on another argument)",
         }
     }
@@ -534,7 +537,7 @@ mod tests {
         let kind = |cmd: u64| semctl.args[3].resolve(&[1, 0, cmd, 0x1000, 0, 0]);
         assert_eq!(kind(libc::IPC_STAT as u64), Arg::Out(Len::Fixed(104)));
         assert_eq!(kind(libc::IPC_SET as u64), Arg::In(Len::Fixed(104)));
-        assert_eq!(kind(16), Arg::Int); // SETVAL
+        assert_eq!(kind(16), Arg::Int32); // SETVAL
         assert_eq!(kind(13), Arg::Out(Len::SemSet(0))); // GETALL
         assert_eq!(kind(99), Arg::Ptr);
         // A command with garbage in the upper half of the register is still the command.
@@ -651,7 +654,7 @@ mod tests {
             crate::capture::Value::Bytes(ops.iter().flat_map(|o| o.to_ne_bytes()).collect())
         );
         // semctl(SETVAL): the fourth argument is the value itself; IPC_RMID ignores it.
-        let (_, text) = captured(Sysno::semctl, [5, 1, 16, 42, 0, 0]);
+        let (_, text) = captured(Sysno::semctl, [5, 1, 16, 0x7ffd_0000_0000 | 42, 0, 0]);
         assert_eq!(text, "semctl(5, 1, 16, 42)");
         let (c, _) = captured(Sysno::semctl, [5, 0x7fff_1234, 0, 0x7fff_5678, 0, 0]);
         assert!(matches!(c.values[3], crate::capture::Value::Ignored(_)));
