@@ -1,8 +1,10 @@
-/* mmsg: sendmmsg and recvmmsg over UDP on loopback and over a unix datagram socketpair.
+/* mmsg: sendmmsg and recvmmsg over UDP on loopback and over a unix datagram socketpair (the
+ * UDP receiver with a socket filter attached: the filter is compared as a program).
  * Every message's data, length, sender and flags must reach every variant as the leader
  * received them; the program prints what it got. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -85,6 +87,9 @@ int main(void)
 		perror("udp setup");
 		return 1;
 	}
+	struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, 0xffff);
+	struct sock_fprog filter = {1, &accept_all};
+	printf("filter: %d\n", setsockopt(b, SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof(filter)));
 	if (send_all(a, (struct sockaddr *)&sb, sizeof(sb)) != N)
 		return 1;
 	recv_all(b, &sa);

@@ -282,6 +282,23 @@ const REBOOT_ARG: Arg = Sel {
     other: &Ptr,
 };
 
+// setsockopt's value: a classic BPF program for SOL_SOCKET's SO_ATTACH_FILTER and
+// SO_ATTACH_REUSEPORT_CBPF (a struct with a pointer), bytes for everything else.
+const SOCKOPT_VALUE: Arg = Sel {
+    by: 1,
+    mask: 0xffff_ffff,
+    cases: &[(
+        1, // SOL_SOCKET
+        Sel {
+            by: 2,
+            mask: 0xffff_ffff,
+            cases: &[(26, SockFprog), (51, SockFprog)],
+            other: &In(Arg(4)),
+        },
+    )],
+    other: &In(Arg(4)),
+};
+
 // siginfo_t: signo, errno and code compared (the union after them may hold a pointer).
 const SIGINFO: Arg = InPart { at: 0, len: 12 };
 
@@ -468,7 +485,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::shutdown, LeaderOnly, &[Fd, Int], Ret::Int),
     sc(Sysno::getsockname, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4))], Ret::Int),
     sc(Sysno::getpeername, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4))], Ret::Int),
-    sc(Sysno::setsockopt, LeaderOnly, &[Fd, Int, Int, In(Arg(4)), Int], Ret::Int),
+    sc(Sysno::setsockopt, LeaderOnly, &[Fd, Int, Int, SOCKOPT_VALUE, Int], Ret::Int),
     sc(Sysno::getsockopt, LeaderOnly, &[Fd, Int, Int, Out(DerefArg(4)), InOut(Fixed(4))], Ret::Int),
 
     // --- System V IPC and POSIX message queues: kernel objects outside the process, used by

@@ -556,6 +556,16 @@ mod tests {
     }
 
     #[test]
+    fn socket_filters_are_compared_as_programs() {
+        let setsockopt = lookup(Sysno::setsockopt.id() as u64).unwrap();
+        let kind = |level: u64, name: u64| setsockopt.args[3].resolve(&[3, level, name, 1, 16, 0]);
+        assert_eq!(kind(1, 26), Arg::SockFprog); // SOL_SOCKET, SO_ATTACH_FILTER
+        assert_eq!(kind(1, 51), Arg::SockFprog); // SO_ATTACH_REUSEPORT_CBPF
+        assert_eq!(kind(0, 26), Arg::In(Len::Arg(4))); // IPPROTO_IP's option 26: an int
+        assert_eq!(kind(1, 2), Arg::In(Len::Arg(4))); // SO_REUSEADDR
+    }
+
+    #[test]
     fn new_fds_are_declared() {
         for nr in [
             Sysno::pidfd_open,
