@@ -87,8 +87,14 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
         Ok(b) => Value::Bytes(b),
         Err(_) => Value::Unreadable(v),
     };
-    match arg {
+    let bytes = |b: Option<Vec<u8>>| match b {
+        Some(b) => Value::Bytes(b),
+        None => Value::Unreadable(v),
+    };
+    match &arg.resolve(&raw.args) {
+        Arg::Sel { .. } => unreachable!("resolved"),
         Arg::Int | Arg::Flags | Arg::Fd | Arg::DirFd | Arg::Pid | Arg::Signal => Value::Int(v),
+        Arg::Int32 => Value::Int(v as i32 as i64 as u64),
         Arg::Ptr => Value::Ptr(v),
         Arg::Timeout => Value::Ignored(v),
         Arg::FcntlArg => match raw.args[1] as i32 {
@@ -104,7 +110,7 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
             | libc::F_ADD_SEALS => Value::Int(v),
             _ => Value::Ptr(v),
         },
-        Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut => Value::Out(v),
+        Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut | Arg::MmsgOut { .. } => Value::Out(v),
         _ if v == 0 => Value::Ptr(0),
         Arg::Path | Arg::Str => match t.read_cstr(v) {
             Ok(s) => Value::Bytes(s),
@@ -114,7 +120,7 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
             Some(list) => Value::Strings(list),
             None => Value::Unreadable(v),
         },
-        Arg::In(len) | Arg::InOut(len) => match entry_len(t, *len, raw) {
+        Arg::In(len) | Arg::InOut(len) => match entry_len(t, *len, raw, v) {
             Some(n) => read(n),
             None => Value::Unreadable(v),
         },
@@ -140,7 +146,103 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
             Some(parts) => Value::Strings(parts),
             None => Value::Unreadable(v),
         },
+        Arg::MmsgIn { count } => match read_mmsg_in(t, v, raw.args[*count as usize]) {
+            Some(parts) => Value::Strings(parts),
+            None => Value::Unreadable(v),
+        },
+        Arg::InPart { at, len } => bytes(
+            t.read_bytes(v, (*at + *len) as usize)
+                .ok()
+                .map(|b| b[*at as usize..].to_vec()),
+        ),
+        Arg::Timex => bytes(t.read_bytes(v, TIMEX_SIZE).ok().map(timex_significant)),
+        Arg::SockFprog => bytes(read_sock_fprog(t, v)),
+        Arg::HandleOut => bytes(t.read_bytes(v, 4).ok()),
+        Arg::HandleIn => bytes(read_file_handle(t, v)),
+        Arg::XattrArgsIn => bytes(read_xattr_args(t, v, true)),
+        Arg::XattrArgsOut => bytes(read_xattr_args(t, v, false)),
     }
+}
+
+/// The size of `struct timex`.
+pub const TIMEX_SIZE: usize = 208;
+
+/// `struct timex` with only `modes` and the fields it selects kept: the kernel reads no other
+/// (ntp_gettime leaves them uninitialised).
+pub fn timex_significant(b: Vec<u8>) -> Vec<u8> {
+    const ADJ_OFFSET_SS_READ: u32 = 0xa001;
+    // (mode bit, offset, length) of the fields the kernel reads.
+    const FIELDS: &[(u32, usize, usize)] = &[
+        (0x0001, 8, 8),   // ADJ_OFFSET: offset
+        (0x0002, 16, 8),  // ADJ_FREQUENCY: freq
+        (0x0004, 24, 8),  // ADJ_MAXERROR: maxerror
+        (0x0008, 32, 8),  // ADJ_ESTERROR: esterror
+        (0x0010, 40, 4),  // ADJ_STATUS: status
+        (0x0020, 48, 8),  // ADJ_TIMECONST: constant
+        (0x0080, 48, 8),  // ADJ_TAI: constant
+        (0x0100, 72, 16), // ADJ_SETOFFSET: time
+        (0x4000, 88, 8),  // ADJ_TICK: tick
+    ];
+    if b.len() < TIMEX_SIZE {
+        return b;
+    }
+    let modes = u32::from_ne_bytes(b[..4].try_into().unwrap());
+    let mut out = vec![0u8; TIMEX_SIZE];
+    out[..4].copy_from_slice(&b[..4]);
+    if modes != ADJ_OFFSET_SS_READ {
+        for &(bit, at, len) in FIELDS {
+            if modes & bit != 0 {
+                out[at..at + len].copy_from_slice(&b[at..at + len]);
+            }
+        }
+    }
+    out
+}
+
+/// A seccomp filter: its instructions (`struct sock_filter`, 8 bytes each), after its length.
+fn read_sock_fprog(t: &Tracee, addr: u64) -> Option<Vec<u8>> {
+    const BPF_MAXINSNS: usize = 4096;
+    let hdr = t.read_bytes(addr, 16).ok()?;
+    let len = u16::from_ne_bytes([hdr[0], hdr[1]]) as usize;
+    let filter = u64::from_ne_bytes(hdr[8..16].try_into().unwrap());
+    let mut out = hdr[..2].to_vec();
+    if len > 0 && len <= BPF_MAXINSNS {
+        out.extend(t.read_bytes(filter, len * 8).ok()?);
+    }
+    Some(out)
+}
+
+/// `struct file_handle`: `handle_bytes`, `handle_type`, then the handle (at most 128 bytes).
+fn read_file_handle(t: &Tracee, addr: u64) -> Option<Vec<u8>> {
+    const MAX_HANDLE_SZ: usize = 128;
+    let n = t.read_u32(addr).ok()? as usize;
+    t.read_bytes(addr, 8 + n.min(MAX_HANDLE_SZ)).ok()
+}
+
+/// `struct xattr_args` (value pointer, size, flags) as size and flags, followed by the
+/// value's bytes when the kernel reads them (`with_value`).
+fn read_xattr_args(t: &Tracee, addr: u64, with_value: bool) -> Option<Vec<u8>> {
+    let b = t.read_bytes(addr, 16).ok()?;
+    let value = u64::from_ne_bytes(b[..8].try_into().unwrap());
+    let size = u32::from_ne_bytes(b[8..12].try_into().unwrap()) as usize;
+    let mut out = b[8..16].to_vec();
+    out.push(u8::from(value != 0));
+    if with_value && value != 0 {
+        out.extend(t.read_bytes(value, size.min(MAX_COMPARED)).ok()?);
+    }
+    Some(out)
+}
+
+/// The number of semaphores in System V set `semid`, from /proc/sysvipc/sem (the monitor's
+/// IPC namespace, which is the variants' unless they unshared one).
+pub fn sysv_nsems(semid: i32) -> Option<usize> {
+    let text = std::fs::read_to_string("/proc/sysvipc/sem").ok()?;
+    text.lines().skip(1).find_map(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        (cols.get(1)?.parse::<i32>().ok()? == semid)
+            .then(|| cols.get(3)?.parse().ok())
+            .flatten()
+    })
 }
 
 /// utimensat's two timespecs with the ignored seconds of UTIME_NOW/UTIME_OMIT entries cleared.
@@ -177,7 +279,7 @@ pub fn sockaddr_significant(b: &[u8]) -> &[u8] {
 
 /// The length of a buffer as known at syscall entry (`None` if it depends on the result or
 /// cannot be read).
-pub fn entry_len(t: &Tracee, len: Len, raw: &RawCall) -> Option<usize> {
+pub fn entry_len(t: &Tracee, len: Len, raw: &RawCall, ptr: u64) -> Option<usize> {
     match len {
         Len::Arg(i) => Some(raw.args[i as usize] as usize),
         Len::Fixed(n) => Some(n),
@@ -186,8 +288,31 @@ pub fn entry_len(t: &Tracee, len: Len, raw: &RawCall) -> Option<usize> {
             0 => Some(0),
             p => t.read_u32(p).ok().map(|n| n as usize),
         },
-        Len::RetUpTo(_) | Len::RetTimes(_) => None,
+        Len::ArgPlus(i, n) => (raw.args[i as usize] as usize).checked_add(n),
+        Len::Versioned(default) => versioned_len(t, ptr, default),
+        Len::Field { arg, at } => match raw.args[arg as usize] {
+            0 => None,
+            p => t.read_u32(p + at as u64).ok().map(|n| n as usize),
+        },
+        Len::NodeMask(i) => Some(node_mask_len(raw.args[i as usize])),
+        Len::SemSet(i) => sysv_nsems(raw.args[i as usize] as i32).map(|n| n * 2),
+        Len::RetUpTo(_) | Len::RetTimes(_) | Len::RetPlus(_) => None,
     }
+}
+
+/// A versioned struct's own size (its first `u32`; 0 means the first version), at most a page.
+pub fn versioned_len(t: &Tracee, ptr: u64, default: usize) -> Option<usize> {
+    match t.read_u32(ptr).ok()? as usize {
+        0 => Some(default),
+        n => Some(n.min(4096)),
+    }
+}
+
+/// Bytes of a node mask of `maxnode` bits: the kernel uses `maxnode - 1` bits, in whole longs.
+pub fn node_mask_len(maxnode: u64) -> usize {
+    const MAX_BITS: u64 = 4096 * 8;
+    let bits = maxnode.saturating_sub(1).min(MAX_BITS);
+    bits.div_ceil(64) as usize * 8
 }
 
 fn read_str_array(t: &Tracee, mut addr: u64) -> Option<Vec<Vec<u8>>> {
@@ -257,6 +382,20 @@ pub fn read_msghdr(t: &Tracee, addr: u64) -> Option<MsgHdr> {
         controllen: u64_at(40),
         flags: u32_at(48),
     })
+}
+
+/// The size of `struct mmsghdr` (a msghdr and the kernel's `msg_len`, padded).
+pub const MMSGHDR_SIZE: u64 = 64;
+/// The kernel handles at most this many messages per sendmmsg/recvmmsg.
+pub const UIO_MAXIOV: u64 = 1024;
+
+/// sendmmsg's messages, each as [name, data, control, flags].
+fn read_mmsg_in(t: &Tracee, addr: u64, vlen: u64) -> Option<Vec<Vec<u8>>> {
+    let mut parts = Vec::new();
+    for i in 0..vlen.min(UIO_MAXIOV) {
+        parts.extend(read_msg_in(t, addr + i * MMSGHDR_SIZE)?);
+    }
+    Some(parts)
 }
 
 /// sendmsg's message as [name, data, control, flags] for comparison.

@@ -14,7 +14,9 @@ pub fn syscall_text(c: &Captured) -> String {
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let kind = spec.and_then(|s| s.args.get(i)).copied();
+            let kind = spec
+                .and_then(|s| s.args.get(i))
+                .map(|a| a.resolve(&c.raw.args));
             arg_text(kind, v)
         })
         .collect();

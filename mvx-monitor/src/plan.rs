@@ -3,7 +3,7 @@
 use crate::capture::{Captured, Value};
 use crate::fdtable::{FdKind, FdTable};
 use crate::open_policy::{self, OpenClass};
-use crate::table::{Arg, Dispatch, Len, Ret, Spec, Special};
+use crate::table::{Arg, Dispatch, Len, Ns, Ret, Spec, Special};
 use nix::unistd::Pid;
 
 /// What followers do while the leader executes a leader-only syscall.
@@ -128,15 +128,15 @@ pub fn decide(spec: Option<&Spec>, call: &Captured, fds: &FdTable, leader: Pid) 
                     first: a[0] as i32,
                     last: a[1].min(i32::MAX as u64) as i32,
                 },
-                _ if spec.creates_fd() => FdEffect::Dup { src: a[0] as i32 },
+                syscalls::Sysno::dup | syscalls::Sysno::dup2 | syscalls::Sysno::dup3 => {
+                    FdEffect::Dup { src: a[0] as i32 }
+                }
+                _ if spec.creates_fd() => new_fd(FdKind::PerVariant),
                 _ => FdEffect::None,
             };
             d.with_effect(effect)
         }
-        Dispatch::LeaderOnly if spec.creates_fd() => {
-            Decision::new(Plan::LeaderOnly(FollowerAction::Placeholder), spec.args)
-                .with_effect(new_fd(FdKind::LeaderOnly))
-        }
+        Dispatch::AllChecked => all_checked(spec, new_fd),
         // A write to the process's own /proc state (a thread's name): every variant's own.
         Dispatch::LeaderOnly
             if spec.fast == Some(crate::table::Fast::Write)
@@ -146,9 +146,21 @@ pub fn decide(spec: Option<&Spec>, call: &Captured, fds: &FdTable, leader: Pid) 
         {
             Decision::new(Plan::AllChecked, spec.args)
         }
-        Dispatch::LeaderOnly => Decision::new(Plan::LeaderOnly(FollowerAction::Skip), spec.args),
+        Dispatch::LeaderOnly => leader_only(spec, new_fd),
         Dispatch::AllReplaceResult => Decision::new(Plan::AllReplace, spec.args),
-        Dispatch::Deny(errno) => Decision::new(Plan::Deny(errno), spec.args),
+        Dispatch::Deny(refusal) => {
+            let d = Decision::new(Plan::Deny(refusal.errno), spec.args);
+            if refusal.warn {
+                d.warn(format!(
+                    "{} is refused under mvx ({}): {} in every variant",
+                    spec.name(),
+                    refusal.why,
+                    errno_name(refusal.errno)
+                ))
+            } else {
+                d
+            }
+        }
         // Only reached if such a call was traced after all (the filter normally lets it pass).
         Dispatch::Unchecked => Decision::new(Plan::All, spec.args),
         Dispatch::Special(special) => decide_special(special, spec, call, fds, leader, new_fd),
@@ -208,7 +220,111 @@ fn decide_special(
         Special::Ioctl => decide_ioctl(spec, a),
         Special::Exec | Special::Exit => Decision::new(Plan::All, spec.args),
         Special::Fork => Decision::new(Plan::Clone, spec.args),
+        Special::Namespaced(ns) => {
+            if has_own_namespace(leader, ns) {
+                all_checked(spec, new_fd)
+            } else {
+                leader_only(spec, new_fd)
+            }
+        }
+        Special::Priority { user } => {
+            if a[0] & 0xffff_ffff == user {
+                leader_only(spec, new_fd)
+            } else {
+                Decision::new(Plan::All, spec.args)
+            }
+        }
+        Special::Signal { target } => {
+            let pid = a[target as usize] as i32;
+            if pid <= 0 || traced_by_this_monitor(pid) {
+                Decision::new(Plan::All, spec.args)
+            } else {
+                leader_only(spec, new_fd)
+            }
+        }
+        Special::Seccomp => {
+            const SECCOMP_SET_MODE_FILTER: u64 = 1;
+            const SECCOMP_FILTER_FLAG_NEW_LISTENER: u64 = 1 << 3;
+            if a[0] & 0xffff_ffff == SECCOMP_SET_MODE_FILTER
+                && a[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0
+            {
+                Decision::new(Plan::Deny(libc::EBUSY), spec.args).warn(
+                    "seccomp with SECCOMP_FILTER_FLAG_NEW_LISTENER is refused under mvx (its \
+                     user-space supervisor could let calls run that mvx never sees): EBUSY, \
+                     as when another filter has a listener"
+                        .into(),
+                )
+            } else {
+                Decision::new(Plan::AllChecked, spec.args)
+            }
+        }
+        Special::FdHolder => {
+            let fd = a[0] as i32;
+            if fd < 0 || fds.get(fd) == Some(FdKind::PerVariant) {
+                all_checked(spec, new_fd)
+            } else {
+                leader_only(spec, new_fd)
+            }
+        }
+        Special::LandlockRuleset => {
+            const VERSION_OR_ERRATA: u64 = 0b11;
+            if a[2] & VERSION_OR_ERRATA != 0 {
+                // A query: the result is a number, not an fd.
+                Decision::new(Plan::AllReplace, spec.args)
+            } else {
+                all_checked(spec, new_fd)
+            }
+        }
     }
+}
+
+/// Every variant executes the call in lock-step and the results must agree; a new fd is one
+/// per variant.
+fn all_checked(spec: &Spec, new_fd: impl Fn(FdKind) -> FdEffect) -> Decision {
+    let d = Decision::new(Plan::AllChecked, spec.args);
+    if spec.creates_fd() {
+        d.with_effect(new_fd(FdKind::PerVariant))
+    } else {
+        d
+    }
+}
+
+/// The leader executes the call; followers take its result (and a placeholder for a new fd).
+fn leader_only(spec: &Spec, new_fd: impl Fn(FdKind) -> FdEffect) -> Decision {
+    if spec.creates_fd() {
+        Decision::new(Plan::LeaderOnly(FollowerAction::Placeholder), spec.args)
+            .with_effect(new_fd(FdKind::LeaderOnly))
+    } else {
+        Decision::new(Plan::LeaderOnly(FollowerAction::Skip), spec.args)
+    }
+}
+
+/// Whether the leader is in a namespace of this kind other than mvx's own: it unshared one
+/// (as every variant did, in lock-step), so changes inside it touch nobody else.
+pub fn has_own_namespace(leader: Pid, ns: Ns) -> bool {
+    let name = ns.proc_name();
+    let theirs = std::fs::read_link(format!("/proc/{leader}/ns/{name}"));
+    let ours = std::fs::read_link(format!("/proc/self/ns/{name}"));
+    matches!((theirs, ours), (Ok(t), Ok(o)) if t != o)
+}
+
+/// Whether task `pid` is traced by this mvx (a task of the run: the leader's ids are the
+/// program's), read from its /proc status: its tracer is one of our threads.
+pub fn traced_by_this_monitor(pid: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .and_then(|v| v.trim().parse::<i32>().ok())
+        .is_some_and(|tracer| {
+            tracer > 0 && std::path::Path::new(&format!("/proc/self/task/{tracer}")).exists()
+        })
+}
+
+fn errno_name(errno: i32) -> String {
+    format!("{:?}", nix::errno::Errno::from_raw(errno))
 }
 
 fn openat2_flags(call: &Captured) -> i32 {
@@ -381,6 +497,159 @@ mod tests {
         let getflags = decide_nr(syscalls::Sysno::ioctl, [3, 0x8008_6601, 0, 0, 0, 0], vec![]);
         assert_eq!(getflags.args[2], Arg::Out(Len::Fixed(8)));
         assert!(getflags.warning.is_none());
+    }
+
+    #[test]
+    fn refused_calls_get_their_errno_and_a_warning() {
+        let d = decide_nr(syscalls::Sysno::ptrace, [0; 6], vec![]);
+        assert_eq!(d.plan, Plan::Deny(libc::EPERM));
+        assert!(d.warning.unwrap().contains("ptrace is refused under mvx"));
+        let d = decide_nr(syscalls::Sysno::process_vm_writev, [0; 6], vec![]);
+        assert_eq!(d.plan, Plan::Deny(libc::EPERM));
+        // What the kernel itself does not implement is refused silently.
+        let d = decide_nr(syscalls::Sysno::tuxcall, [0; 6], vec![]);
+        assert_eq!(d.plan, Plan::Deny(libc::ENOSYS));
+        assert!(d.warning.is_none());
+        let d = decide_nr(syscalls::Sysno::rseq, [0; 6], vec![]);
+        assert!(d.warning.is_none());
+    }
+
+    #[test]
+    fn message_and_ipc_calls_are_leader_only() {
+        for nr in [
+            syscalls::Sysno::recvmmsg,
+            syscalls::Sysno::sendmmsg,
+            syscalls::Sysno::msgsnd,
+            syscalls::Sysno::semop,
+            syscalls::Sysno::keyctl,
+            syscalls::Sysno::clock_settime,
+        ] {
+            let d = decide_nr(nr, [3, 0, 0, 0, 0, 0], vec![]);
+            assert_eq!(
+                d.plan,
+                Plan::LeaderOnly(FollowerAction::Skip),
+                "{}",
+                nr.name()
+            );
+        }
+        let d = decide_nr(syscalls::Sysno::mq_open, [0, 0, 0, 0, 0, 0], vec![]);
+        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Placeholder));
+        let d = decide_nr(syscalls::Sysno::pidfd_open, [1, 0, 0, 0, 0, 0], vec![]);
+        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Placeholder));
+    }
+
+    #[test]
+    fn process_state_changes_run_everywhere_in_lock_step() {
+        let d = decide_nr(
+            syscalls::Sysno::unshare,
+            [libc::CLONE_FILES as u64, 0, 0, 0, 0, 0],
+            vec![],
+        );
+        assert_eq!(d.plan, Plan::AllChecked);
+        assert_eq!(d.effect, FdEffect::None);
+        let d = decide_nr(syscalls::Sysno::memfd_secret, [0; 6], vec![]);
+        assert_eq!(d.plan, Plan::AllChecked);
+        assert_eq!(
+            d.effect,
+            FdEffect::New {
+                kind: FdKind::PerVariant,
+                pair_arg: None
+            }
+        );
+        // A Landlock version query returns a number, not an fd.
+        let d = decide_nr(
+            syscalls::Sysno::landlock_create_ruleset,
+            [0, 0, 1, 0, 0, 0],
+            vec![],
+        );
+        assert_eq!(d.plan, Plan::AllReplace);
+        assert_eq!(d.effect, FdEffect::None);
+        let d = decide_nr(
+            syscalls::Sysno::landlock_create_ruleset,
+            [1, 16, 0, 0, 0, 0],
+            vec![],
+        );
+        assert_eq!(d.plan, Plan::AllChecked);
+    }
+
+    #[test]
+    fn a_user_space_seccomp_listener_is_refused() {
+        let listener = decide_nr(
+            syscalls::Sysno::seccomp,
+            [1, 1 << 3, 0x1000, 0, 0, 0],
+            vec![],
+        );
+        assert_eq!(listener.plan, Plan::Deny(libc::EBUSY));
+        assert!(listener.warning.is_some());
+        let filter = decide_nr(syscalls::Sysno::seccomp, [1, 0, 0x1000, 0, 0, 0], vec![]);
+        assert_eq!(filter.plan, Plan::AllChecked);
+    }
+
+    #[test]
+    fn namespaced_calls_are_the_leaders_in_a_shared_namespace() {
+        let me = nix::unistd::getpid();
+        assert!(!has_own_namespace(me, Ns::Mnt));
+        let d = decide_nr(syscalls::Sysno::mount, [0; 6], vec![]);
+        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Skip));
+        let d = decide_nr(syscalls::Sysno::fsopen, [0; 6], vec![]);
+        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Placeholder));
+        let d = decide_nr(syscalls::Sysno::sethostname, [0; 6], vec![]);
+        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Skip));
+    }
+
+    #[test]
+    fn signals_to_processes_outside_the_run_are_sent_once() {
+        // This test process is not traced by a monitor: the leader alone signals it.
+        let me = nix::unistd::getpid().as_raw() as u64;
+        assert!(!traced_by_this_monitor(me as i32));
+        let d = decide_nr(syscalls::Sysno::kill, [me, 0, 0, 0, 0, 0], vec![]);
+        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Skip));
+        let d = decide_nr(syscalls::Sysno::tgkill, [me, me, 10, 0, 0, 0], vec![]);
+        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Skip));
+        // Process groups (0, negative): every variant, as before.
+        let d = decide_nr(syscalls::Sysno::kill, [0, 15, 0, 0, 0, 0], vec![]);
+        assert_eq!(d.plan, Plan::All);
+    }
+
+    #[test]
+    fn priorities_of_a_user_are_set_once() {
+        const PRIO_USER: u64 = 2;
+        let d = decide_nr(
+            syscalls::Sysno::setpriority,
+            [PRIO_USER, 1000, 5, 0, 0, 0],
+            vec![],
+        );
+        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Skip));
+        let d = decide_nr(syscalls::Sysno::setpriority, [0, 0, 5, 0, 0, 0], vec![]);
+        assert_eq!(d.plan, Plan::All);
+        const IOPRIO_WHO_USER: u64 = 3;
+        let d = decide_nr(
+            syscalls::Sysno::ioprio_set,
+            [IOPRIO_WHO_USER, 0, 0, 0, 0, 0],
+            vec![],
+        );
+        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Skip));
+    }
+
+    #[test]
+    fn fd_holders_decide_by_the_fd() {
+        let spec = crate::table::lookup(syscalls::Sysno::ftruncate.id() as u64);
+        let mut fds = FdTable::default();
+        fds.insert(5, FdKind::PerVariant);
+        fds.insert(6, FdKind::LeaderOnly);
+        let me = nix::unistd::getpid();
+        let on = |fd: u64| {
+            decide(
+                spec,
+                &call(syscalls::Sysno::ftruncate, [fd, 4096, 0, 0, 0, 0], vec![]),
+                &fds,
+                me,
+            )
+            .plan
+        };
+        assert_eq!(on(5), Plan::AllChecked);
+        assert_eq!(on(6), Plan::LeaderOnly(FollowerAction::Skip));
+        assert_eq!(on(7), Plan::LeaderOnly(FollowerAction::Skip));
     }
 
     #[test]

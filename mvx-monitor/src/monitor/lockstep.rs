@@ -1219,23 +1219,7 @@ fn first_difference(a: &Value, b: &Value) -> String {
 }
 
 fn describe_arg(a: &Arg) -> String {
-    match a {
-        Arg::In(_) | Arg::InOut(_) | Arg::IovIn { .. } | Arg::MsgIn => "buffer contents".into(),
-        Arg::SockAddr { .. } => "socket address".into(),
-        Arg::EpollEvent => "epoll events".into(),
-        Arg::UtimeTimes => "timestamps".into(),
-        Arg::Path => "path".into(),
-        Arg::Str => "string".into(),
-        Arg::StrArray => "string array".into(),
-        Arg::Ptr | Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut => {
-            "NULL-ness of a pointer".into()
-        }
-        Arg::Fd | Arg::DirFd => "file descriptor".into(),
-        Arg::Flags => "flags".into(),
-        Arg::Pid => "pid".into(),
-        Arg::Signal => "signal".into(),
-        Arg::Int | Arg::FcntlArg | Arg::Timeout => "value".into(),
-    }
+    a.describe().into()
 }
 
 /// The two fds a pipe/socketpair wrote to argument `arg` of the leader's call.

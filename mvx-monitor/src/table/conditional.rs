@@ -48,8 +48,121 @@ pub fn unused_args(nr: u64, a: &[u64; 6]) -> ArgMask {
         Sysno::arch_prctl if matches!(a[0], ARCH_GET_CPUID) => bit(1),
         Sysno::ioctl => ioctl_unused(a[1] & 0xffff_ffff),
         Sysno::clock_nanosleep if a[1] & libc::TIMER_ABSTIME as u64 != 0 => bit(3),
+        // mode and attributes only when creating the queue.
+        Sysno::mq_open if a[1] & libc::O_CREAT as u64 == 0 => bit(2) | bit(3),
+        Sysno::msgctl if a[1] as i32 == libc::IPC_RMID => bit(2),
+        Sysno::shmctl => shmctl_unused(a[1] as i32),
+        Sysno::semctl => semctl_unused(a[2] as i32),
+        Sysno::keyctl => keyctl_unused(a[0] as i32),
+        Sysno::syslog => syslog_unused(a[0] as i32),
+        Sysno::kcmp => kcmp_unused(a[2] as i32),
+        // The command string only with LINUX_REBOOT_CMD_RESTART2.
+        Sysno::reboot if a[2] as u32 != 0xa1b2_c3d4 => bit(3),
+        Sysno::mount => mount_unused(a[3]),
+        Sysno::quotactl => quota_unused(a[0] as u32 >> 8, 2, 3),
+        Sysno::quotactl_fd => quota_unused(a[1] as u32 >> 8, 2, 3),
         _ => 0,
     }
+}
+
+fn shmctl_unused(cmd: i32) -> ArgMask {
+    const SHM_LOCK: i32 = 11;
+    const SHM_UNLOCK: i32 = 12;
+    match cmd {
+        libc::IPC_RMID | SHM_LOCK | SHM_UNLOCK => bit(2),
+        _ => 0,
+    }
+}
+
+/// semctl(semid, semnum, cmd, arg): semnum only names a semaphore for the per-semaphore
+/// commands; arg is read by IPC_SET/IPC_STAT/..., SETVAL, GETALL and SETALL.
+fn semctl_unused(cmd: i32) -> ArgMask {
+    const GETPID: i32 = 11;
+    const GETVAL: i32 = 12;
+    const GETNCNT: i32 = 14;
+    const GETZCNT: i32 = 15;
+    const SETVAL: i32 = 16;
+    let semnum = match cmd {
+        GETPID | GETVAL | GETNCNT | GETZCNT | SETVAL => 0,
+        _ => bit(1),
+    };
+    let arg = match cmd {
+        libc::IPC_RMID | GETPID | GETVAL | GETNCNT | GETZCNT => bit(3),
+        _ => 0,
+    };
+    semnum | arg
+}
+
+/// keyctl(op, ...): libkeyutils passes its variadic arguments on whatever the registers hold,
+/// so the arguments an operation does not take are garbage.
+fn keyctl_unused(op: i32) -> ArgMask {
+    let takes = match op {
+        18 => 0,                                 // SESSION_TO_PARENT
+        1 | 3 | 7 | 14 | 16 | 21 => 1, // JOIN, REVOKE, CLEAR, SET_REQKEY, ASSUME, INVALIDATE
+        0 | 5 | 8 | 9 | 15 | 22 | 31 => 2, // GET_KEYRING_ID, SETPERM, LINK, UNLINK, ...
+        2 | 4 | 6 | 11 | 13 | 17 | 29 | 32 => 3, // UPDATE, CHOWN, DESCRIBE, READ, NEGATE, ...
+        _ => 4,
+    };
+    from(takes + 1) & 0x1f
+}
+
+fn syslog_unused(kind: i32) -> ArgMask {
+    match kind {
+        // SYSLOG_ACTION_READ, READ_ALL, READ_CLEAR: buffer and length.
+        2..=4 => 0,
+        // SYSLOG_ACTION_CONSOLE_LEVEL: the level is the length argument.
+        8 => bit(1),
+        _ => bit(1) | bit(2),
+    }
+}
+
+/// kcmp(pid1, pid2, type, idx1, idx2): the indexes only for KCMP_FILE and KCMP_EPOLL_TFD.
+fn kcmp_unused(kind: i32) -> ArgMask {
+    const KCMP_FILE: i32 = 0;
+    const KCMP_EPOLL_TFD: i32 = 7;
+    match kind {
+        KCMP_FILE | KCMP_EPOLL_TFD => 0,
+        _ => bit(3) | bit(4),
+    }
+}
+
+/// mount(source, target, fstype, flags, data): the kernel copies every string but uses them
+/// only for the operations that need them.
+fn mount_unused(flags: u64) -> ArgMask {
+    let has = |f: libc::c_ulong| flags & f != 0;
+    let (source, fstype, data) = (bit(0), bit(2), bit(4));
+    if has(libc::MS_REMOUNT) && has(libc::MS_BIND) {
+        source | fstype | data
+    } else if has(libc::MS_REMOUNT) {
+        source | fstype
+    } else if has(libc::MS_BIND) {
+        fstype | data
+    } else if has(libc::MS_SHARED | libc::MS_PRIVATE | libc::MS_SLAVE | libc::MS_UNBINDABLE) {
+        source | fstype | data
+    } else if has(libc::MS_MOVE) {
+        fstype | data
+    } else {
+        0
+    }
+}
+
+/// quotactl: the id only for the per-user commands, the address not for Q_SYNC/Q_QUOTAOFF.
+fn quota_unused(cmd: u32, id_arg: usize, addr_arg: usize) -> ArgMask {
+    const Q_SYNC: u32 = 0x80_0001;
+    const Q_QUOTAON: u32 = 0x80_0002;
+    const Q_QUOTAOFF: u32 = 0x80_0003;
+    const Q_GETQUOTA: u32 = 0x80_0007;
+    const Q_SETQUOTA: u32 = 0x80_0008;
+    const Q_GETNEXTQUOTA: u32 = 0x80_0009;
+    let id = match cmd {
+        Q_QUOTAON | Q_GETQUOTA | Q_SETQUOTA | Q_GETNEXTQUOTA => 0,
+        _ => bit(id_arg),
+    };
+    let addr = match cmd {
+        Q_SYNC | Q_QUOTAOFF => bit(addr_arg),
+        _ => 0,
+    };
+    id | addr
 }
 
 const ARCH_GET_CPUID: u64 = 0x1011;
@@ -302,5 +415,71 @@ mod tests {
         assert_eq!(unused(Sysno::ioctl, [0, 0x5451, GARBAGE, 0, 0, 0]), bit(2));
         assert_eq!(unused(Sysno::ioctl, [0, 0x5413, 1, 0, 0, 0]), 0);
         assert_eq!(unused(Sysno::read, [0, 1, 2, GARBAGE, GARBAGE, GARBAGE]), 0);
+    }
+
+    #[test]
+    fn ipc_buffers_only_for_commands_that_take_them() {
+        let rmid = libc::IPC_RMID as u64;
+        assert_eq!(unused(Sysno::msgctl, [3, rmid, GARBAGE, 0, 0, 0]), bit(2));
+        assert_eq!(
+            unused(Sysno::msgctl, [3, libc::IPC_STAT as u64, 1, 0, 0, 0]),
+            0
+        );
+        assert_eq!(unused(Sysno::shmctl, [3, rmid, GARBAGE, 0, 0, 0]), bit(2));
+        // GETVAL: semnum used, arg not; SETALL: arg used, semnum not; IPC_RMID: neither.
+        assert_eq!(unused(Sysno::semctl, [3, 0, 12, GARBAGE, 0, 0]), bit(3));
+        assert_eq!(unused(Sysno::semctl, [3, GARBAGE, 17, 1, 0, 0]), bit(1));
+        assert_eq!(
+            unused(Sysno::semctl, [3, GARBAGE, rmid, GARBAGE, 0, 0]),
+            bit(1) | bit(3)
+        );
+        assert_eq!(unused(Sysno::semctl, [3, 1, 16, 5, 0, 0]), 0);
+        let creat = (libc::O_CREAT | libc::O_RDWR) as u64;
+        assert_eq!(
+            unused(Sysno::mq_open, [1, 2, GARBAGE, GARBAGE, 0, 0]),
+            bit(2) | bit(3)
+        );
+        assert_eq!(unused(Sysno::mq_open, [1, creat, 0o600, 0, 0, 0]), 0);
+    }
+
+    #[test]
+    fn keyctl_reads_only_its_operations_arguments() {
+        // KEYCTL_READ(id, buf, len): the fifth register is garbage.
+        assert_eq!(unused(Sysno::keyctl, [11, 5, 1, 2, GARBAGE, 0]), bit(4));
+        // KEYCTL_REVOKE(id)
+        assert_eq!(
+            unused(Sysno::keyctl, [3, 5, GARBAGE, GARBAGE, GARBAGE, 0]),
+            bit(2) | bit(3) | bit(4)
+        );
+        // KEYCTL_SEARCH(ring, type, desc, dest): all four.
+        assert_eq!(unused(Sysno::keyctl, [10, 1, 2, 3, 4, 0]), 0);
+        assert_eq!(
+            unused(Sysno::keyctl, [18, GARBAGE, GARBAGE, GARBAGE, GARBAGE, 0]),
+            from(1) & 0x1f
+        );
+    }
+
+    #[test]
+    fn mount_strings_only_where_the_operation_reads_them() {
+        let bind = libc::MS_BIND | libc::MS_REC;
+        assert_eq!(
+            unused(Sysno::mount, [1, 2, GARBAGE, bind, GARBAGE, 0]),
+            bit(2) | bit(4)
+        );
+        let private = libc::MS_PRIVATE | libc::MS_REC;
+        assert_eq!(
+            unused(Sysno::mount, [GARBAGE, 2, GARBAGE, private, GARBAGE, 0]),
+            bit(0) | bit(2) | bit(4)
+        );
+        assert_eq!(unused(Sysno::mount, [1, 2, 3, 0, 4, 0]), 0);
+        assert_eq!(
+            unused(Sysno::reboot, [1, 2, 0x0123_4567, GARBAGE, 0, 0]),
+            bit(3)
+        );
+        assert_eq!(
+            unused(Sysno::syslog, [10, GARBAGE, GARBAGE, 0, 0, 0]),
+            bit(1) | bit(2)
+        );
+        assert_eq!(unused(Sysno::syslog, [3, 1, 100, 0, 0, 0]), 0);
     }
 }

@@ -1,18 +1,306 @@
 //! The syscall table entries (x86_64). One line per syscall: `sc(nr, dispatch, args, ret)`.
+//! Every syscall of the x86_64 table has an entry (a unit test checks it against
+//! `syscalls::Sysno`); the calls mvx refuses are `Deny` entries with their reason.
 //!
 //! Sizes are those of the x86_64 kernel ABI: `struct stat` 144, `struct statfs` 120,
 //! `struct statx` 256, `struct timespec`/`timeval` 16, `struct timezone` 8,
 //! `struct itimerval`/`itimerspec` 32, `struct rlimit` 16, `struct rusage` 144, `struct tms` 32,
 //! `struct utsname` 390, `struct sysinfo` 112, `siginfo_t` 128, kernel `sigset_t` 8,
 //! `struct kernel_sigaction` 32, `stack_t` 24, `struct epoll_event` 12 (packed),
-//! `struct pollfd` 8, `fd_set` 128, `socklen_t` 4, `struct sched_param` 4.
+//! `struct pollfd` 8, `fd_set` 128, `socklen_t` 4, `struct sched_param` 4,
+//! `struct msghdr` 56, `struct mmsghdr` 64, `struct msqid64_ds` 120, `struct semid64_ds` 104,
+//! `struct shmid64_ds` 112, `struct msginfo` 32, `struct seminfo` 40, `struct shminfo64` 72,
+//! `struct shm_info` 48, `struct sembuf` 6, `struct mq_attr` 64, `struct timex` 208,
+//! `struct ustat` 32, `struct if_dqblk`/`if_nextdqblk` 72, `struct if_dqinfo` 24,
+//! `struct cachestat_range` 16, `struct cachestat` 40, `struct mnt_id_req` 24 (version 0),
+//! `struct sched_attr` 48 (version 0), `struct io_event` 32, `struct kcmp_epoll_slot` 12,
+//! `struct landlock_path_beneath_attr` 12 (packed), `struct landlock_net_port_attr` 16,
+//! `struct seccomp_notif_sizes` 6, `struct keyctl_dh_params` 12, `struct keyctl_pkey_params`
+//! 40, `struct keyctl_pkey_query` 56, `key_serial_t` 4 (an `int`, compared as a value).
 //!
 //! Anything the kernel reads that contains pointers (sigaction handlers, `stack_t`, `sigevent`,
-//! `clone_args`, robust lists, the pselect6 sigmask pair) is declared `Ptr`, never `In`: pointers
-//! differ between differently-linked variants and comparing them would raise false alarms.
+//! `clone_args`, robust lists, the pselect6 sigmask pair, `struct iocb`, kexec segments, kdf
+//! parameters) is declared `Ptr` (or `InPart` over its pointer-free bytes), never `In`:
+//! pointers differ between differently-linked variants and comparing them would raise false
+//! alarms.
 
-use super::{sc, Arg::*, Dispatch::*, Fast, Len::*, Ret, Spec, Special};
+use super::{
+    sc, Arg, Arg::*, Dispatch, Dispatch::*, Fast, Len::*, Ns, Refusal, Ret, Spec, Special,
+};
 use syscalls::Sysno;
+
+/// Refused silently: the kernel itself would answer ENOSYS (or the call is probed at every
+/// start).
+const fn absent(why: &'static str) -> Dispatch {
+    Deny(Refusal {
+        errno: libc::ENOSYS,
+        warn: false,
+        why,
+    })
+}
+
+/// Refused with `errno` and a warning: the call would work natively.
+const fn refuse(errno: i32, why: &'static str) -> Dispatch {
+    Deny(Refusal {
+        errno,
+        warn: true,
+        why,
+    })
+}
+
+// Why calls are refused (README: "Calls mvx refuses, and why").
+const NOT_IN_LINUX: &str = "not implemented by Linux on x86_64: the kernel itself answers ENOSYS";
+const REMOVED: &str = "removed from Linux: current kernels answer ENOSYS";
+const USELIB: &str = "maps a library into the process without an mmap the monitor could compare; \
+    obsolete (kernels without CONFIG_USELIB answer ENOSYS)";
+const SYSFS: &str = "obsolete, and its output buffer has no size to replicate (kernels without \
+    CONFIG_SYSFS_SYSCALL answer ENOSYS; /proc/filesystems has the same)";
+const RSEQ: &str = "restartable sequences: the kernel writes the cpu number into each variant's \
+    memory and aborts critical sections on preemption, differently in each variant; glibc goes \
+    on without it";
+const IO_URING: &str = "submissions and completions go through rings shared with the kernel, \
+    with no system call per operation: nothing to compare or replicate; programs fall back to \
+    ordinary calls";
+const AIO: &str = "Linux AIO completions land in a ring mapped into the process (libaio and \
+    QEMU read it directly) and in buffers the monitor would have to pair between leader and \
+    followers per request; ENOSYS is what a kernel without CONFIG_AIO answers, and libaio users \
+    (InnoDB, ...) fall back to their own I/O threads";
+const PTRACE: &str = "mvx traces the variants already (PTRACE_TRACEME gets EPERM under any \
+    tracer); tracing another process would let a variant change it behind the monitor";
+const PROCESS_VM: &str = "reads or writes another process's memory behind the monitor (a \
+    variant's twin included)";
+const PERF: &str = "counters differ per variant and are read through a ring and rdpmc, not system \
+    calls; EACCES is what perf_event_paranoid gives an ordinary user";
+const USERFAULTFD: &str = "page faults served by a thread of the program through ioctls: memory \
+    contents the monitor cannot compare; EPERM is what vm.unprivileged_userfaultfd=0 gives";
+const BPF: &str = "programs run in the kernel and maps are memory shared with it; EPERM is what \
+    kernel.unprivileged_bpf_disabled gives";
+const KEXEC_LOAD: &str = "the kernel image is passed as segments by pointer and cannot be \
+    compared (kexec_file_load, which takes fds, is run by the leader)";
+const PORT_IO: &str = "port I/O from every variant would reach the hardware once per variant; \
+    EPERM is what an ordinary user gets";
+const SETNS: &str = "the followers hold placeholders, not the namespace the leader's fd names; \
+    joining in the leader alone would split the variants' views of the system";
+const SHMAT: &str = "a System V segment is memory shared with other processes: the followers \
+    cannot hold the leader's segment, and a store to it is no system call to compare (mmap of a \
+    file or of shm_open's works: followers get shadows)";
+
+// System V IPC commands (the `cmd` argument) and the struct each one reads or writes.
+const MSGCTL_BUF: Arg = Sel {
+    by: 1,
+    mask: 0xffff_ffff,
+    cases: &[
+        (1, In(Fixed(120))),   // IPC_SET
+        (2, Out(Fixed(120))),  // IPC_STAT
+        (3, Out(Fixed(32))),   // IPC_INFO: struct msginfo
+        (11, Out(Fixed(120))), // MSG_STAT
+        (12, Out(Fixed(32))),  // MSG_INFO
+        (13, Out(Fixed(120))), // MSG_STAT_ANY
+    ],
+    other: &Ptr,
+};
+const SEMCTL_ARG: Arg = Sel {
+    by: 2,
+    mask: 0xffff_ffff,
+    cases: &[
+        (1, In(Fixed(104))),   // IPC_SET
+        (2, Out(Fixed(104))),  // IPC_STAT
+        (3, Out(Fixed(40))),   // IPC_INFO: struct seminfo
+        (13, Out(SemSet(0))),  // GETALL
+        (16, Int32),           // SETVAL: the int in the union
+        (17, In(SemSet(0))),   // SETALL
+        (18, Out(Fixed(104))), // SEM_STAT
+        (19, Out(Fixed(40))),  // SEM_INFO
+        (20, Out(Fixed(104))), // SEM_STAT_ANY
+    ],
+    other: &Ptr,
+};
+const SHMCTL_BUF: Arg = Sel {
+    by: 1,
+    mask: 0xffff_ffff,
+    cases: &[
+        (1, In(Fixed(112))),   // IPC_SET
+        (2, Out(Fixed(112))),  // IPC_STAT
+        (3, Out(Fixed(72))),   // IPC_INFO: struct shminfo64
+        (13, Out(Fixed(112))), // SHM_STAT
+        (14, Out(Fixed(48))),  // SHM_INFO: struct shm_info
+        (15, Out(Fixed(112))), // SHM_STAT_ANY
+    ],
+    other: &Ptr,
+};
+
+// keyctl: what arguments 1 to 4 are for each operation (unused ones: conditional.rs).
+const KEYCTL_ARG1: Arg = Sel {
+    by: 0,
+    mask: 0xffff_ffff,
+    cases: &[
+        (1, Str),              // JOIN_SESSION_KEYRING: name
+        (23, In(Fixed(12))),   // DH_COMPUTE: struct keyctl_dh_params
+        (25, In(Fixed(40))),   // PKEY_ENCRYPT: struct keyctl_pkey_params
+        (26, In(Fixed(40))),   // PKEY_DECRYPT
+        (27, In(Fixed(40))),   // PKEY_SIGN
+        (28, In(Fixed(40))),   // PKEY_VERIFY
+        (31, Out(RetUpTo(2))), // CAPABILITIES: buffer
+    ],
+    other: &Int, // a key serial, uid, keyring or timeout
+};
+const KEYCTL_ARG2: Arg = Sel {
+    by: 0,
+    mask: 0xffff_ffff,
+    cases: &[
+        (2, In(Arg(3))),          // UPDATE: payload
+        (6, Out(RetUpTo(3))),     // DESCRIBE
+        (10, Str),                // SEARCH: type
+        (11, Out(RetUpTo(3))),    // READ
+        (12, In(Arg(3))),         // INSTANTIATE: payload
+        (17, Out(RetUpTo(3))),    // GET_SECURITY
+        (20, IovIn { count: 3 }), // INSTANTIATE_IOV
+        (23, Out(RetUpTo(3))),    // DH_COMPUTE: result
+        (25, Str),                // PKEY_*: info
+        (26, Str),
+        (27, Str),
+        (28, Str),
+        (29, Str), // RESTRICT_KEYRING: type
+    ],
+    other: &Int,
+};
+const KEYCTL_ARG3: Arg = Sel {
+    by: 0,
+    mask: 0xffff_ffff,
+    cases: &[
+        (10, Str),                         // SEARCH: description
+        (24, Str),                         // PKEY_QUERY: info
+        (25, In(Field { arg: 1, at: 4 })), // PKEY_*: input of params.in_len bytes
+        (26, In(Field { arg: 1, at: 4 })),
+        (27, In(Field { arg: 1, at: 4 })),
+        (28, In(Field { arg: 1, at: 4 })),
+        (29, Str), // RESTRICT_KEYRING: restriction
+    ],
+    other: &Int,
+};
+const KEYCTL_ARG4: Arg = Sel {
+    by: 0,
+    mask: 0xffff_ffff,
+    cases: &[
+        (23, Ptr),                          // DH_COMPUTE: kdf parameters (with pointers)
+        (24, Out(Fixed(56))),               // PKEY_QUERY: struct keyctl_pkey_query
+        (25, Out(Field { arg: 1, at: 8 })), // PKEY_ENCRYPT: output of params.out_len bytes
+        (26, Out(Field { arg: 1, at: 8 })),
+        (27, Out(Field { arg: 1, at: 8 })),
+        (28, In(Field { arg: 1, at: 8 })), // PKEY_VERIFY: the signature (in2_len)
+    ],
+    other: &Int,
+};
+
+// Quota commands: QCMD(cmd, type) = cmd << 8 | type.
+const QUOTA_ADDR_CASES: &[(u64, Arg)] = &[
+    (0x8000_0200, Path),           // Q_QUOTAON: the quota file
+    (0x8000_0400, Out(Fixed(4))),  // Q_GETFMT
+    (0x8000_0500, Out(Fixed(24))), // Q_GETINFO
+    (0x8000_0600, In(Fixed(24))),  // Q_SETINFO
+    (0x8000_0700, Out(Fixed(72))), // Q_GETQUOTA
+    (0x8000_0800, In(Fixed(72))),  // Q_SETQUOTA
+    (0x8000_0900, Out(Fixed(72))), // Q_GETNEXTQUOTA
+];
+const QUOTACTL_ADDR: Arg = Sel {
+    by: 0,
+    mask: 0xffff_ff00,
+    cases: QUOTA_ADDR_CASES,
+    other: &Ptr,
+};
+const QUOTACTL_FD_ADDR: Arg = Sel {
+    by: 1,
+    mask: 0xffff_ff00,
+    cases: QUOTA_ADDR_CASES,
+    other: &Ptr,
+};
+
+// syslog: SYSLOG_ACTION_READ, READ_ALL and READ_CLEAR fill the buffer.
+const SYSLOG_BUF: Arg = Sel {
+    by: 0,
+    mask: 0xffff_ffff,
+    cases: &[
+        (2, Out(RetUpTo(2))),
+        (3, Out(RetUpTo(2))),
+        (4, Out(RetUpTo(2))),
+    ],
+    other: &Ptr,
+};
+
+// fsconfig: the key is a string for the FSCONFIG_SET_* commands; the value depends on them.
+const FSCONFIG_KEY: Arg = Sel {
+    by: 1,
+    mask: 0xffff_ffff,
+    cases: &[(0, Str), (1, Str), (2, Str), (3, Str), (4, Str), (5, Str)],
+    other: &Ptr,
+};
+const FSCONFIG_VALUE: Arg = Sel {
+    by: 1,
+    mask: 0xffff_ffff,
+    cases: &[(1, Str), (2, In(Arg(4))), (3, Path), (4, Path)],
+    other: &Ptr,
+};
+
+// seccomp: SET_MODE_FILTER takes a BPF program, GET_ACTION_AVAIL a u32, GET_NOTIF_SIZES
+// fills three u16.
+const SECCOMP_ARGS: Arg = Sel {
+    by: 0,
+    mask: 0xffff_ffff,
+    cases: &[(1, SockFprog), (2, In(Fixed(4))), (3, Out(Fixed(6)))],
+    other: &Ptr,
+};
+
+// landlock_add_rule: LANDLOCK_RULE_PATH_BENEATH, LANDLOCK_RULE_NET_PORT.
+const LANDLOCK_RULE: Arg = Sel {
+    by: 1,
+    mask: 0xffff_ffff,
+    cases: &[(1, In(Fixed(12))), (2, In(Fixed(16)))],
+    other: &Ptr,
+};
+
+// kcmp's KCMP_EPOLL_TFD passes a struct kcmp_epoll_slot.
+const KCMP_IDX2: Arg = Sel {
+    by: 2,
+    mask: 0xffff_ffff,
+    cases: &[(7, In(Fixed(12)))],
+    other: &Int,
+};
+
+// name_to_handle_at's mount id: a u64 with AT_HANDLE_MNT_ID_UNIQUE, an int otherwise.
+const MOUNT_ID: Arg = Sel {
+    by: 4,
+    mask: 1,
+    cases: &[(1, Out(Fixed(8)))],
+    other: &Out(Fixed(4)),
+};
+
+// reboot's argument for LINUX_REBOOT_CMD_RESTART2: a command string.
+const REBOOT_ARG: Arg = Sel {
+    by: 2,
+    mask: 0xffff_ffff,
+    cases: &[(0xa1b2_c3d4, Str)],
+    other: &Ptr,
+};
+
+// setsockopt's value: a classic BPF program for SOL_SOCKET's SO_ATTACH_FILTER and
+// SO_ATTACH_REUSEPORT_CBPF (a struct with a pointer), bytes for everything else.
+const SOCKOPT_VALUE: Arg = Sel {
+    by: 1,
+    mask: 0xffff_ffff,
+    cases: &[(
+        1, // SOL_SOCKET
+        Sel {
+            by: 2,
+            mask: 0xffff_ffff,
+            cases: &[(26, SockFprog), (51, SockFprog)],
+            other: &In(Arg(4)),
+        },
+    )],
+    other: &In(Arg(4)),
+};
+
+// siginfo_t: signo, errno and code compared (the union after them may hold a pointer).
+const SIGINFO: Arg = InPart { at: 0, len: 12 };
 
 #[rustfmt::skip]
 pub(super) static ENTRIES: &[Spec] = &[
@@ -45,7 +333,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::sync_file_range, LeaderOnly, &[Fd, Int, Int, Flags], Ret::Int),
     sc(Sysno::sync, LeaderOnly, &[], Ret::Int),
     sc(Sysno::syncfs, LeaderOnly, &[Fd], Ret::Int),
-    sc(Sysno::ftruncate, LeaderOnly, &[Fd, Int], Ret::Int),
+    // Leader only, unless every variant holds its own object behind the fd (memfd_secret).
+    sc(Sysno::ftruncate, Special(Special::FdHolder), &[Fd, Int], Ret::Int),
     sc(Sysno::fallocate, LeaderOnly, &[Fd, Flags, Int, Int], Ret::Int),
     sc(Sysno::fadvise64, LeaderOnly, &[Fd, Int, Int, Int], Ret::Int),
     sc(Sysno::flock, LeaderOnly, &[Fd, Int], Ret::Int),
@@ -66,6 +355,13 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::removexattr, LeaderOnly, &[Path, Str], Ret::Int),
     sc(Sysno::lremovexattr, LeaderOnly, &[Path, Str], Ret::Int),
     sc(Sysno::fremovexattr, LeaderOnly, &[Fd, Str], Ret::Int),
+    sc(Sysno::getxattrat, LeaderOnly, &[DirFd, Path, Flags, Str, XattrArgsOut, Int], Ret::Int),
+    sc(Sysno::setxattrat, LeaderOnly, &[DirFd, Path, Flags, Str, XattrArgsIn, Int], Ret::Int),
+    sc(Sysno::listxattrat, LeaderOnly, &[DirFd, Path, Flags, Out(Arg(4)), Int], Ret::Int),
+    sc(Sysno::removexattrat, LeaderOnly, &[DirFd, Path, Flags, Str], Ret::Int),
+    // struct file_attr (24 bytes in version 0), its size in argument 3.
+    sc(Sysno::file_getattr, LeaderOnly, &[DirFd, Path, Out(Arg(3)), Int, Flags], Ret::Int),
+    sc(Sysno::file_setattr, LeaderOnly, &[DirFd, Path, In(Arg(3)), Int, Flags], Ret::Int),
 
     // --- Path queries: leader only.
     sc(Sysno::stat, LeaderOnly, &[Path, Out(Fixed(144))], Ret::Int),
@@ -79,6 +375,9 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::readlink, LeaderOnly, &[Path, Out(RetUpTo(2)), Int], Ret::Int),
     sc(Sysno::readlinkat, LeaderOnly, &[DirFd, Path, Out(RetUpTo(3)), Int], Ret::Int),
     sc(Sysno::getcwd, LeaderOnly, &[Out(RetUpTo(1)), Int], Ret::Int),
+    sc(Sysno::ustat, LeaderOnly, &[Int, Out(Fixed(32))], Ret::Int),
+    sc(Sysno::cachestat, LeaderOnly, &[Fd, In(Fixed(16)), Out(Fixed(40)), Flags], Ret::Int),
+    sc(Sysno::name_to_handle_at, LeaderOnly, &[DirFd, Path, HandleOut, MOUNT_ID, Flags], Ret::Int),
 
     // --- Path mutations: leader only.
     sc(Sysno::unlink, LeaderOnly, &[Path], Ret::Int),
@@ -112,6 +411,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::openat, Special(Special::Open), &[DirFd, Path, Flags, Int], Ret::NewFd),
     sc(Sysno::openat2, Special(Special::Open), &[DirFd, Path, In(Arg(3)), Int], Ret::NewFd),
     sc(Sysno::creat, Special(Special::Open), &[Path, Int], Ret::NewFd),
+    // What the handle names is unknown (and the call privileged): leader only, as for writes.
+    sc(Sysno::open_by_handle_at, LeaderOnly, &[Fd, HandleIn, Flags], Ret::NewFd),
 
     // --- The fd table and working directory: process-local, executed by every variant.
     sc(Sysno::close, All, &[Fd], Ret::Int),
@@ -124,6 +425,12 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::chdir, All, &[Path], Ret::Int),
     sc(Sysno::fchdir, All, &[Fd], Ret::Int),
     sc(Sysno::umask, All, &[Int], Ret::Int),
+    // The root directory is the process's own: every variant, in lock-step.
+    sc(Sysno::chroot, AllChecked, &[Path], Ret::Int),
+    // Namespaces, the fd table, the fs struct, SysV semaphore undo lists: the process's own.
+    // A new user namespace's uid_map is written through /proc by the leader only (README).
+    sc(Sysno::unshare, AllChecked, &[Flags], Ret::Int),
+    sc(Sysno::setns, refuse(libc::EPERM, SETNS), &[Fd, Int], Ret::Int),
 
     // --- Pipes and special fds: leader only, followers get placeholder fds.
     sc(Sysno::pipe, LeaderOnly, &[Out(Fixed(8))], Ret::NewFdPair(0)),
@@ -140,6 +447,13 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::inotify_init1, LeaderOnly, &[Flags], Ret::NewFd),
     sc(Sysno::inotify_add_watch, LeaderOnly, &[Fd, Path, Flags], Ret::Int),
     sc(Sysno::inotify_rm_watch, LeaderOnly, &[Fd, Int], Ret::Int),
+    sc(Sysno::fanotify_init, LeaderOnly, &[Flags, Flags], Ret::NewFd),
+    sc(Sysno::fanotify_mark, LeaderOnly, &[Fd, Flags, Flags, DirFd, Path], Ret::Int),
+    sc(Sysno::pidfd_open, LeaderOnly, &[Pid, Flags], Ret::NewFd),
+    sc(Sysno::pidfd_getfd, LeaderOnly, &[Fd, Int, Flags], Ret::NewFd),
+    sc(Sysno::pidfd_send_signal, LeaderOnly, &[Fd, Signal, SIGINFO, Flags], Ret::Int),
+    // Secret memory only mmap reaches: every variant holds its own (sized by ftruncate).
+    sc(Sysno::memfd_secret, AllChecked, &[Flags], Ret::NewFd),
 
     // --- Readiness: poll, select, epoll: leader only.
     sc(Sysno::poll, LeaderOnly, &[InOut(ArgTimes(1, 8)), Int, Timeout], Ret::Int),
@@ -165,14 +479,52 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::recvfrom, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Flags, Out(DerefArg(5)), InOut(Fixed(4))], Ret::Int).fast(Fast::Read),
     sc(Sysno::sendmsg, LeaderOnly, &[Fd, MsgIn, Flags], Ret::Int),
     sc(Sysno::recvmsg, LeaderOnly, &[Fd, MsgOut, Flags], Ret::Int),
-    // No arg kind for `struct mmsghdr[]` yet: data not compared, msg_len not replicated.
-    sc(Sysno::sendmmsg, LeaderOnly, &[Fd, Ptr, Int, Flags], Ret::Int),
-    sc(Sysno::recvmmsg, Deny(libc::ENOSYS), &[Fd, Ptr, Int, Flags, Ptr], Ret::Int),
+    sc(Sysno::sendmmsg, LeaderOnly, &[Fd, MmsgIn { count: 2 }, Int, Flags], Ret::Int),
+    // The timeout is written back with the time left, like ppoll's.
+    sc(Sysno::recvmmsg, LeaderOnly, &[Fd, MmsgOut { count: 2 }, Int, Flags, Out(Fixed(16))], Ret::Int),
     sc(Sysno::shutdown, LeaderOnly, &[Fd, Int], Ret::Int),
     sc(Sysno::getsockname, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4))], Ret::Int),
     sc(Sysno::getpeername, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4))], Ret::Int),
-    sc(Sysno::setsockopt, LeaderOnly, &[Fd, Int, Int, In(Arg(4)), Int], Ret::Int),
+    sc(Sysno::setsockopt, LeaderOnly, &[Fd, Int, Int, SOCKOPT_VALUE, Int], Ret::Int),
     sc(Sysno::getsockopt, LeaderOnly, &[Fd, Int, Int, Out(DerefArg(4)), InOut(Fixed(4))], Ret::Int),
+
+    // --- System V IPC and POSIX message queues: kernel objects outside the process, used by
+    // the leader only. A shared memory segment cannot be attached (see SHMAT).
+    sc(Sysno::msgget, LeaderOnly, &[Int, Flags], Ret::Int),
+    sc(Sysno::msgsnd, LeaderOnly, &[Int, In(ArgPlus(2, 8)), Int, Flags], Ret::Int),
+    sc(Sysno::msgrcv, LeaderOnly, &[Int, Out(RetPlus(8)), Int, Int, Flags], Ret::Int),
+    sc(Sysno::msgctl, LeaderOnly, &[Int, Int, MSGCTL_BUF], Ret::Int),
+    sc(Sysno::semget, LeaderOnly, &[Int, Int, Flags], Ret::Int),
+    sc(Sysno::semop, LeaderOnly, &[Int, In(ArgTimes(2, 6)), Int], Ret::Int),
+    sc(Sysno::semtimedop, LeaderOnly, &[Int, In(ArgTimes(2, 6)), Int, Ptr], Ret::Int),
+    sc(Sysno::semctl, LeaderOnly, &[Int, Int, Int, SEMCTL_ARG], Ret::Int),
+    sc(Sysno::shmget, LeaderOnly, &[Int, Int, Flags], Ret::Int),
+    sc(Sysno::shmctl, LeaderOnly, &[Int, Int, SHMCTL_BUF], Ret::Int),
+    sc(Sysno::shmat, refuse(libc::EACCES, SHMAT), &[Int, Ptr, Flags], Ret::Addr),
+    // Detaching is process-local (and fails with EINVAL where nothing is attached).
+    sc(Sysno::shmdt, All, &[Ptr], Ret::Int),
+    // mq_attr: only mq_maxmsg and mq_msgsize are read (mode and attr only with O_CREAT).
+    sc(Sysno::mq_open, LeaderOnly, &[Str, Flags, Int, InPart { at: 8, len: 16 }], Ret::NewFd),
+    sc(Sysno::mq_unlink, LeaderOnly, &[Str], Ret::Int),
+    sc(Sysno::mq_timedsend, LeaderOnly, &[Fd, In(Arg(2)), Int, Int, Ptr], Ret::Int),
+    sc(Sysno::mq_timedreceive, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Out(Fixed(4)), Ptr], Ret::Int),
+    // sigevent: sigev_signo and sigev_notify compared (the value may be a pointer).
+    sc(Sysno::mq_notify, LeaderOnly, &[Fd, InPart { at: 8, len: 8 }], Ret::Int),
+    // Only mq_flags (O_NONBLOCK) of the new attributes is read.
+    sc(Sysno::mq_getsetattr, LeaderOnly, &[Fd, InPart { at: 0, len: 8 }, Out(Fixed(64))], Ret::Int),
+
+    // --- Keys: kernel objects shared by the user's processes, used by the leader only.
+    sc(Sysno::add_key, LeaderOnly, &[Str, Str, In(Arg(3)), Int, Int], Ret::Int),
+    sc(Sysno::request_key, LeaderOnly, &[Str, Str, Str, Int], Ret::Int),
+    sc(Sysno::keyctl, LeaderOnly, &[Int, KEYCTL_ARG1, KEYCTL_ARG2, KEYCTL_ARG3, KEYCTL_ARG4], Ret::Int),
+
+    // --- Linux AIO: refused (see AIO). The context id is the address of the ring.
+    sc(Sysno::io_setup, refuse(libc::ENOSYS, AIO), &[Int, Out(Fixed(8))], Ret::Int),
+    sc(Sysno::io_destroy, refuse(libc::ENOSYS, AIO), &[Ptr], Ret::Int),
+    sc(Sysno::io_submit, refuse(libc::ENOSYS, AIO), &[Ptr, Int, Ptr], Ret::Int),
+    sc(Sysno::io_cancel, refuse(libc::ENOSYS, AIO), &[Ptr, Ptr, Out(Fixed(32))], Ret::Int),
+    sc(Sysno::io_getevents, refuse(libc::ENOSYS, AIO), &[Ptr, Int, Int, Out(RetTimes(32)), Ptr], Ret::Int),
+    sc(Sysno::io_pgetevents, refuse(libc::ENOSYS, AIO), &[Ptr, Int, Int, Out(RetTimes(32)), Ptr, Ptr], Ret::Int),
 
     // --- Randomness: leader only, so every variant sees the same bytes.
     sc(Sysno::getrandom, LeaderOnly, &[Out(RetUpTo(1)), Int, Flags], Ret::Int),
@@ -197,9 +549,25 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::mseal, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::map_shadow_stack, All, &[Ptr, Int, Flags], Ret::Addr),
     sc(Sysno::membarrier, All, &[Int, Flags, Int], Ret::Int),
+    sc(Sysno::remap_file_pages, All, &[Ptr, Int, Int, Int, Flags], Ret::Int),
+    // NUMA memory policy: the process's own memory; placement reads take the leader's view.
+    sc(Sysno::mbind, All, &[Ptr, Int, Int, In(NodeMask(4)), Int, Flags], Ret::Int),
+    sc(Sysno::set_mempolicy, All, &[Int, In(NodeMask(2)), Int], Ret::Int),
+    sc(Sysno::set_mempolicy_home_node, All, &[Ptr, Int, Int, Flags], Ret::Int),
+    sc(Sysno::get_mempolicy, AllReplaceResult, &[Out(Fixed(4)), Out(NodeMask(2)), Int, Ptr, Flags], Ret::Int),
+    sc(Sysno::migrate_pages, All, &[Pid, Int, In(NodeMask(1)), In(NodeMask(1))], Ret::Int),
+    // pages: an array of addresses (per variant); status: where each page is.
+    sc(Sysno::move_pages, AllReplaceResult, &[Pid, Int, Ptr, In(ArgTimes(1, 4)), Out(ArgTimes(1, 4)), Flags], Ret::Int),
+    // The advice names the memory of the pidfd's process, which only the leader holds.
+    sc(Sysno::process_madvise, LeaderOnly, &[Fd, Ptr, Int, Int, Flags], Ret::Int),
+    sc(Sysno::process_mrelease, LeaderOnly, &[Fd, Flags], Ret::Int),
 
     // --- Threads, TLS, futexes: process-local, executed by every variant.
     sc(Sysno::arch_prctl, All, &[Int, Ptr], Ret::Int),
+    // Segment descriptors hold base addresses (per variant).
+    sc(Sysno::modify_ldt, All, &[Int, Ptr, Int], Ret::Int),
+    sc(Sysno::get_thread_area, All, &[Ptr], Ret::Int),
+    sc(Sysno::set_thread_area, All, &[Ptr], Ret::Int),
     sc(Sysno::set_tid_address, All, &[Ptr], Ret::Int),
     sc(Sysno::set_robust_list, All, &[Ptr, Int], Ret::Int),
     sc(Sysno::get_robust_list, All, &[Pid, Ptr, Ptr], Ret::Int),
@@ -214,21 +582,89 @@ pub(super) static ENTRIES: &[Spec] = &[
     // prctl's arguments 2-5 are values for some options and pointers for others (PR_SET_NAME).
     sc(Sysno::prctl, All, &[Int, Ptr, Ptr, Ptr, Ptr], Ret::Int),
     sc(Sysno::personality, All, &[Flags], Ret::Int),
+    // Filters stack on mvx's (README: "Calls mvx refuses"); a user-space listener is refused.
+    sc(Sysno::seccomp, Special(Special::Seccomp), &[Int, Flags, SECCOMP_ARGS], Ret::Int),
+    // Landlock domains are the process's own: every variant builds and enforces its ruleset.
+    sc(Sysno::landlock_create_ruleset, Special(Special::LandlockRuleset), &[In(Arg(1)), Int, Flags], Ret::NewFd),
+    sc(Sysno::landlock_add_rule, Special(Special::FdHolder), &[Fd, Int, LANDLOCK_RULE, Flags], Ret::Int),
+    sc(Sysno::landlock_restrict_self, Special(Special::FdHolder), &[Fd, Flags], Ret::Int),
+    // The process's own security attributes (LSM).
+    sc(Sysno::lsm_get_self_attr, AllReplaceResult, &[Int, Out(DerefArg(2)), InOut(Fixed(4)), Flags], Ret::Int),
+    sc(Sysno::lsm_set_self_attr, AllChecked, &[Int, In(Arg(2)), Int, Flags], Ret::Int),
+    sc(Sysno::lsm_list_modules, AllReplaceResult, &[Out(DerefArg(1)), InOut(Fixed(4)), Flags], Ret::Int),
+    // Uprobe trampolines: the kernel's own, only valid from a probed instruction (SIGILL
+    // otherwise). Probes may sit in one variant's binary only: untraced, uncompared.
+    sc(Sysno::uprobe, Unchecked, &[], Ret::Int),
+    sc(Sysno::uretprobe, Unchecked, &[], Ret::Int),
 
     // --- Restartable sequences and introspection/escape hatches: refused everywhere.
-    sc(Sysno::rseq, Deny(libc::ENOSYS), &[Ptr, Int, Flags, Int], Ret::Int),
-    sc(Sysno::io_uring_setup, Deny(libc::ENOSYS), &[Int, Ptr], Ret::Int),
-    sc(Sysno::io_uring_enter, Deny(libc::ENOSYS), &[Fd, Int, Int, Flags, Ptr, Int], Ret::Int),
-    sc(Sysno::io_uring_register, Deny(libc::ENOSYS), &[Fd, Int, Ptr, Int], Ret::Int),
-    sc(Sysno::perf_event_open, Deny(libc::ENOSYS), &[Ptr, Pid, Int, Fd, Flags], Ret::Int),
-    sc(Sysno::userfaultfd, Deny(libc::ENOSYS), &[Flags], Ret::Int),
-    sc(Sysno::ptrace, Deny(libc::ENOSYS), &[Int, Pid, Ptr, Ptr], Ret::Int),
-    sc(Sysno::process_vm_readv, Deny(libc::ENOSYS), &[Pid, Ptr, Int, Ptr, Int, Flags], Ret::Int),
-    sc(Sysno::process_vm_writev, Deny(libc::ENOSYS), &[Pid, Ptr, Int, Ptr, Int, Flags], Ret::Int),
-    sc(Sysno::kexec_load, Deny(libc::ENOSYS), &[Ptr, Int, Ptr, Flags], Ret::Int),
-    sc(Sysno::kexec_file_load, Deny(libc::ENOSYS), &[Fd, Fd, Int, Str, Flags], Ret::Int),
-    sc(Sysno::bpf, Deny(libc::ENOSYS), &[Int, Ptr, Int], Ret::Int),
-    sc(Sysno::pidfd_getfd, Deny(libc::ENOSYS), &[Fd, Int, Flags], Ret::Int),
+    sc(Sysno::rseq, absent(RSEQ), &[Ptr, Int, Flags, Int], Ret::Int),
+    sc(Sysno::io_uring_setup, refuse(libc::ENOSYS, IO_URING), &[Int, Ptr], Ret::NewFd),
+    sc(Sysno::io_uring_enter, refuse(libc::ENOSYS, IO_URING), &[Fd, Int, Int, Flags, Ptr, Int], Ret::Int),
+    sc(Sysno::io_uring_register, refuse(libc::ENOSYS, IO_URING), &[Fd, Int, Ptr, Int], Ret::Int),
+    sc(Sysno::perf_event_open, refuse(libc::EACCES, PERF), &[Ptr, Pid, Int, Fd, Flags], Ret::NewFd),
+    sc(Sysno::userfaultfd, refuse(libc::EPERM, USERFAULTFD), &[Flags], Ret::NewFd),
+    sc(Sysno::ptrace, refuse(libc::EPERM, PTRACE), &[Int, Pid, Ptr, Ptr], Ret::Int),
+    sc(Sysno::process_vm_readv, refuse(libc::EPERM, PROCESS_VM), &[Pid, Ptr, Int, Ptr, Int, Flags], Ret::Int),
+    sc(Sysno::process_vm_writev, refuse(libc::EPERM, PROCESS_VM), &[Pid, Ptr, Int, Ptr, Int, Flags], Ret::Int),
+    sc(Sysno::kexec_load, refuse(libc::EPERM, KEXEC_LOAD), &[Ptr, Int, Ptr, Flags], Ret::Int),
+    sc(Sysno::bpf, refuse(libc::EPERM, BPF), &[Int, Ptr, Int], Ret::Int),
+    sc(Sysno::ioperm, refuse(libc::EPERM, PORT_IO), &[Int, Int, Int], Ret::Int),
+    sc(Sysno::iopl, refuse(libc::EPERM, PORT_IO), &[Int], Ret::Int),
+    sc(Sysno::uselib, absent(USELIB), &[Path], Ret::Int),
+    sc(Sysno::sysfs, absent(SYSFS), &[Int, Ptr, Ptr], Ret::Int),
+    sc(Sysno::lookup_dcookie, absent(REMOVED), &[Int, Ptr, Int], Ret::Int),
+    sc(Sysno::nfsservctl, absent(REMOVED), &[], Ret::Int),
+    sc(Sysno::_sysctl, absent(REMOVED), &[Ptr], Ret::Int),
+    sc(Sysno::create_module, absent(REMOVED), &[], Ret::Int),
+    sc(Sysno::get_kernel_syms, absent(REMOVED), &[], Ret::Int),
+    sc(Sysno::query_module, absent(REMOVED), &[], Ret::Int),
+    sc(Sysno::afs_syscall, absent(NOT_IN_LINUX), &[], Ret::Int),
+    sc(Sysno::tuxcall, absent(NOT_IN_LINUX), &[], Ret::Int),
+    sc(Sysno::security, absent(NOT_IN_LINUX), &[], Ret::Int),
+    sc(Sysno::vserver, absent(NOT_IN_LINUX), &[], Ret::Int),
+    sc(Sysno::getpmsg, absent(NOT_IN_LINUX), &[], Ret::Int),
+    sc(Sysno::putpmsg, absent(NOT_IN_LINUX), &[], Ret::Int),
+    sc(Sysno::epoll_ctl_old, absent(NOT_IN_LINUX), &[], Ret::Int),
+    sc(Sysno::epoll_wait_old, absent(NOT_IN_LINUX), &[], Ret::Int),
+
+    // --- Privileged system-wide calls: the leader alone (an ordinary user gets EPERM; with
+    // the privilege the effect happens once, as natively).
+    sc(Sysno::settimeofday, LeaderOnly, &[In(Fixed(16)), In(Fixed(8))], Ret::Int),
+    sc(Sysno::clock_settime, LeaderOnly, &[Int, In(Fixed(16))], Ret::Int),
+    sc(Sysno::clock_adjtime, LeaderOnly, &[Int, Timex], Ret::Int),
+    sc(Sysno::adjtimex, LeaderOnly, &[Timex], Ret::Int),
+    sc(Sysno::acct, LeaderOnly, &[Path], Ret::Int),
+    sc(Sysno::swapon, LeaderOnly, &[Path, Flags], Ret::Int),
+    sc(Sysno::swapoff, LeaderOnly, &[Path], Ret::Int),
+    sc(Sysno::reboot, LeaderOnly, &[Int, Int, Int, REBOOT_ARG], Ret::Int),
+    sc(Sysno::kexec_file_load, LeaderOnly, &[Fd, Fd, Int, Str, Flags], Ret::Int),
+    sc(Sysno::init_module, LeaderOnly, &[In(Arg(1)), Int, Str], Ret::Int),
+    sc(Sysno::finit_module, LeaderOnly, &[Fd, Str, Flags], Ret::Int),
+    sc(Sysno::delete_module, LeaderOnly, &[Str, Flags], Ret::Int),
+    sc(Sysno::quotactl, LeaderOnly, &[Int, Path, Int, QUOTACTL_ADDR], Ret::Int),
+    sc(Sysno::quotactl_fd, LeaderOnly, &[Fd, Int, Int, QUOTACTL_FD_ADDR], Ret::Int),
+    sc(Sysno::vhangup, LeaderOnly, &[], Ret::Int),
+    sc(Sysno::syslog, LeaderOnly, &[Int, SYSLOG_BUF, Int], Ret::Int),
+    sc(Sysno::kcmp, LeaderOnly, &[Pid, Pid, Int, Int, KCMP_IDX2], Ret::Int),
+
+    // --- Namespaced calls: the leader alone, or every variant inside its own namespace.
+    sc(Sysno::sethostname, Special(Special::Namespaced(Ns::Uts)), &[In(Arg(1)), Int], Ret::Int),
+    sc(Sysno::setdomainname, Special(Special::Namespaced(Ns::Uts)), &[In(Arg(1)), Int], Ret::Int),
+    sc(Sysno::mount, Special(Special::Namespaced(Ns::Mnt)), &[Str, Path, Str, Flags, Str], Ret::Int),
+    sc(Sysno::umount2, Special(Special::Namespaced(Ns::Mnt)), &[Path, Flags], Ret::Int),
+    sc(Sysno::pivot_root, Special(Special::Namespaced(Ns::Mnt)), &[Path, Path], Ret::Int),
+    sc(Sysno::move_mount, Special(Special::Namespaced(Ns::Mnt)), &[DirFd, Path, DirFd, Path, Flags], Ret::Int),
+    sc(Sysno::mount_setattr, Special(Special::Namespaced(Ns::Mnt)), &[DirFd, Path, Flags, In(Arg(4)), Int], Ret::Int),
+    sc(Sysno::open_tree, Special(Special::Namespaced(Ns::Mnt)), &[DirFd, Path, Flags], Ret::NewFd),
+    sc(Sysno::open_tree_attr, Special(Special::Namespaced(Ns::Mnt)), &[DirFd, Path, Flags, In(Arg(4)), Int], Ret::NewFd),
+    sc(Sysno::fsopen, Special(Special::Namespaced(Ns::Mnt)), &[Str, Flags], Ret::NewFd),
+    sc(Sysno::fspick, Special(Special::Namespaced(Ns::Mnt)), &[DirFd, Path, Flags], Ret::NewFd),
+    sc(Sysno::fsconfig, Special(Special::Namespaced(Ns::Mnt)), &[Fd, Int, FSCONFIG_KEY, FSCONFIG_VALUE, Int], Ret::Int),
+    sc(Sysno::fsmount, Special(Special::Namespaced(Ns::Mnt)), &[Fd, Flags, Flags], Ret::NewFd),
+    // Mount table queries: the leader's view.
+    sc(Sysno::statmount, LeaderOnly, &[In(Versioned(24)), Out(Arg(2)), Int, Flags], Ret::Int),
+    sc(Sysno::listmount, LeaderOnly, &[In(Versioned(24)), Out(RetTimes(8)), Int, Flags], Ret::Int),
 
     // --- Signal dispositions and masks: process-local, executed by every variant.
     sc(Sysno::rt_sigaction, All, &[Signal, Ptr, Out(Fixed(32)), Int], Ret::Int),
@@ -243,10 +679,13 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::rt_sigtimedwait, All, &[In(Arg(3)), Out(Fixed(128)), Ptr, Int], Ret::Int),
     sc(Sysno::pause, All, &[], Ret::Int),
 
-    // --- Sending signals: every variant (signals to self are the common case).
-    sc(Sysno::kill, All, &[Pid, Signal], Ret::Int),
-    sc(Sysno::tkill, All, &[Pid, Signal], Ret::Int),
-    sc(Sysno::tgkill, All, &[Pid, Pid, Signal], Ret::Int),
+    // --- Sending signals: every variant to a task of the run (signals to self are the common
+    // case), the leader alone to any other process.
+    sc(Sysno::kill, Special(Special::Signal { target: 0 }), &[Pid, Signal], Ret::Int),
+    sc(Sysno::tkill, Special(Special::Signal { target: 0 }), &[Pid, Signal], Ret::Int),
+    sc(Sysno::tgkill, Special(Special::Signal { target: 1 }), &[Pid, Pid, Signal], Ret::Int),
+    sc(Sysno::rt_sigqueueinfo, Special(Special::Signal { target: 0 }), &[Pid, Signal, SIGINFO], Ret::Int),
+    sc(Sysno::rt_tgsigqueueinfo, Special(Special::Signal { target: 1 }), &[Pid, Pid, Signal, SIGINFO], Ret::Int),
 
     // --- Interval timers and POSIX timers: process-local, executed by every variant.
     sc(Sysno::alarm, All, &[Int], Ret::Int),
@@ -306,7 +745,10 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::getrusage, AllReplaceResult, &[Int, Out(Fixed(144))], Ret::Int),
     sc(Sysno::times, AllReplaceResult, &[Out(Fixed(32))], Ret::Int),
     sc(Sysno::getcpu, AllReplaceResult, &[Out(Fixed(4)), Out(Fixed(4)), Ptr], Ret::Int),
+    // `who` is a pid, a process group or a uid depending on `which`: not mapped (the
+    // followers' own calls only read, and get the leader's result).
     sc(Sysno::getpriority, AllReplaceResult, &[Int, Int], Ret::Int),
+    sc(Sysno::ioprio_get, AllReplaceResult, &[Int, Int], Ret::Int),
     sc(Sysno::sched_getaffinity, AllReplaceResult, &[Pid, Int, Out(RetUpTo(1))], Ret::Int),
     sc(Sysno::sched_getscheduler, AllReplaceResult, &[Pid], Ret::Int),
     sc(Sysno::sched_getparam, AllReplaceResult, &[Pid, Out(Fixed(4))], Ret::Int),
@@ -317,7 +759,11 @@ pub(super) static ENTRIES: &[Spec] = &[
 
     // --- Resource and scheduling setters: process-local, executed by every variant.
     sc(Sysno::setrlimit, All, &[Int, In(Fixed(16))], Ret::Int),
-    sc(Sysno::setpriority, All, &[Int, Int, Int], Ret::Int),
+    // PRIO_USER / IOPRIO_WHO_USER: the leader alone; a process or group: every variant, `who`
+    // mapped (a uid equal to a follower task's real pid would be mistaken for it).
+    sc(Sysno::setpriority, Special(Special::Priority { user: 2 }), &[Int, Pid, Int], Ret::Int),
+    sc(Sysno::ioprio_set, Special(Special::Priority { user: 3 }), &[Int, Pid, Int], Ret::Int),
+    sc(Sysno::sched_setattr, All, &[Pid, In(Versioned(48)), Flags], Ret::Int),
     sc(Sysno::sched_setaffinity, All, &[Pid, Int, In(Arg(1))], Ret::Int),
     sc(Sysno::sched_setscheduler, All, &[Pid, Int, In(Fixed(4))], Ret::Int),
     sc(Sysno::sched_setparam, All, &[Pid, In(Fixed(4))], Ret::Int),

@@ -26,6 +26,24 @@ pub enum Len {
     /// The `u32` pointed to by argument `i` (a `socklen_t *`): the capacity at entry, the
     /// (possibly larger) full size of the object at exit.
     DerefArg(u8),
+    /// The value of argument `i` plus a fixed header (`struct msgbuf`: a `long` mtype, then
+    /// `msgsz` bytes of text).
+    ArgPlus(u8, usize),
+    /// The return value plus a fixed header (msgrcv: mtype, then the bytes received).
+    /// Out-buffers only.
+    RetPlus(usize),
+    /// A versioned struct whose first `u32` is its own size (`sched_attr`, `mnt_id_req`); a
+    /// size of 0 means the given default (the first version). At most a page.
+    Versioned(usize),
+    /// A `u32` field at byte offset `at` of the struct argument `arg` points to (the lengths
+    /// in keyctl's `keyctl_pkey_params`).
+    Field { arg: u8, at: u8 },
+    /// A NUMA node mask of `maxnode` bits, `maxnode` in argument `i`: the kernel reads and
+    /// writes `maxnode - 1` bits, rounded up to whole `long`s.
+    NodeMask(u8),
+    /// The `unsigned short[nsems]` of semctl's GETALL/SETALL, `nsems` being the size of the
+    /// semaphore set whose id is argument `i` (not an argument: read from /proc/sysvipc/sem).
+    SemSet(u8),
 }
 
 /// What one syscall argument is, for comparison, replication and decoding.
@@ -33,6 +51,9 @@ pub enum Len {
 pub enum Arg {
     /// A plain value compared for equality (sizes, modes, offsets, counts).
     Int,
+    /// An `int` passed in a 64-bit slot whose upper half is not the caller's (semctl's
+    /// `union semun` holding `val`): the low 32 bits compared.
+    Int32,
     /// Bit flags: compared for equality, printed in hex.
     Flags,
     /// A file descriptor: fd numbers are identical in every variant, so compared by value.
@@ -81,6 +102,97 @@ pub enum Arg {
     MsgIn,
     /// `struct msghdr` for recvmsg: name, data, control and flags replicated.
     MsgOut,
+    /// `struct mmsghdr[count]` for sendmmsg (64 bytes each: a msghdr and the `msg_len` the
+    /// kernel writes): each message's name, data, control and flags compared; the `msg_len`
+    /// of the messages sent (the return value) replicated.
+    MmsgIn { count: u8 },
+    /// `struct mmsghdr[count]` for recvmmsg: for each message received (the return value),
+    /// name, data, control, flags and `msg_len` replicated.
+    MmsgOut { count: u8 },
+    /// Bytes `at..at + len` of a struct the kernel reads, compared; the rest of it is ignored
+    /// by the kernel or holds pointers (`mq_attr` of mq_open, `sigevent`, `siginfo_t`).
+    InPart { at: u16, len: u16 },
+    /// `struct timex` (208 bytes) of adjtimex/clock_adjtime: `modes` and the fields it selects
+    /// compared (the others are outputs, left uninitialised by ntp_gettime), the whole struct
+    /// replicated.
+    Timex,
+    /// `struct sock_fprog` (a length and a pointer to the instructions): the BPF program
+    /// compared (seccomp filters).
+    SockFprog,
+    /// `struct file_handle` the kernel fills (name_to_handle_at): its `handle_bytes` capacity
+    /// compared; the handle replicated, and on EOVERFLOW the size the kernel asks for.
+    HandleOut,
+    /// `struct file_handle` the kernel reads (open_by_handle_at): compared whole.
+    HandleIn,
+    /// `struct xattr_args` of setxattrat (a pointer to the value, its size, flags): the value's
+    /// bytes, the size and the flags compared.
+    XattrArgsIn,
+    /// `struct xattr_args` of getxattrat: size and flags compared; the value the kernel wrote
+    /// (the return value's bytes) replicated through each variant's own pointer.
+    XattrArgsOut,
+    /// An argument whose kind depends on the value of argument `by` (masked with `mask`): the
+    /// first case whose value matches, else `other` (the `cmd` of semctl, msgctl, keyctl, ...).
+    Sel {
+        by: u8,
+        mask: u64,
+        cases: &'static [(u64, Arg)],
+        other: &'static Arg,
+    },
+}
+
+impl Arg {
+    /// The kind this argument has in a call with these argument values (resolves `Sel`).
+    pub fn resolve(&self, args: &[u64; 6]) -> Arg {
+        match *self {
+            Arg::Sel {
+                by,
+                mask,
+                cases,
+                other,
+            } => {
+                let v = args[by as usize] & mask;
+                cases
+                    .iter()
+                    .find(|(c, _)| *c == v)
+                    .map_or(*other, |(_, a)| *a)
+                    .resolve(args)
+            }
+            a => a,
+        }
+    }
+
+    /// What the argument is, in divergence messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Arg::In(_)
+            | Arg::InOut(_)
+            | Arg::IovIn { .. }
+            | Arg::MsgIn
+            | Arg::MmsgIn { .. }
+            | Arg::InPart { .. }
+            | Arg::Timex
+            | Arg::HandleIn
+            | Arg::HandleOut
+            | Arg::XattrArgsIn
+            | Arg::XattrArgsOut => "buffer contents",
+            Arg::SockFprog => "BPF program",
+            Arg::SockAddr { .. } => "socket address",
+            Arg::EpollEvent => "epoll events",
+            Arg::UtimeTimes => "timestamps",
+            Arg::Path => "path",
+            Arg::Str => "string",
+            Arg::StrArray => "string array",
+            Arg::Ptr | Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut | Arg::MmsgOut { .. } => {
+                "NULL-ness of a pointer"
+            }
+            Arg::Fd | Arg::DirFd => "file descriptor",
+            Arg::Flags => "flags",
+            Arg::Pid => "pid",
+            Arg::Signal => "signal",
+            Arg::Int | Arg::Int32 | Arg::FcntlArg | Arg::Timeout => "value",
+            Arg::Sel { .. } => "value (depending on another argument)",
+        }
+    }
 }
 
 /// What the syscall returns, for decoding and fd bookkeeping.
@@ -114,8 +226,59 @@ pub enum Special {
     Exec,
     /// exit/exit_group: compared, executed by all; exit statuses compared afterwards.
     Exit,
-    /// fork/vfork/clone/clone3: not supported yet (ENOSYS in every variant, with a warning).
+    /// fork/vfork/clone/clone3: every variant forks; the new tasks form a lock-step group.
     Fork,
+    /// Calls acting on a namespace (mounts, the host name): by every variant when the leader
+    /// has a namespace of this kind other than mvx's own (it unshared one, and so did every
+    /// variant: the effect stays inside the variant's own namespace), by the leader alone
+    /// otherwise (the namespace is shared with the rest of the system; an ordinary user gets
+    /// EPERM).
+    Namespaced(Ns),
+    /// setpriority/ioprio_set (`which` in argument 0, `who` in argument 1): for a user (`which`
+    /// equal to `user`) the leader alone (the effect reaches every process of the user); for a
+    /// process or process group every variant, each on its own.
+    Priority { user: u64 },
+    /// kill, tkill, tgkill, rt_(tg)sigqueueinfo (the target task in argument `target`): to a
+    /// task of this run every variant signals its own counterpart (pids are mapped); to any
+    /// other process the leader alone, so that it gets one signal, not one per variant.
+    Signal { target: u8 },
+    /// seccomp: every variant installs its own filter (stacked on mvx's) or makes the query;
+    /// a filter with a user-space listener is refused (see README).
+    Seccomp,
+    /// A call on the object behind fd argument 0: by every variant where each holds its own
+    /// object behind the number (fds created per variant), by the leader otherwise.
+    FdHolder,
+    /// landlock_create_ruleset: a ruleset per variant (a new fd), or a version query.
+    LandlockRuleset,
+}
+
+/// A kind of namespace (`/proc/PID/ns/NAME`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ns {
+    Mnt,
+    Uts,
+}
+
+impl Ns {
+    pub fn proc_name(self) -> &'static str {
+        match self {
+            Ns::Mnt => "mnt",
+            Ns::Uts => "uts",
+        }
+    }
+}
+
+/// Why a call is not executed, and what every variant gets instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// Every variant gets `-errno`.
+    pub errno: i32,
+    /// Whether mvx warns (once) when a program makes the call: for calls that would work
+    /// natively. Calls the kernel itself does not implement, or that programs probe at
+    /// every start (rseq), are refused silently.
+    pub warn: bool,
+    /// The reason, for the warning, the README and the tests.
+    pub why: &'static str,
 }
 
 /// Dispatch classes (Orchestra 2.1).
@@ -127,12 +290,16 @@ pub enum Dispatch {
     LeaderOnly,
     /// (c) Executed by every variant; the followers' results are replaced by the leader's.
     AllReplaceResult,
+    /// Executed by every variant, always in lock-step (also in multi-threaded processes), the
+    /// results compared: process-wide state that must not change unchecked (namespaces, the
+    /// root directory, seccomp filters, Landlock domains). A new fd is one per variant.
+    AllChecked,
     /// Executed by every variant without a rendezvous: the seccomp filter lets it through.
     /// For calls whose number depends on thread timing (futex waits and wakes under
     /// contention, sched_yield) and that only touch the process itself.
     Unchecked,
-    /// Not executed anywhere: every variant gets `-errno`.
-    Deny(i32),
+    /// Not executed anywhere: every variant gets `-errno` (see `Refusal`).
+    Deny(Refusal),
     /// Needs a hand-written handler.
     Special(Special),
 }
@@ -233,6 +400,14 @@ pub fn entries() -> &'static [Spec] {
     entries::ENTRIES
 }
 
+/// The calls mvx refuses, with what every variant gets and why (the table's `Deny` entries).
+pub fn refused() -> impl Iterator<Item = (Sysno, Refusal)> {
+    entries().iter().filter_map(|s| match s.dispatch {
+        Dispatch::Deny(r) => Some((s.nr, r)),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,37 +420,340 @@ mod tests {
         }
     }
 
+    /// Every argument an entry's kinds refer to (lengths, counts, selectors) exists.
+    fn check_refs(spec: &Spec, arg: &Arg) {
+        let n = spec.args.len();
+        let name = spec.name();
+        let in_range = |i: u8| assert!((i as usize) < n, "{name}: argument {i} out of range");
+        match *arg {
+            Arg::In(len) | Arg::Out(len) | Arg::InOut(len) => {
+                match len {
+                    Len::Arg(i)
+                    | Len::ArgTimes(i, _)
+                    | Len::DerefArg(i)
+                    | Len::RetUpTo(i)
+                    | Len::ArgPlus(i, _)
+                    | Len::NodeMask(i)
+                    | Len::SemSet(i)
+                    | Len::Field { arg: i, .. } => in_range(i),
+                    Len::Fixed(_) | Len::RetTimes(_) | Len::RetPlus(_) | Len::Versioned(_) => {}
+                }
+                if matches!(arg, Arg::In(_)) {
+                    assert!(
+                        !matches!(len, Len::RetUpTo(_) | Len::RetTimes(_) | Len::RetPlus(_)),
+                        "{name}: an input cannot be sized by the return value"
+                    );
+                }
+            }
+            Arg::IovIn { count }
+            | Arg::IovOut { count }
+            | Arg::MmsgIn { count }
+            | Arg::MmsgOut { count }
+            | Arg::SockAddr { len_arg: count } => in_range(count),
+            Arg::Sel {
+                by, cases, other, ..
+            } => {
+                in_range(by);
+                for (_, case) in cases {
+                    assert!(
+                        !matches!(case, Arg::Pid),
+                        "{name}: pids are mapped by position"
+                    );
+                    check_refs(spec, case);
+                }
+                check_refs(spec, other);
+            }
+            _ => {}
+        }
+    }
+
     #[test]
     fn argument_references_are_in_range() {
         for spec in entries() {
             assert!(spec.args.len() <= 6, "{}", spec.name());
             for arg in spec.args {
-                let lens = match arg {
-                    Arg::In(l) | Arg::Out(l) | Arg::InOut(l) => vec![*l],
-                    _ => vec![],
-                };
-                for len in lens {
-                    if let Len::Arg(i) | Len::ArgTimes(i, _) | Len::DerefArg(i) | Len::RetUpTo(i) =
-                        len
-                    {
-                        assert!((i as usize) < spec.args.len(), "{}", spec.name());
-                    }
-                    if matches!(arg, Arg::In(_)) {
-                        assert!(
-                            !matches!(len, Len::RetUpTo(_) | Len::RetTimes(_)),
-                            "{}: an input cannot be sized by the return value",
-                            spec.name()
-                        );
-                    }
-                }
-                if let Arg::IovIn { count }
-                | Arg::IovOut { count }
-                | Arg::SockAddr { len_arg: count } = arg
-                {
-                    assert!((*count as usize) < spec.args.len(), "{}", spec.name());
-                }
+                check_refs(spec, arg);
             }
         }
+    }
+
+    /// Every syscall of the x86_64 table has an entry: none falls through to the "unknown
+    /// syscall" path.
+    #[test]
+    fn every_x86_64_syscall_is_in_the_table() {
+        // (Sysno::iter() stops before the last syscall; the set has them all.)
+        let all: Vec<Sysno> = syscalls::SysnoSet::all().iter().collect();
+        assert_eq!(all.len(), Sysno::count());
+        let missing: Vec<&str> = all
+            .iter()
+            .filter(|nr| lookup(nr.id() as u64).is_none())
+            .map(|nr| nr.name())
+            .collect();
+        assert!(missing.is_empty(), "not in the table: {missing:?}");
+        assert_eq!(entries().len(), all.len());
+    }
+
+    /// The calls mvx refuses each say why, and the README lists every one of them.
+    #[test]
+    fn refused_calls_are_documented() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("## Calls mvx refuses, and why")
+            .nth(1)
+            .expect("README has a section on refused calls");
+        for (nr, refusal) in refused() {
+            assert!(refusal.why.len() > 20, "{}: no reason given", nr.name());
+            assert!(refusal.errno > 0, "{}", nr.name());
+            assert!(
+                section.contains(&format!("`{}`", nr.name())),
+                "README does not list the refused call {}",
+                nr.name()
+            );
+        }
+        // Refused calls that would work natively warn; the kernel's own ENOSYS is silent.
+        let warns = |n: Sysno| refused().find(|(nr, _)| *nr == n).unwrap().1.warn;
+        assert!(warns(Sysno::ptrace) && warns(Sysno::shmat) && warns(Sysno::io_setup));
+        assert!(!warns(Sysno::rseq) && !warns(Sysno::tuxcall));
+    }
+
+    #[test]
+    fn refusals_give_the_errno_an_ordinary_user_would_get() {
+        let errno = |n: Sysno| match lookup(n.id() as u64).unwrap().dispatch {
+            Dispatch::Deny(r) => r.errno,
+            d => panic!("{} is not refused: {d:?}", n.name()),
+        };
+        assert_eq!(errno(Sysno::ptrace), libc::EPERM);
+        assert_eq!(errno(Sysno::process_vm_readv), libc::EPERM);
+        assert_eq!(errno(Sysno::process_vm_writev), libc::EPERM);
+        assert_eq!(errno(Sysno::io_uring_setup), libc::ENOSYS);
+        assert_eq!(errno(Sysno::io_setup), libc::ENOSYS);
+        assert_eq!(errno(Sysno::setns), libc::EPERM);
+        assert_eq!(errno(Sysno::shmat), libc::EACCES);
+    }
+
+    #[test]
+    fn selected_kinds_follow_their_command() {
+        let semctl = lookup(Sysno::semctl.id() as u64).unwrap();
+        let kind = |cmd: u64| semctl.args[3].resolve(&[1, 0, cmd, 0x1000, 0, 0]);
+        assert_eq!(kind(libc::IPC_STAT as u64), Arg::Out(Len::Fixed(104)));
+        assert_eq!(kind(libc::IPC_SET as u64), Arg::In(Len::Fixed(104)));
+        assert_eq!(kind(16), Arg::Int32); // SETVAL
+        assert_eq!(kind(13), Arg::Out(Len::SemSet(0))); // GETALL
+        assert_eq!(kind(99), Arg::Ptr);
+        // A command with garbage in the upper half of the register is still the command.
+        assert_eq!(kind(0xdead_0000_0000_0002), Arg::Out(Len::Fixed(104)));
+        let keyctl = lookup(Sysno::keyctl.id() as u64).unwrap();
+        let read = [11, 5, 0x1000, 64, 0, 0];
+        assert_eq!(keyctl.args[2].resolve(&read), Arg::Out(Len::RetUpTo(3)));
+        assert_eq!(keyctl.args[3].resolve(&read), Arg::Int);
+        let quotactl = lookup(Sysno::quotactl.id() as u64).unwrap();
+        // QCMD(Q_GETQUOTA, USRQUOTA), sign-extended as an int.
+        let getquota = [0xffff_ffff_8000_0700, 1, 1000, 0x1000, 0, 0];
+        assert_eq!(
+            quotactl.args[3].resolve(&getquota),
+            Arg::Out(Len::Fixed(72))
+        );
+    }
+
+    #[test]
+    fn socket_filters_are_compared_as_programs() {
+        let setsockopt = lookup(Sysno::setsockopt.id() as u64).unwrap();
+        let kind = |level: u64, name: u64| setsockopt.args[3].resolve(&[3, level, name, 1, 16, 0]);
+        assert_eq!(kind(1, 26), Arg::SockFprog); // SOL_SOCKET, SO_ATTACH_FILTER
+        assert_eq!(kind(1, 51), Arg::SockFprog); // SO_ATTACH_REUSEPORT_CBPF
+        assert_eq!(kind(0, 26), Arg::In(Len::Arg(4))); // IPPROTO_IP's option 26: an int
+        assert_eq!(kind(1, 2), Arg::In(Len::Arg(4))); // SO_REUSEADDR
+    }
+
+    #[test]
+    fn new_fds_are_declared() {
+        for nr in [
+            Sysno::pidfd_open,
+            Sysno::pidfd_getfd,
+            Sysno::fanotify_init,
+            Sysno::mq_open,
+            Sysno::open_by_handle_at,
+            Sysno::memfd_secret,
+            Sysno::fsopen,
+            Sysno::fsmount,
+            Sysno::fspick,
+            Sysno::open_tree,
+            Sysno::open_tree_attr,
+            Sysno::landlock_create_ruleset,
+        ] {
+            assert!(
+                lookup(nr.id() as u64).unwrap().creates_fd(),
+                "{}",
+                nr.name()
+            );
+        }
+    }
+
+    /// Captures a call made with pointers into this process's own memory (read the way a
+    /// variant's is) and decodes it.
+    fn captured(nr: Sysno, args: [u64; 6]) -> (crate::capture::Captured, String) {
+        let me = crate::tracee::Tracee::new(nix::unistd::getpid());
+        let spec = lookup(nr.id() as u64).unwrap();
+        let raw = crate::tracee::RawCall {
+            nr: nr.id() as u64,
+            args,
+        };
+        let c = crate::capture::capture(&me, spec, raw);
+        let text = crate::decode::syscall_text(&c);
+        (c, text)
+    }
+
+    fn addr<T: ?Sized>(x: &T) -> u64 {
+        x as *const T as *const u8 as u64
+    }
+
+    #[test]
+    fn decoded_sendmmsg_shows_each_message() {
+        let (a, b) = (*b"first", *b"second!");
+        let iov = [
+            libc::iovec {
+                iov_base: a.as_ptr() as *mut _,
+                iov_len: a.len(),
+            },
+            libc::iovec {
+                iov_base: b.as_ptr() as *mut _,
+                iov_len: b.len(),
+            },
+        ];
+        // SAFETY: all-zero mmsghdrs are valid.
+        let mut msgs: [libc::mmsghdr; 2] = unsafe { std::mem::zeroed() };
+        for (k, m) in msgs.iter_mut().enumerate() {
+            m.msg_hdr.msg_iov = &iov[k] as *const _ as *mut _;
+            m.msg_hdr.msg_iovlen = 1;
+            m.msg_len = 0xdead_beef; // written by the kernel: not compared
+        }
+        let (c, text) = captured(Sysno::sendmmsg, [3, addr(&msgs), 2, 0, 0, 0]);
+        assert_eq!(
+            text,
+            r#"sendmmsg(3, ["", "first", "", "\x00\x00\x00\x00", "", "second!", "", "\x00\x00\x00\x00"], 2, 0x0)"#
+        );
+        // Different message bytes in a follower are a difference; msg_len is not.
+        msgs[1].msg_len = 7;
+        let (same, _) = captured(Sysno::sendmmsg, [3, addr(&msgs), 2, 0, 0, 0]);
+        assert!(c.values[1].equivalent(&same.values[1]));
+        let b2 = *b"secOnd!";
+        let iov2 = libc::iovec {
+            iov_base: b2.as_ptr() as *mut _,
+            iov_len: b2.len(),
+        };
+        msgs[1].msg_hdr.msg_iov = &iov2 as *const _ as *mut _;
+        let (other, _) = captured(Sysno::sendmmsg, [3, addr(&msgs), 2, 0, 0, 0]);
+        assert!(!c.values[1].equivalent(&other.values[1]));
+    }
+
+    #[test]
+    fn decoded_sysv_calls() {
+        // struct msgbuf: a long mtype, then msgsz bytes.
+        let mut msg = 7i64.to_ne_bytes().to_vec();
+        msg.extend(b"hi there");
+        let (_, text) = captured(Sysno::msgsnd, [32768, addr(msg.as_slice()), 8, 0, 0, 0]);
+        assert_eq!(
+            text,
+            r#"msgsnd(32768, "\x07\x00\x00\x00\x00\x00\x00\x00hi there", 8, 0x0)"#
+        );
+        // struct sembuf[2]: num, op, flg (shorts).
+        let ops: [i16; 6] = [0, -1, 0x1000, 1, 1, 0];
+        let (c, _) = captured(Sysno::semop, [5, addr(&ops), 2, 0, 0, 0]);
+        assert_eq!(
+            c.values[1],
+            crate::capture::Value::Bytes(ops.iter().flat_map(|o| o.to_ne_bytes()).collect())
+        );
+        // semctl(SETVAL): the fourth argument is the value itself; IPC_RMID ignores it.
+        let (_, text) = captured(Sysno::semctl, [5, 1, 16, 0x7ffd_0000_0000 | 42, 0, 0]);
+        assert_eq!(text, "semctl(5, 1, 16, 42)");
+        let (c, _) = captured(Sysno::semctl, [5, 0x7fff_1234, 0, 0x7fff_5678, 0, 0]);
+        assert!(matches!(c.values[3], crate::capture::Value::Ignored(_)));
+        let (other, _) = captured(Sysno::semctl, [5, 0x7fff_9999, 0, 0x7fff_0000, 0, 0]);
+        assert!(c
+            .values
+            .iter()
+            .zip(&other.values)
+            .all(|(a, b)| a.equivalent(b)));
+    }
+
+    #[test]
+    fn decoded_timex_ignores_fields_the_kernel_does_not_read() {
+        // ntp_gettime: modes = 0 and the rest uninitialised.
+        let mut a = [0xaau8; 208];
+        let mut b = [0x55u8; 208];
+        a[..4].fill(0);
+        b[..4].fill(0);
+        let (ca, _) = captured(Sysno::adjtimex, [addr(&a), 0, 0, 0, 0, 0]);
+        let (cb, _) = captured(Sysno::adjtimex, [addr(&b), 0, 0, 0, 0, 0]);
+        assert!(ca.values[0].equivalent(&cb.values[0]));
+        // ADJ_FREQUENCY: the frequency is read.
+        a[..4].copy_from_slice(&2u32.to_ne_bytes());
+        b[..4].copy_from_slice(&2u32.to_ne_bytes());
+        let (ca, _) = captured(Sysno::adjtimex, [addr(&a), 0, 0, 0, 0, 0]);
+        let (cb, _) = captured(Sysno::adjtimex, [addr(&b), 0, 0, 0, 0, 0]);
+        assert!(!ca.values[0].equivalent(&cb.values[0]));
+    }
+
+    #[test]
+    fn decoded_seccomp_filter_compares_the_program() {
+        let prog: [u64; 2] = [0x0000_0000_0000_0020, 0x7fff_0000_0000_0006];
+        let fprog = (prog.len() as u64, addr(&prog));
+        let (c, text) = captured(Sysno::seccomp, [1, 0, addr(&fprog), 0, 0, 0]);
+        assert!(
+            text.starts_with("seccomp(1, 0x0, \"\\x02\\x00 \\x00"),
+            "{text}"
+        );
+        let other_prog: [u64; 2] = [0x0000_0000_0000_0020, 0x0000_0000_0000_0006];
+        let other = (2u64, addr(&other_prog));
+        let (d, _) = captured(Sysno::seccomp, [1, 0, addr(&other), 0, 0, 0]);
+        assert!(!c.values[2].equivalent(&d.values[2]));
+        // The same program at another address is the same filter.
+        let copy = prog;
+        let moved = (2u64, addr(&copy));
+        let (e, _) = captured(Sysno::seccomp, [1, 0, addr(&moved), 0, 0, 0]);
+        assert!(c.values[2].equivalent(&e.values[2]));
+    }
+
+    #[test]
+    fn decoded_key_and_queue_calls() {
+        let ty = c"user";
+        let desc = c"mvx:test";
+        let payload = *b"secret";
+        let (_, text) = captured(
+            Sysno::add_key,
+            [
+                addr(ty.to_bytes_with_nul()),
+                addr(desc.to_bytes_with_nul()),
+                addr(&payload),
+                6,
+                (-2i64) as u64,
+                0,
+            ],
+        );
+        assert_eq!(text, r#"add_key("user", "mvx:test", "secret", 6, -2)"#);
+        // mq_open without O_CREAT: mode and attributes are leftovers, neither read nor
+        // compared.
+        let name = c"q";
+        let garbage = [0x7fff_0000_1234, 0x7fff_0000_5678];
+        let (c, text) = captured(
+            Sysno::mq_open,
+            [
+                addr(name.to_bytes_with_nul()),
+                2,
+                garbage[0],
+                garbage[1],
+                0,
+                0,
+            ],
+        );
+        assert!(text.starts_with(r#"mq_open("q", 0x2, "#), "{text}");
+        assert!(matches!(
+            c.values[2..],
+            [
+                crate::capture::Value::Ignored(_),
+                crate::capture::Value::Ignored(_)
+            ]
+        ));
     }
 
     #[test]
