@@ -535,7 +535,7 @@ mod tests {
         let d = decide_nr(syscalls::Sysno::mq_open, [0, 0, 0, 0, 0, 0], vec![]);
         assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Placeholder));
         let d = decide_nr(syscalls::Sysno::pidfd_open, [1, 0, 0, 0, 0, 0], vec![]);
-        assert_eq!(d.plan, Plan::LeaderOnly(FollowerAction::Placeholder));
+        assert_eq!(d.plan, Plan::AllChecked);
     }
 
     #[test]

@@ -449,9 +449,12 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::inotify_rm_watch, LeaderOnly, &[Fd, Int], Ret::Int),
     sc(Sysno::fanotify_init, LeaderOnly, &[Flags, Flags], Ret::NewFd),
     sc(Sysno::fanotify_mark, LeaderOnly, &[Fd, Flags, Flags, DirFd, Path], Ret::Int),
-    sc(Sysno::pidfd_open, LeaderOnly, &[Pid, Flags], Ret::NewFd),
+    // A pidfd names a process: each variant holds its own, of its own counterpart (the pid is
+    // mapped), so that signals and waits through it reach every variant's child. (A pidfd of
+    // a process outside the run is then signalled once per variant.)
+    sc(Sysno::pidfd_open, AllChecked, &[Pid, Flags], Ret::NewFd),
     sc(Sysno::pidfd_getfd, LeaderOnly, &[Fd, Int, Flags], Ret::NewFd),
-    sc(Sysno::pidfd_send_signal, LeaderOnly, &[Fd, Signal, SIGINFO, Flags], Ret::Int),
+    sc(Sysno::pidfd_send_signal, All, &[Fd, Signal, SIGINFO, Flags], Ret::Int),
     // Secret memory only mmap reaches: every variant holds its own (sized by ftruncate).
     sc(Sysno::memfd_secret, AllChecked, &[Flags], Ret::NewFd),
 
