@@ -121,6 +121,14 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
             // heap still goes to this variant's own part of the address space, above it.
             fields.start_brk += delta;
         }
+        // The kernel's copy of the auxiliary vector (/proc/PID/auxv) with the moved addresses,
+        // right after the struct, where the stack has room for it.
+        let auxv = moved_auxv(pid, &ranges, delta);
+        let auxv_at = map_at + MM_MAP_SIZE as u64;
+        if !auxv.is_empty() && auxv_at + auxv.len() as u64 <= saved.rsp - delta {
+            t.write_bytes(auxv_at, &auxv)?;
+            fields.auxv = Some((auxv_at, auxv.len() as u32));
+        }
         t.write_bytes(map_at, &fields.to_bytes())?;
         let got = inject(
             t,
@@ -204,6 +212,29 @@ fn initial_stack_slots(word: impl Fn(usize) -> Option<u64>) -> Vec<Slot> {
             value,
         });
         i += 2;
+    }
+    out
+}
+
+/// The kernel's auxiliary vector of `pid` with every value inside `ranges` moved `delta`
+/// lower (AT_PHDR, AT_ENTRY, AT_EXECFN, AT_RANDOM, ...), ending with AT_NULL; empty if it
+/// cannot be read. The vDSO entry stays as the kernel recorded it, as in the leader's.
+fn moved_auxv(pid: i32, ranges: &[(u64, u64)], delta: u64) -> Vec<u8> {
+    let Ok(raw) = std::fs::read(format!("/proc/{pid}/auxv")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(raw.len());
+    for pair in raw.chunks_exact(16) {
+        let key = u64::from_ne_bytes(pair[..8].try_into().unwrap());
+        let mut value = u64::from_ne_bytes(pair[8..].try_into().unwrap());
+        if key != 0 && ranges.iter().any(|&(lo, hi)| lo <= value && value < hi) {
+            value -= delta;
+        }
+        out.extend(key.to_ne_bytes());
+        out.extend(value.to_ne_bytes());
+        if key == 0 {
+            break;
+        }
     }
     out
 }
@@ -312,6 +343,8 @@ struct MmFields {
     arg_end: u64,
     env_start: u64,
     env_end: u64,
+    /// A new auxiliary vector for the kernel's record (where, how many bytes); `None` keeps it.
+    auxv: Option<(u64, u32)>,
 }
 
 impl MmFields {
@@ -342,6 +375,7 @@ impl MmFields {
             arg_end: field(49)?,
             env_start: field(50)?,
             env_end: field(51)?,
+            auxv: None,
         })
     }
 
@@ -381,13 +415,15 @@ impl MmFields {
             self.arg_end,
             self.env_start,
             self.env_end,
-            0, // auxv: kept
+            self.auxv.map_or(0, |(at, _)| at),
         ];
         let mut out = [0u8; MM_MAP_SIZE];
         for (i, w) in words.iter().enumerate() {
             out[i * 8..i * 8 + 8].copy_from_slice(&w.to_ne_bytes());
         }
-        // auxv_size 0 (kept), exe_fd -1 (kept: changing it would need privilege).
+        // auxv_size (0: kept), exe_fd -1 (kept: changing it would need privilege).
+        let auxv_size = self.auxv.map_or(0, |(_, size)| size);
+        out[96..100].copy_from_slice(&auxv_size.to_ne_bytes());
         out[100..104].copy_from_slice(&u32::MAX.to_ne_bytes());
         out
     }

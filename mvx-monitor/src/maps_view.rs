@@ -43,6 +43,16 @@ impl OwnMapRead {
             Some(at) => at as usize,
             None => file_position(leader, fd)?.checked_sub(got.len())?,
         };
+        if file == "stat" || file == "auxv" {
+            // Read whole at once (a stat line changes with every clock tick: the leader's
+            // bytes are what it read, not what the file holds now).
+            return (offset == 0).then(|| OwnMapRead {
+                offset,
+                len: got.len(),
+                leader_text: got.to_vec(),
+                file,
+            });
+        }
         let leader_text = std::fs::read(format!("/proc/{leader}/{file}")).ok()?;
         // The text as the monitor reads it now must be what the leader just read.
         if leader_text.get(offset..offset + got.len()) != Some(got) {
@@ -61,8 +71,15 @@ impl OwnMapRead {
     /// text with the follower's address ranges.
     pub fn for_follower(&self, follower: Pid) -> Option<Vec<u8>> {
         let own = std::fs::read(format!("/proc/{follower}/{}", self.file)).ok()?;
-        let mine = translate(&self.leader_text, &own);
-        Some(mine[self.offset..self.offset + self.len].to_vec())
+        let mine = match self.file {
+            // Only addresses differ (the same keys in the same order): its own vector.
+            "auxv" if own.len() >= self.len => own[..self.len].to_vec(),
+            "auxv" => return None,
+            "stat" => translate_stat(&self.leader_text, &own),
+            _ => translate(&self.leader_text, &own),
+        };
+        mine.get(self.offset..self.offset + self.len)
+            .map(<[u8]>::to_vec)
     }
 }
 
@@ -92,6 +109,8 @@ pub fn map_file(link: &Path) -> Option<(i32, &'static str)> {
     match file {
         "maps" => Some((pid, "maps")),
         "smaps" => Some((pid, "smaps")),
+        "stat" => Some((pid, "stat")),
+        "auxv" => Some((pid, "auxv")),
         _ => None,
     }
 }
@@ -150,6 +169,47 @@ fn mappings(text: &[u8]) -> Vec<Mapping<'_>> {
 /// only the mappings named once on both sides in brackets (`[stack]`, `[heap]`, `[vdso]`)
 /// pair up. A range whose length differs stays the leader's: the follower's text must have
 /// the leader's length, so that both make the same reads.
+/// The leader's /proc/PID/stat line with the fields that hold addresses (code, stack, data,
+/// heap and argument bounds: fields 26-30 and 45-51) taken from the follower's own line,
+/// where they have the same width (so the read's length stays the leader's).
+pub fn translate_stat(leader: &[u8], follower: &[u8]) -> Vec<u8> {
+    const ADDRESS_FIELDS: [usize; 12] = [26, 27, 28, 29, 30, 45, 46, 47, 48, 49, 50, 51];
+    // Fields after the command name, which ends at the last ')' and may hold spaces.
+    let split = |line: &[u8]| -> Option<(usize, Vec<(usize, usize)>)> {
+        let close = line.iter().rposition(|&b| b == b')')?;
+        let mut fields = Vec::new();
+        let mut at = close + 1;
+        while at < line.len() {
+            while at < line.len() && line[at] == b' ' {
+                at += 1;
+            }
+            let start = at;
+            while at < line.len() && line[at] != b' ' && line[at] != b'\n' {
+                at += 1;
+            }
+            if start == at {
+                break;
+            }
+            fields.push((start, at));
+        }
+        Some((close, fields))
+    };
+    let mut out = leader.to_vec();
+    let (Some((_, mine)), Some((_, theirs))) = (split(leader), split(follower)) else {
+        return out;
+    };
+    for n in ADDRESS_FIELDS {
+        // Field 3 (the state) is the first after the name.
+        let (Some(&(a, b)), Some(&(c, d))) = (mine.get(n - 3), theirs.get(n - 3)) else {
+            continue;
+        };
+        if b - a == d - c {
+            out[a..b].copy_from_slice(&follower[c..d]);
+        }
+    }
+    out
+}
+
 pub fn translate(leader: &[u8], follower: &[u8]) -> Vec<u8> {
     let (mine, theirs) = (mappings(leader), mappings(follower));
     let pairs: Vec<(&Mapping, &Mapping)> = if mine.len() == theirs.len() {
@@ -181,6 +241,7 @@ mod tests {
             Some((42, "smaps"))
         );
         assert_eq!(map_file(Path::new("/proc/42/status")), None);
+        assert_eq!(map_file(Path::new("/proc/42/stat")), Some((42, "stat")));
         assert_eq!(map_file(Path::new("/proc/self/maps")), None);
         assert_eq!(map_file(Path::new("/tmp/maps")), None);
         assert_eq!(map_file(Path::new("/proc/42/task/x/maps")), None);
@@ -240,5 +301,25 @@ mod tests {
         let out = String::from_utf8(translate(LEADER.as_bytes(), narrow.as_bytes())).unwrap();
         assert!(out.starts_with("555555554000-555555556000 r--p"), "{out}");
         assert!(out.contains("7fefffffd000-7feffffff000 rw-p"), "{out}");
+    }
+
+    #[test]
+    fn stat_lines_take_the_followers_addresses() {
+        let fields = |start_code: u64, stack: u64| {
+            let mut f: Vec<String> = (3..=52).map(|n| (n * 11).to_string()).collect();
+            f[0] = "R".into();
+            f[26 - 3] = start_code.to_string();
+            f[28 - 3] = stack.to_string();
+            format!("1234 (a (b) c) {}\n", f.join(" "))
+        };
+        let leader = fields(0x5555_5555_4000, 0x7fff_ffff_e000);
+        let follower = fields(0x5545_5555_4000, 0x7fef_ffff_e000);
+        let got = translate_stat(leader.as_bytes(), follower.as_bytes());
+        assert_eq!(String::from_utf8(got).unwrap(), follower);
+        // A field of another width keeps the leader's.
+        let wide = fields(5, 0x7fef_ffff_e000);
+        let got = String::from_utf8(translate_stat(leader.as_bytes(), wide.as_bytes())).unwrap();
+        assert!(got.contains(&0x5555_5555_4000u64.to_string()));
+        assert!(got.contains(&0x7fef_ffff_e000u64.to_string()));
     }
 }

@@ -1068,8 +1068,9 @@ impl Monitor {
                 self.start_placeholders(t, &fds, ret, leader_pid)?;
             } else if let Some(read) = &own_map {
                 let mut mine = outputs.clone();
-                if let Some(bytes) = read.for_follower(self.tasks[t].tracee.pid) {
-                    mine.map_flat(1, |data| data.copy_from_slice(&bytes));
+                match read.for_follower(self.tasks[t].tracee.pid) {
+                    Some(bytes) => mine.map_flat(1, |data| data.copy_from_slice(&bytes)),
+                    None => debug!(task = t, "own /proc view unavailable: the leader's bytes"),
                 }
                 self.skip_with(t, ret, Some(&mine))?;
             } else if super::epoll::is_epoll_wait(entry.call.raw.nr) && ret > 0 {
