@@ -931,9 +931,13 @@ fn gone_ok<T>(r: Result<T>) -> Result<Option<T>> {
     match r {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
-            let gone = e
-                .chain()
-                .any(|c| c.downcast_ref::<nix::errno::Errno>() == Some(&nix::errno::Errno::ESRCH));
+            // ESRCH from ptrace or process_vm_*, or from opening /proc/PID/mem.
+            let gone = e.chain().any(|c| {
+                c.downcast_ref::<nix::errno::Errno>() == Some(&nix::errno::Errno::ESRCH)
+                    || c.downcast_ref::<std::io::Error>()
+                        .and_then(std::io::Error::raw_os_error)
+                        == Some(libc::ESRCH)
+            });
             if gone {
                 debug!("tracee vanished: {e:#}");
                 Ok(None)
