@@ -987,7 +987,10 @@ impl Monitor {
             return Ok(None);
         };
         let mut ret = leader_regs.rax as i64;
-        let may_receive_fds = leader_regs.orig_rax as i64 == libc::SYS_recvmsg;
+        let may_receive_fds = matches!(
+            leader_regs.orig_rax as i64,
+            libc::SYS_recvmsg | libc::SYS_recvmmsg
+        );
         if (action == FollowerAction::Placeholder || may_receive_fds)
             && ret >= 0
             && !self.take_fd_table(g)
