@@ -93,7 +93,9 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
     };
     match &arg.resolve(&raw.args) {
         Arg::Sel { .. } => unreachable!("resolved"),
-        Arg::Int | Arg::Flags | Arg::Fd | Arg::DirFd | Arg::Pid | Arg::Signal => Value::Int(v),
+        Arg::Int | Arg::Flags | Arg::Fd | Arg::DirFd | Arg::Pid | Arg::ClockId | Arg::Signal => {
+            Value::Int(v)
+        }
         Arg::Int32 => Value::Int(v as i32 as i64 as u64),
         Arg::Ptr => Value::Ptr(v),
         Arg::Timeout => Value::Ignored(v),

@@ -87,6 +87,15 @@ fn is_clock_read(nr: u64) -> bool {
     )
 }
 
+impl Monitor {
+    /// The clock read's identity as the leader would name it (a thread's CPU clock encodes
+    /// the thread's id, the variant's own).
+    fn clock_key(&self, variant: usize, call: &crate::tracee::RawCall) -> ClockKey {
+        let (nr, clock) = key_of(call);
+        (nr, self.virtual_clockid(variant, clock))
+    }
+}
+
 fn key_of(call: &crate::tracee::RawCall) -> ClockKey {
     let clock = if call.nr as i64 == libc::SYS_clock_gettime {
         call.args[0]
@@ -115,8 +124,9 @@ impl Monitor {
             task.state = State::InSyscall(Pending::ClockRead(entry));
             return tolerate_gone(task.tracee.cont_to_exit()).map(|()| None);
         }
-        let (variant, key) = (task.variant, key_of(&entry.call.raw));
-        match self.groups[task.group].clock_queues.take(variant, key) {
+        let (variant, g) = (task.variant, task.group);
+        let key = self.clock_key(variant, &entry.call.raw);
+        match self.groups[g].clock_queues.take(variant, key) {
             Some((ret, outputs)) => self.serve_clock(t, entry, ret, &outputs).map(|()| None),
             None => {
                 self.tasks[t].state = State::ClockWait {
@@ -144,11 +154,11 @@ impl Monitor {
         task.state = State::Running;
         tolerate_gone(task.tracee.cont(None))?;
         let g = task.group;
-        let key = key_of(&entry.call.raw);
+        let key = self.clock_key(0, &entry.call.raw);
         self.groups[g].clock_queues.publish(key, ret, outputs);
         for v in 1..self.variants() {
             let Some(f) = self.member(g, v) else { continue };
-            let waiting = matches!(&self.tasks[f].state, State::ClockWait { entry: e, .. } if key_of(&e.call.raw) == key);
+            let waiting = matches!(&self.tasks[f].state, State::ClockWait { entry: e, .. } if self.clock_key(v, &e.call.raw) == key);
             if !waiting {
                 continue;
             }
@@ -200,7 +210,7 @@ impl Monitor {
                 }
                 continue;
             }
-            let key = key_of(&entry.call.raw);
+            let key = self.clock_key(self.tasks[t].variant, &entry.call.raw);
             let State::ClockWait { entry, .. } =
                 std::mem::replace(&mut self.tasks[t].state, State::Running)
             else {

@@ -44,6 +44,15 @@ impl Monitor {
         }
     }
 
+    /// A clock id as the leader would name it: a CPU clock of a process or thread encodes its
+    /// pid (`~pid << 3 | kind`, negative), which is made the leader's; fixed clocks pass.
+    pub(super) fn virtual_clockid(&self, variant: usize, id: u64) -> u64 {
+        if variant == 0 {
+            return id as u32 as u64;
+        }
+        map_clockid_pid(id, |pid| self.pid_to_virtual(variant, pid))
+    }
+
     /// A follower's argument value as the leader would have passed it.
     pub(super) fn pid_arg_to_virtual(
         &self,
@@ -55,7 +64,35 @@ impl Monitor {
             (Some(Arg::Pid), Value::Int(id)) => {
                 Value::Int(self.pid_to_virtual(variant, *id as i32 as i64) as i32 as u32 as u64)
             }
+            (Some(Arg::ClockId), Value::Int(id)) => Value::Int(self.virtual_clockid(variant, *id)),
             _ => value.clone(),
         }
+    }
+}
+
+/// A clock id with the pid a CPU clock encodes (`~pid << 3 | kind`, negative) mapped by `map`;
+/// fixed clocks (non-negative ids) unchanged.
+fn map_clockid_pid(id: u64, map: impl Fn(i64) -> i64) -> u64 {
+    let id = id as i32;
+    if id >= 0 {
+        return id as u32 as u64;
+    }
+    let pid = !(id >> 3);
+    let mapped = map(pid as i64) as i32;
+    ((!mapped << 3) | (id & 7)) as u32 as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_clock_ids_carry_their_pid() {
+        // pthread_getcpuclockid of thread 1234: ~1234 << 3 | CPUCLOCK_PERTHREAD | SCHED.
+        let thread_clock = ((!1234i32 << 3) | 6) as u32 as u64;
+        let mapped = map_clockid_pid(thread_clock, |pid| if pid == 1234 { 1200 } else { pid });
+        assert_eq!(mapped, ((!1200i32 << 3) | 6) as u32 as u64);
+        // CLOCK_MONOTONIC and friends pass.
+        assert_eq!(map_clockid_pid(1, |_| 99), 1);
     }
 }

@@ -634,8 +634,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     // --- Privileged system-wide calls: the leader alone (an ordinary user gets EPERM; with
     // the privilege the effect happens once, as natively).
     sc(Sysno::settimeofday, LeaderOnly, &[In(Fixed(16)), In(Fixed(8))], Ret::Int),
-    sc(Sysno::clock_settime, LeaderOnly, &[Int, In(Fixed(16))], Ret::Int),
-    sc(Sysno::clock_adjtime, LeaderOnly, &[Int, Timex], Ret::Int),
+    sc(Sysno::clock_settime, LeaderOnly, &[ClockId, In(Fixed(16))], Ret::Int),
+    sc(Sysno::clock_adjtime, LeaderOnly, &[ClockId, Timex], Ret::Int),
     sc(Sysno::adjtimex, LeaderOnly, &[Timex], Ret::Int),
     sc(Sysno::acct, LeaderOnly, &[Path], Ret::Int),
     sc(Sysno::swapon, LeaderOnly, &[Path, Flags], Ret::Int),
@@ -694,7 +694,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::alarm, All, &[Int], Ret::Int),
     sc(Sysno::setitimer, All, &[Int, In(Fixed(32)), Out(Fixed(32))], Ret::Int),
     sc(Sysno::getitimer, All, &[Int, Out(Fixed(32))], Ret::Int),
-    sc(Sysno::timer_create, All, &[Int, Ptr, Out(Fixed(4))], Ret::Int),
+    sc(Sysno::timer_create, All, &[ClockId, Ptr, Out(Fixed(4))], Ret::Int),
     sc(Sysno::timer_settime, All, &[Int, Flags, In(Fixed(32)), Out(Fixed(32))], Ret::Int),
     sc(Sysno::timer_gettime, All, &[Int, Out(Fixed(32))], Ret::Int),
     sc(Sysno::timer_getoverrun, All, &[Int], Ret::Int),
@@ -703,9 +703,9 @@ pub(super) static ENTRIES: &[Spec] = &[
     // --- Time and sleeping: every variant, followers see the leader's values.
     sc(Sysno::time, AllReplaceResult, &[Out(Fixed(8))], Ret::Int).fast(Fast::Local),
     sc(Sysno::gettimeofday, AllReplaceResult, &[Out(Fixed(16)), Out(Fixed(8))], Ret::Int).fast(Fast::Local),
-    sc(Sysno::clock_gettime, AllReplaceResult, &[Int, Out(Fixed(16))], Ret::Int).fast(Fast::Local),
-    sc(Sysno::clock_getres, AllReplaceResult, &[Int, Out(Fixed(16))], Ret::Int),
-    sc(Sysno::clock_nanosleep, AllReplaceResult, &[Int, Flags, Ptr, Out(Fixed(16))], Ret::Int),
+    sc(Sysno::clock_gettime, AllReplaceResult, &[ClockId, Out(Fixed(16))], Ret::Int).fast(Fast::Local),
+    sc(Sysno::clock_getres, AllReplaceResult, &[ClockId, Out(Fixed(16))], Ret::Int),
+    sc(Sysno::clock_nanosleep, AllReplaceResult, &[ClockId, Flags, Ptr, Out(Fixed(16))], Ret::Int),
     sc(Sysno::nanosleep, AllReplaceResult, &[Ptr, Out(Fixed(16))], Ret::Int),
 
     // --- Process identity: every variant, followers see the leader's values.

@@ -62,6 +62,9 @@ pub enum Arg {
     DirFd,
     /// A process or thread id.
     Pid,
+    /// A clock id: a fixed clock, or a process's or thread's CPU clock, which encodes its pid
+    /// (`~pid << 3 | kind`): compared with the pid made the leader's.
+    ClockId,
     /// A signal number.
     Signal,
     /// A timeout in milliseconds: not compared. Timeouts and deadlines are computed from clock
@@ -188,6 +191,7 @@ impl Arg {
             Arg::Fd | Arg::DirFd => "file descriptor",
             Arg::Flags => "flags",
             Arg::Pid => "pid",
+            Arg::ClockId => "clock id",
             Arg::Signal => "signal",
             Arg::Int | Arg::Int32 | Arg::FcntlArg | Arg::Timeout => "value",
             Arg::Sel { .. } => "value (depending on another argument)",
