@@ -115,12 +115,11 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
         }
         // The struct goes below the (moved) stack pointer, inside the stack mapping.
         let map_at = (saved.rsp - PAGE).max(stack.0) - delta;
+        // The brk heap moves with the executable; where the executable stays (position-
+        // dependent, or --no-partition-executable) the heap stays beside it, as in the leader:
+        // programs place mappings near their executable (V8 hints at addresses past it), and a
+        // heap elsewhere in one variant only would make such a hint land differently.
         let mut fields = mm.moved(&ranges, delta);
-        if fields.start_brk == mm.start_brk {
-            // The executable stays (position-dependent, or --no-partition-executable): its brk
-            // heap still goes to this variant's own part of the address space, above it.
-            fields.start_brk += delta;
-        }
         // The kernel's copy of the auxiliary vector (/proc/PID/auxv) with the moved addresses,
         // right after the struct, where the stack has room for it.
         let auxv = moved_auxv(pid, &ranges, delta);
