@@ -780,3 +780,30 @@ fn divergence_in_a_secondary_thread_is_caught_and_named() {
         assert!(text.contains(buffer), "report lacks {buffer:?}\n{text}");
     }
 }
+
+/// `python3 -m venv` compiles .pyc files through "NAME.<id()>" temporary names (an address, a
+/// different one in every variant): the follower takes the leader's name at the exclusive
+/// create, and the later rename naming it again from its own string compares as the leader's.
+#[test]
+fn python_venv_writes_pyc_files_through_address_named_temporaries() {
+    let dir = TempDir::new("venv");
+    let out = Prog::new("/usr/bin/python3")
+        .args(["-m", "venv", "--without-pip", "env"])
+        .cwd(dir.path())
+        .run_mvx(2);
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert!(dir.join("env/bin/python3").exists(), "{}", out.context());
+    // And the interpreter of the new environment compiles a module the same way.
+    let module = dir.join("m.py");
+    std::fs::write(&module, "X = 42\n").unwrap();
+    let out = Prog::new(dir.join("env/bin/python3"))
+        .args([
+            "-c",
+            "import py_compile; py_compile.compile('m.py'); print('ok')",
+        ])
+        .cwd(dir.path())
+        .run_mvx(2);
+    assert_no_divergence(&out);
+    assert_eq!(out.stdout_str(), "ok\n", "{}", out.context());
+}

@@ -29,6 +29,7 @@ impl Monitor {
                 fd_waiters: HashSet::new(),
                 pd_target: HashMap::new(),
                 pd_credit: HashMap::new(),
+                temp_names: parent.temp_names.clone(),
                 threaded: false,
             };
             self.procs.push(p);

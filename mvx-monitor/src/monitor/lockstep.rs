@@ -8,6 +8,9 @@ use crate::table::Arg;
 use crate::tracee::{self, RawCall};
 use anyhow::bail;
 
+/// How many temporary names a process's followers remember at most (then forgotten at once).
+const MAX_TEMP_NAMES: usize = 1024;
+
 // Kernel-internal restart codes a syscall-exit stop can show when a signal interrupted it.
 pub(super) const ERESTART_CODES: std::ops::RangeInclusive<i64> = -516..=-512;
 
@@ -75,6 +78,7 @@ impl Monitor {
         };
         self.name_own_program_as_leaders(t, spec, &mut call);
         self.name_own_ids_as_leaders(t, spec, &mut call);
+        self.name_own_temp_names_as_leaders(t, spec, &mut call);
         let entry = Entry {
             regs,
             call,
@@ -418,6 +422,24 @@ impl Monitor {
         }
     }
 
+    /// A path a follower created as a temporary file under the leader's name (see
+    /// `give_followers_leaders_temp_name`), named again later by the follower's own string,
+    /// is compared as the leader's.
+    fn name_own_temp_names_as_leaders(&self, t: TaskId, spec: Option<&Spec>, call: &mut Captured) {
+        let task = &self.tasks[t];
+        let names = &self.procs[task.proc_].temp_names;
+        let Some(spec) = spec.filter(|_| task.variant != 0 && !names.is_empty()) else {
+            return;
+        };
+        for (arg, value) in spec.args.iter().zip(call.values.iter_mut()) {
+            if let (Arg::Path, capture::Value::Bytes(bytes)) = (arg, &mut *value) {
+                if let Some(leaders) = names.get(&(task.variant, bytes.clone())) {
+                    bytes.clone_from(leaders);
+                }
+            }
+        }
+    }
+
     /// Members making one more random draw before an exclusive create than the others run it
     /// alone (see `temp_names.rs`). Returns whether any did.
     fn let_temp_name_redraws_run(&mut self, members: &[TaskId]) -> Result<bool> {
@@ -491,7 +513,15 @@ impl Monitor {
             if crate::temp_names::differ_only_in_random_part(&name, own) {
                 tolerate_gone(task.tracee.write_bytes(entry.call.raw.args[arg], &name))?;
                 debug!(task = t, "temporary name taken from the leader");
-                own.clone_from(&name);
+                let (proc_, variant) = (task.proc_, task.variant);
+                let own = std::mem::replace(own, name.clone());
+                // The program may build the name again from its own string for later calls
+                // (Python's rename of a .pyc written to "NAME.<id()>"): remembered.
+                let names = &mut self.procs[proc_].temp_names;
+                if names.len() >= MAX_TEMP_NAMES {
+                    names.clear();
+                }
+                names.insert((variant, own), name.clone());
             }
         }
         Ok(())

@@ -293,6 +293,8 @@ struct VProc {
     pd_target: HashMap<i32, GroupId>,
     /// Per variant and signal, process-directed copies already delivered on the others' behalf.
     pd_credit: HashMap<(usize, i32), u32>,
+    /// Temporary names followers took from the leader: (variant, own name) -> leader's name.
+    temp_names: HashMap<(usize, Vec<u8>), Vec<u8>>,
 }
 
 /// Why the run ended.
@@ -363,6 +365,7 @@ impl Monitor {
                 fd_waiters: HashSet::new(),
                 pd_target: HashMap::new(),
                 pd_credit: HashMap::new(),
+                temp_names: HashMap::new(),
                 threaded: false,
             }],
             by_pid: HashMap::new(),
