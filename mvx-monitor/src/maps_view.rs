@@ -41,7 +41,7 @@ impl OwnMapRead {
         }
         let offset = match offset_arg {
             Some(at) => at as usize,
-            None => file_position(leader, fd)?.checked_sub(got.len())?,
+            None => (crate::procfs::file_position(leader, fd)? as usize).checked_sub(got.len())?,
         };
         if file == "stat" || file == "auxv" {
             // Read whole at once (a stat line changes with every clock tick: the leader's
@@ -81,14 +81,6 @@ impl OwnMapRead {
         mine.get(self.offset..self.offset + self.len)
             .map(<[u8]>::to_vec)
     }
-}
-
-/// A file's position, from /proc/PID/fdinfo/FD.
-fn file_position(pid: Pid, fd: i32) -> Option<usize> {
-    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
-    info.lines()
-        .find_map(|l| l.strip_prefix("pos:"))
-        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Which map file a /proc path names, if it is one, and whose: `/proc/PID/maps`,

@@ -27,6 +27,14 @@ pub fn signal_pending(pid: Pid, sig: i32) -> bool {
     has(status_masks(pid, &["SigPnd", "ShdPnd"]), sig)
 }
 
+/// The file position of `pid`'s `fd`, from /proc/PID/fdinfo/FD.
+pub fn file_position(pid: Pid, fd: i32) -> Option<u64> {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("pos:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// The signals pending for the task (its own queue and its process's), as a mask.
 pub fn pending_signals(pid: Pid) -> u64 {
     status_masks(pid, &["SigPnd", "ShdPnd"]).unwrap_or(0)

@@ -163,14 +163,6 @@ fn shadow_dir() -> PathBuf {
     }
 }
 
-/// The file position of the leader's `fd` (after a write: where the written bytes ended).
-pub fn file_position(leader: Pid, fd: i32) -> Option<u64> {
-    let info = std::fs::read_to_string(format!("/proc/{leader}/fdinfo/{fd}")).ok()?;
-    info.lines()
-        .find_map(|l| l.strip_prefix("pos:"))
-        .and_then(|v| v.trim().parse().ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

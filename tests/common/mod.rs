@@ -474,25 +474,28 @@ pub fn read_report(path: &Path) -> (String, serde_json::Value) {
     (text, json)
 }
 
+/// Every process in /proc: its pid and its /proc directory.
+pub fn all_processes() -> Vec<(i32, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<i32>().ok()?;
+            Some((pid, entry.path()))
+        })
+        .collect()
+}
+
 /// Pids of live processes whose executable (or argv[0]) is exactly `path`.
 pub fn pids_running(path: &Path) -> Vec<i32> {
     let me = std::process::id() as i32;
     let mut pids = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return pids;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
+    for (pid, dir) in all_processes() {
         if pid == me {
             continue;
         }
-        let dir = entry.path();
         // A zombie has neither an exe link nor a cmdline: it runs nothing any more.
         let exe_matches = std::fs::read_link(dir.join("exe")).is_ok_and(|exe| exe == path);
         // Or its argv[0].

@@ -43,7 +43,7 @@ impl Monitor {
             {
                 Some(call.raw.args[3])
             }
-            _ => crate::shadow::file_position(leader, fd)
+            _ => crate::procfs::file_position(leader, fd)
                 .and_then(|end| end.checked_sub(written.len() as u64)),
         };
         if let Some(offset) = offset {

@@ -96,13 +96,17 @@ fn ignored_by_default(sig: i32) -> bool {
     )
 }
 
-/// Whether the stop is a fault raised by the task's own instruction (not a sent signal).
-fn is_fault(pid: Pid, sig: i32) -> bool {
-    let synchronous = matches!(
+/// Signals an instruction of the task itself raises (when not sent by someone).
+fn fault_signal(sig: i32) -> bool {
+    matches!(
         sig,
         libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP | libc::SIGSYS
-    );
-    synchronous
+    )
+}
+
+/// Whether the stop is a fault raised by the task's own instruction (not a sent signal).
+fn is_fault(pid: Pid, sig: i32) -> bool {
+    fault_signal(sig)
         && nix::sys::ptrace::getsiginfo(pid)
             .map(|si| si.si_code > 0)
             .unwrap_or(true)
@@ -726,16 +730,7 @@ impl Monitor {
         else {
             return Ok(false);
         };
-        let fault = matches!(
-            sig,
-            libc::SIGSEGV
-                | libc::SIGBUS
-                | libc::SIGILL
-                | libc::SIGFPE
-                | libc::SIGTRAP
-                | libc::SIGSYS
-        );
-        if fault {
+        if fault_signal(sig) {
             return Ok(false);
         }
         if self.follow_fatal_signal(g, sig)? {
