@@ -22,7 +22,10 @@ pub mod report;
 pub mod seccomp;
 pub mod shadow;
 pub mod spawn;
-pub mod table;
+/// The syscall table lives in its own crate, shared with the in-process fast path.
+pub use mvx_abi as table;
+#[cfg(test)]
+mod table_kinds_tests;
 pub mod temp_names;
 pub mod tracee;
 pub mod vdso;
