@@ -72,6 +72,55 @@ const MODES: [Mode; 4] = [
     },
 ];
 
+/// Every monitor level, two variants: the `table_sections` test runs the programs of each
+/// section of the syscall table in these modes.
+const LEVEL_MODES: [Mode; 6] = [
+    Mode {
+        name: "strict-2",
+        variants: 2,
+        level: "strict",
+    },
+    Mode {
+        name: "base-2",
+        variants: 2,
+        level: "base",
+    },
+    Mode {
+        name: "nonsocket-ro-2",
+        variants: 2,
+        level: "nonsocket-ro",
+    },
+    Mode {
+        name: "nonsocket-rw-2",
+        variants: 2,
+        level: "nonsocket-rw",
+    },
+    Mode {
+        name: "socket-ro-2",
+        variants: 2,
+        level: "socket-ro",
+    },
+    Mode {
+        name: "socket-rw-2",
+        variants: 2,
+        level: "socket-rw",
+    },
+];
+
+/// Every mode of either test, by name (known-failures.txt may name any of them).
+fn all_modes() -> Vec<Mode> {
+    let mut modes = MODES.to_vec();
+    for m in LEVEL_MODES {
+        if !modes.iter().any(|k| k.name == m.name) {
+            modes.push(m);
+        }
+    }
+    modes
+}
+
+/// The two tests of this file share the machine's cores: one runs at a time.
+static ONE_SUITE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn suite_dir() -> PathBuf {
     repo_root().join("tests").join("conformance")
 }
@@ -436,8 +485,8 @@ impl KnownFailures {
                 continue;
             }
             let modes: Vec<&str> = if mode == "*" {
-                MODES.iter().map(|m| m.name).collect()
-            } else if MODES.iter().any(|m| m.name == mode) {
+                all_modes().iter().map(|m| m.name).collect()
+            } else if all_modes().iter().any(|m| m.name == mode) {
                 vec![mode]
             } else {
                 problems.push(format!("line {}: unknown mode {mode}", i + 1));
@@ -514,10 +563,81 @@ struct ModeTally {
 
 #[test]
 fn conformance() {
-    let suite_start = Instant::now();
     let all = all_programs();
     assert!(!all.is_empty(), "no programs in tests/conformance");
-    let known = KnownFailures::load(&all);
+    run_suite("conformance", &all, &all, &MODES);
+}
+
+/// The section titles of the syscall table (`// --- TITLE: ...` in mvx-abi/src/entries.rs).
+fn table_section_titles() -> Vec<String> {
+    let entries = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mvx-abi/src/entries.rs");
+    let text = std::fs::read_to_string(&entries).expect("mvx-abi/src/entries.rs");
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("// --- "))
+        .map(|l| {
+            let end = l.find([':', '.', '(']).unwrap_or(l.len());
+            l[..end].trim().to_owned()
+        })
+        .collect()
+}
+
+/// Every section of the syscall table has conformance programs (tests/conformance/
+/// sections.txt), and they behave natively at every monitor level: a call's table line is
+/// exercised on the strict path and on each level's fast path or untraced path.
+#[test]
+fn table_sections() {
+    let all = all_programs();
+    let listing = suite_dir().join("sections.txt");
+    let text = std::fs::read_to_string(&listing).expect("tests/conformance/sections.txt");
+    let mut sections: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (title, progs) = line
+            .split_once(" = ")
+            .unwrap_or_else(|| panic!("sections.txt line {}: expected `TITLE = PROGRAMS`", i + 1));
+        let progs: Vec<String> = progs.split_whitespace().map(str::to_owned).collect();
+        for p in &progs {
+            assert!(
+                all.contains(p),
+                "sections.txt line {}: no program {p}.c",
+                i + 1
+            );
+        }
+        sections.insert(title.to_owned(), progs);
+    }
+    let titles = table_section_titles();
+    assert!(titles.len() > 20, "found only {titles:?} in entries.rs");
+    let missing: Vec<&String> = titles
+        .iter()
+        .filter(|t| !sections.contains_key(*t))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "sections of the syscall table without a conformance program in sections.txt: {missing:?}"
+    );
+    let stale: Vec<&String> = sections.keys().filter(|t| !titles.contains(t)).collect();
+    assert!(
+        stale.is_empty(),
+        "sections.txt names sections the table lacks: {stale:?}"
+    );
+    let mut programs: Vec<String> = sections.into_values().flatten().collect();
+    programs.sort();
+    programs.dedup();
+    run_suite("table sections", &all, &programs, &LEVEL_MODES);
+}
+
+/// Runs `programs` natively and under mvx in `modes` (both narrowed by MVX_CONF_ONLY and
+/// MVX_CONF_MODES) and fails on any run that differs from the native one and is not listed in
+/// known-failures.txt.
+fn run_suite(title: &str, all: &[String], programs: &[String], suite_modes: &[Mode]) {
+    let _turn = ONE_SUITE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let suite_start = Instant::now();
+    let known = KnownFailures::load(all);
     let programs: Vec<String> = match env_filter("MVX_CONF_ONLY") {
         Some(only) => {
             let unknown: Vec<&String> = only.iter().filter(|p| !all.contains(p)).collect();
@@ -525,27 +645,37 @@ fn conformance() {
                 unknown.is_empty(),
                 "MVX_CONF_ONLY names no such programs: {unknown:?}"
             );
-            all.iter().filter(|p| only.contains(*p)).cloned().collect()
+            programs
+                .iter()
+                .filter(|p| only.contains(*p))
+                .cloned()
+                .collect()
         }
-        None => all.clone(),
+        None => programs.to_vec(),
     };
     let modes: Vec<Mode> = match env_filter("MVX_CONF_MODES") {
         Some(only) => {
-            let modes: Vec<Mode> = MODES
+            let names: Vec<&str> = all_modes().iter().map(|m| m.name).collect();
+            let unknown: Vec<&String> = only
+                .iter()
+                .filter(|m| !names.contains(&m.as_str()))
+                .collect();
+            assert!(
+                unknown.is_empty(),
+                "MVX_CONF_MODES: the modes are {names:?}"
+            );
+            suite_modes
                 .iter()
                 .filter(|m| only.contains(m.name))
                 .copied()
-                .collect();
-            assert_eq!(
-                modes.len(),
-                only.len(),
-                "MVX_CONF_MODES: the modes are {:?}",
-                MODES.map(|m| m.name)
-            );
-            modes
+                .collect()
         }
-        None => MODES.to_vec(),
+        None => suite_modes.to_vec(),
     };
+    if programs.is_empty() || modes.is_empty() {
+        report!("{title}: nothing selected by MVX_CONF_ONLY / MVX_CONF_MODES");
+        return;
+    }
 
     let bin = build(&programs);
     if modes.iter().any(|m| m.level != "strict") {
@@ -672,7 +802,7 @@ fn conformance() {
     }
 
     let mut summary = format!(
-        "\nconformance: {} programs, built in {:.1}s, whole suite {:.1}s ({} at a time)\n",
+        "\n{title}: {} programs, built in {:.1}s, whole suite {:.1}s ({} at a time)\n",
         programs.len(),
         built.as_secs_f64(),
         suite_start.elapsed().as_secs_f64(),
@@ -680,14 +810,14 @@ fn conformance() {
     );
     let _ = writeln!(
         summary,
-        "{:<12} {:>6} {:>6} {:>11} {:>11} {:>12}",
+        "{:<15} {:>6} {:>6} {:>11} {:>11} {:>12}",
         "mode", "pass", "total", "known-fail", "unexpected", "now-passing"
     );
     for mode in &modes {
         let t = tallies.get(mode.name).cloned().unwrap_or_default();
         let _ = writeln!(
             summary,
-            "{:<12} {:>6} {:>6} {:>11} {:>11} {:>12}",
+            "{:<15} {:>6} {:>6} {:>11} {:>11} {:>12}",
             mode.name,
             t.pass,
             programs.len(),
