@@ -3,8 +3,14 @@
 
 mod conditional;
 mod entries;
+mod properties;
+pub mod size;
 
 pub use conditional::{unused_args, ArgMask};
+pub use properties::{
+    with, At, CloneFlags, ExclusiveCreate, FdOp, OpenArgs, OpenFlags, Props, Relaxed, RuntimeSetup,
+    SigMask,
+};
 
 use std::sync::OnceLock;
 use syscalls::Sysno;
@@ -329,6 +335,8 @@ pub struct Spec {
     pub ret: Ret,
     /// The fast-path class, if the runtime may make this call itself.
     pub fast: Option<Fast>,
+    /// Everything else the monitor needs to know about the call (properties.rs).
+    pub props: Props,
 }
 
 impl Spec {
@@ -350,6 +358,7 @@ pub(crate) const fn sc(nr: Sysno, dispatch: Dispatch, args: &'static [Arg], ret:
         dispatch,
         ret,
         fast: None,
+        props: Props::of(dispatch, ret),
     }
 }
 
