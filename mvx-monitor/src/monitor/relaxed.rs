@@ -59,3 +59,55 @@ impl Monitor {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fdtable::FdKind;
+    use crate::tracee::RawCall;
+
+    fn relaxed(nr: i64, args: [u64; 6], fds: &FdTable, threaded: bool) -> bool {
+        let spec = crate::table::lookup(nr as u64);
+        let call = RawCall {
+            nr: nr as u64,
+            args,
+        };
+        runs_relaxed_here(spec, &call, fds, threaded)
+    }
+
+    #[test]
+    fn process_local_calls_run_at_once_in_threaded_processes_only() {
+        let fds = FdTable::default();
+        assert!(relaxed(libc::SYS_munmap, [0; 6], &fds, true));
+        assert!(!relaxed(libc::SYS_munmap, [0; 6], &fds, false));
+        assert!(relaxed(libc::SYS_brk, [0; 6], &fds, false), "brk anywhere");
+        // The fd table, signal dispositions and I/O stay in lock-step.
+        for nr in [libc::SYS_close, libc::SYS_rt_sigaction, libc::SYS_write] {
+            assert!(!relaxed(nr, [0; 6], &fds, true), "{nr}");
+        }
+        assert!(!relaxed(1 << 20, [0; 6], &fds, true), "unknown calls");
+    }
+
+    #[test]
+    fn mmap_runs_at_once_only_on_memory_every_variant_holds() {
+        let mut fds = FdTable::default();
+        fds.insert(3, FdKind::PerVariant);
+        fds.insert(4, FdKind::LeaderOnly);
+        let map = |flags: i32, fd: i32| [0, 4096, 1, flags as u64, fd as u64, 0];
+        let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
+        assert!(relaxed(libc::SYS_mmap, map(anon, -1), &fds, true));
+        assert!(relaxed(
+            libc::SYS_mmap,
+            map(libc::MAP_PRIVATE, 3),
+            &fds,
+            true
+        ));
+        assert!(!relaxed(
+            libc::SYS_mmap,
+            map(libc::MAP_PRIVATE, 4),
+            &fds,
+            true
+        ));
+        assert!(!relaxed(libc::SYS_mmap, map(anon, -1), &fds, false));
+    }
+}
