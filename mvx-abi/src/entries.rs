@@ -157,12 +157,36 @@ const KEYCTL_ARG3: Arg = Sel {
     by: 0,
     mask: 0xffff_ffff,
     cases: &[
-        (10, Str),                         // SEARCH: description
-        (24, Str),                         // PKEY_QUERY: info
-        (25, In(Field { arg: 1, at: 4 })), // PKEY_*: input of params.in_len bytes
-        (26, In(Field { arg: 1, at: 4 })),
-        (27, In(Field { arg: 1, at: 4 })),
-        (28, In(Field { arg: 1, at: 4 })),
+        (10, Str), // SEARCH: description
+        (24, Str), // PKEY_QUERY: info
+        (
+            25,
+            In(Field {
+                arg: 1,
+                at: PKEY_IN_LEN_AT,
+            }),
+        ), // PKEY_*: input of params.in_len bytes
+        (
+            26,
+            In(Field {
+                arg: 1,
+                at: PKEY_IN_LEN_AT,
+            }),
+        ),
+        (
+            27,
+            In(Field {
+                arg: 1,
+                at: PKEY_IN_LEN_AT,
+            }),
+        ),
+        (
+            28,
+            In(Field {
+                arg: 1,
+                at: PKEY_IN_LEN_AT,
+            }),
+        ),
         (29, Str), // RESTRICT_KEYRING: restriction
     ],
     other: &Int,
@@ -173,10 +197,34 @@ const KEYCTL_ARG4: Arg = Sel {
     cases: &[
         (23, Ptr),                           // DH_COMPUTE: kdf parameters (with pointers)
         (24, Out(Fixed(KEYCTL_PKEY_QUERY))), // PKEY_QUERY: struct keyctl_pkey_query
-        (25, Out(Field { arg: 1, at: 8 })),  // PKEY_ENCRYPT: output of params.out_len bytes
-        (26, Out(Field { arg: 1, at: 8 })),
-        (27, Out(Field { arg: 1, at: 8 })),
-        (28, In(Field { arg: 1, at: 8 })), // PKEY_VERIFY: the signature (in2_len)
+        (
+            25,
+            Out(Field {
+                arg: 1,
+                at: PKEY_OUT_LEN_AT,
+            }),
+        ), // PKEY_ENCRYPT: output of params.out_len bytes
+        (
+            26,
+            Out(Field {
+                arg: 1,
+                at: PKEY_OUT_LEN_AT,
+            }),
+        ),
+        (
+            27,
+            Out(Field {
+                arg: 1,
+                at: PKEY_OUT_LEN_AT,
+            }),
+        ),
+        (
+            28,
+            In(Field {
+                arg: 1,
+                at: PKEY_OUT_LEN_AT,
+            }),
+        ), // PKEY_VERIFY: the signature (in2_len)
     ],
     other: &Int,
 };
@@ -296,7 +344,10 @@ const SOCKOPT_VALUE: Arg = Sel {
 };
 
 // siginfo_t: signo, errno and code compared (the union after them may hold a pointer).
-const SIGINFO_HEAD: Arg = InPart { at: 0, len: 12 };
+const SIGINFO_HEAD: Arg = InPart {
+    at: 0,
+    len: SIGINFO_HEAD_LEN,
+};
 
 #[rustfmt::skip]
 pub(super) static ENTRIES: &[Spec] = &[
@@ -513,14 +564,14 @@ pub(super) static ENTRIES: &[Spec] = &[
     // Detaching is process-local (and fails with EINVAL where nothing is attached).
     sc(Sysno::shmdt, All, &[Ptr], Ret::Int),
     // mq_attr: only mq_maxmsg and mq_msgsize are read (mode and attr only with O_CREAT).
-    sc(Sysno::mq_open, LeaderOnly, &[Str, Flags, Int, InPart { at: 8, len: 16 }], Ret::NewFd),
+    sc(Sysno::mq_open, LeaderOnly, &[Str, Flags, Int, InPart { at: MQ_ATTR_LIMITS.0, len: MQ_ATTR_LIMITS.1 }], Ret::NewFd),
     sc(Sysno::mq_unlink, LeaderOnly, &[Str], Ret::Int),
     sc(Sysno::mq_timedsend, LeaderOnly, &[Fd, In(Arg(2)), Int, Int, Ptr], Ret::Int),
     sc(Sysno::mq_timedreceive, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Out(Fixed(INT)), Ptr], Ret::Int),
     // sigevent: sigev_signo and sigev_notify compared (the value may be a pointer).
-    sc(Sysno::mq_notify, LeaderOnly, &[Fd, InPart { at: 8, len: 8 }], Ret::Int),
+    sc(Sysno::mq_notify, LeaderOnly, &[Fd, InPart { at: SIGEVENT_SIGNO_NOTIFY.0, len: SIGEVENT_SIGNO_NOTIFY.1 }], Ret::Int),
     // Only mq_flags (O_NONBLOCK) of the new attributes is read.
-    sc(Sysno::mq_getsetattr, LeaderOnly, &[Fd, InPart { at: 0, len: 8 }, Out(Fixed(MQ_ATTR))], Ret::Int),
+    sc(Sysno::mq_getsetattr, LeaderOnly, &[Fd, InPart { at: 0, len: MQ_ATTR_FLAGS_LEN }, Out(Fixed(MQ_ATTR))], Ret::Int),
 
     // --- Keys: kernel objects shared by the user's processes, used by the leader only.
     sc(Sysno::add_key, LeaderOnly, &[Str, Str, In(Arg(3)), Int, Int], Ret::Int),

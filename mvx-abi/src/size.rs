@@ -98,6 +98,21 @@ pub const KEYCTL_PKEY_PARAMS: usize = 40;
 /// max_sig_size, max_enc_size, max_dec_size; u32 spare[10]; } (not in libc).
 pub const KEYCTL_PKEY_QUERY: usize = 56;
 
+// Parts of structs compared (`InPart`) and fields holding lengths (`Len::Field`).
+
+/// `si_signo`, `si_errno`, `si_code` at the start of a `siginfo_t`.
+pub const SIGINFO_HEAD_LEN: u16 = 12;
+/// `mq_maxmsg` and `mq_msgsize` of `struct mq_attr` (offset, length).
+pub const MQ_ATTR_LIMITS: (u16, u16) = (8, 16);
+/// `mq_flags`, the first field of `struct mq_attr`.
+pub const MQ_ATTR_FLAGS_LEN: u16 = 8;
+/// `sigev_signo` and `sigev_notify` of `struct sigevent` (offset, length).
+pub const SIGEVENT_SIGNO_NOTIFY: (u16, u16) = (8, 8);
+/// `in_len` of `struct keyctl_pkey_params`.
+pub const PKEY_IN_LEN_AT: u8 = 4;
+/// `out_len` (`in2_len` for PKEY_VERIFY) of `struct keyctl_pkey_params`.
+pub const PKEY_OUT_LEN_AT: u8 = 8;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +212,50 @@ mod tests {
             2 * size_of::<libc::c_int>() + 4 * size_of::<libc::c_ulong>()
         );
         assert_eq!(SHMINFO64, 9 * size_of::<libc::c_ulong>());
+        // Compared parts of structs, against libc's field offsets.
+        let end = |at: usize, size: usize| (at + size) as u16;
+        assert_eq!(
+            SIGINFO_HEAD_LEN,
+            end(
+                offset_of!(libc::siginfo_t, si_code),
+                size_of::<libc::c_int>()
+            )
+        );
+        assert_eq!(
+            MQ_ATTR_LIMITS.0 as usize,
+            offset_of!(libc::mq_attr, mq_maxmsg)
+        );
+        assert_eq!(
+            MQ_ATTR_LIMITS.0 + MQ_ATTR_LIMITS.1,
+            end(
+                offset_of!(libc::mq_attr, mq_msgsize),
+                size_of::<libc::c_long>()
+            )
+        );
+        assert_eq!(
+            MQ_ATTR_FLAGS_LEN,
+            end(
+                offset_of!(libc::mq_attr, mq_flags),
+                size_of::<libc::c_long>()
+            )
+        );
+        assert_eq!(
+            SIGEVENT_SIGNO_NOTIFY.0 as usize,
+            offset_of!(libc::sigevent, sigev_signo)
+        );
+        assert_eq!(
+            SIGEVENT_SIGNO_NOTIFY.0 + SIGEVENT_SIGNO_NOTIFY.1,
+            end(
+                offset_of!(libc::sigevent, sigev_notify),
+                size_of::<libc::c_int>()
+            )
+        );
+        // keyctl_pkey_params: an s32 key id, then the u32 lengths (not in libc).
+        assert_eq!(PKEY_IN_LEN_AT as usize, size_of::<i32>());
+        assert_eq!(
+            PKEY_OUT_LEN_AT as usize,
+            PKEY_IN_LEN_AT as usize + size_of::<u32>()
+        );
         // The message header is the `long mtype` of struct msgbuf.
         assert_eq!(LONG, size_of::<libc::c_long>());
     }
