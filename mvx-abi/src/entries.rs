@@ -1,22 +1,9 @@
-//! The syscall table entries (x86_64). One line per syscall: `sc(nr, dispatch, args, ret)`.
-//! Every syscall of the x86_64 table has an entry (a unit test checks it against
+//! The syscall table entries (x86_64). One line per syscall: `sc(nr, dispatch, args, ret)`,
+//! followed by the builders of its properties (`.clock()`, `.sigmask(SigMask::Arg(3))`, ...:
+//! properties.rs) and its fast-path class (`.fast(Fast::Read)`). Every syscall of the x86_64 table has an entry (a unit test checks it against
 //! `syscalls::Sysno`); the calls mvx refuses are `Deny` entries with their reason.
 //!
-//! Sizes are those of the x86_64 kernel ABI: `struct stat` 144, `struct statfs` 120,
-//! `struct statx` 256, `struct timespec`/`timeval` 16, `struct timezone` 8,
-//! `struct itimerval`/`itimerspec` 32, `struct rlimit` 16, `struct rusage` 144, `struct tms` 32,
-//! `struct utsname` 390, `struct sysinfo` 112, `siginfo_t` 128, kernel `sigset_t` 8,
-//! `struct kernel_sigaction` 32, `stack_t` 24, `struct epoll_event` 12 (packed),
-//! `struct pollfd` 8, `fd_set` 128, `socklen_t` 4, `struct sched_param` 4,
-//! `struct msghdr` 56, `struct mmsghdr` 64, `struct msqid64_ds` 120, `struct semid64_ds` 104,
-//! `struct shmid64_ds` 112, `struct msginfo` 32, `struct seminfo` 40, `struct shminfo64` 72,
-//! `struct shm_info` 48, `struct sembuf` 6, `struct mq_attr` 64, `struct timex` 208,
-//! `struct ustat` 32, `struct if_dqblk`/`if_nextdqblk` 72, `struct if_dqinfo` 24,
-//! `struct cachestat_range` 16, `struct cachestat` 40, `struct mnt_id_req` 24 (version 0),
-//! `struct sched_attr` 48 (version 0), `struct io_event` 32, `struct kcmp_epoll_slot` 12,
-//! `struct landlock_path_beneath_attr` 12 (packed), `struct landlock_net_port_attr` 16,
-//! `struct seccomp_notif_sizes` 6, `struct keyctl_dh_params` 12, `struct keyctl_pkey_params`
-//! 40, `struct keyctl_pkey_query` 56, `key_serial_t` 4 (an `int`, compared as a value).
+//! Sizes are named constants of `size.rs` (x86_64 kernel ABI, checked against `libc` there).
 //!
 //! Anything the kernel reads that contains pointers (sigaction handlers, `stack_t`, `sigevent`,
 //! `clone_args`, robust lists, the pselect6 sigmask pair, `struct iocb`, kexec segments, kdf
@@ -24,8 +11,10 @@
 //! pointers differ between differently-linked variants and comparing them would raise false
 //! alarms.
 
+use super::size::*;
 use super::{
-    sc, Arg, Arg::*, Dispatch, Dispatch::*, Fast, Len::*, Ns, Refusal, Ret, Spec, Special,
+    sc, Arg, Arg::*, At, CloneFlags, Dispatch, Dispatch::*, Fast, FdOp, Len::*, Ns, OpenFlags,
+    Refusal, Relaxed, Ret, RuntimeSetup, SigMask, Spec, Special,
 };
 use syscalls::Sysno;
 
@@ -90,12 +79,12 @@ const MSGCTL_BUF: Arg = Sel {
     by: 1,
     mask: 0xffff_ffff,
     cases: &[
-        (1, In(Fixed(120))),   // IPC_SET
-        (2, Out(Fixed(120))),  // IPC_STAT
-        (3, Out(Fixed(32))),   // IPC_INFO: struct msginfo
-        (11, Out(Fixed(120))), // MSG_STAT
-        (12, Out(Fixed(32))),  // MSG_INFO
-        (13, Out(Fixed(120))), // MSG_STAT_ANY
+        (1, In(Fixed(MSQID_DS))),   // IPC_SET
+        (2, Out(Fixed(MSQID_DS))),  // IPC_STAT
+        (3, Out(Fixed(MSGINFO))),   // IPC_INFO: struct msginfo
+        (11, Out(Fixed(MSQID_DS))), // MSG_STAT
+        (12, Out(Fixed(MSGINFO))),  // MSG_INFO
+        (13, Out(Fixed(MSQID_DS))), // MSG_STAT_ANY
     ],
     other: &Ptr,
 };
@@ -103,15 +92,15 @@ const SEMCTL_ARG: Arg = Sel {
     by: 2,
     mask: 0xffff_ffff,
     cases: &[
-        (1, In(Fixed(104))),   // IPC_SET
-        (2, Out(Fixed(104))),  // IPC_STAT
-        (3, Out(Fixed(40))),   // IPC_INFO: struct seminfo
-        (13, Out(SemSet(0))),  // GETALL
-        (16, Int32),           // SETVAL: the int in the union
-        (17, In(SemSet(0))),   // SETALL
-        (18, Out(Fixed(104))), // SEM_STAT
-        (19, Out(Fixed(40))),  // SEM_INFO
-        (20, Out(Fixed(104))), // SEM_STAT_ANY
+        (1, In(Fixed(SEMID_DS))),   // IPC_SET
+        (2, Out(Fixed(SEMID_DS))),  // IPC_STAT
+        (3, Out(Fixed(SEMINFO))),   // IPC_INFO: struct seminfo
+        (13, Out(SemSet(0))),       // GETALL
+        (16, Int32),                // SETVAL: the int in the union
+        (17, In(SemSet(0))),        // SETALL
+        (18, Out(Fixed(SEMID_DS))), // SEM_STAT
+        (19, Out(Fixed(SEMINFO))),  // SEM_INFO
+        (20, Out(Fixed(SEMID_DS))), // SEM_STAT_ANY
     ],
     other: &Ptr,
 };
@@ -119,12 +108,12 @@ const SHMCTL_BUF: Arg = Sel {
     by: 1,
     mask: 0xffff_ffff,
     cases: &[
-        (1, In(Fixed(112))),   // IPC_SET
-        (2, Out(Fixed(112))),  // IPC_STAT
-        (3, Out(Fixed(72))),   // IPC_INFO: struct shminfo64
-        (13, Out(Fixed(112))), // SHM_STAT
-        (14, Out(Fixed(48))),  // SHM_INFO: struct shm_info
-        (15, Out(Fixed(112))), // SHM_STAT_ANY
+        (1, In(Fixed(SHMID_DS))),   // IPC_SET
+        (2, Out(Fixed(SHMID_DS))),  // IPC_STAT
+        (3, Out(Fixed(SHMINFO64))), // IPC_INFO: struct shminfo64
+        (13, Out(Fixed(SHMID_DS))), // SHM_STAT
+        (14, Out(Fixed(SHM_INFO))), // SHM_INFO: struct shm_info
+        (15, Out(Fixed(SHMID_DS))), // SHM_STAT_ANY
     ],
     other: &Ptr,
 };
@@ -134,13 +123,13 @@ const KEYCTL_ARG1: Arg = Sel {
     by: 0,
     mask: 0xffff_ffff,
     cases: &[
-        (1, Str),              // JOIN_SESSION_KEYRING: name
-        (23, In(Fixed(12))),   // DH_COMPUTE: struct keyctl_dh_params
-        (25, In(Fixed(40))),   // PKEY_ENCRYPT: struct keyctl_pkey_params
-        (26, In(Fixed(40))),   // PKEY_DECRYPT
-        (27, In(Fixed(40))),   // PKEY_SIGN
-        (28, In(Fixed(40))),   // PKEY_VERIFY
-        (31, Out(RetUpTo(2))), // CAPABILITIES: buffer
+        (1, Str),                            // JOIN_SESSION_KEYRING: name
+        (23, In(Fixed(KEYCTL_DH_PARAMS))),   // DH_COMPUTE: struct keyctl_dh_params
+        (25, In(Fixed(KEYCTL_PKEY_PARAMS))), // PKEY_ENCRYPT: struct keyctl_pkey_params
+        (26, In(Fixed(KEYCTL_PKEY_PARAMS))), // PKEY_DECRYPT
+        (27, In(Fixed(KEYCTL_PKEY_PARAMS))), // PKEY_SIGN
+        (28, In(Fixed(KEYCTL_PKEY_PARAMS))), // PKEY_VERIFY
+        (31, Out(RetUpTo(2))),               // CAPABILITIES: buffer
     ],
     other: &Int, // a key serial, uid, keyring or timeout
 };
@@ -168,12 +157,36 @@ const KEYCTL_ARG3: Arg = Sel {
     by: 0,
     mask: 0xffff_ffff,
     cases: &[
-        (10, Str),                         // SEARCH: description
-        (24, Str),                         // PKEY_QUERY: info
-        (25, In(Field { arg: 1, at: 4 })), // PKEY_*: input of params.in_len bytes
-        (26, In(Field { arg: 1, at: 4 })),
-        (27, In(Field { arg: 1, at: 4 })),
-        (28, In(Field { arg: 1, at: 4 })),
+        (10, Str), // SEARCH: description
+        (24, Str), // PKEY_QUERY: info
+        (
+            25,
+            In(Field {
+                arg: 1,
+                at: PKEY_IN_LEN_AT,
+            }),
+        ), // PKEY_*: input of params.in_len bytes
+        (
+            26,
+            In(Field {
+                arg: 1,
+                at: PKEY_IN_LEN_AT,
+            }),
+        ),
+        (
+            27,
+            In(Field {
+                arg: 1,
+                at: PKEY_IN_LEN_AT,
+            }),
+        ),
+        (
+            28,
+            In(Field {
+                arg: 1,
+                at: PKEY_IN_LEN_AT,
+            }),
+        ),
         (29, Str), // RESTRICT_KEYRING: restriction
     ],
     other: &Int,
@@ -182,25 +195,49 @@ const KEYCTL_ARG4: Arg = Sel {
     by: 0,
     mask: 0xffff_ffff,
     cases: &[
-        (23, Ptr),                          // DH_COMPUTE: kdf parameters (with pointers)
-        (24, Out(Fixed(56))),               // PKEY_QUERY: struct keyctl_pkey_query
-        (25, Out(Field { arg: 1, at: 8 })), // PKEY_ENCRYPT: output of params.out_len bytes
-        (26, Out(Field { arg: 1, at: 8 })),
-        (27, Out(Field { arg: 1, at: 8 })),
-        (28, In(Field { arg: 1, at: 8 })), // PKEY_VERIFY: the signature (in2_len)
+        (23, Ptr),                           // DH_COMPUTE: kdf parameters (with pointers)
+        (24, Out(Fixed(KEYCTL_PKEY_QUERY))), // PKEY_QUERY: struct keyctl_pkey_query
+        (
+            25,
+            Out(Field {
+                arg: 1,
+                at: PKEY_OUT_LEN_AT,
+            }),
+        ), // PKEY_ENCRYPT: output of params.out_len bytes
+        (
+            26,
+            Out(Field {
+                arg: 1,
+                at: PKEY_OUT_LEN_AT,
+            }),
+        ),
+        (
+            27,
+            Out(Field {
+                arg: 1,
+                at: PKEY_OUT_LEN_AT,
+            }),
+        ),
+        (
+            28,
+            In(Field {
+                arg: 1,
+                at: PKEY_OUT_LEN_AT,
+            }),
+        ), // PKEY_VERIFY: the signature (in2_len)
     ],
     other: &Int,
 };
 
 // Quota commands: QCMD(cmd, type) = cmd << 8 | type.
 const QUOTA_ADDR_CASES: &[(u64, Arg)] = &[
-    (0x8000_0200, Path),           // Q_QUOTAON: the quota file
-    (0x8000_0400, Out(Fixed(4))),  // Q_GETFMT
-    (0x8000_0500, Out(Fixed(24))), // Q_GETINFO
-    (0x8000_0600, In(Fixed(24))),  // Q_SETINFO
-    (0x8000_0700, Out(Fixed(72))), // Q_GETQUOTA
-    (0x8000_0800, In(Fixed(72))),  // Q_SETQUOTA
-    (0x8000_0900, Out(Fixed(72))), // Q_GETNEXTQUOTA
+    (0x8000_0200, Path),                  // Q_QUOTAON: the quota file
+    (0x8000_0400, Out(Fixed(INT))),       // Q_GETFMT
+    (0x8000_0500, Out(Fixed(IF_DQINFO))), // Q_GETINFO
+    (0x8000_0600, In(Fixed(IF_DQINFO))),  // Q_SETINFO
+    (0x8000_0700, Out(Fixed(IF_DQBLK))),  // Q_GETQUOTA
+    (0x8000_0800, In(Fixed(IF_DQBLK))),   // Q_SETQUOTA
+    (0x8000_0900, Out(Fixed(IF_DQBLK))),  // Q_GETNEXTQUOTA
 ];
 const QUOTACTL_ADDR: Arg = Sel {
     by: 0,
@@ -246,7 +283,11 @@ const FSCONFIG_VALUE: Arg = Sel {
 const SECCOMP_ARGS: Arg = Sel {
     by: 0,
     mask: 0xffff_ffff,
-    cases: &[(1, SockFprog), (2, In(Fixed(4))), (3, Out(Fixed(6)))],
+    cases: &[
+        (1, SockFprog),
+        (2, In(Fixed(INT))),
+        (3, Out(Fixed(SECCOMP_NOTIF_SIZES))),
+    ],
     other: &Ptr,
 };
 
@@ -254,7 +295,10 @@ const SECCOMP_ARGS: Arg = Sel {
 const LANDLOCK_RULE: Arg = Sel {
     by: 1,
     mask: 0xffff_ffff,
-    cases: &[(1, In(Fixed(12))), (2, In(Fixed(16)))],
+    cases: &[
+        (1, In(Fixed(LANDLOCK_PATH_BENEATH_ATTR))),
+        (2, In(Fixed(LANDLOCK_NET_PORT_ATTR))),
+    ],
     other: &Ptr,
 };
 
@@ -262,7 +306,7 @@ const LANDLOCK_RULE: Arg = Sel {
 const KCMP_IDX2: Arg = Sel {
     by: 2,
     mask: 0xffff_ffff,
-    cases: &[(7, In(Fixed(12)))],
+    cases: &[(7, In(Fixed(KCMP_EPOLL_SLOT)))],
     other: &Int,
 };
 
@@ -270,8 +314,8 @@ const KCMP_IDX2: Arg = Sel {
 const MOUNT_ID: Arg = Sel {
     by: 4,
     mask: 1,
-    cases: &[(1, Out(Fixed(8)))],
-    other: &Out(Fixed(4)),
+    cases: &[(1, Out(Fixed(LONG)))],
+    other: &Out(Fixed(INT)),
 };
 
 // reboot's argument for LINUX_REBOOT_CMD_RESTART2: a command string.
@@ -300,32 +344,37 @@ const SOCKOPT_VALUE: Arg = Sel {
 };
 
 // siginfo_t: signo, errno and code compared (the union after them may hold a pointer).
-const SIGINFO: Arg = InPart { at: 0, len: 12 };
+const SIGINFO_HEAD: Arg = InPart {
+    at: 0,
+    len: SIGINFO_HEAD_LEN,
+};
 
 #[rustfmt::skip]
 pub(super) static ENTRIES: &[Spec] = &[
     // --- File descriptor I/O: leader only, followers receive the result and the data.
-    sc(Sysno::read, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int).fast(Fast::Read),
-    sc(Sysno::write, LeaderOnly, &[Fd, In(Arg(2)), Int], Ret::Int).fast(Fast::Write),
-    sc(Sysno::pread64, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Int], Ret::Int).fast(Fast::Read),
-    sc(Sysno::pwrite64, LeaderOnly, &[Fd, In(Arg(2)), Int, Int], Ret::Int).fast(Fast::Write),
+    sc(Sysno::read, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int).file_read(At::Position).fast(Fast::Read),
+    sc(Sysno::write, LeaderOnly, &[Fd, In(Arg(2)), Int], Ret::Int).file_write(At::Position).fast(Fast::Write),
+    sc(Sysno::pread64, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Int], Ret::Int).file_read(At::Offset(3)).fast(Fast::Read),
+    sc(Sysno::pwrite64, LeaderOnly, &[Fd, In(Arg(2)), Int, Int], Ret::Int).file_write(At::Offset(3)).fast(Fast::Write),
     sc(Sysno::readv, LeaderOnly, &[Fd, IovOut { count: 2 }, Int], Ret::Int).fast(Fast::Read),
-    sc(Sysno::writev, LeaderOnly, &[Fd, IovIn { count: 2 }, Int], Ret::Int).fast(Fast::Write),
+    sc(Sysno::writev, LeaderOnly, &[Fd, IovIn { count: 2 }, Int], Ret::Int).file_write(At::Position).fast(Fast::Write),
     sc(Sysno::preadv, LeaderOnly, &[Fd, IovOut { count: 2 }, Int, Int, Int], Ret::Int),
-    sc(Sysno::pwritev, LeaderOnly, &[Fd, IovIn { count: 2 }, Int, Int, Int], Ret::Int),
+    sc(Sysno::pwritev, LeaderOnly, &[Fd, IovIn { count: 2 }, Int, Int, Int], Ret::Int).file_write(At::Offset(3)),
     sc(Sysno::preadv2, LeaderOnly, &[Fd, IovOut { count: 2 }, Int, Int, Int, Flags], Ret::Int),
-    sc(Sysno::pwritev2, LeaderOnly, &[Fd, IovIn { count: 2 }, Int, Int, Int, Flags], Ret::Int),
+    sc(Sysno::pwritev2, LeaderOnly, &[Fd, IovIn { count: 2 }, Int, Int, Int, Flags], Ret::Int).file_write(At::Offset(3)),
     sc(Sysno::lseek, LeaderOnly, &[Fd, Int, Int], Ret::Int),
-    sc(Sysno::sendfile, LeaderOnly, &[Fd, Fd, InOut(Fixed(8)), Int], Ret::Int),
-    sc(Sysno::copy_file_range, LeaderOnly, &[Fd, InOut(Fixed(8)), Fd, InOut(Fixed(8)), Int, Flags], Ret::Int),
-    sc(Sysno::splice, LeaderOnly, &[Fd, InOut(Fixed(8)), Fd, InOut(Fixed(8)), Int, Flags], Ret::Int),
+    sc(Sysno::sendfile, LeaderOnly, &[Fd, Fd, InOut(Fixed(LONG)), Int], Ret::Int),
+    sc(Sysno::copy_file_range, LeaderOnly, &[Fd, InOut(Fixed(LONG)), Fd, InOut(Fixed(LONG)), Int, Flags], Ret::Int),
+    sc(Sysno::splice, LeaderOnly, &[Fd, InOut(Fixed(LONG)), Fd, InOut(Fixed(LONG)), Int, Flags], Ret::Int),
     sc(Sysno::tee, LeaderOnly, &[Fd, Fd, Int, Flags], Ret::Int),
     sc(Sysno::vmsplice, LeaderOnly, &[Fd, IovIn { count: 2 }, Int, Flags], Ret::Int),
     sc(Sysno::readahead, LeaderOnly, &[Fd, Int, Int], Ret::Int),
 
     // --- File descriptor metadata and syncing: leader only.
-    sc(Sysno::fstat, LeaderOnly, &[Fd, Out(Fixed(144))], Ret::Int),
-    sc(Sysno::fstatfs, LeaderOnly, &[Fd, Out(Fixed(120))], Ret::Int),
+    // Runtime setup (exemption): the runtime stats the buffer file it opened; a metadata read
+    // with no effect outside the calling variant.
+    sc(Sysno::fstat, LeaderOnly, &[Fd, Out(Fixed(STAT))], Ret::Int).runtime_setup(RuntimeSetup::Any),
+    sc(Sysno::fstatfs, LeaderOnly, &[Fd, Out(Fixed(STATFS))], Ret::Int),
     sc(Sysno::getdents, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int),
     sc(Sysno::getdents64, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int),
     sc(Sysno::fsync, LeaderOnly, &[Fd], Ret::Int),
@@ -334,8 +383,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::sync, LeaderOnly, &[], Ret::Int),
     sc(Sysno::syncfs, LeaderOnly, &[Fd], Ret::Int),
     // Leader only, unless every variant holds its own object behind the fd (memfd_secret).
-    sc(Sysno::ftruncate, Special(Special::FdHolder), &[Fd, Int], Ret::Int),
-    sc(Sysno::fallocate, LeaderOnly, &[Fd, Flags, Int, Int], Ret::Int),
+    sc(Sysno::ftruncate, Special(Special::FdHolder), &[Fd, Int], Ret::Int).resizes_file(),
+    sc(Sysno::fallocate, LeaderOnly, &[Fd, Flags, Int, Int], Ret::Int).resizes_file(),
     sc(Sysno::fadvise64, LeaderOnly, &[Fd, Int, Int, Int], Ret::Int),
     sc(Sysno::flock, LeaderOnly, &[Fd, Int], Ret::Int),
     sc(Sysno::fchmod, LeaderOnly, &[Fd, Int], Ret::Int),
@@ -364,19 +413,21 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::file_setattr, LeaderOnly, &[DirFd, Path, In(Arg(3)), Int, Flags], Ret::Int),
 
     // --- Path queries: leader only.
-    sc(Sysno::stat, LeaderOnly, &[Path, Out(Fixed(144))], Ret::Int),
-    sc(Sysno::lstat, LeaderOnly, &[Path, Out(Fixed(144))], Ret::Int),
-    sc(Sysno::newfstatat, LeaderOnly, &[DirFd, Path, Out(Fixed(144)), Flags], Ret::Int),
-    sc(Sysno::statx, LeaderOnly, &[DirFd, Path, Flags, Int, Out(Fixed(256))], Ret::Int),
-    sc(Sysno::statfs, LeaderOnly, &[Path, Out(Fixed(120))], Ret::Int),
+    sc(Sysno::stat, LeaderOnly, &[Path, Out(Fixed(STAT))], Ret::Int),
+    sc(Sysno::lstat, LeaderOnly, &[Path, Out(Fixed(STAT))], Ret::Int),
+    // Runtime setup (exemption, as fstat): glibc may stat through newfstatat.
+    sc(Sysno::newfstatat, LeaderOnly, &[DirFd, Path, Out(Fixed(STAT)), Flags], Ret::Int).runtime_setup(RuntimeSetup::Any),
+    // Runtime setup (exemption, as fstat).
+    sc(Sysno::statx, LeaderOnly, &[DirFd, Path, Flags, Int, Out(Fixed(STATX))], Ret::Int).runtime_setup(RuntimeSetup::Any),
+    sc(Sysno::statfs, LeaderOnly, &[Path, Out(Fixed(STATFS))], Ret::Int),
     sc(Sysno::access, LeaderOnly, &[Path, Int], Ret::Int),
     sc(Sysno::faccessat, LeaderOnly, &[DirFd, Path, Int], Ret::Int),
     sc(Sysno::faccessat2, LeaderOnly, &[DirFd, Path, Int, Flags], Ret::Int),
     sc(Sysno::readlink, LeaderOnly, &[Path, Out(RetUpTo(2)), Int], Ret::Int),
     sc(Sysno::readlinkat, LeaderOnly, &[DirFd, Path, Out(RetUpTo(3)), Int], Ret::Int),
     sc(Sysno::getcwd, LeaderOnly, &[Out(RetUpTo(1)), Int], Ret::Int),
-    sc(Sysno::ustat, LeaderOnly, &[Int, Out(Fixed(32))], Ret::Int),
-    sc(Sysno::cachestat, LeaderOnly, &[Fd, In(Fixed(16)), Out(Fixed(40)), Flags], Ret::Int),
+    sc(Sysno::ustat, LeaderOnly, &[Int, Out(Fixed(USTAT))], Ret::Int),
+    sc(Sysno::cachestat, LeaderOnly, &[Fd, In(Fixed(CACHESTAT_RANGE)), Out(Fixed(CACHESTAT)), Flags], Ret::Int),
     sc(Sysno::name_to_handle_at, LeaderOnly, &[DirFd, Path, HandleOut, MOUNT_ID, Flags], Ret::Int),
 
     // --- Path mutations: leader only.
@@ -385,8 +436,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::rename, LeaderOnly, &[Path, Path], Ret::Int),
     sc(Sysno::renameat, LeaderOnly, &[DirFd, Path, DirFd, Path], Ret::Int),
     sc(Sysno::renameat2, LeaderOnly, &[DirFd, Path, DirFd, Path, Flags], Ret::Int),
-    sc(Sysno::mkdir, LeaderOnly, &[Path, Int], Ret::Int),
-    sc(Sysno::mkdirat, LeaderOnly, &[DirFd, Path, Int], Ret::Int),
+    sc(Sysno::mkdir, LeaderOnly, &[Path, Int], Ret::Int).exclusive_create(0, None),
+    sc(Sysno::mkdirat, LeaderOnly, &[DirFd, Path, Int], Ret::Int).exclusive_create(1, None),
     sc(Sysno::rmdir, LeaderOnly, &[Path], Ret::Int),
     sc(Sysno::link, LeaderOnly, &[Path, Path], Ret::Int),
     sc(Sysno::linkat, LeaderOnly, &[DirFd, Path, DirFd, Path, Flags], Ret::Int),
@@ -398,32 +449,38 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::chown, LeaderOnly, &[Path, Int, Int], Ret::Int),
     sc(Sysno::lchown, LeaderOnly, &[Path, Int, Int], Ret::Int),
     sc(Sysno::fchownat, LeaderOnly, &[DirFd, Path, Int, Int, Flags], Ret::Int),
-    sc(Sysno::utime, LeaderOnly, &[Path, In(Fixed(16))], Ret::Int),
-    sc(Sysno::utimes, LeaderOnly, &[Path, In(Fixed(32))], Ret::Int),
-    sc(Sysno::futimesat, LeaderOnly, &[DirFd, Path, In(Fixed(32))], Ret::Int),
+    sc(Sysno::utime, LeaderOnly, &[Path, In(Fixed(UTIMBUF))], Ret::Int),
+    sc(Sysno::utimes, LeaderOnly, &[Path, In(Fixed(TIMEVAL_PAIR))], Ret::Int),
+    sc(Sysno::futimesat, LeaderOnly, &[DirFd, Path, In(Fixed(TIMEVAL_PAIR))], Ret::Int),
     sc(Sysno::utimensat, LeaderOnly, &[DirFd, Path, UtimeTimes, Flags], Ret::Int),
     sc(Sysno::truncate, LeaderOnly, &[Path, Int], Ret::Int),
     sc(Sysno::mknod, LeaderOnly, &[Path, Int, Int], Ret::Int),
     sc(Sysno::mknodat, LeaderOnly, &[DirFd, Path, Int, Int], Ret::Int),
 
     // --- Opening files: per-variant or leader-only depending on the file (hand-written).
-    sc(Sysno::open, Special(Special::Open), &[Path, Flags, Int], Ret::NewFd),
-    sc(Sysno::openat, Special(Special::Open), &[DirFd, Path, Flags, Int], Ret::NewFd),
-    sc(Sysno::openat2, Special(Special::Open), &[DirFd, Path, In(Arg(3)), Int], Ret::NewFd),
-    sc(Sysno::creat, Special(Special::Open), &[Path, Int], Ret::NewFd),
+    sc(Sysno::open, Special(Special::Open), &[Path, Flags, Int], Ret::NewFd).open(None, 0, OpenFlags::Arg(1)).exclusive_create(0, Some(1)),
+    // Runtime setup (exemption): only the open of the runtime's own buffer file, checked by
+    // path; a new fd in the follower alone, as its runtime exists there alone.
+    sc(Sysno::openat, Special(Special::Open), &[DirFd, Path, Flags, Int], Ret::NewFd).open(Some(0), 1, OpenFlags::Arg(2)).exclusive_create(1, Some(2)).runtime_setup(RuntimeSetup::BufferPath(1)),
+    sc(Sysno::openat2, Special(Special::Open), &[DirFd, Path, In(Arg(3)), Int], Ret::NewFd).open(Some(0), 1, OpenFlags::How(2)),
+    sc(Sysno::creat, Special(Special::Open), &[Path, Int], Ret::NewFd).open(None, 0, OpenFlags::Fixed(libc::O_CREAT | libc::O_WRONLY)),
     // What the handle names is unknown (and the call privileged): leader only, as for writes.
     sc(Sysno::open_by_handle_at, LeaderOnly, &[Fd, HandleIn, Flags], Ret::NewFd),
 
     // --- The fd table and working directory: process-local, executed by every variant.
-    sc(Sysno::close, All, &[Fd], Ret::Int),
-    sc(Sysno::close_range, All, &[Fd, Int, Flags], Ret::Int),
-    sc(Sysno::dup, All, &[Fd], Ret::NewFd),
-    sc(Sysno::dup2, All, &[Fd, Fd], Ret::NewFd),
-    sc(Sysno::dup3, All, &[Fd, Fd, Flags], Ret::NewFd),
+    // Runtime setup (exemption): closing the fd of the buffer once mapped only changes the
+    // follower's own fd table.
+    sc(Sysno::close, All, &[Fd], Ret::Int).fd_op(FdOp::Close(0)).lockstep().runtime_setup(RuntimeSetup::Any),
+    // close, close_range, chdir, fchdir: lock-step even in threaded processes, so that the
+    // variants' fd tables (placeholders) and working directories change together.
+    sc(Sysno::close_range, All, &[Fd, Int, Flags], Ret::Int).fd_op(FdOp::CloseRange { first: 0, last: 1 }).lockstep(),
+    sc(Sysno::dup, All, &[Fd], Ret::NewFd).fd_op(FdOp::Dup(0)),
+    sc(Sysno::dup2, All, &[Fd, Fd], Ret::NewFd).fd_op(FdOp::Dup(0)),
+    sc(Sysno::dup3, All, &[Fd, Fd, Flags], Ret::NewFd).fd_op(FdOp::Dup(0)),
     sc(Sysno::fcntl, Special(Special::Fcntl), &[Fd, Int, FcntlArg], Ret::Int),
     sc(Sysno::ioctl, Special(Special::Ioctl), &[Fd, Flags, Ptr], Ret::Int),
-    sc(Sysno::chdir, All, &[Path], Ret::Int),
-    sc(Sysno::fchdir, All, &[Fd], Ret::Int),
+    sc(Sysno::chdir, All, &[Path], Ret::Int).lockstep(),
+    sc(Sysno::fchdir, All, &[Fd], Ret::Int).lockstep(),
     sc(Sysno::umask, All, &[Int], Ret::Int),
     // The root directory is the process's own: every variant, in lock-step.
     sc(Sysno::chroot, AllChecked, &[Path], Ret::Int),
@@ -433,16 +490,16 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::setns, refuse(libc::EPERM, SETNS), &[Fd, Int], Ret::Int),
 
     // --- Pipes and special fds: leader only, followers get placeholder fds.
-    sc(Sysno::pipe, LeaderOnly, &[Out(Fixed(8))], Ret::NewFdPair(0)),
-    sc(Sysno::pipe2, LeaderOnly, &[Out(Fixed(8)), Flags], Ret::NewFdPair(0)),
+    sc(Sysno::pipe, LeaderOnly, &[Out(Fixed(FD_PAIR))], Ret::NewFdPair(0)),
+    sc(Sysno::pipe2, LeaderOnly, &[Out(Fixed(FD_PAIR)), Flags], Ret::NewFdPair(0)),
     sc(Sysno::eventfd, LeaderOnly, &[Int], Ret::NewFd),
     sc(Sysno::eventfd2, LeaderOnly, &[Int, Flags], Ret::NewFd),
     sc(Sysno::memfd_create, LeaderOnly, &[Str, Flags], Ret::NewFd),
-    sc(Sysno::signalfd, LeaderOnly, &[Fd, In(Fixed(8)), Int], Ret::NewFd),
-    sc(Sysno::signalfd4, LeaderOnly, &[Fd, In(Fixed(8)), Int, Flags], Ret::NewFd),
+    sc(Sysno::signalfd, LeaderOnly, &[Fd, In(Fixed(KERNEL_SIGSET)), Int], Ret::NewFd),
+    sc(Sysno::signalfd4, LeaderOnly, &[Fd, In(Fixed(KERNEL_SIGSET)), Int, Flags], Ret::NewFd),
     sc(Sysno::timerfd_create, LeaderOnly, &[Int, Flags], Ret::NewFd),
-    sc(Sysno::timerfd_settime, LeaderOnly, &[Fd, Flags, In(Fixed(32)), Out(Fixed(32))], Ret::Int),
-    sc(Sysno::timerfd_gettime, LeaderOnly, &[Fd, Out(Fixed(32))], Ret::Int),
+    sc(Sysno::timerfd_settime, LeaderOnly, &[Fd, Flags, In(Fixed(ITIMERSPEC)), Out(Fixed(ITIMERSPEC))], Ret::Int),
+    sc(Sysno::timerfd_gettime, LeaderOnly, &[Fd, Out(Fixed(ITIMERSPEC))], Ret::Int),
     sc(Sysno::inotify_init, LeaderOnly, &[], Ret::NewFd),
     sc(Sysno::inotify_init1, LeaderOnly, &[Flags], Ret::NewFd),
     sc(Sysno::inotify_add_watch, LeaderOnly, &[Fd, Path, Flags], Ret::Int),
@@ -454,52 +511,52 @@ pub(super) static ENTRIES: &[Spec] = &[
     // a process outside the run is then signalled once per variant.)
     sc(Sysno::pidfd_open, AllChecked, &[Pid, Flags], Ret::NewFd),
     sc(Sysno::pidfd_getfd, LeaderOnly, &[Fd, Int, Flags], Ret::NewFd),
-    sc(Sysno::pidfd_send_signal, All, &[Fd, Signal, SIGINFO, Flags], Ret::Int),
+    sc(Sysno::pidfd_send_signal, All, &[Fd, Signal, SIGINFO_HEAD, Flags], Ret::Int),
     // Secret memory only mmap reaches: every variant holds its own (sized by ftruncate).
     sc(Sysno::memfd_secret, AllChecked, &[Flags], Ret::NewFd),
 
     // --- Readiness: poll, select, epoll: leader only.
-    sc(Sysno::poll, LeaderOnly, &[InOut(ArgTimes(1, 8)), Int, Timeout], Ret::Int),
-    sc(Sysno::ppoll, LeaderOnly, &[InOut(ArgTimes(1, 8)), Int, Out(Fixed(16)), In(Fixed(8)), Int], Ret::Int),
-    sc(Sysno::select, LeaderOnly, &[Int, InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(128)), Out(Fixed(16))], Ret::Int),
-    sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(128)), Out(Fixed(16)), Ptr], Ret::Int),
+    sc(Sysno::poll, LeaderOnly, &[InOut(ArgTimes(1, POLLFD)), Int, Timeout], Ret::Int),
+    sc(Sysno::ppoll, LeaderOnly, &[InOut(ArgTimes(1, POLLFD)), Int, Out(Fixed(TIMESPEC)), In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).sigmask(SigMask::Arg(3)),
+    sc(Sysno::select, LeaderOnly, &[Int, InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), Out(Fixed(TIMEVAL))], Ret::Int),
+    sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), Out(Fixed(TIMESPEC)), Ptr], Ret::Int).sigmask(SigMask::PselectData(5)),
     sc(Sysno::epoll_create, LeaderOnly, &[Int], Ret::NewFd),
     sc(Sysno::epoll_create1, LeaderOnly, &[Flags], Ret::NewFd),
     sc(Sysno::epoll_ctl, LeaderOnly, &[Fd, Int, Fd, EpollEvent], Ret::Int),
-    sc(Sysno::epoll_wait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Timeout], Ret::Int),
-    sc(Sysno::epoll_pwait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Timeout, In(Fixed(8)), Int], Ret::Int),
-    sc(Sysno::epoll_pwait2, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Ptr, In(Fixed(8)), Int], Ret::Int),
+    sc(Sysno::epoll_wait, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Timeout], Ret::Int).epoll_events(),
+    sc(Sysno::epoll_pwait, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Timeout, In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).epoll_events().sigmask(SigMask::Arg(4)),
+    sc(Sysno::epoll_pwait2, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Ptr, In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).epoll_events().sigmask(SigMask::Arg(4)),
 
     // --- Sockets: leader only.
     sc(Sysno::socket, LeaderOnly, &[Int, Flags, Int], Ret::NewFd),
-    sc(Sysno::socketpair, LeaderOnly, &[Int, Flags, Int, Out(Fixed(8))], Ret::NewFdPair(3)),
+    sc(Sysno::socketpair, LeaderOnly, &[Int, Flags, Int, Out(Fixed(FD_PAIR))], Ret::NewFdPair(3)),
     sc(Sysno::bind, LeaderOnly, &[Fd, SockAddr { len_arg: 2 }, Int], Ret::Int),
     sc(Sysno::connect, LeaderOnly, &[Fd, SockAddr { len_arg: 2 }, Int], Ret::Int),
     sc(Sysno::listen, LeaderOnly, &[Fd, Int], Ret::Int),
-    sc(Sysno::accept, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4))], Ret::NewFd),
-    sc(Sysno::accept4, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4)), Flags], Ret::NewFd),
+    sc(Sysno::accept, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT))], Ret::NewFd),
+    sc(Sysno::accept4, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT)), Flags], Ret::NewFd),
     sc(Sysno::sendto, LeaderOnly, &[Fd, In(Arg(2)), Int, Flags, SockAddr { len_arg: 5 }, Int], Ret::Int).fast(Fast::Write),
-    sc(Sysno::recvfrom, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Flags, Out(DerefArg(5)), InOut(Fixed(4))], Ret::Int).fast(Fast::Read),
+    sc(Sysno::recvfrom, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Flags, Out(DerefArg(5)), InOut(Fixed(INT))], Ret::Int).fast(Fast::Read),
     sc(Sysno::sendmsg, LeaderOnly, &[Fd, MsgIn, Flags], Ret::Int),
     sc(Sysno::recvmsg, LeaderOnly, &[Fd, MsgOut, Flags], Ret::Int),
     sc(Sysno::sendmmsg, LeaderOnly, &[Fd, MmsgIn { count: 2 }, Int, Flags], Ret::Int),
     // The timeout is written back with the time left, like ppoll's.
-    sc(Sysno::recvmmsg, LeaderOnly, &[Fd, MmsgOut { count: 2 }, Int, Flags, Out(Fixed(16))], Ret::Int),
+    sc(Sysno::recvmmsg, LeaderOnly, &[Fd, MmsgOut { count: 2 }, Int, Flags, Out(Fixed(TIMESPEC))], Ret::Int),
     sc(Sysno::shutdown, LeaderOnly, &[Fd, Int], Ret::Int),
-    sc(Sysno::getsockname, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4))], Ret::Int),
-    sc(Sysno::getpeername, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(4))], Ret::Int),
+    sc(Sysno::getsockname, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT))], Ret::Int),
+    sc(Sysno::getpeername, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT))], Ret::Int),
     sc(Sysno::setsockopt, LeaderOnly, &[Fd, Int, Int, SOCKOPT_VALUE, Int], Ret::Int),
-    sc(Sysno::getsockopt, LeaderOnly, &[Fd, Int, Int, Out(DerefArg(4)), InOut(Fixed(4))], Ret::Int),
+    sc(Sysno::getsockopt, LeaderOnly, &[Fd, Int, Int, Out(DerefArg(4)), InOut(Fixed(INT))], Ret::Int),
 
     // --- System V IPC and POSIX message queues: kernel objects outside the process, used by
     // the leader only. A shared memory segment cannot be attached (see SHMAT).
     sc(Sysno::msgget, LeaderOnly, &[Int, Flags], Ret::Int),
-    sc(Sysno::msgsnd, LeaderOnly, &[Int, In(ArgPlus(2, 8)), Int, Flags], Ret::Int),
-    sc(Sysno::msgrcv, LeaderOnly, &[Int, Out(RetPlus(8)), Int, Int, Flags], Ret::Int),
+    sc(Sysno::msgsnd, LeaderOnly, &[Int, In(ArgPlus(2, LONG)), Int, Flags], Ret::Int),
+    sc(Sysno::msgrcv, LeaderOnly, &[Int, Out(RetPlus(LONG)), Int, Int, Flags], Ret::Int),
     sc(Sysno::msgctl, LeaderOnly, &[Int, Int, MSGCTL_BUF], Ret::Int),
     sc(Sysno::semget, LeaderOnly, &[Int, Int, Flags], Ret::Int),
-    sc(Sysno::semop, LeaderOnly, &[Int, In(ArgTimes(2, 6)), Int], Ret::Int),
-    sc(Sysno::semtimedop, LeaderOnly, &[Int, In(ArgTimes(2, 6)), Int, Ptr], Ret::Int),
+    sc(Sysno::semop, LeaderOnly, &[Int, In(ArgTimes(2, SEMBUF)), Int], Ret::Int),
+    sc(Sysno::semtimedop, LeaderOnly, &[Int, In(ArgTimes(2, SEMBUF)), Int, Ptr], Ret::Int),
     sc(Sysno::semctl, LeaderOnly, &[Int, Int, Int, SEMCTL_ARG], Ret::Int),
     sc(Sysno::shmget, LeaderOnly, &[Int, Int, Flags], Ret::Int),
     sc(Sysno::shmctl, LeaderOnly, &[Int, Int, SHMCTL_BUF], Ret::Int),
@@ -507,14 +564,14 @@ pub(super) static ENTRIES: &[Spec] = &[
     // Detaching is process-local (and fails with EINVAL where nothing is attached).
     sc(Sysno::shmdt, All, &[Ptr], Ret::Int),
     // mq_attr: only mq_maxmsg and mq_msgsize are read (mode and attr only with O_CREAT).
-    sc(Sysno::mq_open, LeaderOnly, &[Str, Flags, Int, InPart { at: 8, len: 16 }], Ret::NewFd),
+    sc(Sysno::mq_open, LeaderOnly, &[Str, Flags, Int, InPart { at: MQ_ATTR_LIMITS.0, len: MQ_ATTR_LIMITS.1 }], Ret::NewFd),
     sc(Sysno::mq_unlink, LeaderOnly, &[Str], Ret::Int),
     sc(Sysno::mq_timedsend, LeaderOnly, &[Fd, In(Arg(2)), Int, Int, Ptr], Ret::Int),
-    sc(Sysno::mq_timedreceive, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Out(Fixed(4)), Ptr], Ret::Int),
+    sc(Sysno::mq_timedreceive, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Out(Fixed(INT)), Ptr], Ret::Int),
     // sigevent: sigev_signo and sigev_notify compared (the value may be a pointer).
-    sc(Sysno::mq_notify, LeaderOnly, &[Fd, InPart { at: 8, len: 8 }], Ret::Int),
+    sc(Sysno::mq_notify, LeaderOnly, &[Fd, InPart { at: SIGEVENT_SIGNO_NOTIFY.0, len: SIGEVENT_SIGNO_NOTIFY.1 }], Ret::Int),
     // Only mq_flags (O_NONBLOCK) of the new attributes is read.
-    sc(Sysno::mq_getsetattr, LeaderOnly, &[Fd, InPart { at: 0, len: 8 }, Out(Fixed(64))], Ret::Int),
+    sc(Sysno::mq_getsetattr, LeaderOnly, &[Fd, InPart { at: 0, len: MQ_ATTR_FLAGS_LEN }, Out(Fixed(MQ_ATTR))], Ret::Int),
 
     // --- Keys: kernel objects shared by the user's processes, used by the leader only.
     sc(Sysno::add_key, LeaderOnly, &[Str, Str, In(Arg(3)), Int, Int], Ret::Int),
@@ -522,20 +579,27 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::keyctl, LeaderOnly, &[Int, KEYCTL_ARG1, KEYCTL_ARG2, KEYCTL_ARG3, KEYCTL_ARG4], Ret::Int),
 
     // --- Linux AIO: refused (see AIO). The context id is the address of the ring.
-    sc(Sysno::io_setup, refuse(libc::ENOSYS, AIO), &[Int, Out(Fixed(8))], Ret::Int),
+    sc(Sysno::io_setup, refuse(libc::ENOSYS, AIO), &[Int, Out(Fixed(LONG))], Ret::Int),
     sc(Sysno::io_destroy, refuse(libc::ENOSYS, AIO), &[Ptr], Ret::Int),
     sc(Sysno::io_submit, refuse(libc::ENOSYS, AIO), &[Ptr, Int, Ptr], Ret::Int),
-    sc(Sysno::io_cancel, refuse(libc::ENOSYS, AIO), &[Ptr, Ptr, Out(Fixed(32))], Ret::Int),
-    sc(Sysno::io_getevents, refuse(libc::ENOSYS, AIO), &[Ptr, Int, Int, Out(RetTimes(32)), Ptr], Ret::Int),
-    sc(Sysno::io_pgetevents, refuse(libc::ENOSYS, AIO), &[Ptr, Int, Int, Out(RetTimes(32)), Ptr, Ptr], Ret::Int),
+    sc(Sysno::io_cancel, refuse(libc::ENOSYS, AIO), &[Ptr, Ptr, Out(Fixed(IO_EVENT))], Ret::Int),
+    sc(Sysno::io_getevents, refuse(libc::ENOSYS, AIO), &[Ptr, Int, Int, Out(RetTimes(IO_EVENT)), Ptr], Ret::Int),
+    sc(Sysno::io_pgetevents, refuse(libc::ENOSYS, AIO), &[Ptr, Int, Int, Out(RetTimes(IO_EVENT)), Ptr, Ptr], Ret::Int),
 
     // --- Randomness: leader only, so every variant sees the same bytes.
-    sc(Sysno::getrandom, LeaderOnly, &[Out(RetUpTo(1)), Int, Flags], Ret::Int),
+    sc(Sysno::getrandom, LeaderOnly, &[Out(RetUpTo(1)), Int, Flags], Ret::Int).random_draw(),
 
     // --- Memory management: process-local, executed by every variant.
-    sc(Sysno::mmap, Special(Special::Mmap), &[Ptr, Int, Flags, Flags, Fd, Int], Ret::Addr),
-    sc(Sysno::brk, All, &[Ptr], Ret::Addr),
+    // Runtime setup (exemption): mapping the buffer file into the follower's own memory. Also
+    // relaxed in threaded processes when the mapping is the process's own (PROT_EXEC included:
+    // see `Relaxed`).
+    sc(Sysno::mmap, Special(Special::Mmap), &[Ptr, Int, Flags, Flags, Fd, Int], Ret::Addr).relaxed(Relaxed::InThreadsIfOwnMapping).runtime_setup(RuntimeSetup::Any),
+    // Relaxed anywhere: it only moves the program break (never executable memory), and how
+    // often a variant's allocator moves it differs legitimately (the runtime allocates in
+    // followers only; diversified builds allocate differently); each heap is its own.
+    sc(Sysno::brk, All, &[Ptr], Ret::Addr).relaxed(Relaxed::Anywhere),
     sc(Sysno::munmap, All, &[Ptr, Int], Ret::Int),
+    // Relaxed in threaded processes like every memory call (PROT_EXEC included: see `Relaxed`).
     sc(Sysno::mprotect, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::pkey_mprotect, All, &[Ptr, Int, Flags, Int], Ret::Int),
     sc(Sysno::pkey_alloc, All, &[Flags, Flags], Ret::Int),
@@ -557,10 +621,10 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::mbind, All, &[Ptr, Int, Int, In(NodeMask(4)), Int, Flags], Ret::Int),
     sc(Sysno::set_mempolicy, All, &[Int, In(NodeMask(2)), Int], Ret::Int),
     sc(Sysno::set_mempolicy_home_node, All, &[Ptr, Int, Int, Flags], Ret::Int),
-    sc(Sysno::get_mempolicy, AllReplaceResult, &[Out(Fixed(4)), Out(NodeMask(2)), Int, Ptr, Flags], Ret::Int),
+    sc(Sysno::get_mempolicy, AllReplaceResult, &[Out(Fixed(INT)), Out(NodeMask(2)), Int, Ptr, Flags], Ret::Int),
     sc(Sysno::migrate_pages, All, &[Pid, Int, In(NodeMask(1)), In(NodeMask(1))], Ret::Int),
     // pages: an array of addresses (per variant); status: where each page is.
-    sc(Sysno::move_pages, AllReplaceResult, &[Pid, Int, Ptr, In(ArgTimes(1, 4)), Out(ArgTimes(1, 4)), Flags], Ret::Int),
+    sc(Sysno::move_pages, AllReplaceResult, &[Pid, Int, Ptr, In(ArgTimes(1, INT)), Out(ArgTimes(1, INT)), Flags], Ret::Int),
     // The advice names the memory of the pidfd's process, which only the leader holds.
     sc(Sysno::process_madvise, LeaderOnly, &[Fd, Ptr, Int, Int, Flags], Ret::Int),
     sc(Sysno::process_mrelease, LeaderOnly, &[Fd, Flags], Ret::Int),
@@ -574,14 +638,14 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::set_tid_address, All, &[Ptr], Ret::Int),
     sc(Sysno::set_robust_list, All, &[Ptr, Int], Ret::Int),
     sc(Sysno::get_robust_list, All, &[Pid, Ptr, Ptr], Ret::Int),
-    sc(Sysno::futex, Unchecked, &[Ptr, Flags, Int, Ptr, Ptr, Ptr], Ret::Int),
-    sc(Sysno::futex_waitv, Unchecked, &[Ptr, Int, Flags, Ptr, Int], Ret::Int),
+    sc(Sysno::futex, Unchecked, &[Ptr, Flags, Int, Ptr, Ptr, Ptr], Ret::Int).lock_wait(),
+    sc(Sysno::futex_waitv, Unchecked, &[Ptr, Int, Flags, Ptr, Int], Ret::Int).lock_wait(),
     sc(Sysno::futex_wake, Unchecked, &[Ptr, Int, Int, Flags], Ret::Int),
-    sc(Sysno::futex_wait, Unchecked, &[Ptr, Int, Int, Flags, Ptr, Int], Ret::Int),
+    sc(Sysno::futex_wait, Unchecked, &[Ptr, Int, Int, Flags, Ptr, Int], Ret::Int).lock_wait(),
     sc(Sysno::futex_requeue, Unchecked, &[Ptr, Flags, Int, Int], Ret::Int),
     sc(Sysno::sched_yield, Unchecked, &[], Ret::Int),
     // Continues the variant's own interrupted sleep/poll; no arguments.
-    sc(Sysno::restart_syscall, All, &[], Ret::Int),
+    sc(Sysno::restart_syscall, All, &[], Ret::Int).lockstep(),
     // prctl's arguments 2-5 are values for some options and pointers for others (PR_SET_NAME).
     sc(Sysno::prctl, All, &[Int, Ptr, Ptr, Ptr, Ptr], Ret::Int),
     sc(Sysno::personality, All, &[Flags], Ret::Int),
@@ -592,9 +656,9 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::landlock_add_rule, Special(Special::FdHolder), &[Fd, Int, LANDLOCK_RULE, Flags], Ret::Int),
     sc(Sysno::landlock_restrict_self, Special(Special::FdHolder), &[Fd, Flags], Ret::Int),
     // The process's own security attributes (LSM).
-    sc(Sysno::lsm_get_self_attr, AllReplaceResult, &[Int, Out(DerefArg(2)), InOut(Fixed(4)), Flags], Ret::Int),
+    sc(Sysno::lsm_get_self_attr, AllReplaceResult, &[Int, Out(DerefArg(2)), InOut(Fixed(INT)), Flags], Ret::Int),
     sc(Sysno::lsm_set_self_attr, AllChecked, &[Int, In(Arg(2)), Int, Flags], Ret::Int),
-    sc(Sysno::lsm_list_modules, AllReplaceResult, &[Out(DerefArg(1)), InOut(Fixed(4)), Flags], Ret::Int),
+    sc(Sysno::lsm_list_modules, AllReplaceResult, &[Out(DerefArg(1)), InOut(Fixed(INT)), Flags], Ret::Int),
     // Uprobe trampolines: the kernel's own, only valid from a probed instruction (SIGILL
     // otherwise). Probes may sit in one variant's binary only: untraced, uncompared.
     sc(Sysno::uprobe, Unchecked, &[], Ret::Int),
@@ -633,8 +697,8 @@ pub(super) static ENTRIES: &[Spec] = &[
 
     // --- Privileged system-wide calls: the leader alone (an ordinary user gets EPERM; with
     // the privilege the effect happens once, as natively).
-    sc(Sysno::settimeofday, LeaderOnly, &[In(Fixed(16)), In(Fixed(8))], Ret::Int),
-    sc(Sysno::clock_settime, LeaderOnly, &[ClockId, In(Fixed(16))], Ret::Int),
+    sc(Sysno::settimeofday, LeaderOnly, &[In(Fixed(TIMEVAL)), In(Fixed(TIMEZONE))], Ret::Int),
+    sc(Sysno::clock_settime, LeaderOnly, &[ClockId, In(Fixed(TIMESPEC))], Ret::Int),
     sc(Sysno::clock_adjtime, LeaderOnly, &[ClockId, Timex], Ret::Int),
     sc(Sysno::adjtimex, LeaderOnly, &[Timex], Ret::Int),
     sc(Sysno::acct, LeaderOnly, &[Path], Ret::Int),
@@ -666,47 +730,49 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::fsconfig, Special(Special::Namespaced(Ns::Mnt)), &[Fd, Int, FSCONFIG_KEY, FSCONFIG_VALUE, Int], Ret::Int),
     sc(Sysno::fsmount, Special(Special::Namespaced(Ns::Mnt)), &[Fd, Flags, Flags], Ret::NewFd),
     // Mount table queries: the leader's view.
-    sc(Sysno::statmount, LeaderOnly, &[In(Versioned(24)), Out(Arg(2)), Int, Flags], Ret::Int),
-    sc(Sysno::listmount, LeaderOnly, &[In(Versioned(24)), Out(RetTimes(8)), Int, Flags], Ret::Int),
+    sc(Sysno::statmount, LeaderOnly, &[In(Versioned(MNT_ID_REQ_VER0)), Out(Arg(2)), Int, Flags], Ret::Int),
+    sc(Sysno::listmount, LeaderOnly, &[In(Versioned(MNT_ID_REQ_VER0)), Out(RetTimes(LONG)), Int, Flags], Ret::Int),
 
     // --- Signal dispositions and masks: process-local, executed by every variant.
-    sc(Sysno::rt_sigaction, All, &[Signal, Ptr, Out(Fixed(32)), Int], Ret::Int),
+    // Lock-step even in threaded processes: the monitor's signal synchronisation follows the
+    // dispositions (so do rt_sigsuspend, pause and restart_syscall, which wait for signals).
+    sc(Sysno::rt_sigaction, All, &[Signal, Ptr, Out(Fixed(KERNEL_SIGACTION)), Int], Ret::Int).lockstep(),
     sc(Sysno::rt_sigprocmask, All, &[Int, In(Arg(3)), Out(Arg(3)), Int], Ret::Int),
     // Untraced: a handler's return is process-local and restores a frame the (synchronised)
     // delivery built; tracing it doubled the cost of every signal. A forged frame (SROP) shows
     // at the next traced syscall, where the variants then differ.
     sc(Sysno::rt_sigreturn, Unchecked, &[], Ret::Int),
-    sc(Sysno::sigaltstack, All, &[Ptr, Out(Fixed(24))], Ret::Int),
-    sc(Sysno::rt_sigsuspend, All, &[In(Arg(1)), Int], Ret::Int),
+    sc(Sysno::sigaltstack, All, &[Ptr, Out(Fixed(STACK))], Ret::Int),
+    sc(Sysno::rt_sigsuspend, All, &[In(Arg(1)), Int], Ret::Int).sigmask(SigMask::Arg(0)).lockstep(),
     sc(Sysno::rt_sigpending, All, &[Out(Arg(1)), Int], Ret::Int),
-    sc(Sysno::rt_sigtimedwait, All, &[In(Arg(3)), Out(Fixed(128)), Ptr, Int], Ret::Int),
-    sc(Sysno::pause, All, &[], Ret::Int),
+    sc(Sysno::rt_sigtimedwait, All, &[In(Arg(3)), Out(Fixed(SIGINFO)), Ptr, Int], Ret::Int),
+    sc(Sysno::pause, All, &[], Ret::Int).waits_for_signal().lockstep(),
 
     // --- Sending signals: every variant to a task of the run (signals to self are the common
     // case), the leader alone to any other process.
     sc(Sysno::kill, Special(Special::Signal { target: 0 }), &[Pid, Signal], Ret::Int),
     sc(Sysno::tkill, Special(Special::Signal { target: 0 }), &[Pid, Signal], Ret::Int),
     sc(Sysno::tgkill, Special(Special::Signal { target: 1 }), &[Pid, Pid, Signal], Ret::Int),
-    sc(Sysno::rt_sigqueueinfo, Special(Special::Signal { target: 0 }), &[Pid, Signal, SIGINFO], Ret::Int),
-    sc(Sysno::rt_tgsigqueueinfo, Special(Special::Signal { target: 1 }), &[Pid, Pid, Signal, SIGINFO], Ret::Int),
+    sc(Sysno::rt_sigqueueinfo, Special(Special::Signal { target: 0 }), &[Pid, Signal, SIGINFO_HEAD], Ret::Int),
+    sc(Sysno::rt_tgsigqueueinfo, Special(Special::Signal { target: 1 }), &[Pid, Pid, Signal, SIGINFO_HEAD], Ret::Int),
 
     // --- Interval timers and POSIX timers: process-local, executed by every variant.
     sc(Sysno::alarm, All, &[Int], Ret::Int),
-    sc(Sysno::setitimer, All, &[Int, In(Fixed(32)), Out(Fixed(32))], Ret::Int),
-    sc(Sysno::getitimer, All, &[Int, Out(Fixed(32))], Ret::Int),
-    sc(Sysno::timer_create, All, &[ClockId, Ptr, Out(Fixed(4))], Ret::Int),
-    sc(Sysno::timer_settime, All, &[Int, Flags, In(Fixed(32)), Out(Fixed(32))], Ret::Int),
-    sc(Sysno::timer_gettime, All, &[Int, Out(Fixed(32))], Ret::Int),
+    sc(Sysno::setitimer, All, &[Int, In(Fixed(ITIMERVAL)), Out(Fixed(ITIMERVAL))], Ret::Int),
+    sc(Sysno::getitimer, All, &[Int, Out(Fixed(ITIMERVAL))], Ret::Int),
+    sc(Sysno::timer_create, All, &[ClockId, Ptr, Out(Fixed(INT))], Ret::Int),
+    sc(Sysno::timer_settime, All, &[Int, Flags, In(Fixed(ITIMERSPEC)), Out(Fixed(ITIMERSPEC))], Ret::Int),
+    sc(Sysno::timer_gettime, All, &[Int, Out(Fixed(ITIMERSPEC))], Ret::Int),
     sc(Sysno::timer_getoverrun, All, &[Int], Ret::Int),
     sc(Sysno::timer_delete, All, &[Int], Ret::Int),
 
     // --- Time and sleeping: every variant, followers see the leader's values.
-    sc(Sysno::time, AllReplaceResult, &[Out(Fixed(8))], Ret::Int).fast(Fast::Local),
-    sc(Sysno::gettimeofday, AllReplaceResult, &[Out(Fixed(16)), Out(Fixed(8))], Ret::Int).fast(Fast::Local),
-    sc(Sysno::clock_gettime, AllReplaceResult, &[ClockId, Out(Fixed(16))], Ret::Int).fast(Fast::Local),
-    sc(Sysno::clock_getres, AllReplaceResult, &[ClockId, Out(Fixed(16))], Ret::Int),
-    sc(Sysno::clock_nanosleep, AllReplaceResult, &[ClockId, Flags, Ptr, Out(Fixed(16))], Ret::Int),
-    sc(Sysno::nanosleep, AllReplaceResult, &[Ptr, Out(Fixed(16))], Ret::Int),
+    sc(Sysno::time, AllReplaceResult, &[Out(Fixed(LONG))], Ret::Int).clock().fast(Fast::Local),
+    sc(Sysno::gettimeofday, AllReplaceResult, &[Out(Fixed(TIMEVAL)), Out(Fixed(TIMEZONE))], Ret::Int).clock().fast(Fast::Local),
+    sc(Sysno::clock_gettime, AllReplaceResult, &[ClockId, Out(Fixed(TIMESPEC))], Ret::Int).clock().random_draw().fast(Fast::Local),
+    sc(Sysno::clock_getres, AllReplaceResult, &[ClockId, Out(Fixed(TIMESPEC))], Ret::Int),
+    sc(Sysno::clock_nanosleep, AllReplaceResult, &[ClockId, Flags, Ptr, Out(Fixed(TIMESPEC))], Ret::Int),
+    sc(Sysno::nanosleep, AllReplaceResult, &[Ptr, Out(Fixed(TIMESPEC))], Ret::Int),
 
     // --- Process identity: every variant, followers see the leader's values.
     sc(Sysno::getpid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
@@ -716,13 +782,13 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::geteuid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
     sc(Sysno::getgid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
     sc(Sysno::getegid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
-    sc(Sysno::getresuid, AllReplaceResult, &[Out(Fixed(4)), Out(Fixed(4)), Out(Fixed(4))], Ret::Int),
-    sc(Sysno::getresgid, AllReplaceResult, &[Out(Fixed(4)), Out(Fixed(4)), Out(Fixed(4))], Ret::Int),
-    sc(Sysno::getgroups, AllReplaceResult, &[Int, Out(ArgTimes(0, 4))], Ret::Int),
+    sc(Sysno::getresuid, AllReplaceResult, &[Out(Fixed(INT)), Out(Fixed(INT)), Out(Fixed(INT))], Ret::Int),
+    sc(Sysno::getresgid, AllReplaceResult, &[Out(Fixed(INT)), Out(Fixed(INT)), Out(Fixed(INT))], Ret::Int),
+    sc(Sysno::getgroups, AllReplaceResult, &[Int, Out(ArgTimes(0, INT))], Ret::Int),
     sc(Sysno::getpgrp, AllReplaceResult, &[], Ret::Int),
     sc(Sysno::getpgid, AllReplaceResult, &[Pid], Ret::Int),
     sc(Sysno::getsid, AllReplaceResult, &[Pid], Ret::Int),
-    sc(Sysno::capget, AllReplaceResult, &[InOut(Fixed(8)), Ptr], Ret::Int),
+    sc(Sysno::capget, AllReplaceResult, &[InOut(Fixed(CAP_HEADER)), Ptr], Ret::Int),
 
     // --- Credentials setters: process-local, executed by every variant.
     sc(Sysno::setuid, All, &[Int], Ret::Int),
@@ -733,53 +799,54 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::setresgid, All, &[Int, Int, Int], Ret::Int),
     sc(Sysno::setfsuid, All, &[Int], Ret::Int),
     sc(Sysno::setfsgid, All, &[Int], Ret::Int),
-    sc(Sysno::setgroups, All, &[Int, In(ArgTimes(0, 4))], Ret::Int),
-    sc(Sysno::capset, All, &[In(Fixed(8)), Ptr], Ret::Int),
+    sc(Sysno::setgroups, All, &[Int, In(ArgTimes(0, INT))], Ret::Int),
+    sc(Sysno::capset, All, &[In(Fixed(CAP_HEADER)), Ptr], Ret::Int),
 
     // --- Sessions and process groups: leader only.
-    sc(Sysno::setpgid, All, &[Pid, Pid], Ret::Int),
+    // Lock-step even in threaded processes: job control (the terminal's foreground group).
+    sc(Sysno::setpgid, All, &[Pid, Pid], Ret::Int).lockstep(),
     sc(Sysno::setsid, LeaderOnly, &[], Ret::Int),
 
     // --- System and resource information: every variant, followers see the leader's values.
-    sc(Sysno::uname, AllReplaceResult, &[Out(Fixed(390))], Ret::Int),
-    sc(Sysno::sysinfo, AllReplaceResult, &[Out(Fixed(112))], Ret::Int),
-    sc(Sysno::getrlimit, AllReplaceResult, &[Int, Out(Fixed(16))], Ret::Int),
-    sc(Sysno::prlimit64, AllReplaceResult, &[Pid, Int, In(Fixed(16)), Out(Fixed(16))], Ret::Int),
-    sc(Sysno::getrusage, AllReplaceResult, &[Int, Out(Fixed(144))], Ret::Int),
-    sc(Sysno::times, AllReplaceResult, &[Out(Fixed(32))], Ret::Int),
-    sc(Sysno::getcpu, AllReplaceResult, &[Out(Fixed(4)), Out(Fixed(4)), Ptr], Ret::Int),
+    sc(Sysno::uname, AllReplaceResult, &[Out(Fixed(UTSNAME))], Ret::Int),
+    sc(Sysno::sysinfo, AllReplaceResult, &[Out(Fixed(SYSINFO))], Ret::Int),
+    sc(Sysno::getrlimit, AllReplaceResult, &[Int, Out(Fixed(RLIMIT))], Ret::Int),
+    sc(Sysno::prlimit64, AllReplaceResult, &[Pid, Int, In(Fixed(RLIMIT)), Out(Fixed(RLIMIT))], Ret::Int),
+    sc(Sysno::getrusage, AllReplaceResult, &[Int, Out(Fixed(RUSAGE))], Ret::Int),
+    sc(Sysno::times, AllReplaceResult, &[Out(Fixed(TMS))], Ret::Int),
+    sc(Sysno::getcpu, AllReplaceResult, &[Out(Fixed(INT)), Out(Fixed(INT)), Ptr], Ret::Int),
     // `who` is a pid, a process group or a uid depending on `which`: not mapped (the
     // followers' own calls only read, and get the leader's result).
     sc(Sysno::getpriority, AllReplaceResult, &[Int, Int], Ret::Int),
     sc(Sysno::ioprio_get, AllReplaceResult, &[Int, Int], Ret::Int),
     sc(Sysno::sched_getaffinity, AllReplaceResult, &[Pid, Int, Out(RetUpTo(1))], Ret::Int),
     sc(Sysno::sched_getscheduler, AllReplaceResult, &[Pid], Ret::Int),
-    sc(Sysno::sched_getparam, AllReplaceResult, &[Pid, Out(Fixed(4))], Ret::Int),
+    sc(Sysno::sched_getparam, AllReplaceResult, &[Pid, Out(Fixed(SCHED_PARAM))], Ret::Int),
     sc(Sysno::sched_getattr, AllReplaceResult, &[Pid, Out(Arg(2)), Int, Flags], Ret::Int),
     sc(Sysno::sched_get_priority_max, AllReplaceResult, &[Int], Ret::Int),
     sc(Sysno::sched_get_priority_min, AllReplaceResult, &[Int], Ret::Int),
-    sc(Sysno::sched_rr_get_interval, AllReplaceResult, &[Pid, Out(Fixed(16))], Ret::Int),
+    sc(Sysno::sched_rr_get_interval, AllReplaceResult, &[Pid, Out(Fixed(TIMESPEC))], Ret::Int),
 
     // --- Resource and scheduling setters: process-local, executed by every variant.
-    sc(Sysno::setrlimit, All, &[Int, In(Fixed(16))], Ret::Int),
+    sc(Sysno::setrlimit, All, &[Int, In(Fixed(RLIMIT))], Ret::Int),
     // PRIO_USER / IOPRIO_WHO_USER: the leader alone; a process or group: every variant, `who`
     // mapped (a uid equal to a follower task's real pid would be mistaken for it).
     sc(Sysno::setpriority, Special(Special::Priority { user: 2 }), &[Int, Pid, Int], Ret::Int),
     sc(Sysno::ioprio_set, Special(Special::Priority { user: 3 }), &[Int, Pid, Int], Ret::Int),
-    sc(Sysno::sched_setattr, All, &[Pid, In(Versioned(48)), Flags], Ret::Int),
+    sc(Sysno::sched_setattr, All, &[Pid, In(Versioned(SCHED_ATTR_VER0)), Flags], Ret::Int),
     sc(Sysno::sched_setaffinity, All, &[Pid, Int, In(Arg(1))], Ret::Int),
-    sc(Sysno::sched_setscheduler, All, &[Pid, Int, In(Fixed(4))], Ret::Int),
-    sc(Sysno::sched_setparam, All, &[Pid, In(Fixed(4))], Ret::Int),
+    sc(Sysno::sched_setscheduler, All, &[Pid, Int, In(Fixed(SCHED_PARAM))], Ret::Int),
+    sc(Sysno::sched_setparam, All, &[Pid, In(Fixed(SCHED_PARAM))], Ret::Int),
 
     // --- Waiting for children: leader only.
-    sc(Sysno::wait4, AllReplaceResult, &[Pid, Out(Fixed(4)), Flags, Out(Fixed(144))], Ret::Int),
-    sc(Sysno::waitid, AllReplaceResult, &[Int, Pid, Out(Fixed(128)), Flags, Out(Fixed(144))], Ret::Int),
+    sc(Sysno::wait4, AllReplaceResult, &[Pid, Out(Fixed(INT)), Flags, Out(Fixed(RUSAGE))], Ret::Int),
+    sc(Sysno::waitid, AllReplaceResult, &[Int, Pid, Out(Fixed(SIGINFO)), Flags, Out(Fixed(RUSAGE))], Ret::Int),
 
     // --- Process creation, exec and exit (hand-written).
-    sc(Sysno::fork, Special(Special::Fork), &[], Ret::Int),
-    sc(Sysno::vfork, Special(Special::Fork), &[], Ret::Int),
-    sc(Sysno::clone, Special(Special::Fork), &[Flags, Ptr, Ptr, Ptr, Ptr], Ret::Int),
-    sc(Sysno::clone3, Special(Special::Fork), &[Ptr, Int], Ret::Int),
+    sc(Sysno::fork, Special(Special::Fork), &[], Ret::Int).clone_flags(CloneFlags::Fixed(libc::SIGCHLD as u64)),
+    sc(Sysno::vfork, Special(Special::Fork), &[], Ret::Int).clone_flags(CloneFlags::Fixed((libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64)),
+    sc(Sysno::clone, Special(Special::Fork), &[Flags, Ptr, Ptr, Ptr, Ptr], Ret::Int).clone_flags(CloneFlags::Arg(0)),
+    sc(Sysno::clone3, Special(Special::Fork), &[Ptr, Int], Ret::Int).clone_flags(CloneFlags::CloneArgs(0)),
     sc(Sysno::execve, Special(Special::Exec), &[Path, StrArray, StrArray], Ret::NoReturn),
     sc(Sysno::execveat, Special(Special::Exec), &[DirFd, Path, StrArray, StrArray, Flags], Ret::NoReturn),
     sc(Sysno::exit, Special(Special::Exit), &[Int], Ret::NoReturn),

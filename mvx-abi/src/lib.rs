@@ -3,8 +3,14 @@
 
 mod conditional;
 mod entries;
+mod properties;
+pub mod size;
 
 pub use conditional::{unused_args, ArgMask};
+pub use properties::{
+    with, At, CloneFlags, ExclusiveCreate, FdOp, OpenArgs, OpenFlags, Props, Relaxed, RuntimeSetup,
+    SigMask,
+};
 
 use std::sync::OnceLock;
 use syscalls::Sysno;
@@ -329,6 +335,8 @@ pub struct Spec {
     pub ret: Ret,
     /// The fast-path class, if the runtime may make this call itself.
     pub fast: Option<Fast>,
+    /// Everything else the monitor needs to know about the call (properties.rs).
+    pub props: Props,
 }
 
 impl Spec {
@@ -350,6 +358,7 @@ pub(crate) const fn sc(nr: Sysno, dispatch: Dispatch, args: &'static [Arg], ret:
         dispatch,
         ret,
         fast: None,
+        props: Props::of(dispatch, ret),
     }
 }
 
@@ -539,13 +548,22 @@ mod tests {
     fn selected_kinds_follow_their_command() {
         let semctl = lookup(Sysno::semctl.id() as u64).unwrap();
         let kind = |cmd: u64| semctl.args[3].resolve(&[1, 0, cmd, 0x1000, 0, 0]);
-        assert_eq!(kind(libc::IPC_STAT as u64), Arg::Out(Len::Fixed(104)));
-        assert_eq!(kind(libc::IPC_SET as u64), Arg::In(Len::Fixed(104)));
+        assert_eq!(
+            kind(libc::IPC_STAT as u64),
+            Arg::Out(Len::Fixed(size::SEMID_DS))
+        );
+        assert_eq!(
+            kind(libc::IPC_SET as u64),
+            Arg::In(Len::Fixed(size::SEMID_DS))
+        );
         assert_eq!(kind(16), Arg::Int32); // SETVAL
         assert_eq!(kind(13), Arg::Out(Len::SemSet(0))); // GETALL
         assert_eq!(kind(99), Arg::Ptr);
         // A command with garbage in the upper half of the register is still the command.
-        assert_eq!(kind(0xdead_0000_0000_0002), Arg::Out(Len::Fixed(104)));
+        assert_eq!(
+            kind(0xdead_0000_0000_0002),
+            Arg::Out(Len::Fixed(size::SEMID_DS))
+        );
         let keyctl = lookup(Sysno::keyctl.id() as u64).unwrap();
         let read = [11, 5, 0x1000, 64, 0, 0];
         assert_eq!(keyctl.args[2].resolve(&read), Arg::Out(Len::RetUpTo(3)));
@@ -555,7 +573,7 @@ mod tests {
         let getquota = [0xffff_ffff_8000_0700, 1, 1000, 0x1000, 0, 0];
         assert_eq!(
             quotactl.args[3].resolve(&getquota),
-            Arg::Out(Len::Fixed(72))
+            Arg::Out(Len::Fixed(size::IF_DQBLK))
         );
     }
 

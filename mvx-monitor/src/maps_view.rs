@@ -24,10 +24,9 @@ impl OwnMapRead {
     /// If the leader's `read` or `pread64` (`call`, which returned the bytes `got`) read its
     /// own map file: what it read, with the whole text it read from.
     pub fn of(leader: Pid, call: &RawCall, got: &[u8]) -> Option<OwnMapRead> {
-        let offset_arg = match call.nr as i64 {
-            libc::SYS_read => None,
-            libc::SYS_pread64 => Some(call.args[3]),
-            _ => return None,
+        let offset_arg = match crate::table::lookup(call.nr)?.props.file_read? {
+            crate::table::At::Position => None,
+            crate::table::At::Offset(i) => Some(call.args[i as usize]),
         };
         if got.is_empty() {
             return None;

@@ -3,7 +3,7 @@
 use crate::capture::{Captured, Value};
 use crate::fdtable::{FdKind, FdTable};
 use crate::open_policy::{self, OpenClass};
-use crate::table::{Arg, Dispatch, Len, Ns, Ret, Spec, Special};
+use crate::table::{Arg, Dispatch, FdOp, Len, Ns, OpenFlags, Ret, Spec, Special};
 use nix::unistd::Pid;
 
 /// What followers do while the leader executes a leader-only syscall.
@@ -122,17 +122,18 @@ pub fn decide(spec: Option<&Spec>, call: &Captured, fds: &FdTable, leader: Pid) 
                 },
                 spec.args,
             );
-            let effect = match spec.nr {
-                syscalls::Sysno::close => FdEffect::Close { fd: a[0] as i32 },
-                syscalls::Sysno::close_range => FdEffect::CloseRange {
-                    first: a[0] as i32,
-                    last: a[1].min(i32::MAX as u64) as i32,
+            let arg = |i: u8| a[i as usize];
+            let effect = match spec.props.fd_op {
+                Some(FdOp::Close(fd)) => FdEffect::Close { fd: arg(fd) as i32 },
+                Some(FdOp::CloseRange { first, last }) => FdEffect::CloseRange {
+                    first: arg(first) as i32,
+                    last: arg(last).min(i32::MAX as u64) as i32,
                 },
-                syscalls::Sysno::dup | syscalls::Sysno::dup2 | syscalls::Sysno::dup3 => {
-                    FdEffect::Dup { src: a[0] as i32 }
-                }
-                _ if spec.creates_fd() => new_fd(FdKind::PerVariant),
-                _ => FdEffect::None,
+                Some(FdOp::Dup(src)) => FdEffect::Dup {
+                    src: arg(src) as i32,
+                },
+                None if spec.creates_fd() => new_fd(FdKind::PerVariant),
+                None => FdEffect::None,
             };
             d.with_effect(effect)
         }
@@ -178,11 +179,16 @@ fn decide_special(
     let a = call.raw.args;
     match special {
         Special::Open => {
-            let (dirfd, path_arg, flags) = match spec.nr {
-                syscalls::Sysno::open => (libc::AT_FDCWD, 0, a[1] as i32),
-                syscalls::Sysno::creat => (libc::AT_FDCWD, 0, libc::O_CREAT | libc::O_WRONLY),
-                syscalls::Sysno::openat2 => (a[0] as i32, 1, openat2_flags(call)),
-                _ => (a[0] as i32, 1, a[2] as i32),
+            // Every open-like entry says where its arguments are (a unit test of mvx-abi).
+            let Some(open) = spec.props.open else {
+                return Decision::new(Plan::Deny(libc::ENOSYS), spec.args);
+            };
+            let dirfd = open.dirfd.map_or(libc::AT_FDCWD, |i| a[i as usize] as i32);
+            let path_arg = open.path as usize;
+            let flags = match open.flags {
+                OpenFlags::Arg(i) => a[i as usize] as i32,
+                OpenFlags::Fixed(flags) => flags,
+                OpenFlags::How(i) => openat2_flags(call, i as usize),
             };
             let class = match call.values.get(path_arg) {
                 Some(Value::Bytes(path)) => open_policy::classify(leader, dirfd, path, flags),
@@ -327,8 +333,9 @@ fn errno_name(errno: i32) -> String {
     format!("{:?}", nix::errno::Errno::from_raw(errno))
 }
 
-fn openat2_flags(call: &Captured) -> i32 {
-    match call.values.get(2) {
+/// The flags of the `struct open_how` in argument `arg` (its first field).
+fn openat2_flags(call: &Captured, arg: usize) -> i32 {
+    match call.values.get(arg) {
         Some(Value::Bytes(how)) if how.len() >= 8 => {
             u64::from_ne_bytes(how[..8].try_into().unwrap()) as i32
         }

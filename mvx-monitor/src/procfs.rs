@@ -56,6 +56,12 @@ pub fn current_syscall(pid: Pid) -> Option<i64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
+/// Whether the task is in a call that waits for a lock (a futex wait: the table's
+/// `lock_wait`).
+pub fn waits_on_lock(pid: Pid) -> bool {
+    current_syscall(pid).is_some_and(|nr| crate::table::with(nr as u64, |p| p.lock_wait))
+}
+
 /// Whether a running task is blocked in the kernel (sleeping in a syscall).
 pub fn blocked_in_kernel(pid: Pid) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))

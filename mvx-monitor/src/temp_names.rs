@@ -13,29 +13,19 @@
 //! variant alone, uncompared: they only change its own memory, and the name it ends with is
 //! replaced by the leader's.
 
-/// Calls glibc's temporary-name loop draws its random value with (the clocks without the
-/// vDSO, getrandom).
+/// Calls glibc's temporary-name loop draws its random value with (the table's
+/// `random_draw`: the clocks without the vDSO, getrandom).
 pub fn is_random_draw(nr: u64) -> bool {
-    matches!(nr as i64, libc::SYS_clock_gettime | libc::SYS_getrandom)
+    crate::table::with(nr, |p| p.random_draw)
 }
 
 /// How many draws in a row a variant may make alone before an exclusive create.
 pub const MAX_REDRAWS: u32 = 8;
 
-/// The path argument of a call that creates a new name exclusively (`open`/`openat` with
-/// O_CREAT|O_EXCL, `mkdir`, `mkdirat`).
+/// The path argument of a call that creates a new name exclusively (the table's
+/// `exclusive_create`: `open`/`openat` with O_CREAT|O_EXCL, `mkdir`, `mkdirat`).
 pub fn exclusive_create_path_arg(nr: u64, args: &[u64; 6]) -> Option<usize> {
-    let excl = |flags: u64| {
-        let flags = flags as i32;
-        flags & libc::O_CREAT != 0 && flags & libc::O_EXCL != 0
-    };
-    match nr as i64 {
-        libc::SYS_open if excl(args[1]) => Some(0),
-        libc::SYS_openat if excl(args[2]) => Some(1),
-        libc::SYS_mkdir => Some(0),
-        libc::SYS_mkdirat => Some(1),
-        _ => None,
-    }
+    crate::table::lookup(nr)?.exclusive_create_path(args)
 }
 
 /// Whether `follower`'s path differs from `leader`'s only in letters and digits within the

@@ -80,13 +80,6 @@ impl ClockQueues {
     }
 }
 
-fn is_clock_read(nr: u64) -> bool {
-    matches!(
-        nr as i64,
-        libc::SYS_clock_gettime | libc::SYS_gettimeofday | libc::SYS_time
-    )
-}
-
 impl Monitor {
     /// The clock read's identity as the leader would name it (a thread's CPU clock encodes
     /// the thread's id, the variant's own).
@@ -97,21 +90,16 @@ impl Monitor {
 }
 
 fn key_of(call: &crate::tracee::RawCall) -> ClockKey {
-    let clock = if call.nr as i64 == libc::SYS_clock_gettime {
-        call.args[0]
-    } else {
-        0
-    };
+    let clock = crate::table::lookup(call.nr).map_or(0, |s| s.clock_of(&call.args));
     (call.nr, clock)
 }
 
 impl Monitor {
     pub(super) fn clock_channel_applies(&self, t: TaskId, entry: &Entry) -> bool {
         let task = &self.tasks[t];
-        is_clock_read(entry.call.raw.nr)
+        entry.spec.is_some_and(|s| s.reads_clock())
             && self.procs[task.proc_].threaded
             && self.groups[task.group].delivery.is_none()
-            && entry.spec.is_some()
     }
 
     pub(super) fn clock_read(&mut self, t: TaskId, entry: Entry) -> Result<Option<Stop>> {
@@ -244,7 +232,7 @@ impl Monitor {
         match task.state {
             State::Running => {
                 !(crate::procfs::blocked_in_kernel(task.tracee.pid)
-                    && crate::procfs::current_syscall(task.tracee.pid) == Some(libc::SYS_futex))
+                    && crate::procfs::waits_on_lock(task.tracee.pid))
             }
             State::InSyscall(Pending::ClockRead(_)) => true,
             _ => false,

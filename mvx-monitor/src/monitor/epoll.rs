@@ -84,12 +84,9 @@ impl Monitor {
     }
 }
 
-/// Whether `nr` returns epoll events in its second argument.
+/// Whether `nr` returns epoll events in its second argument (the table's `epoll_events`).
 pub(super) fn is_epoll_wait(nr: u64) -> bool {
-    matches!(
-        nr as i64,
-        libc::SYS_epoll_wait | libc::SYS_epoll_pwait | libc::SYS_epoll_pwait2
-    )
+    crate::table::with(nr, |p| p.epoll_events)
 }
 
 #[cfg(test)]

@@ -271,11 +271,14 @@ impl Monitor {
 /// The clone flags of the leader's fork/vfork/clone/clone3.
 fn clone_flags(leader: &Task, entry: &Entry) -> Result<u64> {
     let raw = &entry.call.raw;
-    Ok(match raw.nr as i64 {
-        libc::SYS_fork => libc::SIGCHLD as u64,
-        libc::SYS_vfork => (libc::CLONE_VM | libc::CLONE_VFORK) as u64 | libc::SIGCHLD as u64,
-        libc::SYS_clone => raw.args[0],
-        // struct clone_args starts with the flags.
-        _ => gone_ok(leader.tracee.read_u64(raw.args[0]))?.unwrap_or(0),
-    })
+    let flags = entry.spec.and_then(|s| s.props.clone_flags);
+    Ok(
+        match flags.context("a fork-like call without clone flags in the table")? {
+            crate::table::CloneFlags::Fixed(flags) => flags,
+            crate::table::CloneFlags::Arg(i) => raw.args[i as usize],
+            crate::table::CloneFlags::CloneArgs(i) => {
+                gone_ok(leader.tracee.read_u64(raw.args[i as usize]))?.unwrap_or(0)
+            }
+        },
+    )
 }

@@ -746,10 +746,8 @@ impl Monitor {
                 continue;
             }
             let on_lock = late.iter().any(|&v| {
-                self.member(g, v).is_some_and(|t| {
-                    crate::procfs::current_syscall(self.tasks[t].tracee.pid)
-                        == Some(libc::SYS_futex)
-                })
+                self.member(g, v)
+                    .is_some_and(|t| crate::procfs::waits_on_lock(self.tasks[t].tracee.pid))
             });
             let msg = format!(
                 "variant(s) {late:?} did not reach the next syscall within {:?} of the first arrival{}",
@@ -915,8 +913,7 @@ impl Monitor {
 /// variant, which waits at a rendezvous: a cross-variant deadlock (threads taking locks in
 /// different orders, without the runtime's lock-order replay).
 fn waits_legitimately(pid: Pid) -> bool {
-    crate::procfs::blocked_in_kernel(pid)
-        && crate::procfs::current_syscall(pid) != Some(libc::SYS_futex)
+    crate::procfs::blocked_in_kernel(pid) && !crate::procfs::waits_on_lock(pid)
 }
 
 /// ptrace fails with ESRCH once a tracee has been killed (by SIGKILL from outside, or by

@@ -13,55 +13,38 @@
 //! replay comes with the in-variant sync runtime.
 
 use super::*;
-use crate::table::{Dispatch, Special};
+use crate::table::Relaxed;
 
-/// Calls that only change the calling process's memory or signal state.
-fn is_process_local(spec: Option<&Spec>, call: &crate::tracee::RawCall, fds: &FdTable) -> bool {
+/// Whether the call may run at once, outside lock-step (the table's `Relaxed`: calls that only
+/// change the calling process's memory or signal state; brk anywhere).
+fn runs_relaxed_here(
+    spec: Option<&Spec>,
+    call: &crate::tracee::RawCall,
+    fds: &FdTable,
+    threaded: bool,
+) -> bool {
     let Some(spec) = spec else { return false };
-    match spec.dispatch {
-        Dispatch::All => {
-            !spec.creates_fd()
-                && !matches!(
-                    call.nr as i64,
-                    libc::SYS_close
-                        | libc::SYS_close_range
-                        | libc::SYS_kill
-                        | libc::SYS_tkill
-                        | libc::SYS_tgkill
-                        | libc::SYS_rt_sigaction
-                        | libc::SYS_restart_syscall
-                        | libc::SYS_rt_sigsuspend
-                        | libc::SYS_pause
-                        | libc::SYS_setpgid
-                        | libc::SYS_chdir
-                        | libc::SYS_fchdir
-                )
-        }
+    match spec.props.relaxed {
+        Relaxed::Never => false,
+        Relaxed::InThreads => threaded,
         // Anonymous memory, or a file every variant holds.
-        Dispatch::Special(Special::Mmap) => {
+        Relaxed::InThreadsIfOwnMapping => {
             let (flags, fd) = (call.args[3] as i32, call.args[4] as i32);
-            flags & libc::MAP_ANONYMOUS != 0 || fds.get(fd).is_some_and(|k| k.followers_hold_file())
+            threaded
+                && (flags & libc::MAP_ANONYMOUS != 0
+                    || fds.get(fd).is_some_and(|k| k.followers_hold_file()))
         }
-        _ => false,
+        Relaxed::Anywhere => true,
     }
-}
-
-/// brk in any process: it only moves the program break (never executable memory), and how
-/// often a variant's allocator moves it depends on allocations that differ legitimately (the
-/// in-variant runtime allocates in followers only; diversified builds allocate differently).
-/// Each variant's heap is its own (partitioned at exec), so nothing is compared.
-fn brk_anywhere(call: &crate::tracee::RawCall) -> bool {
-    call.nr as i64 == libc::SYS_brk
 }
 
 impl Monitor {
     /// Whether task `t`'s call runs at once, outside lock-step.
     pub(super) fn runs_relaxed(&self, t: TaskId, entry: &Entry) -> bool {
         let task = &self.tasks[t];
+        let proc_ = &self.procs[task.proc_];
         self.groups[task.group].delivery.is_none()
-            && (brk_anywhere(&entry.call.raw)
-                || (is_process_local(entry.spec, &entry.call.raw, &self.procs[task.proc_].fds)
-                    && self.procs[task.proc_].threaded))
+            && runs_relaxed_here(entry.spec, &entry.call.raw, &proc_.fds, proc_.threaded)
     }
 
     /// Lets the call run now, without a rendezvous.
@@ -74,5 +57,57 @@ impl Monitor {
         task.state = State::Running;
         tolerate_gone(task.tracee.cont(None))?;
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fdtable::FdKind;
+    use crate::tracee::RawCall;
+
+    fn relaxed(nr: i64, args: [u64; 6], fds: &FdTable, threaded: bool) -> bool {
+        let spec = crate::table::lookup(nr as u64);
+        let call = RawCall {
+            nr: nr as u64,
+            args,
+        };
+        runs_relaxed_here(spec, &call, fds, threaded)
+    }
+
+    #[test]
+    fn process_local_calls_run_at_once_in_threaded_processes_only() {
+        let fds = FdTable::default();
+        assert!(relaxed(libc::SYS_munmap, [0; 6], &fds, true));
+        assert!(!relaxed(libc::SYS_munmap, [0; 6], &fds, false));
+        assert!(relaxed(libc::SYS_brk, [0; 6], &fds, false), "brk anywhere");
+        // The fd table, signal dispositions and I/O stay in lock-step.
+        for nr in [libc::SYS_close, libc::SYS_rt_sigaction, libc::SYS_write] {
+            assert!(!relaxed(nr, [0; 6], &fds, true), "{nr}");
+        }
+        assert!(!relaxed(1 << 20, [0; 6], &fds, true), "unknown calls");
+    }
+
+    #[test]
+    fn mmap_runs_at_once_only_on_memory_every_variant_holds() {
+        let mut fds = FdTable::default();
+        fds.insert(3, FdKind::PerVariant);
+        fds.insert(4, FdKind::LeaderOnly);
+        let map = |flags: i32, fd: i32| [0, 4096, 1, flags as u64, fd as u64, 0];
+        let anon = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
+        assert!(relaxed(libc::SYS_mmap, map(anon, -1), &fds, true));
+        assert!(relaxed(
+            libc::SYS_mmap,
+            map(libc::MAP_PRIVATE, 3),
+            &fds,
+            true
+        ));
+        assert!(!relaxed(
+            libc::SYS_mmap,
+            map(libc::MAP_PRIVATE, 4),
+            &fds,
+            true
+        ));
+        assert!(!relaxed(libc::SYS_mmap, map(anon, -1), &fds, false));
     }
 }

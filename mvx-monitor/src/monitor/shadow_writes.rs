@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::capture::Value;
+use crate::table::At;
 
 impl Monitor {
     /// The leader's leader-only call `call` returned `ret`: mirror its effect on a shadowed
@@ -13,17 +14,11 @@ impl Monitor {
             return;
         }
         let fd = call.raw.args[0] as i32;
-        let nr = call.raw.nr as i64;
-        let writes = matches!(
-            nr,
-            libc::SYS_write
-                | libc::SYS_pwrite64
-                | libc::SYS_writev
-                | libc::SYS_pwritev
-                | libc::SYS_pwritev2
-        );
-        let resizes = matches!(nr, libc::SYS_ftruncate | libc::SYS_fallocate);
-        if !(writes || resizes) || !self.shadows.is_shadowed(leader, fd) {
+        let Some(spec) = crate::table::lookup(call.raw.nr) else {
+            return;
+        };
+        let (writes, resizes) = (spec.props.file_write, spec.props.resizes_file);
+        if !(writes.is_some() || resizes) || !self.shadows.is_shadowed(leader, fd) {
             return;
         }
         if resizes {
@@ -36,12 +31,10 @@ impl Monitor {
             return;
         };
         let written = &data[..(ret as usize).min(data.len())];
-        let offset = match nr {
+        let offset = match writes {
             // pwritev2 with offset -1 writes at the file position, like writev.
-            libc::SYS_pwrite64 | libc::SYS_pwritev | libc::SYS_pwritev2
-                if call.raw.args[3] as i64 >= 0 =>
-            {
-                Some(call.raw.args[3])
+            Some(At::Offset(i)) if call.raw.args[i as usize] as i64 >= 0 => {
+                Some(call.raw.args[i as usize])
             }
             _ => crate::procfs::file_position(leader, fd)
                 .and_then(|end| end.checked_sub(written.len() as u64)),

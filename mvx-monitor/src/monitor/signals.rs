@@ -18,6 +18,7 @@
 //!   own copy, when it comes, is dropped.
 
 use super::*;
+use crate::table::SigMask;
 use crate::tracee::SYSCALL_INSN_LEN;
 use std::collections::BTreeSet;
 
@@ -74,8 +75,7 @@ pub(super) struct SignalBook {
 fn restarts_clone(state: &State) -> bool {
     matches!(state,
         State::Restarting { pending: Pending::Program(e), .. }
-            if matches!(e.call.raw.nr as i64,
-                libc::SYS_clone | libc::SYS_clone3 | libc::SYS_fork | libc::SYS_vfork))
+            if e.spec.is_some_and(|s| s.forks()))
 }
 
 fn take(map: &mut HashMap<i32, u32>, sig: i32) -> bool {
@@ -483,7 +483,6 @@ impl Monitor {
                     self.deliver_here(m, sig, stop_sig)?;
                 }
                 State::AtEntry(e) => {
-                    let nr = e.call.raw.nr as i64;
                     if let Some(mask) = temporary_mask(&self.tasks[m].tracee, &e.call.raw) {
                         // The call would have taken the signal under its own mask: take it
                         // the same way, in rt_sigsuspend with that mask.
@@ -492,7 +491,7 @@ impl Monitor {
                         continue;
                     }
                     // Waiting for a signal is what these calls are for: they end with EINTR.
-                    let waits = nr == libc::SYS_pause;
+                    let waits = e.spec.is_some_and(|s| s.props.waits_for_signal);
                     let mut regs = e.regs;
                     regs.orig_rax = u64::MAX; // skip it now
                     if restart && !waits {
@@ -510,16 +509,13 @@ impl Monitor {
                 }
                 State::AtExit { pending, mut regs } => {
                     let nr = match &pending {
-                        Pending::Program(e) | Pending::ClockRead(e) => e.call.raw.nr as i64,
-                        Pending::Placement(p) => p.entry.call.raw.nr as i64,
+                        Pending::Program(e) | Pending::ClockRead(e) => e.call.raw.nr,
+                        Pending::Placement(p) => p.entry.call.raw.nr,
                         Pending::Injected { saved, .. } | Pending::SigWait { saved } => {
-                            saved.orig_rax as i64
+                            saved.orig_rax
                         }
                     };
-                    let is_clone = matches!(
-                        nr,
-                        libc::SYS_clone | libc::SYS_clone3 | libc::SYS_fork | libc::SYS_vfork
-                    );
+                    let is_clone = crate::table::lookup(nr).is_some_and(|s| s.forks());
                     if clone_in_flight && is_clone {
                         // The clone happened: keep it; the signal comes right after it.
                         self.tasks[m].state = State::AtExit { pending, regs };
@@ -689,8 +685,11 @@ impl Monitor {
             return Ok(None);
         };
         let tracee = self.tasks[leader].tracee;
-        if entry.call.raw.nr as i64 == libc::SYS_rt_sigsuspend {
-            return Ok(None); // executed by every variant: each takes it itself
+        if entry
+            .spec
+            .is_some_and(|s| s.dispatch == crate::table::Dispatch::All)
+        {
+            return Ok(None); // executed by every variant (rt_sigsuspend): each takes it itself
         }
         let Some(mask_at) = temporary_mask(&tracee, &entry.call.raw) else {
             return Ok(None);
@@ -836,16 +835,13 @@ impl Monitor {
 }
 
 /// The signal mask a call installs while it waits, if any (a pointer to a sigset in the
-/// task's memory).
+/// task's memory; the table's `sigmask` says where).
 fn temporary_mask(t: &Tracee, call: &crate::tracee::RawCall) -> Option<u64> {
     let a = call.args;
-    let ptr = match call.nr as i64 {
-        libc::SYS_rt_sigsuspend => a[0],
-        libc::SYS_ppoll => a[3],
-        libc::SYS_epoll_pwait | libc::SYS_epoll_pwait2 => a[4],
-        // pselect6's sixth argument points to { const sigset_t *ss; size_t ss_len; }.
-        libc::SYS_pselect6 if a[5] != 0 => t.read_u64(a[5]).ok()?,
-        _ => 0,
+    let ptr = match crate::table::lookup(call.nr)?.props.sigmask? {
+        SigMask::Arg(i) => a[i as usize],
+        SigMask::PselectData(i) if a[i as usize] != 0 => t.read_u64(a[i as usize]).ok()?,
+        SigMask::PselectData(_) => 0,
     };
     (ptr != 0).then_some(ptr)
 }

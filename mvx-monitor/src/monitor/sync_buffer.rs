@@ -2,6 +2,7 @@
 //! creates per run, and the handshake syscall by which each variant learns its role.
 
 use super::*;
+use crate::table::RuntimeSetup;
 use mvx_sync_runtime::protocol::*;
 use std::path::PathBuf;
 
@@ -274,7 +275,8 @@ impl Monitor {
 
 impl Monitor {
     /// A syscall of the runtime's setup (after OP_SETUP): open/stat/mmap/close of the sync
-    /// buffer, run at once in this task only. Anything else ends the exemption.
+    /// buffer (the table's `runtime_setup` calls), run at once in this task only. Anything
+    /// else ends the exemption.
     pub(super) fn runs_as_runtime_setup(
         &mut self,
         t: TaskId,
@@ -284,21 +286,18 @@ impl Monitor {
         if task.setup_calls == 0 {
             return false;
         }
-        let ok = match raw.nr as i64 {
-            libc::SYS_openat => {
-                let path = task.tracee.read_cstr(raw.args[1]).ok();
+        // The exempted calls are table data (`RuntimeSetup`), each with its reason there.
+        let ok = match crate::table::lookup(raw.nr).and_then(|s| s.props.runtime_setup) {
+            Some(RuntimeSetup::BufferPath(i)) => {
+                let path = task.tracee.read_cstr(raw.args[i as usize]).ok();
                 let buffer = self
                     ._sync_buffer
                     .as_ref()
                     .map(|b| b.path.as_os_str().as_encoded_bytes().to_vec());
                 path.is_some() && path == buffer
             }
-            libc::SYS_statx
-            | libc::SYS_fstat
-            | libc::SYS_newfstatat
-            | libc::SYS_mmap
-            | libc::SYS_close => true,
-            _ => false,
+            Some(RuntimeSetup::Any) => true,
+            None => false,
         };
         let task = &mut self.tasks[t];
         task.setup_calls = if ok { task.setup_calls - 1 } else { 0 };
