@@ -307,3 +307,42 @@ pub fn set_call(r: &mut user_regs_struct, nr: u64, args: [u64; 6]) {
     r.r8 = args[4];
     r.r9 = args[5];
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait(pid: Pid) -> i32 {
+        let mut status = 0;
+        // SAFETY: plain waitpid(2) on our own child with a valid out pointer.
+        assert_eq!(
+            unsafe { libc::waitpid(pid.as_raw(), &mut status, 0) },
+            pid.as_raw()
+        );
+        status
+    }
+
+    #[test]
+    fn a_real_stop_gives_the_one_token_that_reads_and_resumes_it() {
+        // SAFETY: the child calls only async-signal-safe functions before _exit.
+        let child = match unsafe { nix::unistd::fork() }.expect("fork") {
+            nix::unistd::ForkResult::Child => unsafe {
+                libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
+                libc::raise(libc::SIGSTOP);
+                libc::_exit(7)
+            },
+            nix::unistd::ForkResult::Parent { child } => child,
+        };
+        let stop = Stopped::from_wait_status(child, wait(child)).expect("stopped");
+        assert_eq!(stop.pid(), child);
+        // Stop-only requests work with it: the registers, the mask, the siginfo of SIGSTOP.
+        assert_ne!(stop.regs().expect("registers").rsp, 0);
+        stop.sigmask().expect("signal mask");
+        assert_eq!(stop.siginfo().expect("siginfo").si_signo, libc::SIGSTOP);
+        stop.cont(None).expect("resumed");
+        // Its end is no stop: no token.
+        let status = wait(child);
+        assert!(Stopped::from_wait_status(child, status).is_none());
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 7);
+    }
+}

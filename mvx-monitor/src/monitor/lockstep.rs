@@ -718,12 +718,14 @@ impl Monitor {
                 let shadow_fd = decision.shadow_fd;
                 self.groups[g].in_flight = Some(in_flight(decision, None));
                 let leader_pid = self.tasks[members[0]].tracee.pid;
+                // Read while the leader is still held: the loop resumes it first.
+                let cloexec = shadow_fd.map(|fd| crate::fdtable::is_cloexec(leader_pid, fd));
                 for (k, &t) in members.iter().enumerate() {
                     match (shadow_fd, backings.get(k).cloned().flatten()) {
                         (Some(fd), Some(backing)) => {
                             let v = self.tasks[t].variant;
                             self.procs[proc_].fds.set_shadowed(fd, v);
-                            let cloexec = crate::fdtable::is_cloexec(leader_pid, fd);
+                            let cloexec = cloexec.unwrap_or_default();
                             self.start_shadow(t, fd, &backing, cloexec)?;
                         }
                         _ => self.run_to_exit(t)?,

@@ -12,6 +12,14 @@
 //! replicate (`lockstep.rs`); task creation, exec and death are in `lifecycle.rs`; virtual
 //! pids in `ids.rs`; code injected into variants (the scratch page, placeholder fds, emulated
 //! instructions) in `inject.rs`.
+//!
+//! Stops: a wait status that reports a ptrace stop comes with a `tracee::Stopped` token, which
+//! the task keeps (`Task::stop`) until it is resumed; registers, signal mask and siginfo are
+//! read and written through it, and every resume gives it up. The token sits beside the
+//! state rather than inside each stopped variant so that the many handlers that read a
+//! task's registers or resume it keep their shape (`task.regs()`, `task.cont(None)`); that
+//! the two agree (a token exactly in the stopped states) is checked after every event in
+//! debug builds, which every integration test runs.
 
 mod clock;
 mod epoll;
@@ -1088,5 +1096,42 @@ fn gone_ok<T>(r: Result<T>) -> Result<Option<T>> {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(state: State) -> Task {
+        Task {
+            // No such process: anything that reached the kernel would fail differently.
+            tracee: Tracee::new(Pid::from_raw(i32::MAX)),
+            stop: None,
+            variant: 0,
+            group: 0,
+            proc_: 0,
+            state,
+            history: History::default(),
+            exec_error: None,
+            sig: signals::SignalBook::default(),
+            setup_calls: 0,
+            temp_name_redraws: 0,
+        }
+    }
+
+    #[test]
+    fn a_task_without_a_stop_is_neither_read_nor_resumed() {
+        let mut t = task(State::Running);
+        for err in [
+            t.regs().map(drop).unwrap_err(),
+            t.sigmask().map(drop).unwrap_err(),
+            t.cont(None).unwrap_err(),
+            t.cont_to_exit().unwrap_err(),
+        ] {
+            assert!(err.to_string().contains("is not held at a stop"), "{err:#}");
+        }
+        // As ptrace answers for a tracee that is not stopped.
+        assert_eq!(t.siginfo().unwrap_err(), nix::errno::Errno::ESRCH);
     }
 }
