@@ -232,6 +232,25 @@ struct Task {
 }
 
 impl State {
+    /// The variant's name, for messages (a state's contents can be long).
+    fn name(&self) -> &'static str {
+        match self {
+            State::Starting => "Starting",
+            State::NewChild => "NewChild",
+            State::Running => "Running",
+            State::AtExec => "AtExec",
+            State::AtFault => "AtFault",
+            State::AtEntry(_) => "AtEntry",
+            State::InSyscall(_) => "InSyscall",
+            State::AtExit { .. } => "AtExit",
+            State::Restarting { .. } => "Restarting",
+            State::ClockWait { .. } => "ClockWait",
+            State::AtSignal { .. } => "AtSignal",
+            State::GroupStopped { .. } => "GroupStopped",
+            State::Dead { .. } => "Dead",
+        }
+    }
+
     /// Whether a task in this state is held at a ptrace stop.
     fn is_stopped(&self) -> bool {
         match self {
@@ -269,8 +288,9 @@ impl Task {
     fn stopped(&self) -> Result<&Stopped> {
         self.stop.as_ref().with_context(|| {
             format!(
-                "task {} is not held at a stop (state {:?})",
-                self.tracee.pid, self.state
+                "task {} is not held at a stop (state {})",
+                self.tracee.pid,
+                self.state.name()
             )
         })
     }
@@ -279,8 +299,9 @@ impl Task {
     fn take_stop(&mut self) -> Result<Stopped> {
         self.stop.take().with_context(|| {
             format!(
-                "task {} is not held at a stop to resume (state {:?})",
-                self.tracee.pid, self.state
+                "task {} is not held at a stop to resume (state {})",
+                self.tracee.pid,
+                self.state.name()
             )
         })
     }
@@ -676,14 +697,14 @@ impl Monitor {
         for (t, task) in self.tasks.iter().enumerate() {
             anyhow::ensure!(
                 task.stop.is_some() == task.state.is_stopped(),
-                "task {t} (pid {}) {} a stop in state {:?}",
+                "task {t} (pid {}) {} a stop in state {}",
                 task.tracee.pid,
                 if task.stop.is_some() {
                     "holds"
                 } else {
                     "lacks"
                 },
-                task.state
+                task.state.name()
             );
         }
         Ok(())
