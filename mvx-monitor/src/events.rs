@@ -1,6 +1,7 @@
 //! The monitor's event source: wait statuses of the variants, a timeout for the rendezvous
 //! window, and signals sent to mvx itself, all multiplexed on one signalfd.
 
+use crate::tracee::Stopped;
 use anyhow::{Context, Result};
 use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
@@ -73,6 +74,32 @@ impl WaitEvent {
     }
 }
 
+/// One wait status: what happened, and for a stop the token that proves the tracee is held
+/// there (the only way the monitor gets one).
+#[derive(Debug)]
+pub struct Waited {
+    pub event: WaitEvent,
+    pub stop: Option<Stopped>,
+}
+
+impl Waited {
+    pub fn decode(pid: Pid, status: i32) -> Waited {
+        Waited {
+            event: WaitEvent::decode(pid, status),
+            stop: Stopped::from_wait_status(pid, status),
+        }
+    }
+
+    /// An end (exit or kill) that was collected elsewhere: no stop.
+    pub fn ended(event: WaitEvent) -> Waited {
+        debug_assert!(matches!(
+            event,
+            WaitEvent::Exited { .. } | WaitEvent::Killed { .. }
+        ));
+        Waited { event, stop: None }
+    }
+}
+
 pub enum Event {
     /// A child changed state (drain wait statuses).
     Child,
@@ -124,7 +151,7 @@ impl Events {
     }
 
     /// The next pending wait status of any child, without blocking.
-    pub fn next_wait_status(&self) -> Result<Option<WaitEvent>> {
+    pub fn next_wait_status(&self) -> Result<Option<Waited>> {
         let mut status = 0;
         // SAFETY: plain waitpid(2) with a valid out pointer.
         let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG | libc::__WALL) };
@@ -134,7 +161,7 @@ impl Events {
                 nix::errno::Errno::ECHILD => Ok(None),
                 e => Err(e).context("waitpid"),
             },
-            pid => Ok(Some(WaitEvent::decode(Pid::from_raw(pid), status))),
+            pid => Ok(Some(Waited::decode(Pid::from_raw(pid), status))),
         }
     }
 
@@ -204,5 +231,23 @@ mod tests {
             WaitEvent::Exited { pid, code: 3 }
         );
         assert_eq!(WaitEvent::decode(pid, 9), WaitEvent::Killed { pid, sig: 9 });
+    }
+
+    #[test]
+    fn only_stops_carry_a_token() {
+        let pid = Pid::from_raw(7);
+        let stop = |sig: i32, event: i32| 0x7f | (sig << 8) | (event << 16);
+        for status in [
+            stop(libc::SIGTRAP, libc::PTRACE_EVENT_SECCOMP),
+            stop(libc::SIGTRAP | 0x80, 0),
+            stop(libc::SIGSTOP, 0),
+            stop(libc::SIGTRAP, libc::PTRACE_EVENT_EXEC),
+        ] {
+            let w = Waited::decode(pid, status);
+            assert_eq!(w.stop.map(|s| s.pid()), Some(pid), "{:?}", w.event);
+        }
+        for status in [3 << 8, 9, 0] {
+            assert!(Waited::decode(pid, status).stop.is_none());
+        }
     }
 }

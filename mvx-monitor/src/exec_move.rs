@@ -16,10 +16,19 @@
 //! The syscalls (one mremap per mapping, one prctl) run in the follower: its first
 //! instruction (the loader's entry, which stays in place) is replaced by `syscall` for their
 //! duration.
+//!
+//! This runs inside the handling of the exec stop and waits for the follower's stops itself
+//! (`run_syscall_stops`) rather than through the monitor's loop: the follower runs no code of
+//! its own meanwhile, only execve's return and the calls injected here, so none of its stops
+//! is one the lock-step would act on, and the group stays as it was. The types say so: the
+//! move takes the exec stop's token by value and gives back the token of the stop it leaves
+//! the follower at. What it passes over is explicit: the seccomp stops of its own injected
+//! calls (checked by number; any other is an error), and signal stops, whose signals are
+//! returned to be raised again once the follower runs.
 
 use crate::elf;
-use crate::events::WaitEvent;
-use crate::tracee::Tracee;
+use crate::events::{WaitEvent, Waited};
+use crate::tracee::Stopped;
 use anyhow::{bail, ensure, Context, Result};
 use libc::user_regs_struct;
 
@@ -44,16 +53,23 @@ pub struct Moved {
     pub ranges: Vec<(u64, u64)>,
 }
 
-/// Moves the initial stack of `t`, stopped at PTRACE_EVENT_EXEC, `delta` bytes lower, and
-/// its executable too if `executable` and it is a dynamically linked PIE. Leaves `t` stopped
-/// at the exit of its execve, ready to run its first instruction. Signals that arrived
-/// meanwhile were held back and are returned, to be raised again.
-pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Vec<i32>)> {
+/// Moves the initial stack of the tracee stopped at PTRACE_EVENT_EXEC (`at_exec`) `delta`
+/// bytes lower, and its executable too if `executable` and it is a dynamically linked PIE.
+/// Returns the stop it leaves the tracee at: the exit of its execve, ready to run its first
+/// instruction. Signals that arrived meanwhile were held back and are returned, to be raised
+/// again.
+pub fn move_image(
+    at_exec: Stopped,
+    delta: u64,
+    executable: bool,
+) -> Result<(Moved, Vec<i32>, Stopped)> {
     let mut held = Vec::new();
+    let t = at_exec.tracee();
     // The exec event stop is inside execve, whose return value would overwrite rax: go on to
     // its exit first.
-    run_syscall_stops(t, 1, &mut held).context("reaching the end of execve")?;
-    let saved = t.regs()?;
+    let stop =
+        run_syscall_stops(at_exec, 1, None, &mut held).context("reaching the end of execve")?;
+    let saved = stop.regs()?;
     let pid = t.pid.as_raw();
     let maps = mappings(pid)?;
     let stack = *maps
@@ -85,9 +101,9 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
     if !movable {
         tracing::warn!(
             "pid {}: its stack or executable cannot be moved into its partition",
-            t.pid
+            pid
         );
-        return Ok((Moved { ranges: Vec::new() }, held));
+        return Ok((Moved { ranges: Vec::new() }, held, stop));
     }
     let mm = MmFields::read(pid)?;
 
@@ -96,12 +112,14 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
     }
     let code = t.read_bytes(saved.rip, SYSCALL_INSN.len())?;
     t.write_bytes(saved.rip, &SYSCALL_INSN)?;
-    let result = (|| -> Result<()> {
+    // A failure inside loses the token: the error ends the run, which kills the tracee.
+    let result = (|mut stop: Stopped| -> Result<Stopped> {
         let flags = (libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED) as u64;
         for &(lo, hi) in &ranges {
             let size = hi - lo;
-            let got = inject(
-                t,
+            let got;
+            (got, stop) = inject(
+                stop,
                 &saved,
                 libc::SYS_mremap,
                 [lo, size, size, flags, lo - delta, 0],
@@ -129,8 +147,9 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
             fields.auxv = Some((auxv_at, auxv.len() as u32));
         }
         t.write_bytes(map_at, &fields.to_bytes())?;
-        let got = inject(
-            t,
+        let got;
+        (got, stop) = inject(
+            stop,
             &saved,
             libc::SYS_prctl,
             [PR_SET_MM, PR_SET_MM_MAP, map_at, MM_MAP_SIZE as u64, 0, 0],
@@ -141,18 +160,18 @@ pub fn move_image(t: &Tracee, delta: u64, executable: bool) -> Result<(Moved, Ve
             // read from where the stack was.
             tracing::warn!(
                 "pid {}: recording the moved stack failed ({}); its /proc cmdline is empty",
-                t.pid,
+                pid,
                 crate::decode::ret_text(got)
             );
         }
-        Ok(())
-    })();
+        Ok(stop)
+    })(stop);
     t.write_bytes(saved.rip, &code)?;
-    result?;
+    let stop = result?;
     let mut regs = saved;
     regs.rsp -= delta;
-    t.set_regs(&regs)?;
-    Ok((Moved { ranges }, held))
+    stop.set_regs(&regs)?;
+    Ok((Moved { ranges }, held, stop))
 }
 
 /// The mappings of a dynamically linked position-independent executable whose entry point
@@ -255,30 +274,38 @@ fn initial_stack_pointers(slots: &[Slot], rsp: u64, ranges: &[(u64, u64)]) -> Ve
         .collect()
 }
 
-/// Runs one syscall in `t` (stopped at a syscall exit, `syscall` at `base.rip`) and returns its
-/// result, leaving `t` at that syscall's exit stop.
+/// Runs one syscall in the tracee (stopped at a syscall exit, `syscall` at `base.rip`) and
+/// returns its result and that syscall's exit stop.
 fn inject(
-    t: &Tracee,
+    stop: Stopped,
     base: &user_regs_struct,
     nr: i64,
     args: [u64; 6],
     held: &mut Vec<i32>,
-) -> Result<i64> {
+) -> Result<(i64, Stopped)> {
     let mut regs = *base;
     crate::tracee::set_call(&mut regs, nr as u64, args);
     regs.orig_rax = u64::MAX;
-    t.set_regs(&regs)?;
+    stop.set_regs(&regs)?;
     // Entry stop, possibly a seccomp stop, then the exit stop.
-    run_syscall_stops(t, 2, held)?;
-    Ok(t.regs()?.rax as i64)
+    let stop = run_syscall_stops(stop, 2, Some(nr), held)?;
+    Ok((stop.regs()?.rax as i64, stop))
 }
 
-/// Resumes `t` until it has passed `count` syscall stops (entry or exit), passing over
-/// seccomp stops and holding back signals.
-fn run_syscall_stops(t: &Tracee, count: usize, held: &mut Vec<i32>) -> Result<()> {
+/// Resumes the tracee until it has passed `count` syscall stops (entry or exit) and returns
+/// the last. On the way it passes over the seccomp stop of `injected` (the filter traces the
+/// calls injected here too; another call's seccomp stop is an error: the program runs no code
+/// meanwhile) and holds back signals.
+fn run_syscall_stops(
+    mut stop: Stopped,
+    count: usize,
+    injected: Option<i64>,
+    held: &mut Vec<i32>,
+) -> Result<Stopped> {
+    let pid = stop.pid();
     let mut seen = 0;
-    while seen < count {
-        if let Err(e) = t.cont_to_exit() {
+    loop {
+        if let Err(e) = stop.cont_to_exit() {
             // ESRCH: killed meanwhile; its end is the next (and last) status to collect.
             let gone = e
                 .downcast_ref::<nix::errno::Errno>()
@@ -289,27 +316,41 @@ fn run_syscall_stops(t: &Tracee, count: usize, held: &mut Vec<i32>) -> Result<()
         }
         let mut status = 0;
         // SAFETY: plain waitpid(2) on our own tracee with a valid out pointer.
-        let pid = unsafe { libc::waitpid(t.pid.as_raw(), &mut status, libc::__WALL) };
-        if pid != t.pid.as_raw() {
-            bail!(
-                "waiting for pid {}: {}",
-                t.pid,
-                std::io::Error::last_os_error()
-            );
+        let got = unsafe { libc::waitpid(pid.as_raw(), &mut status, libc::__WALL) };
+        if got != pid.as_raw() {
+            bail!("waiting for pid {pid}: {}", std::io::Error::last_os_error());
         }
-        match WaitEvent::decode(t.pid, status) {
-            WaitEvent::SyscallStop(_) => seen += 1,
-            WaitEvent::SeccompStop(_) => {}
+        let Waited { event, stop: next } = Waited::decode(pid, status);
+        // Only an end comes without a stop.
+        let Some(next) = next else {
+            return Err(Ended(event).into());
+        };
+        stop = next;
+        match event {
+            WaitEvent::SyscallStop(_) => {
+                seen += 1;
+                if seen == count {
+                    return Ok(stop);
+                }
+            }
+            WaitEvent::SeccompStop(_) => {
+                let nr = stop.regs()?.orig_rax as i64;
+                ensure!(
+                    Some(nr) == injected,
+                    "pid {pid}: seccomp stop of {} while its image was moved",
+                    crate::table::name_of(nr as u64)
+                );
+                tracing::trace!(%pid, nr, "passing over the seccomp stop of an injected call");
+            }
             WaitEvent::SignalStop { sig, .. } => held.push(sig),
             WaitEvent::PtraceEvent { event, .. } => {
                 bail!("unexpected ptrace event {event} while moving the stack")
             }
-            end @ (WaitEvent::Exited { .. } | WaitEvent::Killed { .. }) => {
-                return Err(Ended(end).into())
+            WaitEvent::Exited { .. } | WaitEvent::Killed { .. } => {
+                unreachable!("an end has no stop")
             }
         }
     }
-    Ok(())
 }
 
 /// Every mapping's range, from /proc/PID/maps.

@@ -3,8 +3,7 @@
 use crate::seccomp;
 use anyhow::{bail, Context, Result};
 use nix::sys::ptrace::{self, Options};
-use nix::sys::signal::{SigSet, Signal};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::sys::signal::SigSet;
 use nix::unistd::{ForkResult, Pid};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -202,15 +201,29 @@ pub fn spawn(
         },
         ForkResult::Parent { child } => {
             drop(err_write);
-            match waitpid(child, None).context("waiting for the new variant")? {
-                WaitStatus::Stopped(_, Signal::SIGSTOP) => {}
-                other => bail!("variant {child} did not stop before exec: {other:?}"),
+            let mut status = 0;
+            // SAFETY: plain waitpid(2) on our own child with a valid out pointer.
+            if unsafe { libc::waitpid(child.as_raw(), &mut status, 0) } != child.as_raw() {
+                return Err(std::io::Error::last_os_error()).context("waiting for the new variant");
             }
+            let stop = match crate::events::Waited::decode(child, status) {
+                crate::events::Waited {
+                    event:
+                        crate::events::WaitEvent::SignalStop {
+                            sig: libc::SIGSTOP, ..
+                        },
+                    stop: Some(stop),
+                } => stop,
+                other => bail!(
+                    "variant {child} did not stop before exec: {:?}",
+                    other.event
+                ),
+            };
             if let Layout::Partitioned { index, .. } = layout {
                 check_partition(child, index);
             }
             ptrace::setoptions(child, TRACE_OPTIONS).context("PTRACE_SETOPTIONS")?;
-            ptrace::cont(child, None).context("resuming the new variant")?;
+            stop.cont(None).context("resuming the new variant")?;
             Ok(Spawned {
                 pid: child,
                 exec_error: err_read,

@@ -1,7 +1,49 @@
 //! A thin typed layer over ptrace and cross-process memory access.
 //!
-//! Registers and memory may only be touched while the tracee is stopped; the monitor only calls
-//! these methods on variants whose state says they are held at a stop.
+//! Two handles, so that the stop state is in the types:
+//!
+//! - [`Stopped`] is the proof that a tracee is held at a ptrace stop. Only a wait status that
+//!   reports a stop of that pid creates one ([`Stopped::from_wait_status`]); it is neither
+//!   `Copy` nor `Clone`, so there is one per stop. Everything ptrace allows only at a stop
+//!   (registers, signal mask, siginfo, the event message) borrows it, and every resume
+//!   consumes it: a tracee cannot be resumed twice from one stop, nor touched after its resume.
+//! - [`Tracee`] is the pid: memory access and SIGKILL, which the kernel allows in any state.
+//!   Memory stays on the pid on purpose: the monitor reads a task's memory only while holding
+//!   that task at a stop, but a stop of one thread does not stop its siblings, which share the
+//!   address space, so a token would not make such reads any more meaningful; and the pure
+//!   capture/replicate code reads memory of tasks it has no business resuming.
+//!
+//! ```compile_fail
+//! // A stop cannot be copied...
+//! fn twice(s: mvx_monitor::tracee::Stopped) -> (mvx_monitor::tracee::Stopped, mvx_monitor::tracee::Stopped) {
+//!     (s, s)
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! // ...or cloned...
+//! fn needs_clone<T: Clone>() {}
+//! needs_clone::<mvx_monitor::tracee::Stopped>();
+//! ```
+//!
+//! ```compile_fail
+//! // ...nor used once the tracee was resumed from it.
+//! fn resume_then_read(s: mvx_monitor::tracee::Stopped) {
+//!     let _ = s.cont(None);
+//!     let _ = s.regs();
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! // ...nor made up from a pid.
+//! let s = mvx_monitor::tracee::Stopped { pid: nix::unistd::Pid::from_raw(1) };
+//! ```
+//!
+//! ```
+//! // Whereas a wait status that is no stop gives no token (exit status 0).
+//! use mvx_monitor::tracee::Stopped;
+//! assert!(Stopped::from_wait_status(nix::unistd::Pid::from_raw(1), 0).is_none());
+//! ```
 
 use anyhow::{Context, Result};
 use libc::user_regs_struct;
@@ -22,14 +64,27 @@ const PTRACE_SETSIGMASK: libc::c_uint = 0x420b;
 /// Upper bound on a C string read from a tracee (paths, argv entries).
 const MAX_CSTR: usize = 1 << 20;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Tracee {
-    pub pid: Pid,
+/// A tracee held at a ptrace stop; see the module documentation.
+#[derive(Debug)]
+#[must_use = "a stopped tracee stays stopped until it is resumed"]
+pub struct Stopped {
+    pid: Pid,
 }
 
-impl Tracee {
-    pub fn new(pid: Pid) -> Self {
-        Tracee { pid }
+impl Stopped {
+    /// The stop a wait status of `pid` reports, if it reports one (`WIFSTOPPED`: any ptrace
+    /// stop, seccomp, syscall, event, signal-delivery and group stops alike).
+    pub fn from_wait_status(pid: Pid, status: i32) -> Option<Stopped> {
+        libc::WIFSTOPPED(status).then_some(Stopped { pid })
+    }
+
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// The pid, for memory access.
+    pub fn tracee(&self) -> Tracee {
+        Tracee::new(self.pid)
     }
 
     pub fn regs(&self) -> Result<user_regs_struct> {
@@ -41,18 +96,18 @@ impl Tracee {
     }
 
     /// Resume until the next seccomp stop (no syscall-exit stop), delivering `sig` if given.
-    pub fn cont(&self, sig: Option<i32>) -> Result<()> {
+    pub fn cont(self, sig: Option<i32>) -> Result<()> {
         self.restart(libc::PTRACE_CONT, sig)
             .with_context(|| format!("PTRACE_CONT pid {}", self.pid))
     }
 
     /// Resume and stop again at the exit of the current syscall.
-    pub fn cont_to_exit(&self) -> Result<()> {
+    pub fn cont_to_exit(self) -> Result<()> {
         self.cont_to_exit_with(None)
     }
 
     /// Like `cont_to_exit`, delivering `sig` if given.
-    pub fn cont_to_exit_with(&self, sig: Option<i32>) -> Result<()> {
+    pub fn cont_to_exit_with(self, sig: Option<i32>) -> Result<()> {
         self.restart(libc::PTRACE_SYSCALL, sig)
             .with_context(|| format!("PTRACE_SYSCALL pid {}", self.pid))
     }
@@ -73,6 +128,21 @@ impl Tracee {
         } else {
             Ok(())
         }
+    }
+
+    /// The message of a PTRACE_EVENT stop (the new task of a clone, the former pid at exec).
+    pub fn event_message(&self) -> Result<libc::c_long> {
+        ptrace::getevent(self.pid).with_context(|| format!("PTRACE_GETEVENTMSG pid {}", self.pid))
+    }
+
+    /// The siginfo of the signal of a signal-delivery stop (EINVAL at a group-stop).
+    pub fn siginfo(&self) -> nix::Result<libc::siginfo_t> {
+        ptrace::getsiginfo(self.pid)
+    }
+
+    /// Replaces the siginfo the signal of a signal-delivery stop is delivered with.
+    pub fn set_siginfo(&self, info: &libc::siginfo_t) -> nix::Result<()> {
+        ptrace::setsiginfo(self.pid, info)
     }
 
     /// The blocked-signal mask (PTRACE_GETSIGMASK).
@@ -110,6 +180,18 @@ impl Tracee {
                 .with_context(|| format!("PTRACE_SETSIGMASK pid {}", self.pid));
         }
         Ok(())
+    }
+}
+
+/// A tracee's pid: memory access and SIGKILL, legal whether or not it is stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tracee {
+    pub pid: Pid,
+}
+
+impl Tracee {
+    pub fn new(pid: Pid) -> Self {
+        Tracee { pid }
     }
 
     pub fn kill(&self) {
@@ -224,4 +306,43 @@ pub fn set_call(r: &mut user_regs_struct, nr: u64, args: [u64; 6]) {
     r.r10 = args[3];
     r.r8 = args[4];
     r.r9 = args[5];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait(pid: Pid) -> i32 {
+        let mut status = 0;
+        // SAFETY: plain waitpid(2) on our own child with a valid out pointer.
+        assert_eq!(
+            unsafe { libc::waitpid(pid.as_raw(), &mut status, 0) },
+            pid.as_raw()
+        );
+        status
+    }
+
+    #[test]
+    fn a_real_stop_gives_the_one_token_that_reads_and_resumes_it() {
+        // SAFETY: the child calls only async-signal-safe functions before _exit.
+        let child = match unsafe { nix::unistd::fork() }.expect("fork") {
+            nix::unistd::ForkResult::Child => unsafe {
+                libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0);
+                libc::raise(libc::SIGSTOP);
+                libc::_exit(7)
+            },
+            nix::unistd::ForkResult::Parent { child } => child,
+        };
+        let stop = Stopped::from_wait_status(child, wait(child)).expect("stopped");
+        assert_eq!(stop.pid(), child);
+        // Stop-only requests work with it: the registers, the mask, the siginfo of SIGSTOP.
+        assert_ne!(stop.regs().expect("registers").rsp, 0);
+        stop.sigmask().expect("signal mask");
+        assert_eq!(stop.siginfo().expect("siginfo").si_signo, libc::SIGSTOP);
+        stop.cont(None).expect("resumed");
+        // Its end is no stop: no token.
+        let status = wait(child);
+        assert!(Stopped::from_wait_status(child, status).is_none());
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 7);
+    }
 }

@@ -5,7 +5,7 @@
 //! entry AT_SYSINFO_EHDR to AT_IGNORE at the exec stop makes libc fall back to real syscalls,
 //! which the table replicates.
 
-use crate::tracee::Tracee;
+use crate::tracee::Stopped;
 use anyhow::{Context, Result};
 
 const AT_NULL: u64 = 0;
@@ -14,8 +14,9 @@ const AT_SYSINFO_EHDR: u64 = 33;
 
 /// Rewrites the auxv of a variant stopped at PTRACE_EVENT_EXEC. Returns whether a vDSO entry
 /// was found.
-pub fn hide(t: &Tracee) -> Result<bool> {
-    let rsp = t.regs()?.rsp;
+pub fn hide(stop: &Stopped) -> Result<bool> {
+    let rsp = stop.regs()?.rsp;
+    let t = stop.tracee();
     // Initial stack: argc, argv[argc], NULL, envp..., NULL, auxv pairs.
     let argc = t.read_u64(rsp).context("reading argc")?;
     let mut p = rsp + 8 * (argc + 2);

@@ -110,7 +110,7 @@ impl Monitor {
         ));
         if task.variant == 0 {
             task.state = State::InSyscall(Pending::ClockRead(entry));
-            return tolerate_gone(task.tracee.cont_to_exit()).map(|()| None);
+            return tolerate_gone(task.cont_to_exit()).map(|()| None);
         }
         let (variant, g) = (task.variant, task.group);
         let key = self.clock_key(variant, &entry.call.raw);
@@ -140,7 +140,7 @@ impl Monitor {
         let task = &mut self.tasks[t];
         task.history.set_last_result(&decode::ret_text(ret));
         task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))?;
+        tolerate_gone(task.cont(None))?;
         let g = task.group;
         let key = self.clock_key(0, &entry.call.raw);
         self.groups[g].clock_queues.publish(key, ret, outputs);
@@ -169,10 +169,10 @@ impl Monitor {
         let mut regs = entry.regs;
         regs.orig_rax = u64::MAX;
         regs.rax = ret as u64;
-        tolerate_gone(task.tracee.set_regs(&regs))?;
+        tolerate_gone(task.set_regs(&regs))?;
         task.history.set_last_result(&decode::ret_text(ret));
         task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))
+        tolerate_gone(task.cont(None))
     }
 
     /// Followers whose wait for a leader value ran out: wait on while the leader's thread is
@@ -215,7 +215,7 @@ impl Monitor {
                     let task = &mut self.tasks[t];
                     task.history
                         .set_last_result("(own clock: the leader made no such read)");
-                    tolerate_gone(task.tracee.cont(None))?;
+                    tolerate_gone(task.cont(None))?;
                 }
             }
         }

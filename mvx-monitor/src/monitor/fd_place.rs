@@ -115,22 +115,19 @@ fn cloexec_bits(cloexec: bool) -> u64 {
 
 impl Monitor {
     /// Gives follower `t` (held at the entry of a call the leader ran alone) placeholders at
-    /// the leader's new fds `fds`; the program then sees `result`.
+    /// the leader's new fds `fds` (with their close-on-exec flag in the leader); the program
+    /// then sees `result`.
     pub(super) fn start_placeholders(
         &mut self,
         t: TaskId,
-        fds: &[i32],
+        fds: &[(i32, bool)],
         result: i64,
-        leader: Pid,
     ) -> Result<()> {
         let task = &mut self.tasks[t];
         let State::AtEntry(entry) = std::mem::replace(&mut task.state, State::Running) else {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
         };
-        let mut todo: VecDeque<(i32, bool)> = fds
-            .iter()
-            .map(|&fd| (fd, crate::fdtable::is_cloexec(leader, fd)))
-            .collect();
+        let mut todo: VecDeque<(i32, bool)> = fds.iter().copied().collect();
         let Some((target, cloexec)) = todo.pop_front() else {
             bail!("a placement without fds");
         };
@@ -233,26 +230,25 @@ impl Monitor {
             .scratch
             .context("follower has no scratch page")?;
         let (nr, args) = p.step.call(scratch);
-        let tracee = task.tracee;
         let mut regs = at_exit.unwrap_or(p.entry.regs);
         tracee::set_call(&mut regs, nr as u64, args);
         if at_exit.is_some() {
             if p.saved_mask.is_none() {
-                p.saved_mask = gone_ok(tracee.sigmask())?;
-                tolerate_gone(tracee.set_sigmask(!0))?;
+                p.saved_mask = gone_ok(task.sigmask())?;
+                tolerate_gone(task.set_sigmask(!0))?;
             }
             regs.rip -= SYSCALL_INSN_LEN;
             p.rewound = true;
         }
-        tolerate_gone(tracee.set_regs(&regs))?;
+        tolerate_gone(task.set_regs(&regs))?;
         let rewound = p.rewound;
         task.state = State::InSyscall(Pending::Placement(Box::new(p)));
         if rewound {
             // Every injected call is traced (the filter lets fd calls through only from the
             // fast-path gadget): the next stop is its seccomp stop.
-            tolerate_gone(tracee.cont(None))
+            tolerate_gone(task.cont(None))
         } else {
-            tolerate_gone(tracee.cont_to_exit())
+            tolerate_gone(task.cont_to_exit())
         }
     }
 
@@ -277,11 +273,11 @@ impl Monitor {
                 unreachable!()
             };
             if let Some(mask) = p.saved_mask {
-                tolerate_gone(task.tracee.set_sigmask(mask))?;
+                tolerate_gone(task.set_sigmask(mask))?;
             }
             task.state = State::InSyscall(Pending::Program(p.entry));
         }
-        tolerate_gone(task.tracee.cont_to_exit()).map(|()| None)
+        tolerate_gone(task.cont_to_exit()).map(|()| None)
     }
 
     /// The exit stop of a placement step.
@@ -364,11 +360,11 @@ impl Monitor {
                 let mut again = p.entry.regs;
                 again.rip = regs.rip - SYSCALL_INSN_LEN;
                 again.rax = p.entry.call.raw.nr;
-                tolerate_gone(task.tracee.set_regs(&again))?;
+                tolerate_gone(task.set_regs(&again))?;
                 p.step = Step::Program;
                 p.rewound = true;
                 task.state = State::InSyscall(Pending::Placement(Box::new(p)));
-                return tolerate_gone(task.tracee.cont(None)).map(|()| None);
+                return tolerate_gone(task.cont(None)).map(|()| None);
             }
         };
         let g = self.tasks[t].group;
@@ -378,7 +374,7 @@ impl Monitor {
             .and_then(|f| f.outputs.clone());
         let task = &mut self.tasks[t];
         if let Some(mask) = p.saved_mask {
-            tolerate_gone(task.tracee.set_sigmask(mask))?;
+            tolerate_gone(task.set_sigmask(mask))?;
         }
         let mut restored = match p.base {
             Some(base) => base,
@@ -393,10 +389,10 @@ impl Monitor {
         };
         restored.rax = result as u64;
         restored.rip = regs.rip;
-        tolerate_gone(task.tracee.set_regs(&restored))?;
+        tolerate_gone(task.set_regs(&restored))?;
         task.history.set_last_result(&decode::ret_text(result));
         task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))?;
+        tolerate_gone(task.cont(None))?;
         let v = task.variant;
         if let Some(f) = &mut self.groups[g].in_flight {
             f.remaining.remove(&v);

@@ -85,9 +85,9 @@ pub(super) fn start(task: &mut Task, what: Injection, saved: user_regs_struct) -
         ),
     };
     tracee::set_call(&mut regs, nr as u64, args);
-    tolerate_gone(task.tracee.set_regs(&regs))?;
+    tolerate_gone(task.set_regs(&regs))?;
     task.state = State::InSyscall(Pending::Injected { what, saved });
-    tolerate_gone(task.tracee.cont_to_exit())
+    tolerate_gone(task.cont_to_exit())
 }
 
 /// Records what the injection produced and re-executes the displaced syscall.
@@ -131,9 +131,9 @@ pub(super) fn finish(
     let mut restart = saved;
     restart.rip -= SYSCALL_INSN_LEN;
     restart.rax = saved.orig_rax;
-    tolerate_gone(task.tracee.set_regs(&restart))?;
+    tolerate_gone(task.set_regs(&restart))?;
     task.state = State::Running;
-    tolerate_gone(task.tracee.cont(None))
+    tolerate_gone(task.cont(None))
 }
 
 /// If a SIGSEGV stopped the task on rdtsc/rdtscp (PR_SET_TSC) or a faulting cpuid, the

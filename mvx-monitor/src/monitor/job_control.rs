@@ -22,13 +22,10 @@ pub(super) const CONT_POLL: Duration = Duration::from_millis(10);
 pub(super) const STOP_SIGNALS: [i32; 4] =
     [libc::SIGSTOP, libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
 
-/// Whether the stop of `pid` with a stop signal is a group-stop (the signal already took
+/// Whether the stop of `task` with a stop signal is a group-stop (the signal already took
 /// effect) rather than the signal's delivery stop: ptrace has no siginfo for it.
-pub(super) fn is_group_stop(pid: Pid) -> bool {
-    matches!(
-        nix::sys::ptrace::getsiginfo(pid),
-        Err(nix::errno::Errno::EINVAL)
-    )
+pub(super) fn is_group_stop(task: &Task) -> bool {
+    matches!(task.siginfo(), Err(nix::errno::Errno::EINVAL))
 }
 
 impl Monitor {

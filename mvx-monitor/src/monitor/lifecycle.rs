@@ -57,11 +57,10 @@ impl Monitor {
     /// PTRACE_EVENT_FORK/VFORK/CLONE in a parent: the new task joins the group being created.
     pub(super) fn on_clone_event(&mut self, t: TaskId) -> Result<()> {
         let parent = &self.tasks[t];
-        let child = match nix::sys::ptrace::getevent(parent.tracee.pid) {
-            Ok(c) => Pid::from_raw(c as i32),
-            Err(nix::errno::Errno::ESRCH) => return Ok(()),
-            Err(e) => return Err(e).context("PTRACE_GETEVENTMSG"),
+        let Some(child) = gone_ok(parent.stopped()?.event_message())? else {
+            return Ok(());
         };
+        let child = Pid::from_raw(child as i32);
         let (g, variant) = (parent.group, parent.variant);
         let Some(ng) = self.groups[g].in_flight.as_ref().and_then(|f| f.new_group) else {
             bail!(
@@ -71,7 +70,8 @@ impl Monitor {
         };
         let c = self.add_task(child, variant, ng, State::NewChild);
         debug!(group = ng, variant, %child, "new task");
-        if self.unclaimed.remove(&child) {
+        if let Some(stop) = self.unclaimed.remove(&child) {
+            self.tasks[c].hold(stop);
             self.start_new_child(c)?;
         }
         self.resume_unchanged(t, None)
@@ -81,26 +81,26 @@ impl Monitor {
     fn start_new_child(&mut self, c: TaskId) -> Result<()> {
         let task = &mut self.tasks[c];
         task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))
+        tolerate_gone(task.cont(None))
     }
 
     pub(super) fn on_exec(&mut self, t: TaskId) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
         let first = matches!(task.state, State::Starting);
         if first {
-            task.state = State::Running;
             task.exec_error = None;
         }
         let (p, variant) = (task.proc_, task.variant);
-        let former = nix::sys::ptrace::getevent(task.tracee.pid).unwrap_or(0) as i32;
+        let former = task.stopped()?.event_message().unwrap_or(0) as i32;
         if former != 0 && former != task.tracee.pid.as_raw() {
             self.exec_from_thread(t, Pid::from_raw(former));
         }
         let task = &mut self.tasks[t];
+        task.state = State::AtExec;
         // A new address space: nothing injected yet, vDSO to hide again.
         self.procs[p].spaces[variant] = AddressSpace::default();
         self.procs[p].threaded = false;
-        if !vdso::hide(&task.tracee)
+        if !vdso::hide(task.stopped()?)
             .with_context(|| format!("hiding the vDSO of task {}", task.tracee.pid))?
         {
             debug!(task = t, "no vDSO in auxv");
@@ -108,7 +108,9 @@ impl Monitor {
         let held = match self.partition_image(t) {
             Ok(held) => held,
             Err(e) => match e.downcast::<crate::exec_move::Ended>() {
-                Ok(crate::exec_move::Ended(end)) => return self.on_wait_status(end),
+                Ok(crate::exec_move::Ended(end)) => {
+                    return self.on_wait_status(crate::events::Waited::ended(end))
+                }
                 Err(e) => return Err(e),
             },
         };
@@ -124,7 +126,9 @@ impl Monitor {
             }
             self.publish_fd_classes(p);
         }
-        tolerate_gone(self.tasks[t].tracee.cont(None))?;
+        let task = &mut self.tasks[t];
+        task.state = State::Running;
+        tolerate_gone(task.cont(None))?;
         for sig in held {
             signals::tkill(self.tasks[t].tracee.pid, sig);
         }
@@ -142,6 +146,7 @@ impl Monitor {
             let fg = self.tasks[ft].group;
             self.groups[fg].doomed = true;
             self.groups[fg].in_flight = None;
+            self.tasks[ft].stop = None;
             self.tasks[ft].state = State::Dead {
                 how: Death::Exited(0),
                 at: Instant::now(),
@@ -158,9 +163,10 @@ impl Monitor {
     }
 
     /// Moves a partitioned follower's new stack and executable into its own area (see
-    /// `exec_move.rs`); returns the signals held back meanwhile.
+    /// `exec_move.rs`); returns the signals held back meanwhile. The move drives the tracee
+    /// through stops of its own, so it takes the exec stop and gives back the one it ends at.
     fn partition_image(&mut self, t: TaskId) -> Result<Vec<i32>> {
-        let task = &self.tasks[t];
+        let task = &mut self.tasks[t];
         let crate::spawn::Layout::Partitioned { index, .. } = self.cfg.layout_of(task.variant)
         else {
             return Ok(Vec::new());
@@ -170,9 +176,10 @@ impl Monitor {
         }
         let delta = index as u64 * crate::spawn::PARTITION_STEP;
         let executable = self.cfg.partition_executable;
-        match crate::exec_move::move_image(&task.tracee, delta, executable) {
-            Ok((moved, held)) => {
+        match crate::exec_move::move_image(task.take_stop()?, delta, executable) {
+            Ok((moved, held, stop)) => {
                 debug!(task = t, ranges = ?moved.ranges, "image moved");
+                task.hold(stop);
                 Ok(held)
             }
             Err(e) if e.is::<crate::exec_move::Ended>() => Err(e),
@@ -190,7 +197,9 @@ impl Monitor {
             return Ok(None);
         }
         if sig == libc::SIGSEGV && matches!(task.state, State::Running) {
-            let Some(regs) = gone_ok(task.tracee.regs())? else {
+            self.tasks[t].state = State::AtFault;
+            let task = &self.tasks[t];
+            let Some(regs) = gone_ok(task.regs())? else {
                 return Ok(None);
             };
             if let Some(raw) = inject::trapped_instruction(task, &regs) {
@@ -212,6 +221,8 @@ impl Monitor {
                     },
                 );
             }
+            // A fault of the program's own: a signal like any other.
+            self.tasks[t].state = State::Running;
         }
         self.on_delivery_stop(t, sig)
     }

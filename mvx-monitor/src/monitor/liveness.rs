@@ -133,6 +133,8 @@ impl Monitor {
             State::Starting => "starting (before its exec)".into(),
             State::NewChild => "created, not yet stopped for the first time".into(),
             State::Running => format!("running program code{}", kernel()),
+            State::AtExec => "at its exec, its new image being prepared".into(),
+            State::AtFault => "at a fault, being examined".into(),
             State::AtEntry(e) => format!("held at the entry of {}", call(e)),
             State::InSyscall(Pending::Program(e)) => {
                 format!("inside {}{}", call(e), kernel())

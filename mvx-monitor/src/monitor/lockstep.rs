@@ -19,7 +19,7 @@ impl Monitor {
         let task = &mut self.tasks[t];
         match task.state {
             // Before exec: the child's own execve (or its error report).
-            State::Starting => return tolerate_gone(task.tracee.cont(None)).map(|()| None),
+            State::Starting => return tolerate_gone(task.cont(None)).map(|()| None),
             State::Running | State::Restarting { .. } => {}
             State::InSyscall(Pending::Placement(_)) => return self.placement_entered(t),
             ref other => bail!(
@@ -27,7 +27,7 @@ impl Monitor {
                 task.tracee.pid
             ),
         }
-        let Some(regs) = gone_ok(task.tracee.regs())? else {
+        let Some(regs) = gone_ok(task.regs())? else {
             return Ok(None);
         };
         if let State::Restarting { pending, .. } = &task.state {
@@ -43,7 +43,7 @@ impl Monitor {
                     unreachable!()
                 };
                 task.state = State::InSyscall(pending);
-                return tolerate_gone(task.tracee.cont_to_exit()).map(|()| None);
+                return tolerate_gone(task.cont_to_exit()).map(|()| None);
             }
             debug!(task = t, "interrupted syscall did not come back");
             task.state = State::Running;
@@ -68,7 +68,7 @@ impl Monitor {
                 table::name_of(raw.nr)
             ));
             task.state = State::Running;
-            return tolerate_gone(task.tracee.cont(None)).map(|()| None);
+            return tolerate_gone(task.cont(None)).map(|()| None);
         }
         let spec = table::lookup(raw.nr);
         let tracee = self.tasks[t].tracee;
@@ -127,7 +127,7 @@ impl Monitor {
                 task.state
             );
         };
-        let Some(regs) = gone_ok(task.tracee.regs())? else {
+        let Some(regs) = gone_ok(task.regs())? else {
             task.state = State::InSyscall(pending);
             return Ok(None);
         };
@@ -163,7 +163,7 @@ impl Monitor {
                     pending,
                     code: regs.rax as i64,
                 };
-                tolerate_gone(self.tasks[t].tracee.cont(None)).map(|()| None)
+                tolerate_gone(self.tasks[t].cont(None)).map(|()| None)
             }
             Pending::Program(_) => {
                 task.state = State::AtExit { pending, regs };
@@ -481,7 +481,7 @@ impl Monitor {
             task.state = State::Running;
             task.history
                 .set_last_result("? (a temporary name's redraw: not compared)");
-            tolerate_gone(task.tracee.cont(None))?;
+            tolerate_gone(task.cont(None))?;
         }
         Ok(true)
     }
@@ -718,12 +718,14 @@ impl Monitor {
                 let shadow_fd = decision.shadow_fd;
                 self.groups[g].in_flight = Some(in_flight(decision, None));
                 let leader_pid = self.tasks[members[0]].tracee.pid;
+                // Read while the leader is still held: the loop resumes it first.
+                let cloexec = shadow_fd.map(|fd| crate::fdtable::is_cloexec(leader_pid, fd));
                 for (k, &t) in members.iter().enumerate() {
                     match (shadow_fd, backings.get(k).cloned().flatten()) {
                         (Some(fd), Some(backing)) => {
                             let v = self.tasks[t].variant;
                             self.procs[proc_].fds.set_shadowed(fd, v);
-                            let cloexec = crate::fdtable::is_cloexec(leader_pid, fd);
+                            let cloexec = cloexec.unwrap_or_default();
                             self.start_shadow(t, fd, &backing, cloexec)?;
                         }
                         _ => self.run_to_exit(t)?,
@@ -790,7 +792,7 @@ impl Monitor {
                 let mut regs = e.regs;
                 tracee::set_call(&mut regs, e.call.raw.nr, args);
                 regs.rax = e.regs.rax;
-                tolerate_gone(self.tasks[t].tracee.set_regs(&regs))?;
+                tolerate_gone(self.tasks[t].set_regs(&regs))?;
             }
         }
         Ok(())
@@ -800,7 +802,7 @@ impl Monitor {
     fn let_go(&mut self, t: TaskId) -> Result<()> {
         let task = &mut self.tasks[t];
         task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))
+        tolerate_gone(task.cont(None))
     }
 
     /// Resumes a task held at entry into its syscall, stopping at the exit.
@@ -810,7 +812,7 @@ impl Monitor {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
         };
         task.state = State::InSyscall(Pending::Program(e));
-        tolerate_gone(task.tracee.cont_to_exit())
+        tolerate_gone(task.cont_to_exit())
     }
 
     /// Makes a task held at entry skip its syscall and see `ret` (and `outputs`).
@@ -830,13 +832,13 @@ impl Monitor {
         let mut regs = e.regs;
         regs.orig_rax = u64::MAX;
         regs.rax = ret as u64;
-        tolerate_gone(task.tracee.set_regs(&regs))?;
+        tolerate_gone(task.set_regs(&regs))?;
         task.history.set_last_result(&decode::ret_text(ret));
         let (g, v) = (task.group, task.variant);
         if let Some(f) = &mut self.groups[g].in_flight {
             f.remaining.remove(&v);
         }
-        tolerate_gone(self.tasks[t].tracee.cont(None))
+        tolerate_gone(self.tasks[t].cont(None))
     }
 
     /// Called whenever a member reaches a syscall-exit stop of an in-flight syscall (or dies).
@@ -952,11 +954,11 @@ impl Monitor {
                 }
                 // Clone: followers see the leader's child id, the one the program knows.
                 regs.rax = ret as u64;
-                tolerate_gone(task.tracee.set_regs(&regs))?;
+                tolerate_gone(task.set_regs(&regs))?;
             }
             task.history
                 .set_last_result(&decode::ret_text(regs.rax as i64));
-            tolerate_gone(task.tracee.cont(None))?;
+            tolerate_gone(task.cont(None))?;
             if plan == Plan::Clone {
                 self.resend_after_clone(t);
             }
@@ -1075,7 +1077,25 @@ impl Monitor {
         }
         // Before the leader runs on: its fast path must see the new fd's class.
         self.apply_effect(proc_, effect, Some(ret), pair);
-        tolerate_gone(self.tasks[lt].tracee.cont(None))?;
+        // Whatever the followers take from the leader's /proc is read before it runs on: once
+        // resumed it could close, reopen or remap what was read.
+        let placeholders: Vec<(i32, bool)> = if !received.is_empty() {
+            received
+        } else if action == FollowerAction::Placeholder && ret >= 0 {
+            match pair {
+                Some((a, b)) => vec![a, b],
+                None => vec![ret as i32],
+            }
+        } else {
+            vec![]
+        }
+        .into_iter()
+        .map(|fd| (fd, crate::fdtable::is_cloexec(leader_pid, fd)))
+        .collect();
+        let own_map = outputs
+            .flat(1)
+            .and_then(|got| crate::maps_view::OwnMapRead::of(leader_pid, &entry.call.raw, got));
+        tolerate_gone(self.tasks[lt].cont(None))?;
         let f = self.groups[g].in_flight.as_mut().unwrap();
         f.remaining.remove(&0);
         f.outputs = Some(outputs.clone());
@@ -1084,21 +1104,12 @@ impl Monitor {
             .filter_map(|v| self.member(g, v))
             .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(_)))
             .collect();
-        let own_map = outputs
-            .flat(1)
-            .and_then(|got| crate::maps_view::OwnMapRead::of(leader_pid, &entry.call.raw, got));
         for t in followers {
             if sigpipe {
                 super::signals::tkill(self.tasks[t].tracee.pid, libc::SIGPIPE);
             }
-            if !received.is_empty() {
-                self.start_placeholders(t, &received, ret, leader_pid)?;
-            } else if action == FollowerAction::Placeholder && ret >= 0 {
-                let fds = match pair {
-                    Some((a, b)) => vec![a, b],
-                    None => vec![ret as i32],
-                };
-                self.start_placeholders(t, &fds, ret, leader_pid)?;
+            if !placeholders.is_empty() {
+                self.start_placeholders(t, &placeholders, ret)?;
             } else if let Some(read) = &own_map {
                 let mut mine = outputs.clone();
                 match read.for_follower(self.tasks[t].tracee.pid) {
@@ -1217,10 +1228,10 @@ impl Monitor {
                 regs.rcx = 0;
             }
             regs.rip += len;
-            tolerate_gone(task.tracee.set_regs(&regs))?;
+            tolerate_gone(task.set_regs(&regs))?;
             task.history.set_last_result(&format!("{answer:x?}"));
             // The SIGSEGV of the trap is not delivered.
-            tolerate_gone(task.tracee.cont(None))?;
+            tolerate_gone(task.cont(None))?;
         }
         Ok(())
     }

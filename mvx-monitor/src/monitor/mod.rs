@@ -12,6 +12,14 @@
 //! replicate (`lockstep.rs`); task creation, exec and death are in `lifecycle.rs`; virtual
 //! pids in `ids.rs`; code injected into variants (the scratch page, placeholder fds, emulated
 //! instructions) in `inject.rs`.
+//!
+//! Stops: a wait status that reports a ptrace stop comes with a `tracee::Stopped` token, which
+//! the task keeps (`Task::stop`) until it is resumed; registers, signal mask and siginfo are
+//! read and written through it, and every resume gives it up. The token sits beside the
+//! state rather than inside each stopped variant so that the many handlers that read a
+//! task's registers or resume it keep their shape (`task.regs()`, `task.cont(None)`); that
+//! the two agree (a token exactly in the stopped states) is checked after every event in
+//! debug builds, which every integration test runs.
 
 mod clock;
 mod epoll;
@@ -32,7 +40,7 @@ mod sync_buffer;
 
 use crate::capture::Captured;
 use crate::decode;
-use crate::events::{Event, Events, WaitEvent};
+use crate::events::{Event, Events, WaitEvent, Waited};
 use crate::exit_status;
 use crate::fdtable::FdTable;
 use crate::plan::Decision;
@@ -42,7 +50,7 @@ use crate::report::{
 };
 use crate::spawn::{self, Spawned};
 use crate::table::{self, Spec};
-use crate::tracee::Tracee;
+use crate::tracee::{Stopped, Tracee};
 use anyhow::{Context, Result};
 use libc::user_regs_struct;
 use nix::unistd::Pid;
@@ -147,7 +155,9 @@ impl Death {
     }
 }
 
-/// Where a task is; registers are only ever read in the states that hold a stop.
+/// Where a task is. The states that say the task is held at a ptrace stop (`is_stopped`) are
+/// exactly those in which its `Task` holds the stop's token (`Task::stop`); the event loop
+/// checks this after every event in debug builds (`check_stops`).
 // Register sets make the stopped states large; boxing them would allocate on every syscall.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
@@ -158,6 +168,12 @@ enum State {
     NewChild,
     /// Executing program code (or a syscall it was let go into without an exit stop).
     Running,
+    /// At its PTRACE_EVENT_EXEC stop, while the monitor prepares the new image (vDSO hidden,
+    /// followers' image moved into their partition); runs on once that is done.
+    AtExec,
+    /// At a SIGSEGV stop while the monitor looks whether a trapped instruction (cpuid, rdtsc)
+    /// faulted: it becomes `AtEntry` if so, and goes on as a signal otherwise.
+    AtFault,
     /// Held at a seccomp stop (or a trapped instruction).
     AtEntry(Entry),
     /// Resumed into a syscall; stops again at its exit.
@@ -200,6 +216,8 @@ enum State {
 
 struct Task {
     tracee: Tracee,
+    /// The stop it is held at, in the states that say so (see `State`).
+    stop: Option<Stopped>,
     variant: usize,
     group: GroupId,
     proc_: ProcId,
@@ -213,9 +231,123 @@ struct Task {
     temp_name_redraws: u32,
 }
 
+impl State {
+    /// The variant's name, for messages (a state's contents can be long).
+    fn name(&self) -> &'static str {
+        match self {
+            State::Starting => "Starting",
+            State::NewChild => "NewChild",
+            State::Running => "Running",
+            State::AtExec => "AtExec",
+            State::AtFault => "AtFault",
+            State::AtEntry(_) => "AtEntry",
+            State::InSyscall(_) => "InSyscall",
+            State::AtExit { .. } => "AtExit",
+            State::Restarting { .. } => "Restarting",
+            State::ClockWait { .. } => "ClockWait",
+            State::AtSignal { .. } => "AtSignal",
+            State::GroupStopped { .. } => "GroupStopped",
+            State::Dead { .. } => "Dead",
+        }
+    }
+
+    /// Whether a task in this state is held at a ptrace stop.
+    fn is_stopped(&self) -> bool {
+        match self {
+            State::AtEntry(_)
+            | State::AtExit { .. }
+            | State::ClockWait { .. }
+            | State::AtSignal { .. }
+            | State::GroupStopped { .. }
+            | State::AtExec
+            | State::AtFault => true,
+            State::Starting
+            | State::NewChild
+            | State::Running
+            | State::InSyscall(_)
+            | State::Restarting { .. }
+            | State::Dead { .. } => false,
+        }
+    }
+}
+
 impl Task {
     fn alive(&self) -> bool {
         !matches!(self.state, State::Dead { .. })
+    }
+
+    /// Keeps the token of the stop a wait status reported.
+    fn hold(&mut self, stop: Stopped) {
+        if self.stop.replace(stop).is_some() {
+            // ptrace reports no second stop before a resume; keep the newer token anyway.
+            debug!(pid = %self.tracee.pid, "a stop reported while one was held");
+        }
+    }
+
+    /// The stop the task is held at; an error if it is not held (a monitor bug).
+    fn stopped(&self) -> Result<&Stopped> {
+        self.stop.as_ref().with_context(|| {
+            format!(
+                "task {} is not held at a stop (state {})",
+                self.tracee.pid,
+                self.state.name()
+            )
+        })
+    }
+
+    /// Gives up the task's stop, to resume it.
+    fn take_stop(&mut self) -> Result<Stopped> {
+        self.stop.take().with_context(|| {
+            format!(
+                "task {} is not held at a stop to resume (state {})",
+                self.tracee.pid,
+                self.state.name()
+            )
+        })
+    }
+
+    fn regs(&self) -> Result<user_regs_struct> {
+        self.stopped()?.regs()
+    }
+
+    fn set_regs(&self, regs: &user_regs_struct) -> Result<()> {
+        self.stopped()?.set_regs(regs)
+    }
+
+    /// The siginfo of its signal stop; ESRCH if it is not held, as ptrace answers for a
+    /// tracee that is not stopped.
+    fn siginfo(&self) -> nix::Result<libc::siginfo_t> {
+        self.stop
+            .as_ref()
+            .map_or(Err(nix::errno::Errno::ESRCH), Stopped::siginfo)
+    }
+
+    fn set_siginfo(&self, info: &libc::siginfo_t) -> nix::Result<()> {
+        self.stop
+            .as_ref()
+            .map_or(Err(nix::errno::Errno::ESRCH), |s| s.set_siginfo(info))
+    }
+
+    fn sigmask(&self) -> Result<u64> {
+        self.stopped()?.sigmask()
+    }
+
+    fn set_sigmask(&self, mask: u64) -> Result<()> {
+        self.stopped()?.set_sigmask(mask)
+    }
+
+    /// Resumes the task from its stop (see `Stopped::cont`).
+    fn cont(&mut self, sig: Option<i32>) -> Result<()> {
+        self.take_stop()?.cont(sig)
+    }
+
+    /// Resumes the task to the exit of its syscall (see `Stopped::cont_to_exit`).
+    fn cont_to_exit(&mut self) -> Result<()> {
+        self.take_stop()?.cont_to_exit()
+    }
+
+    fn cont_to_exit_with(&mut self, sig: Option<i32>) -> Result<()> {
+        self.take_stop()?.cont_to_exit_with(sig)
     }
 
     fn entry(&self) -> Option<&Entry> {
@@ -313,7 +445,7 @@ pub struct Monitor {
     procs: Vec<VProc>,
     by_pid: HashMap<Pid, TaskId>,
     /// Initial stops of new tasks that arrived before their parent's clone event.
-    unclaimed: HashSet<Pid>,
+    unclaimed: HashMap<Pid, Stopped>,
     events: Events,
     rendezvous: u64,
     warned: HashSet<String>,
@@ -369,7 +501,7 @@ impl Monitor {
                 threaded: false,
             }],
             by_pid: HashMap::new(),
-            unclaimed: HashSet::new(),
+            unclaimed: HashMap::new(),
             events,
             rendezvous: 0,
             warned: HashSet::new(),
@@ -406,6 +538,7 @@ impl Monitor {
         let id = self.tasks.len();
         self.tasks.push(Task {
             tracee: Tracee::new(pid),
+            stop: None,
             variant,
             group,
             proc_: self.groups[group].proc_,
@@ -483,6 +616,9 @@ impl Monitor {
                 if let Some(stop) = self.on_wait_status(status)? {
                     return Ok(stop);
                 }
+                if cfg!(debug_assertions) {
+                    self.check_stops()?;
+                }
             }
             if let Some(stop) = self.finished()? {
                 return Ok(stop);
@@ -554,18 +690,48 @@ impl Monitor {
         ))))
     }
 
-    fn on_wait_status(&mut self, status: WaitEvent) -> Result<Option<Stop>> {
+    /// Every task holds a stop exactly when its state says it is stopped: a task whose state
+    /// says it runs but is held would hang, and one resumed from a state that says it is held
+    /// would be touched while running.
+    fn check_stops(&self) -> Result<()> {
+        for (t, task) in self.tasks.iter().enumerate() {
+            anyhow::ensure!(
+                task.stop.is_some() == task.state.is_stopped(),
+                "task {t} (pid {}) {} a stop in state {}",
+                task.tracee.pid,
+                if task.stop.is_some() {
+                    "holds"
+                } else {
+                    "lacks"
+                },
+                task.state.name()
+            );
+        }
+        Ok(())
+    }
+
+    fn on_wait_status(&mut self, waited: Waited) -> Result<Option<Stop>> {
+        let Waited {
+            event: status,
+            stop,
+        } = waited;
         let pid = status.pid();
         let Some(&t) = self.by_pid.get(&pid) else {
-            // A new task that stopped before its parent's clone event named it.
-            if let WaitEvent::SignalStop { .. } = status {
-                self.unclaimed.insert(pid);
-            } else {
-                debug!(?status, "event for an unknown pid");
+            match (status, stop) {
+                // A new task that stopped before its parent's clone event named it.
+                (WaitEvent::SignalStop { .. }, Some(stop)) => {
+                    self.unclaimed.insert(pid, stop);
+                }
+                _ => debug!(?status, "event for an unknown pid"),
             }
             return Ok(None);
         };
         trace!(task = t, ?status, "wait status");
+        match stop {
+            Some(stop) => self.tasks[t].hold(stop),
+            // Gone: whatever stop it was held at is no more.
+            None => self.tasks[t].stop = None,
+        }
         match status {
             WaitEvent::SeccompStop(_) => self.on_entry(t),
             WaitEvent::SyscallStop(_) => self.on_exit(t),
@@ -589,10 +755,10 @@ impl Monitor {
 
     /// Resumes a task after a stop that did not change its state.
     fn resume_unchanged(&mut self, t: TaskId, sig: Option<i32>) -> Result<()> {
-        let task = &self.tasks[t];
+        let task = &mut self.tasks[t];
         let r = match task.state {
-            State::InSyscall(_) => task.tracee.cont_to_exit_with(sig),
-            _ => task.tracee.cont(sig),
+            State::InSyscall(_) => task.cont_to_exit_with(sig),
+            _ => task.cont(sig),
         };
         tolerate_gone(r)
     }
@@ -859,6 +1025,8 @@ impl Monitor {
             State::Dead { how, .. } => how.describe(),
             State::AtEntry(_) => "at syscall entry".into(),
             State::Running | State::Starting | State::NewChild => "running".into(),
+            State::AtExec => "at its exec".into(),
+            State::AtFault => "at a fault".into(),
             State::InSyscall(_) | State::AtExit { .. } | State::Restarting { .. } => {
                 "in syscall".into()
             }
@@ -881,7 +1049,7 @@ impl Monitor {
         for t in self.tasks.iter().filter(|t| t.alive()) {
             t.tracee.kill();
         }
-        for pid in self.unclaimed.drain() {
+        for (pid, _) in self.unclaimed.drain() {
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         }
         // Reap everything, including tasks we never got to know.
@@ -899,6 +1067,7 @@ impl Monitor {
                 _ => continue,
             };
             if let Some(&t) = self.by_pid.get(&Pid::from_raw(pid)) {
+                self.tasks[t].stop = None;
                 self.tasks[t].state = State::Dead {
                     how,
                     at: Instant::now(),
@@ -945,5 +1114,42 @@ fn gone_ok<T>(r: Result<T>) -> Result<Option<T>> {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(state: State) -> Task {
+        Task {
+            // No such process: anything that reached the kernel would fail differently.
+            tracee: Tracee::new(Pid::from_raw(i32::MAX)),
+            stop: None,
+            variant: 0,
+            group: 0,
+            proc_: 0,
+            state,
+            history: History::default(),
+            exec_error: None,
+            sig: signals::SignalBook::default(),
+            setup_calls: 0,
+            temp_name_redraws: 0,
+        }
+    }
+
+    #[test]
+    fn a_task_without_a_stop_is_neither_read_nor_resumed() {
+        let mut t = task(State::Running);
+        for err in [
+            t.regs().map(drop).unwrap_err(),
+            t.sigmask().map(drop).unwrap_err(),
+            t.cont(None).unwrap_err(),
+            t.cont_to_exit().unwrap_err(),
+        ] {
+            assert!(err.to_string().contains("is not held at a stop"), "{err:#}");
+        }
+        // As ptrace answers for a tracee that is not stopped.
+        assert_eq!(t.siginfo().unwrap_err(), nix::errno::Errno::ESRCH);
     }
 }

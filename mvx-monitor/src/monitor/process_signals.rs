@@ -16,9 +16,9 @@
 
 use super::*;
 
-/// Whether the signal at `pid`'s delivery stop was sent to its process rather than its thread.
-pub(super) fn directed_at_process(pid: Pid, sig: i32) -> bool {
-    let Ok(info) = nix::sys::ptrace::getsiginfo(pid) else {
+/// Whether the signal at `task`'s delivery stop was sent to its process rather than its thread.
+pub(super) fn directed_at_process(task: &Task, sig: i32) -> bool {
+    let Ok(info) = task.siginfo() else {
         return false;
     };
     const SI_TKILL: i32 = -6;

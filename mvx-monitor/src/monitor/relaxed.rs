@@ -55,7 +55,7 @@ impl Monitor {
             decode::syscall_text(&entry.call)
         ));
         task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))?;
+        tolerate_gone(task.cont(None))?;
         Ok(None)
     }
 }

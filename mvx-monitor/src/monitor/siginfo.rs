@@ -43,7 +43,7 @@ impl Monitor {
     /// Records the siginfo of the copy of `sig` task `t` is stopped with, its pid virtual.
     pub(super) fn record_siginfo(&mut self, t: TaskId, sig: i32) {
         let task = &self.tasks[t];
-        let Ok(mut info) = nix::sys::ptrace::getsiginfo(task.tracee.pid) else {
+        let Ok(mut info) = task.siginfo() else {
             return;
         };
         if info.si_signo != sig {
@@ -83,7 +83,7 @@ impl Monitor {
                 code = info.si_code,
                 "siginfo set for the delivery"
             );
-            if let Err(e) = nix::sys::ptrace::setsiginfo(self.tasks[t].tracee.pid, &info) {
+            if let Err(e) = self.tasks[t].set_siginfo(&info) {
                 debug!(task = t, sig, "PTRACE_SETSIGINFO: {e}");
             }
         }

@@ -105,11 +105,8 @@ fn fault_signal(sig: i32) -> bool {
 }
 
 /// Whether the stop is a fault raised by the task's own instruction (not a sent signal).
-fn is_fault(pid: Pid, sig: i32) -> bool {
-    fault_signal(sig)
-        && nix::sys::ptrace::getsiginfo(pid)
-            .map(|si| si.si_code > 0)
-            .unwrap_or(true)
+fn is_fault(task: &Task, sig: i32) -> bool {
+    fault_signal(sig) && task.siginfo().map(|si| si.si_code > 0).unwrap_or(true)
 }
 
 /// Dispositions inherited at start: what mvx itself ignores (e.g. SIGINT in a background job).
@@ -138,14 +135,14 @@ pub(super) fn reset_on_exec(handlers: &mut [Disposition]) {
 impl Monitor {
     /// A signal-delivery stop of task `t` (after instruction traps and new-task stops).
     pub(super) fn on_delivery_stop(&mut self, t: TaskId, sig: i32) -> Result<Option<Stop>> {
-        let pid = self.tasks[t].tracee.pid;
         let s = sig;
-        if super::job_control::STOP_SIGNALS.contains(&sig) && super::job_control::is_group_stop(pid)
+        if super::job_control::STOP_SIGNALS.contains(&sig)
+            && super::job_control::is_group_stop(&self.tasks[t])
         {
             self.enter_group_stop(t, sig);
             return Ok(None);
         }
-        if self.clone_restart_pending(t) && !is_fault(pid, sig) {
+        if self.clone_restart_pending(t) && !is_fault(&self.tasks[t], sig) {
             // Its clone must run first (see `defer_past_clone`).
             let kick = s == kick_signal();
             if kick {
@@ -175,7 +172,7 @@ impl Monitor {
             }
             return self.deliver_here(t, s, s).map(|()| None);
         }
-        if !self.cfg.signal_sync || is_fault(pid, sig) {
+        if !self.cfg.signal_sync || is_fault(&self.tasks[t], sig) {
             return self.resume_unchanged(t, Some(sig)).map(|()| None);
         }
         let proc_ = self.tasks[t].proc_;
@@ -201,7 +198,7 @@ impl Monitor {
                 if take(&mut self.tasks[t].sig.credit, s) {
                     return self.resume_unchanged(t, None).map(|()| None);
                 }
-                if super::process_signals::directed_at_process(pid, s) {
+                if super::process_signals::directed_at_process(&self.tasks[t], s) {
                     if let Some(outcome) = self.route_process_signal(t, s)? {
                         return Ok(outcome);
                     }
@@ -267,7 +264,7 @@ impl Monitor {
             ?sig,
             "signal kept back until the interrupted clone ran"
         );
-        tolerate_gone(task.tracee.cont(None))
+        tolerate_gone(task.cont(None))
     }
 
     /// The clone of `t` returned: the signals kept back for it are sent now.
@@ -556,11 +553,11 @@ impl Monitor {
         in_kernel: bool,
     ) -> Result<()> {
         self.signal_stats.skipped_syscalls += 1;
-        tolerate_gone(self.tasks[t].tracee.set_regs(&regs))?;
+        tolerate_gone(self.tasks[t].set_regs(&regs))?;
         self.arrange_signal(t, sig, in_kernel);
         let task = &mut self.tasks[t];
         task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))
+        tolerate_gone(task.cont(None))
     }
 
     /// Arranges for a stopped task to get `sig` when it resumes: already pending in its kernel
@@ -594,11 +591,11 @@ impl Monitor {
             libc::SYS_rt_sigsuspend as u64,
             [mask, 8, 0, 0, 0, 0],
         );
-        tolerate_gone(task.tracee.set_regs(&regs))?;
+        tolerate_gone(task.set_regs(&regs))?;
         self.arrange_signal(t, sig, in_kernel);
         let task = &mut self.tasks[t];
         task.state = State::InSyscall(Pending::SigWait { saved });
-        tolerate_gone(task.tracee.cont_to_exit())
+        tolerate_gone(task.cont_to_exit())
     }
 
     /// The rt_sigsuspend of `take_under_mask` returned: put the program's registers back (the
@@ -613,9 +610,9 @@ impl Monitor {
         let mut restored = saved;
         restored.rax = regs.rax;
         restored.rip = regs.rip;
-        tolerate_gone(task.tracee.set_regs(&restored))?;
+        tolerate_gone(task.set_regs(&restored))?;
         task.state = State::Running;
-        tolerate_gone(task.tracee.cont(None))
+        tolerate_gone(task.cont(None))
     }
 
     /// Delivers `sig` at the signal stop (for `stop_sig`) task `t` is at. Delivered in place of
@@ -631,7 +628,7 @@ impl Monitor {
         if let State::AtSignal { .. } = task.state {
             task.state = State::Running;
         }
-        tolerate_gone(task.tracee.cont(Some(sig)))
+        tolerate_gone(task.cont(Some(sig)))
     }
 
     /// A member that died of a signal: the others must follow. Members held at a syscall with
@@ -642,7 +639,7 @@ impl Monitor {
     /// too, before `t` dies, so that every variant ends the same way. Signals the program
     /// sends itself (each variant sends its own) and faults are not passed on.
     fn pass_outside_fatal_signal(&mut self, t: TaskId, sig: i32) {
-        let Ok(info) = nix::sys::ptrace::getsiginfo(self.tasks[t].tracee.pid) else {
+        let Ok(info) = self.tasks[t].siginfo() else {
             return;
         };
         let from_outside = match info.si_code {

@@ -268,8 +268,8 @@ impl Monitor {
         task.history.push(format!("mvx_handshake({op}) = {answer}"));
         regs.orig_rax = u64::MAX;
         regs.rax = answer as u64;
-        tolerate_gone(task.tracee.set_regs(&regs))?;
-        tolerate_gone(task.tracee.cont(None)).map(|()| None)
+        tolerate_gone(task.set_regs(&regs))?;
+        tolerate_gone(task.cont(None)).map(|()| None)
     }
 }
 
