@@ -534,24 +534,24 @@ pub(super) static ENTRIES: &[Spec] = &[
 
     // --- Memory management: process-local, executed by every variant.
     sc(Sysno::mmap, Special(Special::Mmap), &[Ptr, Int, Flags, Flags, Fd, Int], Ret::Addr),
-    sc(Sysno::brk, All, &[Ptr], Ret::Addr),
-    sc(Sysno::munmap, All, &[Ptr, Int], Ret::Int),
+    sc(Sysno::brk, All, &[Ptr], Ret::Addr).untraced_at_base("the heap of this variant alone (partitioned at exec)"),
+    sc(Sysno::munmap, All, &[Ptr, Int], Ret::Int).untraced_at_base("unmaps this variant's own memory"),
     sc(Sysno::mprotect, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::pkey_mprotect, All, &[Ptr, Int, Flags, Int], Ret::Int),
     sc(Sysno::pkey_alloc, All, &[Flags, Flags], Ret::Int),
     sc(Sysno::pkey_free, All, &[Int], Ret::Int),
-    sc(Sysno::mremap, All, &[Ptr, Int, Int, Flags, Ptr], Ret::Addr),
-    sc(Sysno::madvise, All, &[Ptr, Int, Int], Ret::Int),
+    sc(Sysno::mremap, All, &[Ptr, Int, Int, Flags, Ptr], Ret::Addr).untraced_at_base("moves this variant's own memory; nothing becomes executable"),
+    sc(Sysno::madvise, All, &[Ptr, Int, Int], Ret::Int).untraced_at_base("advice on this variant's own memory"),
     sc(Sysno::msync, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::mincore, All, &[Ptr, Int, Ptr], Ret::Int),
-    sc(Sysno::mlock, All, &[Ptr, Int], Ret::Int),
+    sc(Sysno::mlock, All, &[Ptr, Int], Ret::Int).untraced_at_base("pins this variant's own pages"),
     sc(Sysno::mlock2, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::munlock, All, &[Ptr, Int], Ret::Int),
     sc(Sysno::mlockall, All, &[Flags], Ret::Int),
     sc(Sysno::munlockall, All, &[], Ret::Int),
     sc(Sysno::mseal, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::map_shadow_stack, All, &[Ptr, Int, Flags], Ret::Addr),
-    sc(Sysno::membarrier, All, &[Int, Flags, Int], Ret::Int),
+    sc(Sysno::membarrier, All, &[Int, Flags, Int], Ret::Int).untraced_at_base("orders this process's own threads"),
     sc(Sysno::remap_file_pages, All, &[Ptr, Int, Int, Int, Flags], Ret::Int),
     // NUMA memory policy: the process's own memory; placement reads take the leader's view.
     sc(Sysno::mbind, All, &[Ptr, Int, Int, In(NodeMask(4)), Int, Flags], Ret::Int),
@@ -572,8 +572,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::get_thread_area, All, &[Ptr], Ret::Int),
     sc(Sysno::set_thread_area, All, &[Ptr], Ret::Int),
     sc(Sysno::set_tid_address, All, &[Ptr], Ret::Int),
-    sc(Sysno::set_robust_list, All, &[Ptr, Int], Ret::Int),
-    sc(Sysno::get_robust_list, All, &[Pid, Ptr, Ptr], Ret::Int),
+    sc(Sysno::set_robust_list, All, &[Ptr, Int], Ret::Int).untraced_at_base("registers this thread's futex list with the kernel"),
+    sc(Sysno::get_robust_list, All, &[Pid, Ptr, Ptr], Ret::Int).untraced_at_base("reads a thread's futex list head, an address of its own"),
     sc(Sysno::futex, Unchecked, &[Ptr, Flags, Int, Ptr, Ptr, Ptr], Ret::Int),
     sc(Sysno::futex_waitv, Unchecked, &[Ptr, Int, Flags, Ptr, Int], Ret::Int),
     sc(Sysno::futex_wake, Unchecked, &[Ptr, Int, Int, Flags], Ret::Int),
@@ -671,12 +671,12 @@ pub(super) static ENTRIES: &[Spec] = &[
 
     // --- Signal dispositions and masks: process-local, executed by every variant.
     sc(Sysno::rt_sigaction, All, &[Signal, Ptr, Out(Fixed(32)), Int], Ret::Int),
-    sc(Sysno::rt_sigprocmask, All, &[Int, In(Arg(3)), Out(Arg(3)), Int], Ret::Int),
+    sc(Sysno::rt_sigprocmask, All, &[Int, In(Arg(3)), Out(Arg(3)), Int], Ret::Int).untraced_at_base("this thread's own signal mask"),
     // Untraced: a handler's return is process-local and restores a frame the (synchronised)
     // delivery built; tracing it doubled the cost of every signal. A forged frame (SROP) shows
     // at the next traced syscall, where the variants then differ.
     sc(Sysno::rt_sigreturn, Unchecked, &[], Ret::Int),
-    sc(Sysno::sigaltstack, All, &[Ptr, Out(Fixed(24))], Ret::Int),
+    sc(Sysno::sigaltstack, All, &[Ptr, Out(Fixed(24))], Ret::Int).untraced_at_base("this thread's own signal stack"),
     sc(Sysno::rt_sigsuspend, All, &[In(Arg(1)), Int], Ret::Int),
     sc(Sysno::rt_sigpending, All, &[Out(Arg(1)), Int], Ret::Int),
     sc(Sysno::rt_sigtimedwait, All, &[In(Arg(3)), Out(Fixed(128)), Ptr, Int], Ret::Int),
@@ -701,9 +701,9 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::timer_delete, All, &[Int], Ret::Int),
 
     // --- Time and sleeping: every variant, followers see the leader's values.
-    sc(Sysno::time, AllReplaceResult, &[Out(Fixed(8))], Ret::Int).fast(Fast::Local),
-    sc(Sysno::gettimeofday, AllReplaceResult, &[Out(Fixed(16)), Out(Fixed(8))], Ret::Int).fast(Fast::Local),
-    sc(Sysno::clock_gettime, AllReplaceResult, &[ClockId, Out(Fixed(16))], Ret::Int).fast(Fast::Local),
+    sc(Sysno::time, AllReplaceResult, &[Out(Fixed(8))], Ret::Int).fast(Fast::Local).clock_read(),
+    sc(Sysno::gettimeofday, AllReplaceResult, &[Out(Fixed(16)), Out(Fixed(8))], Ret::Int).fast(Fast::Local).clock_read(),
+    sc(Sysno::clock_gettime, AllReplaceResult, &[ClockId, Out(Fixed(16))], Ret::Int).fast(Fast::Local).clock_read(),
     sc(Sysno::clock_getres, AllReplaceResult, &[ClockId, Out(Fixed(16))], Ret::Int),
     sc(Sysno::clock_nanosleep, AllReplaceResult, &[ClockId, Flags, Ptr, Out(Fixed(16))], Ret::Int),
     sc(Sysno::nanosleep, AllReplaceResult, &[Ptr, Out(Fixed(16))], Ret::Int),

@@ -3,8 +3,10 @@
 
 mod conditional;
 mod entries;
+mod level;
 
 pub use conditional::{unused_args, ArgMask};
+pub use level::Level;
 
 use std::sync::OnceLock;
 use syscalls::Sysno;
@@ -99,7 +101,9 @@ pub enum Arg {
     UtimeTimes,
     /// `struct iovec[count]` whose data the kernel reads (writev): data compared.
     IovIn { count: u8 },
-    /// `struct iovec[count]` the kernel fills (readv): the return value's bytes are replicated.
+    /// `struct iovec[count]` the kernel fills (readv): each buffer's length compared (the
+    /// lengths decide where the leader's bytes land in a follower), the return value's bytes
+    /// replicated.
     IovOut { count: u8 },
     /// `struct msghdr` for sendmsg: name, data and control compared.
     MsgIn,
@@ -185,9 +189,8 @@ impl Arg {
             Arg::Path => "path",
             Arg::Str => "string",
             Arg::StrArray => "string array",
-            Arg::Ptr | Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut | Arg::MmsgOut { .. } => {
-                "NULL-ness of a pointer"
-            }
+            Arg::IovOut { .. } => "iovec lengths",
+            Arg::Ptr | Arg::Out(_) | Arg::MsgOut | Arg::MmsgOut { .. } => "NULL-ness of a pointer",
             Arg::Fd | Arg::DirFd => "file descriptor",
             Arg::Flags => "flags",
             Arg::Pid => "pid",
@@ -309,7 +312,7 @@ pub enum Dispatch {
 }
 
 /// Which fast-path class a syscall belongs to: the runtime may make it without a monitor round
-/// trip (from the gadget) at a level that covers the class (see `seccomp::Level`).
+/// trip (from the gadget) at a level that covers the class (see `Level`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fast {
     /// Identity and clock reads: level `base` and up.
@@ -329,6 +332,13 @@ pub struct Spec {
     pub ret: Ret,
     /// The fast-path class, if the runtime may make this call itself.
     pub fast: Option<Fast>,
+    /// A read of a clock: how often each thread makes it depends on timing, so in a
+    /// multi-threaded process it cannot be paired call by call (the fast path leaves it to the
+    /// monitor's clock channel).
+    pub clock_read: bool,
+    /// Why the `base` level lets this call through the seccomp filter unconditionally (it
+    /// only changes the calling variant's own memory or signal state); `None`: it does not.
+    pub untraced_at_base: Option<&'static str>,
 }
 
 impl Spec {
@@ -340,6 +350,11 @@ impl Spec {
     pub fn creates_fd(&self) -> bool {
         matches!(self.ret, Ret::NewFd | Ret::NewFdPair(_))
     }
+
+    /// Whether the syscall reads a clock (see `clock_read`).
+    pub fn is_clock_read(&self) -> bool {
+        self.clock_read
+    }
 }
 
 /// Builder used by the entries file: keeps each entry on one readable line.
@@ -350,6 +365,8 @@ pub(crate) const fn sc(nr: Sysno, dispatch: Dispatch, args: &'static [Arg], ret:
         dispatch,
         ret,
         fast: None,
+        clock_read: false,
+        untraced_at_base: None,
     }
 }
 
@@ -357,6 +374,18 @@ impl Spec {
     /// Marks the entry as one the runtime's fast path may make (`sc(...).fast(Fast::Read)`).
     pub(crate) const fn fast(mut self, class: Fast) -> Spec {
         self.fast = Some(class);
+        self
+    }
+
+    /// Marks the entry as a clock read (`is_clock_read`).
+    pub(crate) const fn clock_read(mut self) -> Spec {
+        self.clock_read = true;
+        self
+    }
+
+    /// Lets the call through the filter at `base` and up, for the reason given.
+    pub(crate) const fn untraced_at_base(mut self, why: &'static str) -> Spec {
+        self.untraced_at_base = Some(why);
         self
     }
 }
@@ -402,6 +431,18 @@ pub fn name_of(nr: u64) -> String {
 /// All entries, for tests and the seccomp filter.
 pub fn entries() -> &'static [Spec] {
     entries::ENTRIES
+}
+
+/// The calls the fast path may make (entries with a `Fast` class).
+pub fn fast_entries() -> impl Iterator<Item = &'static Spec> {
+    entries().iter().filter(|s| s.fast.is_some())
+}
+
+/// The calls the `base` level lets through the seccomp filter unconditionally, each with why.
+pub fn base_untraced() -> impl Iterator<Item = (Sysno, &'static str)> {
+    entries()
+        .iter()
+        .filter_map(|s| s.untraced_at_base.map(|why| (s.nr, why)))
 }
 
 /// The calls mvx refuses, with what every variant gets and why (the table's `Deny` entries).
@@ -590,6 +631,36 @@ mod tests {
                 "{}",
                 nr.name()
             );
+        }
+    }
+
+    /// Calls let through untraced at `base` only touch the variant itself: executed by every
+    /// variant, never the leader's alone, never with a fast-path record.
+    #[test]
+    fn base_untraced_calls_are_process_local() {
+        let untraced: Vec<Sysno> = base_untraced().map(|(nr, _)| nr).collect();
+        assert!(untraced.contains(&Sysno::brk) && untraced.contains(&Sysno::rt_sigprocmask));
+        for (nr, why) in base_untraced() {
+            let spec = lookup(nr.id() as u64).unwrap();
+            assert_eq!(spec.dispatch, Dispatch::All, "{}", nr.name());
+            assert!(spec.fast.is_none() && why.len() > 10, "{}", nr.name());
+        }
+    }
+
+    /// Clock reads are fast `Local` calls (the fast path takes them off in threaded processes).
+    #[test]
+    fn clock_reads_are_local_fast_calls() {
+        let clocks: Vec<Sysno> = entries()
+            .iter()
+            .filter(|s| s.is_clock_read())
+            .map(|s| s.nr)
+            .collect();
+        assert_eq!(
+            clocks,
+            [Sysno::time, Sysno::gettimeofday, Sysno::clock_gettime]
+        );
+        for nr in clocks {
+            assert_eq!(lookup(nr.id() as u64).unwrap().fast, Some(Fast::Local));
         }
     }
 
