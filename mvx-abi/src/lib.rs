@@ -149,6 +149,7 @@ pub enum Arg {
 
 impl Arg {
     /// The kind this argument has in a call with these argument values (resolves `Sel`).
+    #[inline]
     pub fn resolve(&self, args: &[u64; 6]) -> Arg {
         match *self {
             Arg::Sel {
@@ -391,6 +392,7 @@ impl Spec {
 }
 
 /// Looks up the table entry of a syscall number; `None` for syscalls the table lacks.
+#[inline]
 pub fn lookup(nr: u64) -> Option<&'static Spec> {
     static INDEX: OnceLock<Vec<Option<&'static Spec>>> = OnceLock::new();
     let index = INDEX.get_or_init(|| {

@@ -30,6 +30,7 @@
 use crate::protocol::*;
 use crate::{settled_role, Role};
 use std::cell::Cell;
+use std::mem::MaybeUninit;
 
 /// What a call does, which decides the level it needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,31 +71,57 @@ pub struct Request<'a> {
 /// Most scalars of one call: its six arguments and the lengths of its iovecs.
 pub const MAX_SCALARS: usize = 6 + MAX_BUFFERS;
 
-/// A call's request with its own storage (no allocation per call).
+/// A call's request with its own storage: on the caller's stack, filled in place and never
+/// zeroed (it runs on every fast call; only the first `n*` entries of each array are used).
 pub struct Described {
     nr: i64,
     args: [u64; 6],
     class: Class,
-    scalars: [u64; MAX_SCALARS],
+    scalars: [MaybeUninit<u64>; MAX_SCALARS],
     nscalars: usize,
-    input: [(*const u8, usize); MAX_BUFFERS],
+    input: [MaybeUninit<(*const u8, usize)>; MAX_BUFFERS],
     ninput: usize,
-    output: [(*mut u8, usize); MAX_BUFFERS],
+    output: [MaybeUninit<(*mut u8, usize)>; MAX_BUFFERS],
     noutput: usize,
     /// `output` is filled by the return value's bytes in order; else each buffer whole.
     scatter: bool,
     sigpipe: bool,
 }
 
+/// The first `n` entries of `a`, which are initialised.
+fn filled<T>(a: &[MaybeUninit<T>], n: usize) -> &[T] {
+    let n = n.min(a.len());
+    // SAFETY: `Described` writes entries in order and counts them; MaybeUninit<T> has T's
+    // layout.
+    unsafe { std::slice::from_raw_parts(a.as_ptr().cast(), n) }
+}
+
 impl Described {
+    fn new(nr: i64, args: [u64; 6]) -> Described {
+        Described {
+            nr,
+            args,
+            class: Class::Local,
+            scalars: [const { MaybeUninit::uninit() }; MAX_SCALARS],
+            nscalars: 0,
+            input: [const { MaybeUninit::uninit() }; MAX_BUFFERS],
+            ninput: 0,
+            output: [const { MaybeUninit::uninit() }; MAX_BUFFERS],
+            noutput: 0,
+            scatter: false,
+            sigpipe: false,
+        }
+    }
+
+    #[inline]
     pub fn request(&self) -> Request<'_> {
-        let out = &self.output[..self.noutput];
+        let out = filled(&self.output, self.noutput);
         Request {
             nr: self.nr,
             args: self.args,
             class: self.class,
-            scalars: &self.scalars[..self.nscalars],
-            input: &self.input[..self.ninput],
+            scalars: filled(&self.scalars, self.nscalars),
+            input: filled(&self.input, self.ninput),
             output: match (self.noutput, self.scatter) {
                 (0, _) => Output::None,
                 (_, true) => Output::Scatter(out),
@@ -105,13 +132,13 @@ impl Described {
     }
 
     fn scalar(&mut self, v: u64) -> Option<()> {
-        *self.scalars.get_mut(self.nscalars)? = v;
+        self.scalars.get_mut(self.nscalars)?.write(v);
         self.nscalars += 1;
         Some(())
     }
 
     fn input(&mut self, p: u64, n: usize) -> Option<()> {
-        *self.input.get_mut(self.ninput)? = (p as *const u8, n);
+        self.input.get_mut(self.ninput)?.write((p as *const u8, n));
         self.ninput += 1;
         Some(())
     }
@@ -122,7 +149,7 @@ impl Described {
             return None;
         }
         self.scatter = scatter;
-        *self.output.get_mut(self.noutput)? = (p as *mut u8, n);
+        self.output.get_mut(self.noutput)?.write((p as *mut u8, n));
         self.noutput += 1;
         Some(())
     }
@@ -136,22 +163,21 @@ impl Described {
 /// # Safety
 /// The iovec arrays the arguments point to must be readable (as the kernel would read them).
 pub unsafe fn describe(nr: i64, args: [u64; 6]) -> Option<Described> {
+    let mut d = Described::new(nr, args);
+    // SAFETY: as the caller vouches.
+    unsafe { fill(&mut d) }?;
+    Some(d)
+}
+
+/// `describe`, in place.
+///
+/// # Safety
+/// As `describe`.
+unsafe fn fill(d: &mut Described) -> Option<()> {
     use mvx_abi::{Arg, Fast, Len};
+    let (nr, args) = (d.nr, d.args);
     let spec = mvx_abi::lookup(u64::try_from(nr).ok()?)?;
     let unused = mvx_abi::unused_args(nr as u64, &args);
-    let mut d = Described {
-        nr,
-        args,
-        class: Class::Local,
-        scalars: [0; MAX_SCALARS],
-        nscalars: 0,
-        input: [(std::ptr::null(), 0); MAX_BUFFERS],
-        ninput: 0,
-        output: [(std::ptr::null_mut(), 0); MAX_BUFFERS],
-        noutput: 0,
-        scatter: false,
-        sigpipe: false,
-    };
     let mut fd = None;
     let mut no_sigpipe = false;
     for (i, kind) in spec.args.iter().enumerate() {
@@ -219,7 +245,7 @@ pub unsafe fn describe(nr: i64, args: [u64; 6]) -> Option<Described> {
         Fast::Write => Class::Write(fd?),
     };
     d.sigpipe = matches!(d.class, Class::Write(_)) && !no_sigpipe;
-    Some(d)
+    Some(())
 }
 
 /// The `count` iovecs at `iov`, if the fast path takes that many.
@@ -250,9 +276,10 @@ pub unsafe fn syscall(nr: i64, args: [u64; 6]) -> Option<i64> {
     if level() == FAST_OFF || BUSY.with(|b| b.get()) > 0 {
         return None;
     }
+    let mut d = Described::new(nr, args);
     // SAFETY: the caller vouches for the arguments.
-    let d = unsafe { describe(nr, args) }?;
-    // SAFETY: as above; `describe` derived the ranges from them.
+    unsafe { fill(&mut d) }?;
+    // SAFETY: as above; `fill` derived the ranges from them.
     unsafe { call(&d.request()) }
 }
 
