@@ -597,25 +597,25 @@ pub(super) static ENTRIES: &[Spec] = &[
     // Relaxed anywhere: it only moves the program break (never executable memory), and how
     // often a variant's allocator moves it differs legitimately (the runtime allocates in
     // followers only; diversified builds allocate differently); each heap is its own.
-    sc(Sysno::brk, All, &[Ptr], Ret::Addr).relaxed(Relaxed::Anywhere),
-    sc(Sysno::munmap, All, &[Ptr, Int], Ret::Int),
+    sc(Sysno::brk, All, &[Ptr], Ret::Addr).relaxed(Relaxed::Anywhere).untraced_at_base("the heap of this variant alone (partitioned at exec)"),
+    sc(Sysno::munmap, All, &[Ptr, Int], Ret::Int).untraced_at_base("unmaps this variant's own memory"),
     // Relaxed in threaded processes like every memory call (PROT_EXEC included: see `Relaxed`).
     sc(Sysno::mprotect, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::pkey_mprotect, All, &[Ptr, Int, Flags, Int], Ret::Int),
     sc(Sysno::pkey_alloc, All, &[Flags, Flags], Ret::Int),
     sc(Sysno::pkey_free, All, &[Int], Ret::Int),
-    sc(Sysno::mremap, All, &[Ptr, Int, Int, Flags, Ptr], Ret::Addr),
-    sc(Sysno::madvise, All, &[Ptr, Int, Int], Ret::Int),
+    sc(Sysno::mremap, All, &[Ptr, Int, Int, Flags, Ptr], Ret::Addr).untraced_at_base("moves this variant's own memory; nothing becomes executable"),
+    sc(Sysno::madvise, All, &[Ptr, Int, Int], Ret::Int).untraced_at_base("advice on this variant's own memory"),
     sc(Sysno::msync, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::mincore, All, &[Ptr, Int, Ptr], Ret::Int),
-    sc(Sysno::mlock, All, &[Ptr, Int], Ret::Int),
+    sc(Sysno::mlock, All, &[Ptr, Int], Ret::Int).untraced_at_base("pins this variant's own pages"),
     sc(Sysno::mlock2, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::munlock, All, &[Ptr, Int], Ret::Int),
     sc(Sysno::mlockall, All, &[Flags], Ret::Int),
     sc(Sysno::munlockall, All, &[], Ret::Int),
     sc(Sysno::mseal, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::map_shadow_stack, All, &[Ptr, Int, Flags], Ret::Addr),
-    sc(Sysno::membarrier, All, &[Int, Flags, Int], Ret::Int),
+    sc(Sysno::membarrier, All, &[Int, Flags, Int], Ret::Int).untraced_at_base("orders this process's own threads"),
     sc(Sysno::remap_file_pages, All, &[Ptr, Int, Int, Int, Flags], Ret::Int),
     // NUMA memory policy: the process's own memory; placement reads take the leader's view.
     sc(Sysno::mbind, All, &[Ptr, Int, Int, In(NodeMask(4)), Int, Flags], Ret::Int),
@@ -636,8 +636,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::get_thread_area, All, &[Ptr], Ret::Int),
     sc(Sysno::set_thread_area, All, &[Ptr], Ret::Int),
     sc(Sysno::set_tid_address, All, &[Ptr], Ret::Int),
-    sc(Sysno::set_robust_list, All, &[Ptr, Int], Ret::Int),
-    sc(Sysno::get_robust_list, All, &[Pid, Ptr, Ptr], Ret::Int),
+    sc(Sysno::set_robust_list, All, &[Ptr, Int], Ret::Int).untraced_at_base("registers this thread's futex list with the kernel"),
+    sc(Sysno::get_robust_list, All, &[Pid, Ptr, Ptr], Ret::Int).untraced_at_base("reads a thread's futex list head, an address of its own"),
     sc(Sysno::futex, Unchecked, &[Ptr, Flags, Int, Ptr, Ptr, Ptr], Ret::Int).lock_wait(),
     sc(Sysno::futex_waitv, Unchecked, &[Ptr, Int, Flags, Ptr, Int], Ret::Int).lock_wait(),
     sc(Sysno::futex_wake, Unchecked, &[Ptr, Int, Int, Flags], Ret::Int),
@@ -737,12 +737,12 @@ pub(super) static ENTRIES: &[Spec] = &[
     // Lock-step even in threaded processes: the monitor's signal synchronisation follows the
     // dispositions (so do rt_sigsuspend, pause and restart_syscall, which wait for signals).
     sc(Sysno::rt_sigaction, All, &[Signal, Ptr, Out(Fixed(KERNEL_SIGACTION)), Int], Ret::Int).lockstep(),
-    sc(Sysno::rt_sigprocmask, All, &[Int, In(Arg(3)), Out(Arg(3)), Int], Ret::Int),
+    sc(Sysno::rt_sigprocmask, All, &[Int, In(Arg(3)), Out(Arg(3)), Int], Ret::Int).untraced_at_base("this thread's own signal mask"),
     // Untraced: a handler's return is process-local and restores a frame the (synchronised)
     // delivery built; tracing it doubled the cost of every signal. A forged frame (SROP) shows
     // at the next traced syscall, where the variants then differ.
     sc(Sysno::rt_sigreturn, Unchecked, &[], Ret::Int),
-    sc(Sysno::sigaltstack, All, &[Ptr, Out(Fixed(STACK))], Ret::Int),
+    sc(Sysno::sigaltstack, All, &[Ptr, Out(Fixed(STACK))], Ret::Int).untraced_at_base("this thread's own signal stack"),
     sc(Sysno::rt_sigsuspend, All, &[In(Arg(1)), Int], Ret::Int).sigmask(SigMask::Arg(0)).lockstep(),
     sc(Sysno::rt_sigpending, All, &[Out(Arg(1)), Int], Ret::Int),
     sc(Sysno::rt_sigtimedwait, All, &[In(Arg(3)), Out(Fixed(SIGINFO)), Ptr, Int], Ret::Int),

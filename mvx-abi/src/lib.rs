@@ -3,10 +3,12 @@
 
 mod conditional;
 mod entries;
+mod level;
 mod properties;
 pub mod size;
 
 pub use conditional::{unused_args, ArgMask};
+pub use level::Level;
 pub use properties::{
     with, At, CloneFlags, ExclusiveCreate, FdOp, OpenArgs, OpenFlags, Props, Relaxed, RuntimeSetup,
     SigMask,
@@ -105,7 +107,9 @@ pub enum Arg {
     UtimeTimes,
     /// `struct iovec[count]` whose data the kernel reads (writev): data compared.
     IovIn { count: u8 },
-    /// `struct iovec[count]` the kernel fills (readv): the return value's bytes are replicated.
+    /// `struct iovec[count]` the kernel fills (readv): each buffer's length compared (the
+    /// lengths decide where the leader's bytes land in a follower), the return value's bytes
+    /// replicated.
     IovOut { count: u8 },
     /// `struct msghdr` for sendmsg: name, data and control compared.
     MsgIn,
@@ -151,6 +155,7 @@ pub enum Arg {
 
 impl Arg {
     /// The kind this argument has in a call with these argument values (resolves `Sel`).
+    #[inline]
     pub fn resolve(&self, args: &[u64; 6]) -> Arg {
         match *self {
             Arg::Sel {
@@ -191,9 +196,8 @@ impl Arg {
             Arg::Path => "path",
             Arg::Str => "string",
             Arg::StrArray => "string array",
-            Arg::Ptr | Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut | Arg::MmsgOut { .. } => {
-                "NULL-ness of a pointer"
-            }
+            Arg::IovOut { .. } => "iovec lengths",
+            Arg::Ptr | Arg::Out(_) | Arg::MsgOut | Arg::MmsgOut { .. } => "NULL-ness of a pointer",
             Arg::Fd | Arg::DirFd => "file descriptor",
             Arg::Flags => "flags",
             Arg::Pid => "pid",
@@ -315,7 +319,7 @@ pub enum Dispatch {
 }
 
 /// Which fast-path class a syscall belongs to: the runtime may make it without a monitor round
-/// trip (from the gadget) at a level that covers the class (see `seccomp::Level`).
+/// trip (from the gadget) at a level that covers the class (see `Level`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fast {
     /// Identity and clock reads: level `base` and up.
@@ -371,6 +375,7 @@ impl Spec {
 }
 
 /// Looks up the table entry of a syscall number; `None` for syscalls the table lacks.
+#[inline]
 pub fn lookup(nr: u64) -> Option<&'static Spec> {
     static INDEX: OnceLock<Vec<Option<&'static Spec>>> = OnceLock::new();
     let index = INDEX.get_or_init(|| {
@@ -411,6 +416,18 @@ pub fn name_of(nr: u64) -> String {
 /// All entries, for tests and the seccomp filter.
 pub fn entries() -> &'static [Spec] {
     entries::ENTRIES
+}
+
+/// The calls the fast path may make (entries with a `Fast` class).
+pub fn fast_entries() -> impl Iterator<Item = &'static Spec> {
+    entries().iter().filter(|s| s.fast.is_some())
+}
+
+/// The calls the `base` level lets through the seccomp filter unconditionally, each with why.
+pub fn base_untraced() -> impl Iterator<Item = (Sysno, &'static str)> {
+    entries()
+        .iter()
+        .filter_map(|s| s.props.untraced_at_base.map(|why| (s.nr, why)))
 }
 
 /// The calls mvx refuses, with what every variant gets and why (the table's `Deny` entries).
@@ -608,6 +625,36 @@ mod tests {
                 "{}",
                 nr.name()
             );
+        }
+    }
+
+    /// Calls let through untraced at `base` only touch the variant itself: executed by every
+    /// variant, never the leader's alone, never with a fast-path record.
+    #[test]
+    fn base_untraced_calls_are_process_local() {
+        let untraced: Vec<Sysno> = base_untraced().map(|(nr, _)| nr).collect();
+        assert!(untraced.contains(&Sysno::brk) && untraced.contains(&Sysno::rt_sigprocmask));
+        for (nr, why) in base_untraced() {
+            let spec = lookup(nr.id() as u64).unwrap();
+            assert_eq!(spec.dispatch, Dispatch::All, "{}", nr.name());
+            assert!(spec.fast.is_none() && why.len() > 10, "{}", nr.name());
+        }
+    }
+
+    /// Clock reads are fast `Local` calls (the fast path takes them off in threaded processes).
+    #[test]
+    fn clock_reads_are_local_fast_calls() {
+        let clocks: Vec<Sysno> = entries()
+            .iter()
+            .filter(|s| s.reads_clock())
+            .map(|s| s.nr)
+            .collect();
+        assert_eq!(
+            clocks,
+            [Sysno::time, Sysno::gettimeofday, Sysno::clock_gettime]
+        );
+        for nr in clocks {
+            assert_eq!(lookup(nr.id() as u64).unwrap().fast, Some(Fast::Local));
         }
     }
 

@@ -145,6 +145,9 @@ pub struct Props {
     pub lock_wait: bool,
     pub relaxed: Relaxed,
     pub runtime_setup: Option<RuntimeSetup>,
+    /// Why the `base` level lets this call through the seccomp filter unconditionally (it
+    /// only changes the calling variant's own memory or signal state); `None`: it does not.
+    pub untraced_at_base: Option<&'static str>,
 }
 
 impl Props {
@@ -172,12 +175,19 @@ impl Props {
                 Relaxed::Never
             },
             runtime_setup: None,
+            untraced_at_base: None,
         }
     }
 }
 
 // Builders for entries.rs: each sets one property and returns the entry.
 impl Spec {
+    /// Lets the call through the filter at `base` and up, for the reason given.
+    pub(crate) const fn untraced_at_base(mut self, why: &'static str) -> Spec {
+        self.props.untraced_at_base = Some(why);
+        self
+    }
+
     pub(crate) const fn clock(mut self) -> Spec {
         self.props.clock = true;
         self

@@ -49,25 +49,6 @@ const NOT_YET: &[(&str, &str)] = &[
         "mvx-monitor/src/monitor/lockstep.rs",
         "libc::SYS_recvmsg | libc::SYS_recvmmsg",
     ),
-    // Fast path (seccomp.rs's base-untraced set, the runtime's clock set and its sendto check).
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_brk,"),
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_munmap,"),
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_madvise,"),
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_mremap,"),
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_rt_sigprocmask,"),
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_sigaltstack,"),
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_set_robust_list,"),
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_get_robust_list,"),
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_membarrier,"),
-    ("mvx-monitor/src/seccomp.rs", "libc::SYS_mlock,"),
-    (
-        "mvx-sync-runtime/src/fastpath.rs",
-        "libc::SYS_clock_gettime | libc::SYS_gettimeofday | libc::SYS_time",
-    ),
-    (
-        "mvx-sync-runtime/src/fastpath.rs",
-        "&& !(req.nr == libc::SYS_sendto && req.args[3] & libc::MSG_NOSIGNAL as u64 != 0)",
-    ),
 ];
 
 const CRATES: &[&str] = &["mvx-monitor/src", "mvx-sync-runtime/src", "mvx-preload/src"];

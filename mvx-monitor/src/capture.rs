@@ -112,8 +112,14 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
             | libc::F_ADD_SEALS => Value::Int(v),
             _ => Value::Ptr(v),
         },
-        Arg::Out(_) | Arg::IovOut { .. } | Arg::MsgOut | Arg::MmsgOut { .. } => Value::Out(v),
+        Arg::Out(_) | Arg::MsgOut | Arg::MmsgOut { .. } => Value::Out(v),
         _ if v == 0 => Value::Ptr(0),
+        // The lengths shape where the leader's bytes land in each follower: compared, as the
+        // fast path does.
+        Arg::IovOut { count } => match read_iovecs(t, v, raw.args[*count as usize]) {
+            Some(iov) => Value::Bytes(iov_lengths(&iov)),
+            None => Value::Unreadable(v),
+        },
         Arg::Path | Arg::Str => match t.read_cstr(v) {
             Ok(s) => Value::Bytes(s),
             Err(_) => Value::Unreadable(v),
@@ -347,6 +353,12 @@ pub fn read_iovecs(t: &Tracee, addr: u64, count: u64) -> Option<Vec<(u64, usize)
             })
             .collect(),
     )
+}
+
+/// The lengths of an iovec array, as compared and shown (`iov_len [3, 5]`).
+pub fn iov_lengths(iov: &[(u64, usize)]) -> Vec<u8> {
+    let lens: Vec<usize> = iov.iter().map(|&(_, n)| n).collect();
+    format!("iov_len {lens:?}").into_bytes()
 }
 
 fn read_iov_data(t: &Tracee, addr: u64, count: u64) -> Option<Vec<u8>> {

@@ -77,7 +77,10 @@ pub struct RunArgs {
     /// check theirs against its record and take its results, without a monitor round trip).
     /// Executable memory, exec, clone, opens and everything else stay in lock-step.
     /// $MVX_MONITOR_LEVEL sets the default.
-    #[arg(long, value_enum, env = "MVX_MONITOR_LEVEL", default_value_t = crate::seccomp::Level::Strict)]
+    #[arg(long, env = "MVX_MONITOR_LEVEL", default_value_t = crate::seccomp::Level::Strict,
+          value_parser = clap::builder::TypedValueParser::try_map(
+              clap::builder::PossibleValuesParser::new(crate::seccomp::Level::NAMES),
+              |s| s.parse::<crate::seccomp::Level>()))]
     pub monitor_level: crate::seccomp::Level,
     /// Print signal delivery statistics (count, skipped syscalls, delay) when the run ends.
     #[arg(long)]

@@ -5,7 +5,6 @@
 //! untraced. Other ABIs (i386 `int 0x80`, x32) would bypass the table's argument layout, so
 //! they kill the process.
 
-use crate::table::Fast;
 use libc::{sock_filter, sock_fprog};
 use mvx_sync_runtime::protocol::GADGET_SYSCALL_IP;
 
@@ -36,83 +35,8 @@ fn jump(code: u16, k: u32, jt: u8, jf: u8) -> sock_filter {
     sock_filter { code, jt, jf, k }
 }
 
-/// How much of the program the monitor sees (`--monitor-level`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, clap::ValueEnum)]
-pub enum Level {
-    /// Every syscall in lock-step except the table's `Unchecked` ones (futex, sched_yield,
-    /// rt_sigreturn).
-    #[default]
-    Strict,
-    /// Also lets through calls that only change the process's own memory or signal state
-    /// (brk, munmap, madvise, sigprocmask, anonymous mmap and mprotect without PROT_EXEC):
-    /// anything that could make memory executable, and everything with an outside effect,
-    /// stays in lock-step. With the runtime loaded, identity and clock reads take its fast
-    /// path (the leader's result, no monitor round trip).
-    Base,
-    /// `base`, and reads of files, pipes and terminals take the fast path.
-    NonsocketRo,
-    /// `nonsocket-ro`, and writes to files, pipes and terminals.
-    NonsocketRw,
-    /// `nonsocket-rw`, and reads of sockets.
-    SocketRo,
-    /// `socket-ro`, and writes to sockets.
-    SocketRw,
-}
-
-impl Level {
-    /// The level's name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Strict => "strict",
-            Level::Base => "base",
-            Level::NonsocketRo => "nonsocket-ro",
-            Level::NonsocketRw => "nonsocket-rw",
-            Level::SocketRo => "socket-ro",
-            Level::SocketRw => "socket-rw",
-        }
-    }
-
-    /// The level as the runtime knows it (`mvx_sync_runtime::protocol::FAST_*`).
-    pub fn fast_level(self) -> u64 {
-        use mvx_sync_runtime::protocol::*;
-        match self {
-            Level::Strict => FAST_OFF,
-            Level::Base => FAST_BASE,
-            Level::NonsocketRo => FAST_NONSOCKET_RO,
-            Level::NonsocketRw => FAST_NONSOCKET_RW,
-            Level::SocketRo => FAST_SOCKET_RO,
-            Level::SocketRw => FAST_SOCKET_RW,
-        }
-    }
-
-    /// Whether the fast path may make calls of `class` (for some fd classes) at this level.
-    pub fn covers(self, class: Fast) -> bool {
-        match class {
-            Fast::Local => self >= Level::Base,
-            Fast::Read => self >= Level::NonsocketRo,
-            Fast::Write => self >= Level::NonsocketRw,
-        }
-    }
-
-    /// Whether the level relies on the runtime (the preload library and the gadget) for I/O.
-    pub fn uses_fast_io(self) -> bool {
-        self >= Level::NonsocketRo
-    }
-}
-
-/// Process-local calls the `base` level lets through unconditionally.
-const BASE_UNTRACED: [i64; 10] = [
-    libc::SYS_brk,
-    libc::SYS_munmap,
-    libc::SYS_madvise,
-    libc::SYS_mremap,
-    libc::SYS_rt_sigprocmask,
-    libc::SYS_sigaltstack,
-    libc::SYS_set_robust_list,
-    libc::SYS_get_robust_list,
-    libc::SYS_membarrier,
-    libc::SYS_mlock,
-];
+/// The monitor levels live in the table crate, which the runtime shares.
+pub use crate::table::Level;
 
 // struct seccomp_data: nr (u32), arch (u32), instruction_pointer (u64), args[6] (u64 each).
 const fn arg_low(i: u32) -> u32 {
@@ -181,8 +105,8 @@ pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> 
         a.jump(BPF_JEQ_K, nr, "allow", None);
     }
     if relaxed {
-        for nr in BASE_UNTRACED {
-            a.jump(BPF_JEQ_K, nr as u32, "allow", None);
+        for (nr, _why) in crate::table::base_untraced() {
+            a.jump(BPF_JEQ_K, nr.id() as u32, "allow", None);
         }
         a.jump(BPF_JEQ_K, libc::SYS_mmap as u32, "mmap", None);
         a.jump(BPF_JEQ_K, libc::SYS_mprotect as u32, "mprotect", None);
@@ -443,6 +367,17 @@ mod tests {
             eval_at(&strict, X86, getpid, gadget, [0; 6]),
             libc::SECCOMP_RET_TRACE
         );
+    }
+
+    #[test]
+    fn the_tables_base_untraced_calls_pass_from_base_on() {
+        for (nr, _) in crate::table::base_untraced() {
+            let nr = nr.id() as u32;
+            let at = |level| eval(&table_filter(level), X86, nr, [0; 6]);
+            assert_eq!(at(Level::Strict), libc::SECCOMP_RET_TRACE, "{nr}");
+            assert_eq!(at(Level::Base), libc::SECCOMP_RET_ALLOW, "{nr}");
+            assert_eq!(at(Level::SocketRw), libc::SECCOMP_RET_ALLOW, "{nr}");
+        }
     }
 
     #[test]

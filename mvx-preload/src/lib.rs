@@ -197,9 +197,11 @@ pub unsafe extern "C" fn time(t: *mut libc::time_t) -> libc::time_t {
     if let Some(now) = fast::time(t) {
         return now;
     }
+    // `t` goes to the kernel as the program gave it: whether it is NULL is compared, as on
+    // the fast path.
     let now = sync_value(
         id("time"),
-        real!("time": unsafe extern "C" fn(*mut libc::time_t) -> libc::time_t)(std::ptr::null_mut()),
+        real!("time": unsafe extern "C" fn(*mut libc::time_t) -> libc::time_t)(t),
     );
     if !t.is_null() {
         // SAFETY: the caller's pointer.

@@ -10,8 +10,14 @@
 //!   takes the leader's result and bytes, as lock-step replication would: a follower's own
 //!   copy of a read-only file (held for mmap) is never read, so its offset never matters.
 //!
+//! What is compared and what is replicated comes from the call's entry in the syscall table
+//! (`mvx_abi`), the one the monitor's strict path captures with (`describe`): a value the
+//! strict path compares is compared here, a pointer only by whether it is NULL, an argument
+//! the kernel ignores (`mvx_abi::unused_args`) not at all.
+//!
 //! Whether a call qualifies is decided the same way in every variant: from the level, the
-//! call's class and the fd's class in the table the monitor keeps in the shared buffer.
+//! call's class (the entry's `Fast`) and the fd's class in the table the monitor keeps in the
+//! shared buffer.
 //! Anything that does not qualify returns `None`, and the caller makes the ordinary syscall,
 //! which stops in the monitor.
 //!
@@ -24,6 +30,7 @@
 use crate::protocol::*;
 use crate::{settled_role, Role};
 use std::cell::Cell;
+use std::mem::MaybeUninit;
 
 /// What a call does, which decides the level it needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,22 +46,241 @@ pub enum Class {
 /// Where the kernel's answer goes.
 pub enum Output<'a> {
     None,
-    /// A struct the kernel fills (timespec, timeval): copied whole when the call succeeds.
-    Fixed(*mut u8, usize),
+    /// Structs the kernel fills (timespec, timeval, timezone): copied whole when the call
+    /// succeeds.
+    Whole(&'a [(*mut u8, usize)]),
     /// `ret` bytes spread over these buffers in order (read, readv, recv).
     Scatter(&'a [(*mut u8, usize)]),
 }
 
-/// One call, as the caller describes it.
+/// One call, as `describe` derives it from the table.
 pub struct Request<'a> {
     pub nr: i64,
     pub args: [u64; 6],
     pub class: Class,
-    /// Arguments compared across variants (never pointers: they differ between variants).
+    /// Values compared across variants (never pointers, only whether they are NULL: pointers
+    /// differ between variants).
     pub scalars: &'a [u64],
     /// Bytes the call hands to the kernel, compared across variants.
     pub input: &'a [(*const u8, usize)],
     pub output: Output<'a>,
+    /// Whether an EPIPE of this call came with SIGPIPE (a write not sent with MSG_NOSIGNAL).
+    pub sigpipe: bool,
+}
+
+/// Most scalars of one call: its six arguments and the lengths of its iovecs.
+pub const MAX_SCALARS: usize = 6 + MAX_BUFFERS;
+
+/// A call's request with its own storage: on the caller's stack, filled in place and never
+/// zeroed (it runs on every fast call; only the first `n*` entries of each array are used).
+pub struct Described {
+    nr: i64,
+    args: [u64; 6],
+    class: Class,
+    scalars: [MaybeUninit<u64>; MAX_SCALARS],
+    nscalars: usize,
+    input: [MaybeUninit<(*const u8, usize)>; MAX_BUFFERS],
+    ninput: usize,
+    output: [MaybeUninit<(*mut u8, usize)>; MAX_BUFFERS],
+    noutput: usize,
+    /// `output` is filled by the return value's bytes in order; else each buffer whole.
+    scatter: bool,
+    sigpipe: bool,
+}
+
+/// The first `n` entries of `a`, which are initialised.
+fn filled<T>(a: &[MaybeUninit<T>], n: usize) -> &[T] {
+    let n = n.min(a.len());
+    // SAFETY: `Described` writes entries in order and counts them; MaybeUninit<T> has T's
+    // layout.
+    unsafe { std::slice::from_raw_parts(a.as_ptr().cast(), n) }
+}
+
+impl Described {
+    fn new(nr: i64, args: [u64; 6]) -> Described {
+        Described {
+            nr,
+            args,
+            class: Class::Local,
+            scalars: [const { MaybeUninit::uninit() }; MAX_SCALARS],
+            nscalars: 0,
+            input: [const { MaybeUninit::uninit() }; MAX_BUFFERS],
+            ninput: 0,
+            output: [const { MaybeUninit::uninit() }; MAX_BUFFERS],
+            noutput: 0,
+            scatter: false,
+            sigpipe: false,
+        }
+    }
+
+    #[inline]
+    pub fn request(&self) -> Request<'_> {
+        let out = filled(&self.output, self.noutput);
+        Request {
+            nr: self.nr,
+            args: self.args,
+            class: self.class,
+            scalars: filled(&self.scalars, self.nscalars),
+            input: filled(&self.input, self.ninput),
+            output: match (self.noutput, self.scatter) {
+                (0, _) => Output::None,
+                (_, true) => Output::Scatter(out),
+                (_, false) => Output::Whole(out),
+            },
+            sigpipe: self.sigpipe,
+        }
+    }
+
+    fn scalar(&mut self, v: u64) -> Option<()> {
+        self.scalars.get_mut(self.nscalars)?.write(v);
+        self.nscalars += 1;
+        Some(())
+    }
+
+    fn input(&mut self, p: u64, n: usize) -> Option<()> {
+        self.input.get_mut(self.ninput)?.write((p as *const u8, n));
+        self.ninput += 1;
+        Some(())
+    }
+
+    /// An output buffer; a call whose outputs are both whole and scattered is not taken.
+    fn output(&mut self, p: u64, n: usize, scatter: bool) -> Option<()> {
+        if self.noutput > 0 && self.scatter != scatter {
+            return None;
+        }
+        self.scatter = scatter;
+        self.output.get_mut(self.noutput)?.write((p as *mut u8, n));
+        self.noutput += 1;
+        Some(())
+    }
+}
+
+/// Derives how syscall `nr` with `args` is compared and replicated from its table entry, as
+/// the strict path's capture does; `None` if the call is not a fast-path call or has an
+/// argument the fast path does not carry (an address to send to or receive from, a pid the
+/// monitor would map, more than `MAX_BUFFERS` iovecs): it then takes the monitored path.
+///
+/// # Safety
+/// The iovec arrays the arguments point to must be readable (as the kernel would read them).
+pub unsafe fn describe(nr: i64, args: [u64; 6]) -> Option<Described> {
+    let mut d = Described::new(nr, args);
+    // SAFETY: as the caller vouches.
+    unsafe { fill(&mut d) }?;
+    Some(d)
+}
+
+/// `describe`, in place.
+///
+/// # Safety
+/// As `describe`.
+unsafe fn fill(d: &mut Described) -> Option<()> {
+    use mvx_abi::{Arg, Fast, Len};
+    let (nr, args) = (d.nr, d.args);
+    let spec = mvx_abi::lookup(u64::try_from(nr).ok()?)?;
+    let unused = mvx_abi::unused_args(nr as u64, &args);
+    let mut fd = None;
+    let mut no_sigpipe = false;
+    for (i, kind) in spec.args.iter().enumerate() {
+        let v = args[i];
+        if unused & (1 << i) != 0 {
+            continue;
+        }
+        match kind.resolve(&args) {
+            Arg::Fd => {
+                fd.get_or_insert(v as i32);
+                d.scalar(v)?;
+            }
+            Arg::Flags => {
+                no_sigpipe |= v & libc::MSG_NOSIGNAL as u64 != 0;
+                d.scalar(v)?;
+            }
+            Arg::Int | Arg::DirFd | Arg::Signal => d.scalar(v)?,
+            Arg::Int32 => d.scalar(v as i32 as i64 as u64)?,
+            // A process's or thread's CPU clock names a pid, which the monitor maps: only the
+            // caller's own (pid 0) is the same number in every variant.
+            Arg::ClockId if (v as i32) < 0 && (v as i32) >> 3 != !0 => return None,
+            Arg::ClockId => d.scalar(v)?,
+            Arg::Timeout => {}
+            Arg::Ptr => d.scalar(u64::from(v != 0))?,
+            _ if v == 0 => d.scalar(0)?,
+            Arg::In(len) => {
+                d.scalar(1)?;
+                let n = match len {
+                    Len::Arg(k) => args[k as usize] as usize,
+                    Len::Fixed(n) => n,
+                    _ => return None,
+                };
+                d.input(v, n)?;
+            }
+            Arg::Out(len) => {
+                d.scalar(1)?;
+                match len {
+                    Len::RetUpTo(k) => d.output(v, args[k as usize] as usize, true)?,
+                    Len::Fixed(n) => d.output(v, n, false)?,
+                    _ => return None,
+                }
+            }
+            Arg::IovIn { count } => {
+                d.scalar(1)?;
+                // SAFETY: the caller's iovec array.
+                for (p, n) in unsafe { iovecs(v, args[count as usize]) }? {
+                    d.input(p, n)?;
+                }
+            }
+            Arg::IovOut { count } => {
+                d.scalar(1)?;
+                // SAFETY: as above.
+                for (p, n) in unsafe { iovecs(v, args[count as usize]) }? {
+                    // The lengths are compared, as the strict path does.
+                    d.scalar(n as u64)?;
+                    d.output(p, n, true)?;
+                }
+            }
+            _ => return None,
+        }
+    }
+    d.class = match spec.fast? {
+        Fast::Local => Class::Local,
+        Fast::Read => Class::Read(fd?),
+        Fast::Write => Class::Write(fd?),
+    };
+    d.sigpipe = matches!(d.class, Class::Write(_)) && !no_sigpipe;
+    Some(())
+}
+
+/// The `count` iovecs at `iov`, if the fast path takes that many.
+///
+/// # Safety
+/// `iov` must point to `count` readable iovecs.
+unsafe fn iovecs(iov: u64, count: u64) -> Option<impl Iterator<Item = (u64, usize)>> {
+    let count = usize::try_from(count).ok().filter(|&c| c <= MAX_BUFFERS)?;
+    if iov == 0 && count > 0 {
+        return None;
+    }
+    let v: &[libc::iovec] = if count == 0 {
+        &[]
+    } else {
+        // SAFETY: the caller's array of `count` iovecs.
+        unsafe { std::slice::from_raw_parts(iov as *const libc::iovec, count) }
+    };
+    Some(v.iter().map(|v| (v.iov_base as u64, v.iov_len)))
+}
+
+/// Makes syscall `nr` through the fast path if its table entry and the level allow it, and
+/// returns its raw result (`-errno` on failure); `None`: make the ordinary syscall.
+///
+/// # Safety
+/// The arguments must be valid for the syscall, as the kernel would take them.
+pub unsafe fn syscall(nr: i64, args: [u64; 6]) -> Option<i64> {
+    // Without mvx, at `strict` and inside handlers, nothing is described.
+    if level() == FAST_OFF || BUSY.with(|b| b.get()) > 0 {
+        return None;
+    }
+    let mut d = Described::new(nr, args);
+    // SAFETY: the caller vouches for the arguments.
+    unsafe { fill(&mut d) }?;
+    // SAFETY: as above; `fill` derived the ranges from them.
+    unsafe { call(&d.request()) }
 }
 
 /// Records larger than this (input or output) take the monitored path.
@@ -105,30 +331,26 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
     if fast == FAST_OFF || BUSY.with(|b| b.get()) > 0 {
         return None;
     }
-    let fd_class = match req.class {
+    let (class, fd_class) = match req.class {
         Class::Local if is_clock(req.nr) && threaded(map) => return None,
-        Class::Local => None,
-        Class::Read(fd) | Class::Write(fd) => Some(fd_class(map, fd)?),
+        Class::Local => (mvx_abi::Fast::Local, None),
+        Class::Read(fd) => (mvx_abi::Fast::Read, Some(fd_class(map, fd)?)),
+        Class::Write(fd) => (mvx_abi::Fast::Write, Some(fd_class(map, fd)?)),
     };
-    let needed = match (req.class, fd_class) {
-        (Class::Local, _) => FAST_BASE,
-        (Class::Read(_), Some(FD_LEADER_SOCKET)) => FAST_SOCKET_RO,
-        (Class::Write(_), Some(FD_LEADER_SOCKET)) => FAST_SOCKET_RW,
-        (Class::Read(_), _) => FAST_NONSOCKET_RO,
-        (Class::Write(_), _) => FAST_NONSOCKET_RW,
-    };
+    let needed = mvx_abi::Level::needed(class, fd_class == Some(FD_LEADER_SOCKET)) as u64;
     let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
     let (output_len, output_count) = match req.output {
         Output::None => (0, 0),
-        Output::Fixed(_, n) => (n, 1),
-        Output::Scatter(bufs) => (bufs.iter().map(|&(_, n)| n).sum(), bufs.len()),
+        Output::Whole(bufs) | Output::Scatter(bufs) => {
+            (bufs.iter().map(|&(_, n)| n).sum(), bufs.len())
+        }
     };
     if fast < needed
         || input_len > MAX_BYTES
         || output_len > MAX_BYTES
         || req.input.len() > MAX_BUFFERS
         || output_count > MAX_BUFFERS
-        || req.scalars.len() > MAX_HEADER_WORDS - 4
+        || req.scalars.len() > MAX_SCALARS
     {
         return None;
     }
@@ -175,11 +397,9 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
     Some(ret)
 }
 
+/// Clock reads leave the fast path in threaded processes (see `threaded_flag`).
 fn is_clock(nr: i64) -> bool {
-    matches!(
-        nr,
-        libc::SYS_clock_gettime | libc::SYS_gettimeofday | libc::SYS_time
-    )
+    mvx_abi::lookup(nr as u64).is_some_and(|s| s.reads_clock())
 }
 
 /// Whether the monitor marked this process multi-threaded (`threaded_flag`).
@@ -203,8 +423,8 @@ fn fd_class(map: &memmap2::MmapMut, fd: i32) -> Option<u8> {
 pub const MAX_BUFFERS: usize = 16;
 /// Most parts of a record: header, inputs and outputs.
 const MAX_PARTS: usize = 1 + 2 * MAX_BUFFERS;
-/// Header words: counts, result, output length, then up to 2 + `MAX_BUFFERS` scalars.
-const MAX_HEADER_WORDS: usize = 4 + 2 + MAX_BUFFERS;
+/// Header words: counts, result, output length, then up to `MAX_SCALARS` scalars.
+const MAX_HEADER_WORDS: usize = 4 + MAX_SCALARS;
 
 /// The leader's record: scalar count, input length, result, output length, then the scalars,
 /// the input bytes and the output bytes. Given to `sink` as parts, without copying.
@@ -215,12 +435,14 @@ unsafe fn with_record<R>(req: &Request, ret: i64, sink: impl FnOnce(&[&[u8]]) ->
     let mut output_len = 0;
     match req.output {
         Output::None => {}
-        Output::Fixed(p, n) => {
-            if ret >= 0 && !p.is_null() {
-                // SAFETY: the struct the kernel filled.
-                outputs[0] = unsafe { std::slice::from_raw_parts(p, n) };
-                nout = 1;
-                output_len = n;
+        Output::Whole(bufs) => {
+            if ret >= 0 {
+                for &(p, n) in bufs.iter().take(MAX_BUFFERS) {
+                    // SAFETY: the structs the kernel filled.
+                    outputs[nout] = unsafe { std::slice::from_raw_parts(p, n) };
+                    nout += 1;
+                    output_len += n;
+                }
             }
         }
         Output::Scatter(bufs) => {
@@ -342,17 +564,21 @@ unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
         diverged(own_nr, offset.min(input_len) as u64, leader_input);
     }
     at += input_len;
-    if ret == -(libc::EPIPE as i64) && raises_sigpipe(req) {
+    if ret == -(libc::EPIPE as i64) && req.sigpipe {
         // SAFETY: as `handshake`.
         unsafe { libc::syscall(HANDSHAKE_NR, OP_SIGPIPE) };
     }
     let bytes = &record[at..];
     match req.output {
         Output::None => {}
-        Output::Fixed(p, n) => {
-            if !p.is_null() && bytes.len() == n {
-                // SAFETY: the caller's writable struct.
-                unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, n) };
+        Output::Whole(bufs) => {
+            if bytes.len() == bufs.iter().map(|&(_, n)| n).sum::<usize>() {
+                let mut rest = bytes;
+                for &(p, n) in bufs {
+                    // SAFETY: the caller's writable structs.
+                    unsafe { std::ptr::copy_nonoverlapping(rest.as_ptr(), p, n) };
+                    rest = &rest[n..];
+                }
             }
         }
         Output::Scatter(bufs) => {
@@ -366,12 +592,6 @@ unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
         }
     }
     ret
-}
-
-/// Whether an EPIPE from this call came with SIGPIPE (writes, unless sent with MSG_NOSIGNAL).
-fn raises_sigpipe(req: &Request) -> bool {
-    matches!(req.class, Class::Write(_))
-        && !(req.nr == libc::SYS_sendto && req.args[3] & libc::MSG_NOSIGNAL as u64 != 0)
 }
 
 fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
@@ -430,66 +650,178 @@ mod tests {
     #[test]
     fn without_mvx_nothing_takes_the_fast_path() {
         let mut buf = [0u8; 8];
-        let out = [(buf.as_mut_ptr(), buf.len())];
-        let req = Request {
-            nr: libc::SYS_read,
-            args: [0, buf.as_mut_ptr() as u64, 8, 0, 0, 0],
-            class: Class::Read(0),
-            scalars: &[0, 8],
-            input: &[],
-            output: Output::Scatter(&out),
-        };
         assert_eq!(level(), FAST_OFF);
-        assert!(unsafe { call(&req) }.is_none());
+        let args = [0, buf.as_mut_ptr() as u64, 8, 0, 0, 0];
+        assert!(unsafe { syscall(libc::SYS_read, args) }.is_none());
     }
 
     #[test]
     fn records_carry_scalars_input_result_and_output() {
         let data = *b"hello";
-        let input = [(data.as_ptr(), data.len())];
-        let req = Request {
-            nr: libc::SYS_write,
-            args: [1, 0, 5, 0, 0, 0],
-            class: Class::Write(1),
-            scalars: &[1, 5],
-            input: &input,
-            output: Output::None,
-        };
+        let d =
+            unsafe { describe(libc::SYS_write, [1, data.as_ptr() as u64, 5, 0, 0, 0]) }.unwrap();
+        let req = d.request();
+        // fd, the buffer (not NULL), its length.
+        assert_eq!(req.scalars, [1, 1, 5]);
+        assert_eq!(req.class, Class::Write(1));
+        assert!(req.sigpipe);
         let rec = unsafe { encode(&req, 5) };
-        assert_eq!(rec.len(), 32 + 16 + 5);
+        assert_eq!(rec.len(), 32 + 24 + 5);
         // A follower making the same call gets the leader's result without a syscall.
         let ret = unsafe { follow(&req, FAST_ID | libc::SYS_write as u64, &rec) };
         assert_eq!(ret, 5);
     }
 
+    fn iov(buf: &mut [u8], lens: &[usize]) -> Vec<libc::iovec> {
+        let mut at = 0;
+        lens.iter()
+            .map(|&n| {
+                let v = libc::iovec {
+                    iov_base: buf[at..].as_mut_ptr().cast(),
+                    iov_len: n,
+                };
+                at += n;
+                v
+            })
+            .collect()
+    }
+
     #[test]
     fn a_follower_copies_the_leaders_output() {
         let mut leader = *b"abcdefgh";
-        let lbufs = [
-            (leader.as_mut_ptr(), 3),
-            (unsafe { leader.as_mut_ptr().add(3) }, 5),
-        ];
-        let req = Request {
-            nr: libc::SYS_readv,
-            args: [0; 6],
-            class: Class::Read(3),
-            scalars: &[3, 2],
-            input: &[],
-            output: Output::Scatter(&lbufs),
-        };
-        let rec = unsafe { encode(&req, 6) };
+        let lv = iov(&mut leader, &[3, 5]);
+        let d = unsafe { describe(libc::SYS_readv, [3, lv.as_ptr() as u64, 2, 0, 0, 0]) }.unwrap();
+        let rec = unsafe { encode(&d.request(), 6) };
         let mut mine = [0u8; 8];
-        let mbufs = [
-            (mine.as_mut_ptr(), 3),
-            (unsafe { mine.as_mut_ptr().add(3) }, 5),
-        ];
-        let freq = Request {
-            output: Output::Scatter(&mbufs),
-            ..req
-        };
-        let ret = unsafe { follow(&freq, FAST_ID | libc::SYS_readv as u64, &rec) };
+        let mv = iov(&mut mine, &[3, 5]);
+        let f = unsafe { describe(libc::SYS_readv, [3, mv.as_ptr() as u64, 2, 0, 0, 0]) }.unwrap();
+        let ret = unsafe { follow(&f.request(), FAST_ID | libc::SYS_readv as u64, &rec) };
         assert_eq!(ret, 6);
         assert_eq!(&mine, b"abcdef\0\0");
+    }
+
+    /// As on the strict path: readv's iovec lengths are compared, its pointers are not.
+    #[test]
+    fn readv_compares_lengths_not_addresses() {
+        let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+        let scalars = |v: &[libc::iovec]| {
+            let args = [3, v.as_ptr() as u64, v.len() as u64, 0, 0, 0];
+            unsafe { describe(libc::SYS_readv, args) }
+                .unwrap()
+                .request()
+                .scalars
+                .to_vec()
+        };
+        assert_eq!(
+            scalars(&iov(&mut a, &[3, 5])),
+            scalars(&iov(&mut b, &[3, 5]))
+        );
+        assert_ne!(
+            scalars(&iov(&mut a, &[3, 5])),
+            scalars(&iov(&mut b, &[4, 4]))
+        );
+    }
+
+    #[test]
+    fn what_the_fast_path_does_not_carry_takes_the_monitored_path() {
+        let mut buf = [0u8; 16];
+        let p = buf.as_mut_ptr() as u64;
+        // recvfrom with a source address, sendto with a destination.
+        let ok = |nr, args| unsafe { describe(nr, args) }.is_some();
+        assert!(!ok(libc::SYS_recvfrom, [3, p, 8, 0, p, p]));
+        assert!(ok(libc::SYS_recvfrom, [3, p, 8, 0, 0, 0xdead]));
+        assert!(!ok(libc::SYS_sendto, [3, p, 8, 0, p, 16]));
+        // Another process's CPU clock (its pid is mapped by the monitor); our own is fine.
+        assert!(!ok(
+            libc::SYS_clock_gettime,
+            [(!1234u64 << 3) | 2, p, 0, 0, 0, 0]
+        ));
+        assert!(ok(
+            libc::SYS_clock_gettime,
+            [(!0u64 << 3) | 2, p, 0, 0, 0, 0]
+        ));
+        // Not a fast-path call at all.
+        assert!(!ok(libc::SYS_openat, [0; 6]));
+        // More iovecs than a record carries.
+        let many = iov(&mut buf, &[1; 16]);
+        assert!(ok(libc::SYS_writev, [3, many.as_ptr() as u64, 16, 0, 0, 0]));
+        let v = vec![many[0]; MAX_BUFFERS + 1];
+        assert!(!ok(
+            libc::SYS_writev,
+            [3, v.as_ptr() as u64, v.len() as u64, 0, 0, 0]
+        ));
+    }
+
+    /// Every fast-path entry is described from its argument kinds: values compared, pointers
+    /// compared only by whether they are NULL, and the class is the entry's.
+    #[test]
+    fn every_fast_entry_is_described_from_the_table() {
+        use mvx_abi::{Arg, Fast, Len};
+        let mut buf = [0u8; 64];
+        let mut other = [0u8; 64];
+        for spec in mvx_abi::fast_entries() {
+            let nr = spec.nr.id() as i64;
+            // Plausible arguments: small values, pointers to buffers (iovecs to iovec arrays).
+            let build = |buf: &mut [u8; 64], int: u64| -> ([u64; 6], Vec<libc::iovec>) {
+                let v = iov(buf, &[2, 2]);
+                let mut a = [0u64; 6];
+                for (i, kind) in spec.args.iter().enumerate() {
+                    a[i] = match kind {
+                        Arg::Out(Len::DerefArg(_)) => 0,
+                        Arg::IovIn { .. } | Arg::IovOut { .. } => v.as_ptr() as u64,
+                        Arg::In(_) | Arg::Out(_) | Arg::Ptr => buf.as_mut_ptr() as u64,
+                        // Addresses of recvfrom/sendto: the monitored path's.
+                        Arg::SockAddr { .. } | Arg::InOut(_) => 0,
+                        Arg::Fd => 3,
+                        Arg::ClockId => 1,
+                        _ => int,
+                    };
+                }
+                // Counts of iovecs.
+                for kind in spec.args {
+                    if let Arg::IovIn { count } | Arg::IovOut { count } = kind {
+                        a[*count as usize] = 2;
+                    }
+                }
+                (a, v)
+            };
+            let (a, _va) = build(&mut buf, 2);
+            let (b, _vb) = build(&mut other, 2);
+            let d = unsafe { describe(nr, a) }.unwrap_or_else(|| panic!("{}", spec.name()));
+            let e = unsafe { describe(nr, b) }.unwrap();
+            let class = match d.request().class {
+                Class::Local => Fast::Local,
+                Class::Read(_) => Fast::Read,
+                Class::Write(_) => Fast::Write,
+            };
+            assert_eq!(Some(class), spec.fast, "{}", spec.name());
+            assert_eq!(
+                d.request().scalars,
+                e.request().scalars,
+                "{}: a pointer was compared",
+                spec.name()
+            );
+            let counts: Vec<usize> = spec
+                .args
+                .iter()
+                .filter_map(|k| match k {
+                    Arg::IovIn { count } | Arg::IovOut { count } => Some(*count as usize),
+                    _ => None,
+                })
+                .collect();
+            let ints =
+                (0..spec.args.len()).any(|i| spec.args[i] == Arg::Int && !counts.contains(&i));
+            if ints {
+                let (c, _vc) = build(&mut other, 1);
+                let f = unsafe { describe(nr, c) }.unwrap();
+                assert_ne!(
+                    d.request().scalars,
+                    f.request().scalars,
+                    "{}: a value was not compared",
+                    spec.name()
+                );
+            }
+        }
     }
 
     #[test]

@@ -36,19 +36,19 @@ pub const OP_FAST_DIVERGED: u64 = 7;
 /// leader, so the monitor raises it in the calling thread too.
 pub const OP_SIGPIPE: u64 = 8;
 
-/// Fast-path levels, cumulative (`--monitor-level`): which calls the runtime may run without a
-/// monitor round trip.
-pub const FAST_OFF: u64 = 0;
-/// Identity and clock reads (getpid, gettid, clock_gettime, ...).
-pub const FAST_BASE: u64 = 1;
+/// Fast-path levels as the handshake answers them: `mvx_abi::Level as u64` (`--monitor-level`),
+/// cumulative: which calls the runtime may run without a monitor round trip.
+pub const FAST_OFF: u64 = mvx_abi::Level::Strict as u64;
+/// Identity and clock reads (the table's `Fast::Local` calls).
+pub const FAST_BASE: u64 = mvx_abi::Level::Base as u64;
 /// + reads of files, pipes and terminals.
-pub const FAST_NONSOCKET_RO: u64 = 2;
+pub const FAST_NONSOCKET_RO: u64 = mvx_abi::Level::NonsocketRo as u64;
 /// + writes to files, pipes and terminals.
-pub const FAST_NONSOCKET_RW: u64 = 3;
+pub const FAST_NONSOCKET_RW: u64 = mvx_abi::Level::NonsocketRw as u64;
 /// + reads of sockets.
-pub const FAST_SOCKET_RO: u64 = 4;
+pub const FAST_SOCKET_RO: u64 = mvx_abi::Level::SocketRo as u64;
 /// + writes to sockets.
-pub const FAST_SOCKET_RW: u64 = 5;
+pub const FAST_SOCKET_RW: u64 = mvx_abi::Level::SocketRw as u64;
 
 /// Where the monitor maps the fast-path gadget (`syscall; jmp r12`), read+execute only, in every
 /// variant that runs above `strict`. The seccomp filter lets the level's fast-path syscalls

@@ -1,0 +1,191 @@
+/* One case per fast-path call (the syscall table's `fast` entries), for
+ * tests/fastpath_verdicts.rs: `verdicts CASE DIR` sets up, makes the call once through libc
+ * (whose wrappers the preload library turns into fast-path calls above `strict`) and exits.
+ * Built twice: plain, and with -DDIFFER, where the call differs only in what the case says
+ * (a value, the bytes handed to the kernel, an iovec length, whether a pointer is NULL, or
+ * the call itself for calls without arguments). `verdicts --list` prints each case with the
+ * kind of fd it uses (none, file, socket). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef DIFFER
+#define PICK(a, b) (b)
+#else
+#define PICK(a, b) (a)
+#endif
+
+static char buf[64];
+static const char data[] = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopq";
+
+/* Setup writes go around libc's wrappers: never on the fast path, the same in every variant. */
+static void raw_write(int fd, const void *p, size_t n) {
+    if (syscall(SYS_write, fd, p, n) != (long)n) {
+        perror("setup write");
+        exit(3);
+    }
+}
+
+/* A pipe holding 64 bytes: its read end. */
+static int full_pipe(void) {
+    int p[2];
+    if (pipe(p) != 0) {
+        perror("pipe");
+        exit(3);
+    }
+    raw_write(p[1], data, 64);
+    return p[0];
+}
+
+static int file_in(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/file", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+        perror("open");
+        exit(3);
+    }
+    raw_write(fd, data, 64);
+    return fd;
+}
+
+/* A connected socket pair with 64 bytes waiting in sv[0]. */
+static void sockets(int sv[2]) {
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        perror("socketpair");
+        exit(3);
+    }
+    raw_write(sv[1], data, 64);
+}
+
+static int c_read(const char *dir) {
+    (void)dir;
+    return read(full_pipe(), buf, PICK(8, 9)) < 0;
+}
+
+static int c_write(const char *dir) {
+    int p[2];
+    (void)dir;
+    if (pipe(p) != 0) return 1;
+    return write(p[1], PICK("same", "diff"), 4) < 0;
+}
+
+static int c_pread64(const char *dir) {
+    return pread(file_in(dir), buf, 8, PICK(0, 1)) < 0;
+}
+
+static int c_pwrite64(const char *dir) {
+    return pwrite(file_in(dir), PICK("same", "diff"), 4, 8) < 0;
+}
+
+/* The same 8 bytes asked for, split differently: where the leader's bytes land differs. */
+static int c_readv(const char *dir) {
+    struct iovec iov[2] = {{buf, PICK(3, 4)}, {buf + 16, PICK(5, 4)}};
+    (void)dir;
+    return readv(full_pipe(), iov, 2) < 0;
+}
+
+static int c_writev(const char *dir) {
+    int p[2];
+    struct iovec iov[2] = {{(void *)"same", 4}, {(void *)PICK("tail", "TAIL"), 4}};
+    (void)dir;
+    if (pipe(p) != 0) return 1;
+    return writev(p[1], iov, 2) < 0;
+}
+
+static int c_sendto(const char *dir) {
+    int sv[2];
+    (void)dir;
+    sockets(sv);
+    return send(sv[0], PICK("same", "diff"), 4, 0) < 0;
+}
+
+static int c_recvfrom(const char *dir) {
+    int sv[2];
+    (void)dir;
+    sockets(sv);
+    return recv(sv[0], buf, PICK(8, 9), 0) < 0;
+}
+
+static time_t t __attribute__((unused));
+static struct timezone tz __attribute__((unused));
+
+static int c_time(const char *dir) {
+    (void)dir;
+    return time(PICK(NULL, &t)) == (time_t)-1;
+}
+
+static int c_gettimeofday(const char *dir) {
+    struct timeval tv;
+    (void)dir;
+    return gettimeofday(&tv, PICK(NULL, &tz)) != 0;
+}
+
+static int c_clock_gettime(const char *dir) {
+    struct timespec ts;
+    (void)dir;
+    return clock_gettime(PICK(CLOCK_REALTIME, CLOCK_MONOTONIC), &ts) != 0;
+}
+
+/* Calls without arguments differ by being another call. */
+#define ID_CASE(name, other) \
+    static int c_##name(const char *dir) { \
+        (void)dir; \
+        (void)PICK(name, other)(); \
+        return 0; \
+    }
+ID_CASE(getpid, getppid)
+ID_CASE(getppid, getpid)
+ID_CASE(gettid, getpid)
+ID_CASE(getuid, geteuid)
+ID_CASE(geteuid, getuid)
+ID_CASE(getgid, getegid)
+ID_CASE(getegid, getgid)
+
+static const struct {
+    const char *name, *fd;
+    int (*run)(const char *dir);
+} cases[] = {
+    {"read", "file", c_read},
+    {"write", "file", c_write},
+    {"pread64", "file", c_pread64},
+    {"pwrite64", "file", c_pwrite64},
+    {"readv", "file", c_readv},
+    {"writev", "file", c_writev},
+    {"sendto", "socket", c_sendto},
+    {"recvfrom", "socket", c_recvfrom},
+    {"time", "none", c_time},
+    {"gettimeofday", "none", c_gettimeofday},
+    {"clock_gettime", "none", c_clock_gettime},
+    {"getpid", "none", c_getpid},
+    {"getppid", "none", c_getppid},
+    {"gettid", "none", c_gettid},
+    {"getuid", "none", c_getuid},
+    {"geteuid", "none", c_geteuid},
+    {"getgid", "none", c_getgid},
+    {"getegid", "none", c_getegid},
+};
+
+int main(int argc, char **argv) {
+    size_t n = sizeof cases / sizeof cases[0];
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < n; i++) printf("%s %s\n", cases[i].name, cases[i].fd);
+        return 0;
+    }
+    if (argc != 3) {
+        fprintf(stderr, "usage: verdicts CASE DIR | verdicts --list\n");
+        return 2;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(argv[1], cases[i].name) == 0) return cases[i].run(argv[2]);
+    fprintf(stderr, "verdicts: no case %s\n", argv[1]);
+    return 2;
+}
