@@ -465,7 +465,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(128)), InOut(Fixed(128)), InOut(Fixed(128)), Out(Fixed(16)), Ptr], Ret::Int),
     sc(Sysno::epoll_create, LeaderOnly, &[Int], Ret::NewFd),
     sc(Sysno::epoll_create1, LeaderOnly, &[Flags], Ret::NewFd),
-    sc(Sysno::epoll_ctl, LeaderOnly, &[Fd, Int, Fd, EpollEvent], Ret::Int),
+    sc(Sysno::epoll_ctl, Special(Special::EpollCtl), &[Fd, Int, Fd, EpollEvent], Ret::Int),
     sc(Sysno::epoll_wait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Timeout], Ret::Int),
     sc(Sysno::epoll_pwait, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Timeout, In(Fixed(8)), Int], Ret::Int),
     sc(Sysno::epoll_pwait2, LeaderOnly, &[Fd, Out(RetTimes(12)), Int, Ptr, In(Fixed(8)), Int], Ret::Int),
@@ -581,7 +581,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::futex_requeue, Unchecked, &[Ptr, Flags, Int, Int], Ret::Int),
     sc(Sysno::sched_yield, Unchecked, &[], Ret::Int),
     // Continues the variant's own interrupted sleep/poll; no arguments.
-    sc(Sysno::restart_syscall, All, &[], Ret::Int),
+    sc(Sysno::restart_syscall, Special(Special::Restart), &[], Ret::Int),
     // prctl's arguments 2-5 are values for some options and pointers for others (PR_SET_NAME).
     sc(Sysno::prctl, All, &[Int, Ptr, Ptr, Ptr, Ptr], Ret::Int),
     sc(Sysno::personality, All, &[Flags], Ret::Int),
@@ -670,7 +670,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::listmount, LeaderOnly, &[In(Versioned(24)), Out(RetTimes(8)), Int, Flags], Ret::Int),
 
     // --- Signal dispositions and masks: process-local, executed by every variant.
-    sc(Sysno::rt_sigaction, All, &[Signal, Ptr, Out(Fixed(32)), Int], Ret::Int),
+    sc(Sysno::rt_sigaction, Special(Special::Sigaction), &[Signal, Ptr, Out(Fixed(32)), Int], Ret::Int),
     sc(Sysno::rt_sigprocmask, All, &[Int, In(Arg(3)), Out(Arg(3)), Int], Ret::Int),
     // Untraced: a handler's return is process-local and restores a frame the (synchronised)
     // delivery built; tracing it doubled the cost of every signal. A forged frame (SROP) shows

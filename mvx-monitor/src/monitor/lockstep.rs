@@ -8,9 +8,6 @@ use crate::table::Arg;
 use crate::tracee::{self, RawCall};
 use anyhow::bail;
 
-/// How many temporary names a process's followers remember at most (then forgotten at once).
-const MAX_TEMP_NAMES: usize = 1024;
-
 // Kernel-internal restart codes a syscall-exit stop can show when a signal interrupted it.
 pub(super) const ERESTART_CODES: std::ops::RangeInclusive<i64> = -516..=-512;
 
@@ -36,7 +33,7 @@ impl Monitor {
             let Pending::Program(e) = pending else {
                 unreachable!("only program calls restart")
             };
-            if regs.orig_rax == e.call.raw.nr || regs.orig_rax == libc::SYS_restart_syscall as u64 {
+            if handlers::continues_interrupted(regs.orig_rax, e) {
                 let State::Restarting { pending, .. } =
                     std::mem::replace(&mut task.state, State::Running)
                 else {
@@ -76,9 +73,7 @@ impl Monitor {
             Some(spec) => capture::capture(&tracee, spec, raw),
             None => capture::capture_unknown(raw),
         };
-        self.name_own_program_as_leaders(t, spec, &mut call);
-        self.name_own_ids_as_leaders(t, spec, &mut call);
-        self.name_own_temp_names_as_leaders(t, spec, &mut call);
+        handlers::arrive(self, t, spec, &mut call);
         let entry = Entry {
             regs,
             call,
@@ -91,16 +86,11 @@ impl Monitor {
         if self.runs_relaxed(t, &entry) {
             return self.run_relaxed(t, entry);
         }
-        let Entry {
-            regs, call, spec, ..
-        } = entry;
         self.arrive(
             t,
             Entry {
-                regs,
-                call,
-                spec,
                 arrived: Instant::now(),
+                ..entry
             },
         )
     }
@@ -211,7 +201,7 @@ impl Monitor {
                     // The process is exiting: the others will be killed too.
                     return Ok(None);
                 }
-                if self.follows_leader_sigpipe(d, &members)? {
+                if handlers::sigpipe::follows_leaders_death(self, d, &members)? {
                     return Ok(None);
                 }
                 if self.awaits_same_death(g, d)? {
@@ -232,10 +222,9 @@ impl Monitor {
             }
             (None, Some(_)) => {}
         }
-        if self.let_temp_name_redraws_run(&members)? {
+        if handlers::rendezvous(self, &members)? {
             return Ok(None);
         }
-        self.give_followers_leaders_temp_name(&members)?;
         if let Some(outcome) = self.deliver_what_the_call_unblocks(g, &members)? {
             return Ok(outcome);
         }
@@ -379,188 +368,6 @@ impl Monitor {
         Ok(None)
     }
 
-    /// Variants may be different binaries: a path naming the variant's own program (the
-    /// loader opening it, a program reading itself) is compared as the leader's program path.
-    /// Only the captured value changes; the call runs with the variant's own path.
-    fn name_own_program_as_leaders(&self, t: TaskId, spec: Option<&Spec>, call: &mut Captured) {
-        let v = self.tasks[t].variant;
-        if v == 0 {
-            return;
-        }
-        let (own, leaders) = (&self.cfg.programs[v], &self.cfg.programs[0]);
-        if own == leaders {
-            return;
-        }
-        let Some(spec) = spec else { return };
-        for (arg, value) in spec.args.iter().zip(call.values.iter_mut()) {
-            if let (Arg::Path, capture::Value::Bytes(bytes)) = (arg, &mut *value) {
-                if bytes.as_slice() == own.as_os_str().as_encoded_bytes() {
-                    *bytes = leaders.as_os_str().as_encoded_bytes().to_vec();
-                }
-            }
-        }
-    }
-
-    /// A follower's path naming one of its own pids or tids under /proc
-    /// (`/proc/1234/stat`, `/proc/self/task/1240/comm` built by pthread_setname_np from the tid
-    /// the kernel wrote into the thread's memory) is compared as the leader's: the program
-    /// sees the leader's ids everywhere else. Only the captured value changes.
-    fn name_own_ids_as_leaders(&self, t: TaskId, spec: Option<&Spec>, call: &mut Captured) {
-        let v = self.tasks[t].variant;
-        let Some(spec) = spec else { return };
-        if v == 0 {
-            return;
-        }
-        for (arg, value) in spec.args.iter().zip(call.values.iter_mut()) {
-            if let (Arg::Path, capture::Value::Bytes(bytes)) = (arg, &mut *value) {
-                if let Some(path) =
-                    crate::procfs::map_proc_path_ids(bytes, |id| self.pid_to_virtual(v, id))
-                {
-                    *bytes = path;
-                }
-            }
-        }
-    }
-
-    /// A path a follower created as a temporary file under the leader's name (see
-    /// `give_followers_leaders_temp_name`), named again later by the follower's own string,
-    /// is compared as the leader's.
-    fn name_own_temp_names_as_leaders(&self, t: TaskId, spec: Option<&Spec>, call: &mut Captured) {
-        let task = &self.tasks[t];
-        let names = &self.procs[task.proc_].temp_names;
-        let Some(spec) = spec.filter(|_| task.variant != 0 && !names.is_empty()) else {
-            return;
-        };
-        for (arg, value) in spec.args.iter().zip(call.values.iter_mut()) {
-            if let (Arg::Path, capture::Value::Bytes(bytes)) = (arg, &mut *value) {
-                if let Some(leaders) = names.get(&(task.variant, bytes.clone())) {
-                    bytes.clone_from(leaders);
-                }
-            }
-        }
-    }
-
-    /// Members making one more random draw before an exclusive create than the others run it
-    /// alone (see `temp_names.rs`). Returns whether any did.
-    fn let_temp_name_redraws_run(&mut self, members: &[TaskId]) -> Result<bool> {
-        use crate::temp_names::{exclusive_create_path_arg, is_random_draw, MAX_REDRAWS};
-        let calls: Vec<RawCall> = members
-            .iter()
-            .filter_map(|&t| self.tasks[t].entry().map(|e| e.call.raw))
-            .collect();
-        if calls.len() != members.len() || calls.iter().all(|c| c.nr == calls[0].nr) {
-            for &t in members {
-                self.tasks[t].temp_name_redraws = 0;
-            }
-            return Ok(false);
-        }
-        let Some(create) = calls
-            .iter()
-            .find(|c| exclusive_create_path_arg(c.nr, &c.args).is_some())
-            .map(|c| c.nr)
-        else {
-            return Ok(false);
-        };
-        let drawing: Vec<TaskId> = members
-            .iter()
-            .zip(&calls)
-            .filter(|(_, c)| is_random_draw(c.nr))
-            .map(|(&t, _)| t)
-            .collect();
-        let others_create = calls.iter().all(|c| c.nr == create || is_random_draw(c.nr));
-        if !others_create
-            || drawing
-                .iter()
-                .any(|&t| self.tasks[t].temp_name_redraws >= MAX_REDRAWS)
-        {
-            return Ok(false);
-        }
-        for t in drawing {
-            let task = &mut self.tasks[t];
-            task.temp_name_redraws += 1;
-            task.state = State::Running;
-            task.history
-                .set_last_result("? (a temporary name's redraw: not compared)");
-            tolerate_gone(task.tracee.cont(None))?;
-        }
-        Ok(true)
-    }
-
-    /// A follower creating a temporary file or directory whose name differs from the
-    /// leader's only in its random letters takes the leader's name (see `temp_names.rs`).
-    fn give_followers_leaders_temp_name(&mut self, members: &[TaskId]) -> Result<()> {
-        let Some(leader) = self.tasks[members[0]].entry() else {
-            return Ok(());
-        };
-        let raw = leader.call.raw;
-        let Some(arg) = crate::temp_names::exclusive_create_path_arg(raw.nr, &raw.args) else {
-            return Ok(());
-        };
-        let Some(Value::Bytes(name)) = leader.call.values.get(arg).cloned() else {
-            return Ok(());
-        };
-        for &t in &members[1..] {
-            let task = &mut self.tasks[t];
-            let State::AtEntry(entry) = &mut task.state else {
-                continue;
-            };
-            if entry.call.raw.nr != raw.nr {
-                continue;
-            }
-            let Some(Value::Bytes(own)) = entry.call.values.get_mut(arg) else {
-                continue;
-            };
-            if crate::temp_names::differ_only_in_random_part(&name, own) {
-                tolerate_gone(task.tracee.write_bytes(entry.call.raw.args[arg], &name))?;
-                debug!(task = t, "temporary name taken from the leader");
-                let (proc_, variant) = (task.proc_, task.variant);
-                let own = std::mem::replace(own, name.clone());
-                // The program may build the name again from its own string for later calls
-                // (Python's rename of a .pyc written to "NAME.<id()>"): remembered.
-                let names = &mut self.procs[proc_].temp_names;
-                if names.len() >= MAX_TEMP_NAMES {
-                    names.clear();
-                }
-                names.insert((variant, own), name.clone());
-            }
-        }
-        Ok(())
-    }
-
-    /// The leader died of SIGPIPE in a fast-path write (the kernel raised it; no record was
-    /// published) and the followers, finding no record, now make that write the ordinary way:
-    /// they get EPIPE and SIGPIPE too, and end as the leader did.
-    fn follows_leader_sigpipe(&mut self, dead: TaskId, members: &[TaskId]) -> Result<bool> {
-        let leader_sigpipe = self.tasks[dead].variant == 0
-            && matches!(
-                self.tasks[dead].state,
-                State::Dead {
-                    how: Death::Signaled(libc::SIGPIPE),
-                    ..
-                }
-            );
-        let fast_write = |t: &Task| {
-            matches!(&t.state, State::AtEntry(e)
-                if e.spec.and_then(|s| s.fast) == Some(table::Fast::Write))
-        };
-        let live: Vec<TaskId> = members
-            .iter()
-            .copied()
-            .filter(|&m| self.tasks[m].alive())
-            .collect();
-        if !leader_sigpipe
-            || !self.cfg.level.covers(table::Fast::Write)
-            || !live.iter().all(|&m| fast_write(&self.tasks[m]))
-        {
-            return Ok(false);
-        }
-        for m in live {
-            super::signals::tkill(self.tasks[m].tracee.pid, libc::SIGPIPE);
-            self.skip_with(m, -(libc::EPIPE as i64), None)?;
-        }
-        Ok(true)
-    }
-
     fn death_divergence(&self, g: GroupId, dead: TaskId, live: TaskId) -> Stop {
         let State::Dead { how, .. } = self.tasks[dead].state else {
             unreachable!()
@@ -649,14 +456,9 @@ impl Monitor {
             .entry()
             .expect("leader at entry")
             .clone();
-        if matches!(
-            leader.call.raw.nr,
-            inject::PSEUDO_RDTSC | inject::PSEUDO_CPUID
-        ) {
+        if handlers::instructions::is_trapped(leader.call.raw.nr) {
             self.rendezvous += 1;
-            return self
-                .emulate_instruction(&leader.call.raw, members)
-                .map(|()| None);
+            return handlers::instructions::emulate(self, &leader.call.raw, members).map(|()| None);
         }
         let proc_ = self.groups[g].proc_;
         let mut decision = plan::decide(
@@ -681,14 +483,7 @@ impl Monitor {
         ) {
             self.map_pid_args(&leader, members)?;
         }
-        self.doom_other_tasks(g, leader.call.raw.nr as i64);
-        if leader.call.raw.nr == libc::SYS_rt_sigaction as u64 {
-            let tracee = self.tasks[members[0]].tracee;
-            self.track_sigaction(proc_, &tracee, &leader.call.raw);
-        }
-        if leader.call.raw.nr == libc::SYS_epoll_ctl as u64 {
-            self.track_epoll_ctl(g, members, &leader.call.raw);
-        }
+        (handlers::of(leader.spec).execute)(self, g, members, &leader);
         let variants: HashSet<usize> = members.iter().map(|&t| self.tasks[t].variant).collect();
         let in_flight = |decision, new_group| InFlight {
             decision,
@@ -746,20 +541,6 @@ impl Monitor {
             }
         }
         Ok(None)
-    }
-
-    /// exit_group ends every thread of the process; exec every thread but the caller.
-    fn doom_other_tasks(&mut self, g: GroupId, nr: i64) {
-        let exec = nr == libc::SYS_execve || nr == libc::SYS_execveat;
-        if nr != libc::SYS_exit_group && !exec {
-            return;
-        }
-        let proc_ = self.groups[g].proc_;
-        for (id, group) in self.groups.iter_mut().enumerate() {
-            if group.proc_ == proc_ && !(exec && id == g) {
-                group.doomed = true;
-            }
-        }
     }
 
     /// Rewrites pid arguments of each follower from the leader's (virtual) ids to its own.
@@ -824,19 +605,16 @@ impl Monitor {
         let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
         };
-        if let Some(out) = outputs {
-            tolerate_gone(out.apply(&task.tracee, &e.call.raw))?;
-        }
-        let mut regs = e.regs;
-        regs.orig_rax = u64::MAX;
-        regs.rax = ret as u64;
-        tolerate_gone(task.tracee.set_regs(&regs))?;
-        task.history.set_last_result(&decode::ret_text(ret));
         let (g, v) = (task.group, task.variant);
         if let Some(f) = &mut self.groups[g].in_flight {
             f.remaining.remove(&v);
         }
-        tolerate_gone(self.tasks[t].tracee.cont(None))
+        answer(
+            &mut self.tasks[t],
+            &e.regs,
+            ret,
+            outputs.map(|o| (o, &e.call.raw)),
+        )
     }
 
     /// Called whenever a member reaches a syscall-exit stop of an in-flight syscall (or dies).
@@ -1017,10 +795,8 @@ impl Monitor {
             return Ok(None);
         };
         let mut ret = leader_regs.rax as i64;
-        let may_receive_fds = matches!(
-            leader_regs.orig_rax as i64,
-            libc::SYS_recvmsg | libc::SYS_recvmmsg
-        );
+        let handler = handlers::of(self.tasks[lt].entry().and_then(|e| e.spec));
+        let may_receive_fds = handler.receives_fds;
         if (action == FollowerAction::Placeholder || may_receive_fds)
             && ret >= 0
             && !self.take_fd_table(g)
@@ -1050,10 +826,7 @@ impl Monitor {
             _ => None,
         };
         self.mirror_into_shadows(leader_pid, &entry.call, ret);
-        // A leader-only write to a broken pipe raised SIGPIPE in the leader: the followers get
-        // it at the same point (checked before the leader takes it).
-        let sigpipe = ret == -(libc::EPIPE as i64)
-            && crate::procfs::signal_pending(leader_pid, libc::SIGPIPE);
+        let sigpipe = handlers::sigpipe::raised_in_leader(leader_pid, ret);
         if ERESTART_CODES.contains(&ret) {
             // A signal interrupted the leader; followers see the interruption as EINTR.
             ret = -(libc::EINTR as i64);
@@ -1087,32 +860,34 @@ impl Monitor {
         let own_map = outputs
             .flat(1)
             .and_then(|got| crate::maps_view::OwnMapRead::of(leader_pid, &entry.call.raw, got));
+        // The followers' fds: those the leader received, or those its call created.
+        let placeholders = if !received.is_empty() {
+            received
+        } else if action == FollowerAction::Placeholder && ret >= 0 {
+            match pair {
+                Some((a, b)) => vec![a, b],
+                None => vec![ret as i32],
+            }
+        } else {
+            vec![]
+        };
         for t in followers {
             if sigpipe {
-                super::signals::tkill(self.tasks[t].tracee.pid, libc::SIGPIPE);
+                handlers::sigpipe::pass_on(self, t);
             }
-            if !received.is_empty() {
-                self.start_placeholders(t, &received, ret, leader_pid)?;
-            } else if action == FollowerAction::Placeholder && ret >= 0 {
-                let fds = match pair {
-                    Some((a, b)) => vec![a, b],
-                    None => vec![ret as i32],
-                };
-                self.start_placeholders(t, &fds, ret, leader_pid)?;
-            } else if let Some(read) = &own_map {
-                let mut mine = outputs.clone();
-                match read.for_follower(self.tasks[t].tracee.pid) {
-                    Some(bytes) => mine.map_flat(1, |data| data.copy_from_slice(&bytes)),
-                    None => debug!(task = t, "own /proc view unavailable: the leader's bytes"),
-                }
-                self.skip_with(t, ret, Some(&mine))?;
-            } else if super::epoll::is_epoll_wait(entry.call.raw.nr) && ret > 0 {
-                let variant = self.tasks[t].variant;
-                let mine = self.epoll_outputs_for(proc_, &entry.call.raw, &outputs, variant);
-                self.skip_with(t, ret, Some(&mine))?;
-            } else {
-                self.skip_with(t, ret, Some(&outputs))?;
+            if !placeholders.is_empty() {
+                self.start_placeholders(t, &placeholders, ret, leader_pid)?;
+                continue;
             }
+            let from = handlers::Answer {
+                proc_,
+                call: &entry.call.raw,
+                outputs: &outputs,
+                ret,
+                own_map: own_map.as_ref(),
+            };
+            let mine = (handler.answer)(self, t, &from);
+            self.skip_with(t, ret, Some(mine.as_ref().unwrap_or(&outputs)))?;
         }
         Ok(None)
     }
@@ -1190,40 +965,28 @@ impl Monitor {
             self.procs[proc_].fds.learn_type(leader, fd);
         }
     }
+}
 
-    /// rdtsc/rdtscp/cpuid trapped in every member: one answer (the monitor's own) for all.
-    fn emulate_instruction(&mut self, call: &RawCall, members: &[TaskId]) -> Result<()> {
-        let len = call.args[0];
-        let answer = if call.nr == inject::PSEUDO_CPUID {
-            inject::cpuid(call.args[1] as u32, call.args[2] as u32)
-        } else {
-            // SAFETY: rdtsc has no preconditions on x86_64.
-            let tsc = unsafe { core::arch::x86_64::_rdtsc() };
-            // eax, ebx (untouched), ecx (rdtscp's TSC_AUX, the cpu: the same for all), edx
-            [tsc as u32, 0, 0, (tsc >> 32) as u32]
-        };
-        for &t in members {
-            let task = &mut self.tasks[t];
-            let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
-                bail!("task {} is not at a trapped instruction", task.tracee.pid);
-            };
-            let mut regs = e.regs;
-            regs.rax = answer[0] as u64;
-            regs.rdx = answer[3] as u64;
-            if call.nr == inject::PSEUDO_CPUID {
-                regs.rbx = answer[1] as u64;
-                regs.rcx = answer[2] as u64;
-            } else if len == 3 {
-                regs.rcx = 0;
-            }
-            regs.rip += len;
-            tolerate_gone(task.tracee.set_regs(&regs))?;
-            task.history.set_last_result(&format!("{answer:x?}"));
-            // The SIGSEGV of the trap is not delivered.
-            tolerate_gone(task.tracee.cont(None))?;
-        }
-        Ok(())
+/// Answers a task held at a syscall stop (`regs`) without executing its call: `outputs` written
+/// to the buffers of its own `call`, `ret` in rax; then resumes it. The one place a variant is
+/// given a result instead of running its call (followers of leader-only calls, denied calls,
+/// clock reads, the runtime's handshake).
+pub(super) fn answer(
+    task: &mut Task,
+    regs: &user_regs_struct,
+    ret: i64,
+    outputs: Option<(&Outputs, &RawCall)>,
+) -> Result<()> {
+    task.state = State::Running;
+    if let Some((out, call)) = outputs {
+        tolerate_gone(out.apply(&task.tracee, call))?;
     }
+    let mut regs = *regs;
+    regs.orig_rax = u64::MAX; // no call: the kernel skips it
+    regs.rax = ret as u64;
+    tolerate_gone(task.tracee.set_regs(&regs))?;
+    task.history.set_last_result(&decode::ret_text(ret));
+    tolerate_gone(task.tracee.cont(None))
 }
 
 pub(super) fn collect_outputs(

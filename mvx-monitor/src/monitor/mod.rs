@@ -16,6 +16,7 @@
 mod clock;
 mod epoll;
 mod fd_place;
+mod handlers;
 mod ids;
 mod inject;
 mod job_control;

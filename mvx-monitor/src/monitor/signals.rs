@@ -777,31 +777,6 @@ impl Monitor {
         Ok(true)
     }
 
-    /// Records what rt_sigaction set (from the leader's `act`), for the dispositions above.
-    pub(super) fn track_sigaction(
-        &mut self,
-        proc_: ProcId,
-        leader: &Tracee,
-        call: &crate::tracee::RawCall,
-    ) {
-        let (sig, act) = (call.args[0] as usize, call.args[1]);
-        if act == 0 || sig == 0 || sig > 64 {
-            return;
-        }
-        let Ok(bytes) = leader.read_bytes(act, 16) else {
-            return;
-        };
-        let handler = u64::from_ne_bytes(bytes[..8].try_into().unwrap());
-        let flags = u64::from_ne_bytes(bytes[8..].try_into().unwrap());
-        self.procs[proc_].handlers[sig] = match handler {
-            0 => Disposition::Default,
-            1 => Disposition::Ignore,
-            _ => Disposition::Handler {
-                restart: flags & libc::SA_RESTART as u64 != 0,
-            },
-        };
-    }
-
     /// Tasks still waiting for a delivery whose members all stopped meanwhile, and held tasks
     /// whose kernel now has a recorded signal: re-run the synchronisation.
     pub(super) fn recheck_signals(&mut self) -> Result<Option<Stop>> {
