@@ -6,6 +6,7 @@ pub mod bench;
 mod bench_servers;
 pub mod capture;
 pub mod cli;
+pub mod config;
 pub mod decode;
 pub mod elf;
 pub mod events;

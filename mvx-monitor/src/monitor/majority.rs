@@ -12,7 +12,7 @@ use super::*;
 impl Monitor {
     /// Whether the majority policy applies to this run.
     fn majority_policy(&self) -> bool {
-        self.cfg.policy == crate::cli::Policy::Majority
+        self.cfg.policy == crate::config::Policy::Majority
     }
 
     /// Variants still in the run.

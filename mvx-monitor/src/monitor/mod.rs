@@ -32,6 +32,7 @@ mod signals;
 mod sync_buffer;
 
 use crate::capture::Captured;
+use crate::config::Config;
 use crate::decode;
 use crate::events::{Event, Events, WaitEvent};
 use crate::exit_status;
@@ -50,55 +51,8 @@ use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tracing::{debug, trace};
-
-/// What `mvx run` asked for.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// One resolved executable per variant; variant 0 is the leader.
-    pub programs: Vec<PathBuf>,
-    /// The argv every variant gets (argv[0] included).
-    pub argv: Vec<CString>,
-    /// The environment every variant gets.
-    pub envp: Vec<CString>,
-    /// How long a variant may lag behind the first arrival at a rendezvous.
-    pub window: Duration,
-    /// Keep the kernel's address-space randomisation in the variants. Off by default: with
-    /// ASLR, allocators whose behaviour depends on address alignment (CPython's pymalloc
-    /// wastes a pool when an arena is not 16 KiB aligned) make honest variants issue different
-    /// syscalls. Layout diversity that keeps such alignment comes with address-space
-    /// partitioning.
-    pub aslr: bool,
-    /// Give each variant its own part of the address space (`spawn::Layout::Partitioned`);
-    /// without ASLR only.
-    pub partition: bool,
-    /// Also move a position-independent executable there at exec (`exec_move.rs`).
-    pub partition_executable: bool,
-    /// Deliver signals synchronously (Orchestra); off, signals pass straight through.
-    pub signal_sync: bool,
-    /// How long a member may take to stop for a signal being delivered to its group.
-    pub signal_wait: Duration,
-    /// Which syscalls stop in the monitor (the seccomp filter).
-    pub level: crate::seccomp::Level,
-    /// What to do on divergence.
-    pub policy: crate::cli::Policy,
-    /// Print the state of every group when a rendezvous window expires.
-    pub dump_on_hang: bool,
-}
-
-impl Config {
-    /// The memory layout of variant `index`.
-    pub fn layout_of(&self, index: usize) -> crate::spawn::Layout {
-        use crate::spawn::Layout;
-        match (self.aslr, self.partition) {
-            (true, _) => Layout::Randomized,
-            (false, true) => Layout::Partitioned { index },
-            (false, false) => Layout::Fixed,
-        }
-    }
-}
 
 type TaskId = usize;
 type GroupId = usize;
