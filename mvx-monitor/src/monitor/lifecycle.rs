@@ -3,7 +3,7 @@
 use super::inject::{self, AddressSpace};
 use super::signals;
 use super::*;
-use crate::plan::Plan;
+use crate::dispatch_plan::Plan;
 use crate::vdso;
 use anyhow::bail;
 

@@ -12,7 +12,7 @@
 //!   (an event it never saw), the run ends instead of waiting for it.
 
 use super::*;
-use crate::plan::Plan;
+use crate::dispatch_plan::Plan;
 
 /// How long the program gets to end by itself after a terminating signal sent to mvx.
 pub(super) const TERMINATION_GRACE: Duration = Duration::from_millis(1500);

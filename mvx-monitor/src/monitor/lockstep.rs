@@ -3,7 +3,7 @@
 use super::inject;
 use super::*;
 use crate::capture::{self, Value};
-use crate::plan::{self, FdEffect, FollowerAction, Plan};
+use crate::dispatch_plan::{self, FdEffect, FollowerAction, Plan};
 use crate::table::Arg;
 use crate::tracee::{self, RawCall};
 use anyhow::bail;
@@ -461,7 +461,7 @@ impl Monitor {
             return handlers::instructions::emulate(self, &leader.call.raw, members).map(|()| None);
         }
         let proc_ = self.groups[g].proc_;
-        let mut decision = plan::decide(
+        let mut decision = dispatch_plan::decide(
             leader.spec,
             &leader.call,
             &self.procs[proc_].fds,

@@ -26,18 +26,18 @@ mod lockstep;
 mod majority;
 mod process_signals;
 mod relaxed;
+mod runtime_server;
 mod shadow_writes;
 mod siginfo;
 mod signals;
-mod sync_buffer;
 
 use crate::capture::Captured;
 use crate::config::Config;
 use crate::decode;
+use crate::dispatch_plan::Decision;
 use crate::events::{Event, Events, WaitEvent};
 use crate::exit_status;
 use crate::fdtable::FdTable;
-use crate::plan::Decision;
 use crate::replicate::Outputs;
 use crate::report::{
     Divergence, DivergenceKind, History, Outcome, Report, SyscallView, VariantView,
@@ -162,7 +162,7 @@ struct Task {
     history: History,
     exec_error: Option<OwnedFd>,
     sig: signals::SignalBook,
-    /// Syscalls of the runtime's setup still to run outside lock-step (see `sync_buffer.rs`).
+    /// Syscalls of the runtime's setup still to run outside lock-step (see `runtime_server.rs`).
     setup_calls: u64,
     /// Random draws made alone in a row before a temporary file's creation (`temp_names.rs`).
     temp_name_redraws: u32,
@@ -279,7 +279,7 @@ pub struct Monitor {
     signal_stats: crate::report::SignalStats,
     signal_delays: Vec<u64>,
     /// The buffer the in-variant runtime shares between variants (removed when mvx ends).
-    _sync_buffer: Option<sync_buffer::SyncBuffer>,
+    _sync_buffer: Option<runtime_server::SyncBuffer>,
     /// Followers' shadows of the files the program maps shared (see `shadow.rs`).
     shadows: crate::shadow::Shadows,
     /// Groups whose members are to die of the signal one of them died of (see
@@ -296,7 +296,7 @@ impl Monitor {
     /// Starts every variant. Errors here are start-up failures of mvx itself.
     pub fn start(mut cfg: Config) -> Result<Monitor> {
         let events = Events::new().context("setting up the event loop")?;
-        let sync_buffer = sync_buffer::SyncBuffer::create(&mut cfg.envp);
+        let sync_buffer = runtime_server::SyncBuffer::create(&mut cfg.envp);
         let n = cfg.programs.len();
         let mut m = Monitor {
             tasks: Vec::new(),

@@ -247,7 +247,7 @@ impl Monitor {
             && self.groups[task.group]
                 .in_flight
                 .as_ref()
-                .is_some_and(|f| f.decision.plan == crate::plan::Plan::Clone)
+                .is_some_and(|f| f.decision.plan == crate::dispatch_plan::Plan::Clone)
     }
 
     /// A member whose clone was interrupted by a signal while the group's clone is in flight:
@@ -453,7 +453,7 @@ impl Monitor {
         let clone_in_flight = self.groups[g]
             .in_flight
             .as_ref()
-            .is_some_and(|f| f.decision.plan == crate::plan::Plan::Clone);
+            .is_some_and(|f| f.decision.plan == crate::dispatch_plan::Plan::Clone);
         if !clone_in_flight {
             self.groups[g].in_flight = None;
         }
