@@ -1,4 +1,6 @@
-//! One syscall of one group: arrive -> rendezvous -> compare -> dispatch -> replicate.
+//! The spine of one syscall of one group: arrive -> rendezvous -> compare -> dispatch ->
+//! progress -> replicate. Calls with a handler (`handlers/`, found from the table entry) get
+//! its phase at each step; nothing here names a syscall.
 
 use super::inject;
 use super::*;

@@ -9,9 +9,11 @@
 //! are handled in the same place.
 //!
 //! For each syscall a group goes through arrive -> rendezvous -> compare -> dispatch ->
-//! replicate (`lockstep.rs`); task creation, exec and death are in `lifecycle.rs`; virtual
-//! pids in `ids.rs`; code injected into variants (the scratch page, placeholder fds, emulated
-//! instructions) in `inject.rs`.
+//! replicate (`lockstep.rs`), calling the phases of irregular calls in `handlers/` (keyed by
+//! the table's `Special` kind); the runtime's own syscalls are served in `runtime_server.rs`;
+//! task creation, exec and death are in `lifecycle.rs`; virtual pids in `ids.rs`; code
+//! injected into variants (the scratch page, placeholder fds, emulated instructions) in
+//! `inject.rs`.
 
 mod clock;
 mod epoll;
