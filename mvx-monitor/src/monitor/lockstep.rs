@@ -246,130 +246,6 @@ impl Monitor {
         self.dispatch(g, &members)
     }
 
-    /// Lock-step groups of process `proc_` with a live member (its threads).
-    pub(super) fn live_threads(&self, proc_: ProcId) -> usize {
-        self.groups
-            .iter()
-            .filter(|gr| {
-                gr.proc_ == proc_ && gr.members.iter().flatten().any(|&t| self.tasks[t].alive())
-            })
-            .count()
-    }
-
-    /// Follower-side fd-table changes of a multi-threaded process run one group at a time
-    /// (see `fd_place.rs`); none of them blocks, so the turn always comes round. The leader's
-    /// own calls never wait for it: a leader-only call that creates fds (accept, socket, pipe)
-    /// runs at once and takes the turn only at its exit, for the followers' placeholders.
-    /// Returns whether group `g` has the turn; if not, it is queued for it.
-    pub(super) fn take_fd_table(&mut self, g: GroupId) -> bool {
-        let proc_ = self.groups[g].proc_;
-        if self.live_threads(proc_) < 2 {
-            return true;
-        }
-        match self.procs[proc_].fd_owner {
-            Some(owner) if owner != g => {
-                self.procs[proc_].fd_waiters.insert(g);
-                self.groups[g]
-                    .fd_wait_since
-                    .get_or_insert_with(Instant::now);
-                false
-            }
-            _ => {
-                self.procs[proc_].fd_owner = Some(g);
-                self.groups[g].fd_wait_since = None;
-                true
-            }
-        }
-    }
-
-    /// For a follower's mmap of an fd only the leader holds (`decision.shadow_fd`): what each
-    /// member must map instead of its placeholder (`None` where nothing is to be done: the
-    /// leader, followers whose fd is already their shadow). A channel that cannot be shadowed
-    /// (socket, pipe, device) turns the decision into ENODEV with a warning.
-    fn shadow_backings(
-        &mut self,
-        g: GroupId,
-        members: &[TaskId],
-        decision: &mut Decision,
-    ) -> Vec<Option<crate::shadow::Backing>> {
-        let Some(fd) = decision.shadow_fd else {
-            return vec![];
-        };
-        let proc_ = self.groups[g].proc_;
-        let leader = self.tasks[members[0]].tracee.pid;
-        let mut out = vec![None];
-        for &t in &members[1..] {
-            let v = self.tasks[t].variant;
-            if self.procs[proc_].fds.is_shadowed(fd, v) {
-                out.push(None);
-                continue;
-            }
-            match self.shadows.backing_for(leader, fd, v) {
-                Ok(Some(b)) => out.push(Some(b)),
-                Ok(None) => {
-                    *decision = Decision {
-                        warning: Some(format!(
-                            "mmap of fd {fd} (a socket, pipe or device only the leader holds) \
-                             is not supported: ENODEV in every variant"
-                        )),
-                        ..Decision::new_deny(libc::ENODEV, &decision.args)
-                    };
-                    return vec![];
-                }
-                Err(e) => {
-                    *decision = Decision {
-                        warning: Some(format!(
-                            "mmap of fd {fd}: no shadow for the followers ({e:#}): ENODEV in \
-                             every variant"
-                        )),
-                        ..Decision::new_deny(libc::ENODEV, &decision.args)
-                    };
-                    return vec![];
-                }
-            }
-        }
-        out
-    }
-
-    /// Whether a call that passed its rendezvous must wait for its process's fd-table turn:
-    /// calls every variant executes that create, duplicate or close fds, and clones (the
-    /// child copies the table).
-    fn waits_for_fd_table(&mut self, g: GroupId, decision: &Decision) -> bool {
-        let changes_table = match decision.plan {
-            Plan::All | Plan::AllChecked => {
-                decision.effect != FdEffect::None || decision.shadow_fd.is_some()
-            }
-            Plan::Clone => true,
-            _ => false,
-        };
-        changes_table && !self.take_fd_table(g)
-    }
-
-    /// The fd-changing call of group `g` completed: let a waiting group of its process go on.
-    fn release_fd_table(&mut self, g: GroupId) -> Result<Option<Stop>> {
-        let proc_ = self.groups[g].proc_;
-        if self.procs[proc_].fd_owner != Some(g) {
-            return Ok(None);
-        }
-        self.procs[proc_].fd_owner = None;
-        let waiters: Vec<GroupId> = std::mem::take(&mut self.procs[proc_].fd_waiters)
-            .into_iter()
-            .collect();
-        for w in waiters {
-            // A leader waiting at its exit for its followers' placements, or a group waiting
-            // at its rendezvous.
-            let next = if self.groups[w].in_flight.is_some() {
-                self.progress(w)?
-            } else {
-                self.try_rendezvous(w)?
-            };
-            if let Some(stop) = next {
-                return Ok(Some(stop));
-            }
-        }
-        Ok(None)
-    }
-
     fn death_divergence(&self, g: GroupId, dead: TaskId, live: TaskId) -> Stop {
         let State::Dead { how, .. } = self.tasks[dead].state else {
             unreachable!()
@@ -479,13 +355,27 @@ impl Monitor {
             self.warn(w);
         }
         trace!(group = g, syscall = %table::name_of(leader.call.raw.nr), plan = ?decision.plan, "dispatch");
+        self.execute(g, members, &leader, decision, backings)
+    }
+
+    /// The execute phase: members go into the call (or are answered) as the plan says, after
+    /// the handler's own execute phase.
+    fn execute(
+        &mut self,
+        g: GroupId,
+        members: &[TaskId],
+        leader: &Entry,
+        mut decision: Decision,
+        backings: Vec<Option<crate::shadow::Backing>>,
+    ) -> Result<Option<Stop>> {
+        let proc_ = self.groups[g].proc_;
         if matches!(
             decision.plan,
             Plan::All | Plan::AllChecked | Plan::AllReplace | Plan::Clone
         ) {
-            self.map_pid_args(&leader, members)?;
+            self.map_pid_args(leader, members)?;
         }
-        (handlers::of(leader.spec).execute)(self, g, members, &leader);
+        (handlers::of(leader.spec).execute)(self, g, members, leader);
         let variants: HashSet<usize> = members.iter().map(|&t| self.tasks[t].variant).collect();
         let in_flight = |decision, new_group| InFlight {
             decision,
@@ -514,24 +404,17 @@ impl Monitor {
             Plan::AllChecked | Plan::AllReplace => {
                 let shadow_fd = decision.shadow_fd;
                 self.groups[g].in_flight = Some(in_flight(decision, None));
-                let leader_pid = self.tasks[members[0]].tracee.pid;
-                for (k, &t) in members.iter().enumerate() {
-                    match (shadow_fd, backings.get(k).cloned().flatten()) {
-                        (Some(fd), Some(backing)) => {
-                            let v = self.tasks[t].variant;
-                            self.procs[proc_].fds.set_shadowed(fd, v);
-                            let cloexec = crate::fdtable::is_cloexec(leader_pid, fd);
-                            self.start_shadow(t, fd, &backing, cloexec)?;
+                match shadow_fd {
+                    Some(fd) => self.run_on_shadows(g, members, fd, &backings)?,
+                    None => {
+                        for &t in members {
+                            self.run_to_exit(t)?;
                         }
-                        _ => self.run_to_exit(t)?,
                     }
-                }
-                if shadow_fd.is_some() {
-                    self.publish_fd_classes(proc_);
                 }
             }
             Plan::Clone => {
-                let ng = self.new_group_for_clone(g, &leader)?;
+                let ng = self.new_group_for_clone(g, leader)?;
                 self.groups[g].in_flight = Some(in_flight(decision, Some(ng)));
                 for &t in members {
                     self.run_to_exit(t)?;
@@ -587,7 +470,7 @@ impl Monitor {
     }
 
     /// Resumes a task held at entry into its syscall, stopping at the exit.
-    fn run_to_exit(&mut self, t: TaskId) -> Result<()> {
+    pub(super) fn run_to_exit(&mut self, t: TaskId) -> Result<()> {
         let task = &mut self.tasks[t];
         let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
@@ -824,7 +707,11 @@ impl Monitor {
             FdEffect::New {
                 pair_arg: Some(arg),
                 ..
-            } if ret >= 0 => gone_ok(read_pair(&leader.tracee, &entry.call.raw, arg))?,
+            } if ret >= 0 => gone_ok(super::fd_state::read_pair(
+                &leader.tracee,
+                &entry.call.raw,
+                arg,
+            ))?,
             _ => None,
         };
         self.mirror_into_shadows(leader_pid, &entry.call, ret);
@@ -855,10 +742,6 @@ impl Monitor {
         f.remaining.remove(&0);
         f.outputs = Some(outputs.clone());
         f.pair = pair;
-        let followers: Vec<TaskId> = (1..self.variants())
-            .filter_map(|v| self.member(g, v))
-            .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(_)))
-            .collect();
         let own_map = outputs
             .flat(1)
             .and_then(|got| crate::maps_view::OwnMapRead::of(leader_pid, &entry.call.raw, got));
@@ -873,99 +756,44 @@ impl Monitor {
         } else {
             vec![]
         };
+        let from = handlers::Answer {
+            proc_,
+            call: &entry.call.raw,
+            outputs: &outputs,
+            ret,
+            own_map: own_map.as_ref(),
+        };
+        self.answer_followers(g, handler, &from, &placeholders, sigpipe, leader_pid)
+    }
+
+    /// The answer phase of a leader-only call (the leader has gone on): each follower held at
+    /// the call gets placeholders for the fds the leader got, or the leader's result as the
+    /// call's handler gives it, and the leader's SIGPIPE.
+    fn answer_followers(
+        &mut self,
+        g: GroupId,
+        handler: &handlers::Handler,
+        from: &handlers::Answer,
+        placeholders: &[i32],
+        sigpipe: bool,
+        leader_pid: Pid,
+    ) -> Result<Option<Stop>> {
+        let followers: Vec<TaskId> = (1..self.variants())
+            .filter_map(|v| self.member(g, v))
+            .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(_)))
+            .collect();
         for t in followers {
             if sigpipe {
                 handlers::sigpipe::pass_on(self, t);
             }
             if !placeholders.is_empty() {
-                self.start_placeholders(t, &placeholders, ret, leader_pid)?;
+                self.start_placeholders(t, placeholders, from.ret, leader_pid)?;
                 continue;
             }
-            let from = handlers::Answer {
-                proc_,
-                call: &entry.call.raw,
-                outputs: &outputs,
-                ret,
-                own_map: own_map.as_ref(),
-            };
-            let mine = (handler.answer)(self, t, &from);
-            self.skip_with(t, ret, Some(mine.as_ref().unwrap_or(&outputs)))?;
+            let mine = (handler.answer)(self, t, from);
+            self.skip_with(t, from.ret, Some(mine.as_ref().unwrap_or(from.outputs)))?;
         }
         Ok(None)
-    }
-
-    /// Updates a process's fd table once the result `ret` of the leader's call is known; `pair`
-    /// holds the fds a pipe/socketpair created.
-    fn apply_effect(
-        &mut self,
-        proc_: ProcId,
-        effect: FdEffect,
-        ret: Option<i64>,
-        pair: Option<(i32, i32)>,
-    ) {
-        let fds = &mut self.procs[proc_].fds;
-        match (effect, ret) {
-            (FdEffect::None, _) => {}
-            (FdEffect::Close { fd }, _) => {
-                fds.remove(fd);
-                self.procs[proc_].epoll.forget_fd(fd);
-            }
-            (FdEffect::CloseRange { first, last }, _) => fds.remove_range(first, last),
-            (_, None) => {}
-            (_, Some(r)) if r < 0 => {}
-            (
-                FdEffect::New {
-                    kind,
-                    pair_arg: None,
-                },
-                Some(fd),
-            ) => fds.insert(fd as i32, kind),
-            (
-                FdEffect::New {
-                    kind,
-                    pair_arg: Some(_),
-                },
-                Some(_),
-            ) => {
-                if let Some((a, b)) = pair {
-                    fds.insert(a, kind);
-                    fds.insert(b, kind);
-                }
-            }
-            (FdEffect::Dup { src }, Some(fd)) => fds.duplicate(src, fd as i32),
-        }
-        self.learn_new_fd_types(proc_, effect, ret, pair);
-        self.publish_fd_classes(proc_);
-    }
-
-    /// Reads from the leader's /proc which new fds are sockets (the fast path's socket levels
-    /// need to know); without a fast path nobody asks.
-    fn learn_new_fd_types(
-        &mut self,
-        proc_: ProcId,
-        effect: FdEffect,
-        ret: Option<i64>,
-        pair: Option<(i32, i32)>,
-    ) {
-        if !self.cfg.level.uses_fast_io() {
-            return;
-        }
-        let new: Vec<i32> = match (effect, ret) {
-            (FdEffect::New { pair_arg: None, .. }, Some(fd)) if fd >= 0 => vec![fd as i32],
-            (
-                FdEffect::New {
-                    pair_arg: Some(_), ..
-                },
-                Some(r),
-            ) if r >= 0 => pair.map(|(a, b)| vec![a, b]).unwrap_or_default(),
-            _ => return,
-        };
-        let Some(leader) = self.leader_pid_of(proc_) else {
-            return;
-        };
-        for fd in new {
-            self.procs[proc_].fds.learn_type(leader, fd);
-        }
     }
 }
 
@@ -1019,13 +847,4 @@ fn first_difference(a: &Value, b: &Value) -> String {
 
 fn describe_arg(a: &Arg) -> String {
     a.describe().into()
-}
-
-/// The two fds a pipe/socketpair wrote to argument `arg` of the leader's call.
-fn read_pair(t: &Tracee, call: &RawCall, arg: usize) -> Result<(i32, i32)> {
-    let b = t.read_bytes(call.args[arg], 8)?;
-    Ok((
-        i32::from_ne_bytes(b[..4].try_into().unwrap()),
-        i32::from_ne_bytes(b[4..].try_into().unwrap()),
-    ))
 }

@@ -18,6 +18,7 @@
 mod clock;
 mod epoll;
 mod fd_place;
+mod fd_state;
 mod handlers;
 mod ids;
 mod inject;

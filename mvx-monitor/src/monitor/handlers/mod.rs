@@ -20,6 +20,7 @@
 mod epoll;
 mod exec_exit;
 pub(super) mod instructions;
+mod mmap;
 mod own_names;
 mod sigaction;
 pub(super) mod sigpipe;
