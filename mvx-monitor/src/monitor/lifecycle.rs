@@ -236,7 +236,7 @@ impl Monitor {
             bail!(crate::spawn::StartError::CannotExecute(program, why));
         }
         let (g, variant) = (task.group, task.variant);
-        if self.retired[variant] {
+        if self.majority.is_retired(variant) {
             return Ok(None); // killed by the majority policy; no group waits for it
         }
         if variant == 0 {

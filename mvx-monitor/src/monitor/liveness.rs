@@ -188,7 +188,7 @@ impl Monitor {
             .members
             .iter()
             .enumerate()
-            .filter(|&(v, _)| !self.retired[v])
+            .filter(|&(v, _)| !self.majority.is_retired(v))
             .filter(|(_, m)| m.is_none_or(|t| !matches!(self.tasks[t].state, State::AtEntry(_))))
             .map(|(v, _)| v)
             .collect();

@@ -178,7 +178,7 @@ impl Monitor {
             .members
             .iter()
             .enumerate()
-            .filter(|&(v, _)| !self.retired[v])
+            .filter(|&(v, _)| !self.majority.is_retired(v))
             .map(|(_, m)| *m)
             .collect::<Option<Vec<TaskId>>>()
         else {
@@ -352,7 +352,7 @@ impl Monitor {
         self.rendezvous += 1;
         self.groups[g].clock_queues.resync();
         if let Some(w) = decision.warning.take() {
-            self.warn(w);
+            self.warnings.add(w);
         }
         trace!(group = g, syscall = %table::name_of(leader.call.raw.nr), plan = ?decision.plan, "dispatch");
         self.execute(g, members, &leader, decision, backings)

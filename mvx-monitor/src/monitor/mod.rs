@@ -264,6 +264,22 @@ enum Stop {
     Terminated(i32),
 }
 
+/// Warnings printed once each, and kept for the report.
+#[derive(Default)]
+struct Warnings {
+    seen: HashSet<String>,
+    list: Vec<String>,
+}
+
+impl Warnings {
+    fn add(&mut self, text: String) {
+        if self.seen.insert(text.clone()) {
+            eprintln!("mvx: warning: {text}");
+            self.list.push(text);
+        }
+    }
+}
+
 pub struct Monitor {
     cfg: Config,
     tasks: Vec<Task>,
@@ -274,8 +290,7 @@ pub struct Monitor {
     unclaimed: HashSet<Pid>,
     events: Events,
     rendezvous: u64,
-    warned: HashSet<String>,
-    warnings: Vec<String>,
+    warnings: Warnings,
     /// Whether this CPU can fault cpuid (learned from the first injection).
     cpuid_faulting: Option<bool>,
     /// Synchronous signal delivery counters and delays (µs).
@@ -290,9 +305,7 @@ pub struct Monitor {
     deaths_to_follow: HashSet<GroupId>,
     /// A terminating signal sent to mvx (see `liveness.rs`).
     termination: Option<liveness::Termination>,
-    /// Variants the majority policy took out of the run (their tasks are killed and belong to
-    /// no group any more).
-    retired: Vec<bool>,
+    majority: majority::Majority,
 }
 
 impl Monitor {
@@ -330,13 +343,12 @@ impl Monitor {
             unclaimed: HashSet::new(),
             events,
             rendezvous: 0,
-            warned: HashSet::new(),
-            warnings: Vec::new(),
+            warnings: Warnings::default(),
             cpuid_faulting: None,
             signal_stats: Default::default(),
             signal_delays: Vec::new(),
             _sync_buffer: sync_buffer,
-            retired: vec![false; n],
+            majority: majority::Majority::new(cfg.policy, n),
             termination: None,
             deaths_to_follow: HashSet::new(),
             shadows: Default::default(),
@@ -374,7 +386,7 @@ impl Monitor {
             setup_calls: 0,
             temp_name_redraws: 0,
         });
-        if self.retired[variant] {
+        if self.majority.is_retired(variant) {
             // A task a retired variant created as it was being killed.
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         } else {
@@ -426,7 +438,7 @@ impl Monitor {
                 .map(|p| p.display().to_string())
                 .collect(),
             syscalls: self.rendezvous,
-            warnings: std::mem::take(&mut self.warnings),
+            warnings: std::mem::take(&mut self.warnings.list),
             signals: crate::report::SignalStats {
                 delay_us: crate::report::DelayStats::from_samples(&self.signal_delays),
                 ..self.signal_stats.clone()
@@ -744,13 +756,6 @@ impl Monitor {
             if self.tasks[t].alive() {
                 let _ = nix::sys::signal::kill(self.tasks[t].tracee.pid, sig);
             }
-        }
-    }
-
-    fn warn(&mut self, text: String) {
-        if self.warned.insert(text.clone()) {
-            eprintln!("mvx: warning: {text}");
-            self.warnings.push(text);
         }
     }
 
