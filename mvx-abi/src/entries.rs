@@ -522,7 +522,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), Out(Fixed(TIMESPEC)), Ptr], Ret::Int).sigmask(SigMask::PselectData(5)),
     sc(Sysno::epoll_create, LeaderOnly, &[Int], Ret::NewFd),
     sc(Sysno::epoll_create1, LeaderOnly, &[Flags], Ret::NewFd),
-    sc(Sysno::epoll_ctl, LeaderOnly, &[Fd, Int, Fd, EpollEvent], Ret::Int),
+    sc(Sysno::epoll_ctl, Special(Special::EpollCtl), &[Fd, Int, Fd, EpollEvent], Ret::Int),
     sc(Sysno::epoll_wait, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Timeout], Ret::Int).epoll_events(),
     sc(Sysno::epoll_pwait, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Timeout, In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).epoll_events().sigmask(SigMask::Arg(4)),
     sc(Sysno::epoll_pwait2, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Ptr, In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).epoll_events().sigmask(SigMask::Arg(4)),
@@ -645,7 +645,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::futex_requeue, Unchecked, &[Ptr, Flags, Int, Int], Ret::Int),
     sc(Sysno::sched_yield, Unchecked, &[], Ret::Int),
     // Continues the variant's own interrupted sleep/poll; no arguments.
-    sc(Sysno::restart_syscall, All, &[], Ret::Int).lockstep(),
+    sc(Sysno::restart_syscall, Special(Special::Restart), &[], Ret::Int),
     // prctl's arguments 2-5 are values for some options and pointers for others (PR_SET_NAME).
     sc(Sysno::prctl, All, &[Int, Ptr, Ptr, Ptr, Ptr], Ret::Int),
     sc(Sysno::personality, All, &[Flags], Ret::Int),
@@ -734,9 +734,10 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::listmount, LeaderOnly, &[In(Versioned(MNT_ID_REQ_VER0)), Out(RetTimes(LONG)), Int, Flags], Ret::Int),
 
     // --- Signal dispositions and masks: process-local, executed by every variant.
-    // Lock-step even in threaded processes: the monitor's signal synchronisation follows the
-    // dispositions (so do rt_sigsuspend, pause and restart_syscall, which wait for signals).
-    sc(Sysno::rt_sigaction, All, &[Signal, Ptr, Out(Fixed(KERNEL_SIGACTION)), Int], Ret::Int).lockstep(),
+    // Lock-step even in threaded processes (a `Special` kind, never relaxed): the monitor's
+    // signal synchronisation follows the dispositions (so do rt_sigsuspend, pause and
+    // restart_syscall, which wait for signals).
+    sc(Sysno::rt_sigaction, Special(Special::Sigaction), &[Signal, Ptr, Out(Fixed(KERNEL_SIGACTION)), Int], Ret::Int),
     sc(Sysno::rt_sigprocmask, All, &[Int, In(Arg(3)), Out(Arg(3)), Int], Ret::Int).untraced_at_base("this thread's own signal mask"),
     // Untraced: a handler's return is process-local and restores a frame the (synchronised)
     // delivery built; tracing it doubled the cost of every signal. A forged frame (SROP) shows
@@ -847,8 +848,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::vfork, Special(Special::Fork), &[], Ret::Int).clone_flags(CloneFlags::Fixed((libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64)),
     sc(Sysno::clone, Special(Special::Fork), &[Flags, Ptr, Ptr, Ptr, Ptr], Ret::Int).clone_flags(CloneFlags::Arg(0)),
     sc(Sysno::clone3, Special(Special::Fork), &[Ptr, Int], Ret::Int).clone_flags(CloneFlags::CloneArgs(0)),
-    sc(Sysno::execve, Special(Special::Exec), &[Path, StrArray, StrArray], Ret::NoReturn),
-    sc(Sysno::execveat, Special(Special::Exec), &[DirFd, Path, StrArray, StrArray, Flags], Ret::NoReturn),
+    sc(Sysno::execve, Special(Special::Exec), &[Path, StrArray, StrArray], Ret::NoReturn).ends_other_threads(),
+    sc(Sysno::execveat, Special(Special::Exec), &[DirFd, Path, StrArray, StrArray, Flags], Ret::NoReturn).ends_other_threads(),
     sc(Sysno::exit, Special(Special::Exit), &[Int], Ret::NoReturn),
-    sc(Sysno::exit_group, Special(Special::Exit), &[Int], Ret::NoReturn),
+    sc(Sysno::exit_group, Special(Special::Exit), &[Int], Ret::NoReturn).ends_other_threads(),
 ];

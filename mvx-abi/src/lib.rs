@@ -264,6 +264,15 @@ pub enum Special {
     FdHolder,
     /// landlock_create_ruleset: a ruleset per variant (a new fd), or a version query.
     LandlockRuleset,
+    /// rt_sigaction: executed by every variant; the monitor records the disposition the
+    /// leader set (signal synchronisation delivers by it).
+    Sigaction,
+    /// epoll_ctl: executed by the leader (it holds the epoll instances); the monitor remembers
+    /// each variant's `epoll_event.data` to translate the events epoll_wait returns.
+    EpollCtl,
+    /// restart_syscall: the kernel's continuation of a call a signal interrupted, executed by
+    /// every variant; it stands for the interrupted call, still in flight.
+    Restart,
 }
 
 /// A kind of namespace (`/proc/PID/ns/NAME`).

@@ -148,6 +148,10 @@ pub struct Props {
     /// Why the `base` level lets this call through the seccomp filter unconditionally (it
     /// only changes the calling variant's own memory or signal state); `None`: it does not.
     pub untraced_at_base: Option<&'static str>,
+    /// Ends every other thread of the calling process (exit_group; exec, whose caller lives
+    /// on in the new image): they die without reaching a rendezvous, at different moments in
+    /// different variants, which is no divergence.
+    pub ends_other_threads: bool,
 }
 
 impl Props {
@@ -176,12 +180,18 @@ impl Props {
             },
             runtime_setup: None,
             untraced_at_base: None,
+            ends_other_threads: false,
         }
     }
 }
 
 // Builders for entries.rs: each sets one property and returns the entry.
 impl Spec {
+    pub(crate) const fn ends_other_threads(mut self) -> Spec {
+        self.props.ends_other_threads = true;
+        self
+    }
+
     /// Lets the call through the filter at `base` and up, for the reason given.
     pub(crate) const fn untraced_at_base(mut self, why: &'static str) -> Spec {
         self.props.untraced_at_base = Some(why);

@@ -19,38 +19,6 @@
 
 use std::path::{Path, PathBuf};
 
-/// Lines that still classify by number, in files other helpers of the same refactor own;
-/// the integrator empties this list once their branches are merged. Keyed by file and the
-/// trimmed line text (line numbers move).
-const NOT_YET: &[(&str, &str)] = &[
-    // Handlers (lock-step spine: rt_sigaction, epoll_ctl, exec/exit_group, recvmsg
-    // placeholders, restart_syscall).
-    (
-        "mvx-monitor/src/monitor/lockstep.rs",
-        "if regs.orig_rax == e.call.raw.nr || regs.orig_rax == libc::SYS_restart_syscall as u64 {",
-    ),
-    (
-        "mvx-monitor/src/monitor/lockstep.rs",
-        "if leader.call.raw.nr == libc::SYS_rt_sigaction as u64 {",
-    ),
-    (
-        "mvx-monitor/src/monitor/lockstep.rs",
-        "if leader.call.raw.nr == libc::SYS_epoll_ctl as u64 {",
-    ),
-    (
-        "mvx-monitor/src/monitor/lockstep.rs",
-        "let exec = nr == libc::SYS_execve || nr == libc::SYS_execveat;",
-    ),
-    (
-        "mvx-monitor/src/monitor/lockstep.rs",
-        "if nr != libc::SYS_exit_group && !exec {",
-    ),
-    (
-        "mvx-monitor/src/monitor/lockstep.rs",
-        "libc::SYS_recvmsg | libc::SYS_recvmmsg",
-    ),
-];
-
 const CRATES: &[&str] = &["mvx-monitor/src", "mvx-sync-runtime/src", "mvx-preload/src"];
 
 fn workspace() -> PathBuf {
@@ -244,24 +212,16 @@ fn offenders() -> Vec<(String, usize, String)> {
 
 #[test]
 fn only_the_table_classifies_syscalls_by_number() {
-    let found = offenders();
-    let unexpected: Vec<String> = found
+    let found: Vec<String> = offenders()
         .iter()
-        .filter(|(file, _, text)| !NOT_YET.contains(&(file.as_str(), text.as_str())))
         .map(|(file, n, text)| format!("{file}:{n}: {text}"))
         .collect();
     assert!(
-        unexpected.is_empty(),
+        found.is_empty(),
         "syscall numbers classified outside mvx-abi (ask the table: a property on the entry's \
          line in entries.rs):\n{}",
-        unexpected.join("\n")
+        found.join("\n")
     );
-    // The allowance is for lines that still exist: a fixed one leaves the list.
-    let stale: Vec<&(&str, &str)> = NOT_YET
-        .iter()
-        .filter(|(file, text)| !found.iter().any(|(f, _, t)| f == file && t == text))
-        .collect();
-    assert!(stale.is_empty(), "remove from NOT_YET: {stale:?}");
 }
 
 /// The detector itself: what classifies and what only makes a call.

@@ -1,7 +1,8 @@
 //! The `mvx` command line.
 
+use crate::config::{Config, Level, Policy};
 use crate::exit_status;
-use crate::monitor::{Config, Monitor};
+use crate::monitor::Monitor;
 use crate::report::{Outcome, Report};
 use crate::spawn::{resolve_program, StartError};
 use anyhow::{Context, Result};
@@ -47,8 +48,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// What to do on divergence.
-    #[arg(long, value_enum, default_value_t = Policy::Kill)]
-    pub policy: Policy,
+    #[arg(long, value_enum, default_value_t = PolicyArg::Kill)]
+    pub policy: PolicyArg,
     /// Seconds a variant may lag behind the first arrival at a syscall before it counts as
     /// non-complying.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
@@ -111,8 +112,9 @@ pub struct RunArgs {
     pub command: Vec<OsString>,
 }
 
+/// `--policy`, as clap parses it (`config::Policy` is what the monitor gets).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, ValueEnum)]
-pub enum Policy {
+pub enum PolicyArg {
     /// Kill every variant on divergence.
     #[default]
     Kill,
@@ -123,6 +125,15 @@ pub enum Policy {
     /// majority agrees, every variant is killed: the followers hold only placeholders for the
     /// leader's connections and cannot take over. `--monitor-level strict` only.
     Majority,
+}
+
+impl From<PolicyArg> for Policy {
+    fn from(p: PolicyArg) -> Policy {
+        match p {
+            PolicyArg::Kill => Policy::Kill,
+            PolicyArg::Majority => Policy::Majority,
+        }
+    }
 }
 
 /// Parses the command line, runs, and returns the exit status.
@@ -179,7 +190,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
     anyhow::ensure!(args.window > 0.0, "--window must be positive");
     anyhow::ensure!(args.signal_wait > 0.0, "--signal-wait must be positive");
     anyhow::ensure!(args.variant.len() <= 8, "at most 8 variants are supported");
-    if args.policy == Policy::Majority {
+    if args.policy == PolicyArg::Majority {
         let n = if args.variant.is_empty() {
             args.n as usize
         } else {
@@ -190,7 +201,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
             "--policy majority needs at least 3 variants (with 2 there is no majority)"
         );
         anyhow::ensure!(
-            args.monitor_level == crate::seccomp::Level::Strict,
+            args.monitor_level == Level::Strict,
             "--policy majority needs --monitor-level strict (a follower on the fast path cannot \
              be taken out of the shared record rings yet)"
         );
@@ -255,7 +266,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         signal_sync: !args.no_signal_sync,
         signal_wait: Duration::from_secs_f64(args.signal_wait),
         level: args.monitor_level,
-        policy: args.policy,
+        policy: args.policy.into(),
         dump_on_hang: args.dump_on_hang,
     })
 }
@@ -273,7 +284,7 @@ fn preload_for(args: &RunArgs, variants: usize) -> Result<Option<PathBuf>> {
     if args.preload {
         return preload_library().context("--preload").map(Some);
     }
-    let fast = args.monitor_level > crate::seccomp::Level::Strict;
+    let fast = args.monitor_level > Level::Strict;
     let compat = compat_wrappers(args, variants);
     if !fast && !compat {
         return Ok(None);
@@ -329,8 +340,8 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
     if let Some(d) = &report.divergence {
         eprint!("{}", d.render());
         let policy = match args.policy {
-            Policy::Kill => "kill",
-            Policy::Majority => "majority, none left in agreement",
+            PolicyArg::Kill => "kill",
+            PolicyArg::Majority => "majority, none left in agreement",
         };
         eprintln!(
             "mvx: all {n} variants killed (policy: {policy}); exit status {}",

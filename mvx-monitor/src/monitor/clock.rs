@@ -164,15 +164,8 @@ impl Monitor {
 
     /// Gives a follower held at a clock read the leader's result, without executing it.
     fn serve_clock(&mut self, t: TaskId, entry: Entry, ret: i64, outputs: &Outputs) -> Result<()> {
-        let task = &mut self.tasks[t];
-        tolerate_gone(outputs.apply(&task.tracee, &entry.call.raw))?;
-        let mut regs = entry.regs;
-        regs.orig_rax = u64::MAX;
-        regs.rax = ret as u64;
-        tolerate_gone(task.set_regs(&regs))?;
-        task.history.set_last_result(&decode::ret_text(ret));
-        task.state = State::Running;
-        tolerate_gone(task.cont(None))
+        let call = &entry.call.raw;
+        lockstep::answer(&mut self.tasks[t], &entry.regs, ret, Some((outputs, call)))
     }
 
     /// Followers whose wait for a leader value ran out: wait on while the leader's thread is

@@ -3,7 +3,7 @@
 use super::inject::{self, AddressSpace};
 use super::signals;
 use super::*;
-use crate::plan::Plan;
+use crate::dispatch_plan::Plan;
 use crate::vdso;
 use anyhow::bail;
 
@@ -247,7 +247,7 @@ impl Monitor {
             bail!(crate::spawn::StartError::CannotExecute(program, why));
         }
         let (g, variant) = (task.group, task.variant);
-        if self.retired[variant] {
+        if self.majority.is_retired(variant) {
             return Ok(None); // killed by the majority policy; no group waits for it
         }
         if variant == 0 {

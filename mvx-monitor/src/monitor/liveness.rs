@@ -12,7 +12,7 @@
 //!   (an event it never saw), the run ends instead of waiting for it.
 
 use super::*;
-use crate::plan::Plan;
+use crate::dispatch_plan::Plan;
 
 /// How long the program gets to end by itself after a terminating signal sent to mvx.
 pub(super) const TERMINATION_GRACE: Duration = Duration::from_millis(1500);
@@ -190,7 +190,7 @@ impl Monitor {
             .members
             .iter()
             .enumerate()
-            .filter(|&(v, _)| !self.retired[v])
+            .filter(|&(v, _)| !self.majority.is_retired(v))
             .filter(|(_, m)| m.is_none_or(|t| !matches!(self.tasks[t].state, State::AtEntry(_))))
             .map(|(v, _)| v)
             .collect();

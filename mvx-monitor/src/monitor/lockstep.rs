@@ -1,15 +1,14 @@
-//! One syscall of one group: arrive -> rendezvous -> compare -> dispatch -> replicate.
+//! The spine of one syscall of one group: arrive -> rendezvous -> compare -> dispatch ->
+//! progress -> replicate. Calls with a handler (`handlers/`, found from the table entry) get
+//! its phase at each step; nothing here names a syscall.
 
 use super::inject;
 use super::*;
 use crate::capture::{self, Value};
-use crate::plan::{self, FdEffect, FollowerAction, Plan};
+use crate::dispatch_plan::{self, FdEffect, FollowerAction, Plan};
 use crate::table::Arg;
 use crate::tracee::{self, RawCall};
 use anyhow::bail;
-
-/// How many temporary names a process's followers remember at most (then forgotten at once).
-const MAX_TEMP_NAMES: usize = 1024;
 
 // Kernel-internal restart codes a syscall-exit stop can show when a signal interrupted it.
 pub(super) const ERESTART_CODES: std::ops::RangeInclusive<i64> = -516..=-512;
@@ -36,7 +35,7 @@ impl Monitor {
             let Pending::Program(e) = pending else {
                 unreachable!("only program calls restart")
             };
-            if regs.orig_rax == e.call.raw.nr || regs.orig_rax == libc::SYS_restart_syscall as u64 {
+            if handlers::continues_interrupted(regs.orig_rax, e) {
                 let State::Restarting { pending, .. } =
                     std::mem::replace(&mut task.state, State::Running)
                 else {
@@ -76,9 +75,7 @@ impl Monitor {
             Some(spec) => capture::capture(&tracee, spec, raw),
             None => capture::capture_unknown(raw),
         };
-        self.name_own_program_as_leaders(t, spec, &mut call);
-        self.name_own_ids_as_leaders(t, spec, &mut call);
-        self.name_own_temp_names_as_leaders(t, spec, &mut call);
+        handlers::arrive(self, t, spec, &mut call);
         let entry = Entry {
             regs,
             call,
@@ -91,16 +88,11 @@ impl Monitor {
         if self.runs_relaxed(t, &entry) {
             return self.run_relaxed(t, entry);
         }
-        let Entry {
-            regs, call, spec, ..
-        } = entry;
         self.arrive(
             t,
             Entry {
-                regs,
-                call,
-                spec,
                 arrived: Instant::now(),
+                ..entry
             },
         )
     }
@@ -186,7 +178,7 @@ impl Monitor {
             .members
             .iter()
             .enumerate()
-            .filter(|&(v, _)| !self.retired[v])
+            .filter(|&(v, _)| !self.majority.is_retired(v))
             .map(|(_, m)| *m)
             .collect::<Option<Vec<TaskId>>>()
         else {
@@ -211,7 +203,7 @@ impl Monitor {
                     // The process is exiting: the others will be killed too.
                     return Ok(None);
                 }
-                if self.follows_leader_sigpipe(d, &members)? {
+                if handlers::sigpipe::follows_leaders_death(self, d, &members)? {
                     return Ok(None);
                 }
                 if self.awaits_same_death(g, d)? {
@@ -232,10 +224,9 @@ impl Monitor {
             }
             (None, Some(_)) => {}
         }
-        if self.let_temp_name_redraws_run(&members)? {
+        if handlers::rendezvous(self, &members)? {
             return Ok(None);
         }
-        self.give_followers_leaders_temp_name(&members)?;
         if let Some(outcome) = self.deliver_what_the_call_unblocks(g, &members)? {
             return Ok(outcome);
         }
@@ -253,312 +244,6 @@ impl Monitor {
             }
         }
         self.dispatch(g, &members)
-    }
-
-    /// Lock-step groups of process `proc_` with a live member (its threads).
-    pub(super) fn live_threads(&self, proc_: ProcId) -> usize {
-        self.groups
-            .iter()
-            .filter(|gr| {
-                gr.proc_ == proc_ && gr.members.iter().flatten().any(|&t| self.tasks[t].alive())
-            })
-            .count()
-    }
-
-    /// Follower-side fd-table changes of a multi-threaded process run one group at a time
-    /// (see `fd_place.rs`); none of them blocks, so the turn always comes round. The leader's
-    /// own calls never wait for it: a leader-only call that creates fds (accept, socket, pipe)
-    /// runs at once and takes the turn only at its exit, for the followers' placeholders.
-    /// Returns whether group `g` has the turn; if not, it is queued for it.
-    pub(super) fn take_fd_table(&mut self, g: GroupId) -> bool {
-        let proc_ = self.groups[g].proc_;
-        if self.live_threads(proc_) < 2 {
-            return true;
-        }
-        match self.procs[proc_].fd_owner {
-            Some(owner) if owner != g => {
-                self.procs[proc_].fd_waiters.insert(g);
-                self.groups[g]
-                    .fd_wait_since
-                    .get_or_insert_with(Instant::now);
-                false
-            }
-            _ => {
-                self.procs[proc_].fd_owner = Some(g);
-                self.groups[g].fd_wait_since = None;
-                true
-            }
-        }
-    }
-
-    /// For a follower's mmap of an fd only the leader holds (`decision.shadow_fd`): what each
-    /// member must map instead of its placeholder (`None` where nothing is to be done: the
-    /// leader, followers whose fd is already their shadow). A channel that cannot be shadowed
-    /// (socket, pipe, device) turns the decision into ENODEV with a warning.
-    fn shadow_backings(
-        &mut self,
-        g: GroupId,
-        members: &[TaskId],
-        decision: &mut Decision,
-    ) -> Vec<Option<crate::shadow::Backing>> {
-        let Some(fd) = decision.shadow_fd else {
-            return vec![];
-        };
-        let proc_ = self.groups[g].proc_;
-        let leader = self.tasks[members[0]].tracee.pid;
-        let mut out = vec![None];
-        for &t in &members[1..] {
-            let v = self.tasks[t].variant;
-            if self.procs[proc_].fds.is_shadowed(fd, v) {
-                out.push(None);
-                continue;
-            }
-            match self.shadows.backing_for(leader, fd, v) {
-                Ok(Some(b)) => out.push(Some(b)),
-                Ok(None) => {
-                    *decision = Decision {
-                        warning: Some(format!(
-                            "mmap of fd {fd} (a socket, pipe or device only the leader holds) \
-                             is not supported: ENODEV in every variant"
-                        )),
-                        ..Decision::new_deny(libc::ENODEV, &decision.args)
-                    };
-                    return vec![];
-                }
-                Err(e) => {
-                    *decision = Decision {
-                        warning: Some(format!(
-                            "mmap of fd {fd}: no shadow for the followers ({e:#}): ENODEV in \
-                             every variant"
-                        )),
-                        ..Decision::new_deny(libc::ENODEV, &decision.args)
-                    };
-                    return vec![];
-                }
-            }
-        }
-        out
-    }
-
-    /// Whether a call that passed its rendezvous must wait for its process's fd-table turn:
-    /// calls every variant executes that create, duplicate or close fds, and clones (the
-    /// child copies the table).
-    fn waits_for_fd_table(&mut self, g: GroupId, decision: &Decision) -> bool {
-        let changes_table = match decision.plan {
-            Plan::All | Plan::AllChecked => {
-                decision.effect != FdEffect::None || decision.shadow_fd.is_some()
-            }
-            Plan::Clone => true,
-            _ => false,
-        };
-        changes_table && !self.take_fd_table(g)
-    }
-
-    /// The fd-changing call of group `g` completed: let a waiting group of its process go on.
-    fn release_fd_table(&mut self, g: GroupId) -> Result<Option<Stop>> {
-        let proc_ = self.groups[g].proc_;
-        if self.procs[proc_].fd_owner != Some(g) {
-            return Ok(None);
-        }
-        self.procs[proc_].fd_owner = None;
-        let waiters: Vec<GroupId> = std::mem::take(&mut self.procs[proc_].fd_waiters)
-            .into_iter()
-            .collect();
-        for w in waiters {
-            // A leader waiting at its exit for its followers' placements, or a group waiting
-            // at its rendezvous.
-            let next = if self.groups[w].in_flight.is_some() {
-                self.progress(w)?
-            } else {
-                self.try_rendezvous(w)?
-            };
-            if let Some(stop) = next {
-                return Ok(Some(stop));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Variants may be different binaries: a path naming the variant's own program (the
-    /// loader opening it, a program reading itself) is compared as the leader's program path.
-    /// Only the captured value changes; the call runs with the variant's own path.
-    fn name_own_program_as_leaders(&self, t: TaskId, spec: Option<&Spec>, call: &mut Captured) {
-        let v = self.tasks[t].variant;
-        if v == 0 {
-            return;
-        }
-        let (own, leaders) = (&self.cfg.programs[v], &self.cfg.programs[0]);
-        if own == leaders {
-            return;
-        }
-        let Some(spec) = spec else { return };
-        for (arg, value) in spec.args.iter().zip(call.values.iter_mut()) {
-            if let (Arg::Path, capture::Value::Bytes(bytes)) = (arg, &mut *value) {
-                if bytes.as_slice() == own.as_os_str().as_encoded_bytes() {
-                    *bytes = leaders.as_os_str().as_encoded_bytes().to_vec();
-                }
-            }
-        }
-    }
-
-    /// A follower's path naming one of its own pids or tids under /proc
-    /// (`/proc/1234/stat`, `/proc/self/task/1240/comm` built by pthread_setname_np from the tid
-    /// the kernel wrote into the thread's memory) is compared as the leader's: the program
-    /// sees the leader's ids everywhere else. Only the captured value changes.
-    fn name_own_ids_as_leaders(&self, t: TaskId, spec: Option<&Spec>, call: &mut Captured) {
-        let v = self.tasks[t].variant;
-        let Some(spec) = spec else { return };
-        if v == 0 {
-            return;
-        }
-        for (arg, value) in spec.args.iter().zip(call.values.iter_mut()) {
-            if let (Arg::Path, capture::Value::Bytes(bytes)) = (arg, &mut *value) {
-                if let Some(path) =
-                    crate::procfs::map_proc_path_ids(bytes, |id| self.pid_to_virtual(v, id))
-                {
-                    *bytes = path;
-                }
-            }
-        }
-    }
-
-    /// A path a follower created as a temporary file under the leader's name (see
-    /// `give_followers_leaders_temp_name`), named again later by the follower's own string,
-    /// is compared as the leader's.
-    fn name_own_temp_names_as_leaders(&self, t: TaskId, spec: Option<&Spec>, call: &mut Captured) {
-        let task = &self.tasks[t];
-        let names = &self.procs[task.proc_].temp_names;
-        let Some(spec) = spec.filter(|_| task.variant != 0 && !names.is_empty()) else {
-            return;
-        };
-        for (arg, value) in spec.args.iter().zip(call.values.iter_mut()) {
-            if let (Arg::Path, capture::Value::Bytes(bytes)) = (arg, &mut *value) {
-                if let Some(leaders) = names.get(&(task.variant, bytes.clone())) {
-                    bytes.clone_from(leaders);
-                }
-            }
-        }
-    }
-
-    /// Members making one more random draw before an exclusive create than the others run it
-    /// alone (see `temp_names.rs`). Returns whether any did.
-    fn let_temp_name_redraws_run(&mut self, members: &[TaskId]) -> Result<bool> {
-        use crate::temp_names::{exclusive_create_path_arg, is_random_draw, MAX_REDRAWS};
-        let calls: Vec<RawCall> = members
-            .iter()
-            .filter_map(|&t| self.tasks[t].entry().map(|e| e.call.raw))
-            .collect();
-        if calls.len() != members.len() || calls.iter().all(|c| c.nr == calls[0].nr) {
-            for &t in members {
-                self.tasks[t].temp_name_redraws = 0;
-            }
-            return Ok(false);
-        }
-        let Some(create) = calls
-            .iter()
-            .find(|c| exclusive_create_path_arg(c.nr, &c.args).is_some())
-            .map(|c| c.nr)
-        else {
-            return Ok(false);
-        };
-        let drawing: Vec<TaskId> = members
-            .iter()
-            .zip(&calls)
-            .filter(|(_, c)| is_random_draw(c.nr))
-            .map(|(&t, _)| t)
-            .collect();
-        let others_create = calls.iter().all(|c| c.nr == create || is_random_draw(c.nr));
-        if !others_create
-            || drawing
-                .iter()
-                .any(|&t| self.tasks[t].temp_name_redraws >= MAX_REDRAWS)
-        {
-            return Ok(false);
-        }
-        for t in drawing {
-            let task = &mut self.tasks[t];
-            task.temp_name_redraws += 1;
-            task.state = State::Running;
-            task.history
-                .set_last_result("? (a temporary name's redraw: not compared)");
-            tolerate_gone(task.cont(None))?;
-        }
-        Ok(true)
-    }
-
-    /// A follower creating a temporary file or directory whose name differs from the
-    /// leader's only in its random letters takes the leader's name (see `temp_names.rs`).
-    fn give_followers_leaders_temp_name(&mut self, members: &[TaskId]) -> Result<()> {
-        let Some(leader) = self.tasks[members[0]].entry() else {
-            return Ok(());
-        };
-        let raw = leader.call.raw;
-        let Some(arg) = crate::temp_names::exclusive_create_path_arg(raw.nr, &raw.args) else {
-            return Ok(());
-        };
-        let Some(Value::Bytes(name)) = leader.call.values.get(arg).cloned() else {
-            return Ok(());
-        };
-        for &t in &members[1..] {
-            let task = &mut self.tasks[t];
-            let State::AtEntry(entry) = &mut task.state else {
-                continue;
-            };
-            if entry.call.raw.nr != raw.nr {
-                continue;
-            }
-            let Some(Value::Bytes(own)) = entry.call.values.get_mut(arg) else {
-                continue;
-            };
-            if crate::temp_names::differ_only_in_random_part(&name, own) {
-                tolerate_gone(task.tracee.write_bytes(entry.call.raw.args[arg], &name))?;
-                debug!(task = t, "temporary name taken from the leader");
-                let (proc_, variant) = (task.proc_, task.variant);
-                let own = std::mem::replace(own, name.clone());
-                // The program may build the name again from its own string for later calls
-                // (Python's rename of a .pyc written to "NAME.<id()>"): remembered.
-                let names = &mut self.procs[proc_].temp_names;
-                if names.len() >= MAX_TEMP_NAMES {
-                    names.clear();
-                }
-                names.insert((variant, own), name.clone());
-            }
-        }
-        Ok(())
-    }
-
-    /// The leader died of SIGPIPE in a fast-path write (the kernel raised it; no record was
-    /// published) and the followers, finding no record, now make that write the ordinary way:
-    /// they get EPIPE and SIGPIPE too, and end as the leader did.
-    fn follows_leader_sigpipe(&mut self, dead: TaskId, members: &[TaskId]) -> Result<bool> {
-        let leader_sigpipe = self.tasks[dead].variant == 0
-            && matches!(
-                self.tasks[dead].state,
-                State::Dead {
-                    how: Death::Signaled(libc::SIGPIPE),
-                    ..
-                }
-            );
-        let fast_write = |t: &Task| {
-            matches!(&t.state, State::AtEntry(e)
-                if e.spec.and_then(|s| s.fast) == Some(table::Fast::Write))
-        };
-        let live: Vec<TaskId> = members
-            .iter()
-            .copied()
-            .filter(|&m| self.tasks[m].alive())
-            .collect();
-        if !leader_sigpipe
-            || !self.cfg.level.covers(table::Fast::Write)
-            || !live.iter().all(|&m| fast_write(&self.tasks[m]))
-        {
-            return Ok(false);
-        }
-        for m in live {
-            super::signals::tkill(self.tasks[m].tracee.pid, libc::SIGPIPE);
-            self.skip_with(m, -(libc::EPIPE as i64), None)?;
-        }
-        Ok(true)
     }
 
     fn death_divergence(&self, g: GroupId, dead: TaskId, live: TaskId) -> Stop {
@@ -649,17 +334,12 @@ impl Monitor {
             .entry()
             .expect("leader at entry")
             .clone();
-        if matches!(
-            leader.call.raw.nr,
-            inject::PSEUDO_RDTSC | inject::PSEUDO_CPUID
-        ) {
+        if handlers::instructions::is_trapped(leader.call.raw.nr) {
             self.rendezvous += 1;
-            return self
-                .emulate_instruction(&leader.call.raw, members)
-                .map(|()| None);
+            return handlers::instructions::emulate(self, &leader.call.raw, members).map(|()| None);
         }
         let proc_ = self.groups[g].proc_;
-        let mut decision = plan::decide(
+        let mut decision = dispatch_plan::decide(
             leader.spec,
             &leader.call,
             &self.procs[proc_].fds,
@@ -672,23 +352,30 @@ impl Monitor {
         self.rendezvous += 1;
         self.groups[g].clock_queues.resync();
         if let Some(w) = decision.warning.take() {
-            self.warn(w);
+            self.warnings.add(w);
         }
         trace!(group = g, syscall = %table::name_of(leader.call.raw.nr), plan = ?decision.plan, "dispatch");
+        self.execute(g, members, &leader, decision, backings)
+    }
+
+    /// The execute phase: members go into the call (or are answered) as the plan says, after
+    /// the handler's own execute phase.
+    fn execute(
+        &mut self,
+        g: GroupId,
+        members: &[TaskId],
+        leader: &Entry,
+        mut decision: Decision,
+        backings: Vec<Option<crate::shadow::Backing>>,
+    ) -> Result<Option<Stop>> {
+        let proc_ = self.groups[g].proc_;
         if matches!(
             decision.plan,
             Plan::All | Plan::AllChecked | Plan::AllReplace | Plan::Clone
         ) {
-            self.map_pid_args(&leader, members)?;
+            self.map_pid_args(leader, members)?;
         }
-        self.doom_other_tasks(g, leader.call.raw.nr as i64);
-        if leader.call.raw.nr == libc::SYS_rt_sigaction as u64 {
-            let tracee = self.tasks[members[0]].tracee;
-            self.track_sigaction(proc_, &tracee, &leader.call.raw);
-        }
-        if leader.call.raw.nr == libc::SYS_epoll_ctl as u64 {
-            self.track_epoll_ctl(g, members, &leader.call.raw);
-        }
+        (handlers::of(leader.spec).execute)(self, g, members, leader);
         let variants: HashSet<usize> = members.iter().map(|&t| self.tasks[t].variant).collect();
         let in_flight = |decision, new_group| InFlight {
             decision,
@@ -717,26 +404,17 @@ impl Monitor {
             Plan::AllChecked | Plan::AllReplace => {
                 let shadow_fd = decision.shadow_fd;
                 self.groups[g].in_flight = Some(in_flight(decision, None));
-                let leader_pid = self.tasks[members[0]].tracee.pid;
-                // Read while the leader is still held: the loop resumes it first.
-                let cloexec = shadow_fd.map(|fd| crate::fdtable::is_cloexec(leader_pid, fd));
-                for (k, &t) in members.iter().enumerate() {
-                    match (shadow_fd, backings.get(k).cloned().flatten()) {
-                        (Some(fd), Some(backing)) => {
-                            let v = self.tasks[t].variant;
-                            self.procs[proc_].fds.set_shadowed(fd, v);
-                            let cloexec = cloexec.unwrap_or_default();
-                            self.start_shadow(t, fd, &backing, cloexec)?;
+                match shadow_fd {
+                    Some(fd) => self.run_on_shadows(g, members, fd, &backings)?,
+                    None => {
+                        for &t in members {
+                            self.run_to_exit(t)?;
                         }
-                        _ => self.run_to_exit(t)?,
                     }
-                }
-                if shadow_fd.is_some() {
-                    self.publish_fd_classes(proc_);
                 }
             }
             Plan::Clone => {
-                let ng = self.new_group_for_clone(g, &leader)?;
+                let ng = self.new_group_for_clone(g, leader)?;
                 self.groups[g].in_flight = Some(in_flight(decision, Some(ng)));
                 for &t in members {
                     self.run_to_exit(t)?;
@@ -748,20 +426,6 @@ impl Monitor {
             }
         }
         Ok(None)
-    }
-
-    /// exit_group ends every thread of the process; exec every thread but the caller.
-    fn doom_other_tasks(&mut self, g: GroupId, nr: i64) {
-        let exec = nr == libc::SYS_execve || nr == libc::SYS_execveat;
-        if nr != libc::SYS_exit_group && !exec {
-            return;
-        }
-        let proc_ = self.groups[g].proc_;
-        for (id, group) in self.groups.iter_mut().enumerate() {
-            if group.proc_ == proc_ && !(exec && id == g) {
-                group.doomed = true;
-            }
-        }
     }
 
     /// Rewrites pid arguments of each follower from the leader's (virtual) ids to its own.
@@ -806,7 +470,7 @@ impl Monitor {
     }
 
     /// Resumes a task held at entry into its syscall, stopping at the exit.
-    fn run_to_exit(&mut self, t: TaskId) -> Result<()> {
+    pub(super) fn run_to_exit(&mut self, t: TaskId) -> Result<()> {
         let task = &mut self.tasks[t];
         let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
@@ -826,19 +490,16 @@ impl Monitor {
         let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
         };
-        if let Some(out) = outputs {
-            tolerate_gone(out.apply(&task.tracee, &e.call.raw))?;
-        }
-        let mut regs = e.regs;
-        regs.orig_rax = u64::MAX;
-        regs.rax = ret as u64;
-        tolerate_gone(task.set_regs(&regs))?;
-        task.history.set_last_result(&decode::ret_text(ret));
         let (g, v) = (task.group, task.variant);
         if let Some(f) = &mut self.groups[g].in_flight {
             f.remaining.remove(&v);
         }
-        tolerate_gone(self.tasks[t].cont(None))
+        answer(
+            &mut self.tasks[t],
+            &e.regs,
+            ret,
+            outputs.map(|o| (o, &e.call.raw)),
+        )
     }
 
     /// Called whenever a member reaches a syscall-exit stop of an in-flight syscall (or dies).
@@ -1019,10 +680,8 @@ impl Monitor {
             return Ok(None);
         };
         let mut ret = leader_regs.rax as i64;
-        let may_receive_fds = matches!(
-            leader_regs.orig_rax as i64,
-            libc::SYS_recvmsg | libc::SYS_recvmmsg
-        );
+        let handler = handlers::of(self.tasks[lt].entry().and_then(|e| e.spec));
+        let may_receive_fds = handler.receives_fds;
         if (action == FollowerAction::Placeholder || may_receive_fds)
             && ret >= 0
             && !self.take_fd_table(g)
@@ -1048,14 +707,15 @@ impl Monitor {
             FdEffect::New {
                 pair_arg: Some(arg),
                 ..
-            } if ret >= 0 => gone_ok(read_pair(&leader.tracee, &entry.call.raw, arg))?,
+            } if ret >= 0 => gone_ok(super::fd_state::read_pair(
+                &leader.tracee,
+                &entry.call.raw,
+                arg,
+            ))?,
             _ => None,
         };
         self.mirror_into_shadows(leader_pid, &entry.call, ret);
-        // A leader-only write to a broken pipe raised SIGPIPE in the leader: the followers get
-        // it at the same point (checked before the leader takes it).
-        let sigpipe = ret == -(libc::EPIPE as i64)
-            && crate::procfs::signal_pending(leader_pid, libc::SIGPIPE);
+        let sigpipe = handlers::sigpipe::raised_in_leader(leader_pid, ret);
         if ERESTART_CODES.contains(&ret) {
             // A signal interrupted the leader; followers see the interruption as EINTR.
             ret = -(libc::EINTR as i64);
@@ -1079,6 +739,11 @@ impl Monitor {
         self.apply_effect(proc_, effect, Some(ret), pair);
         // Whatever the followers take from the leader's /proc is read before it runs on: once
         // resumed it could close, reopen or remap what was read.
+        let own_map = outputs
+            .flat(1)
+            .and_then(|got| crate::maps_view::OwnMapRead::of(leader_pid, &entry.call.raw, got));
+        // The followers' fds (those the leader received, or those its call created), with the
+        // leader's close-on-exec flag of each.
         let placeholders: Vec<(i32, bool)> = if !received.is_empty() {
             received
         } else if action == FollowerAction::Placeholder && ret >= 0 {
@@ -1092,149 +757,71 @@ impl Monitor {
         .into_iter()
         .map(|fd| (fd, crate::fdtable::is_cloexec(leader_pid, fd)))
         .collect();
-        let own_map = outputs
-            .flat(1)
-            .and_then(|got| crate::maps_view::OwnMapRead::of(leader_pid, &entry.call.raw, got));
         tolerate_gone(self.tasks[lt].cont(None))?;
         let f = self.groups[g].in_flight.as_mut().unwrap();
         f.remaining.remove(&0);
         f.outputs = Some(outputs.clone());
         f.pair = pair;
+        let from = handlers::Answer {
+            proc_,
+            call: &entry.call.raw,
+            outputs: &outputs,
+            ret,
+            own_map: own_map.as_ref(),
+        };
+        self.answer_followers(g, handler, &from, &placeholders, sigpipe)
+    }
+
+    /// The answer phase of a leader-only call (the leader has gone on): each follower held at
+    /// the call gets placeholders for the fds the leader got, or the leader's result as the
+    /// call's handler gives it, and the leader's SIGPIPE.
+    fn answer_followers(
+        &mut self,
+        g: GroupId,
+        handler: &handlers::Handler,
+        from: &handlers::Answer,
+        placeholders: &[(i32, bool)],
+        sigpipe: bool,
+    ) -> Result<Option<Stop>> {
         let followers: Vec<TaskId> = (1..self.variants())
             .filter_map(|v| self.member(g, v))
             .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(_)))
             .collect();
         for t in followers {
             if sigpipe {
-                super::signals::tkill(self.tasks[t].tracee.pid, libc::SIGPIPE);
+                handlers::sigpipe::pass_on(self, t);
             }
             if !placeholders.is_empty() {
-                self.start_placeholders(t, &placeholders, ret)?;
-            } else if let Some(read) = &own_map {
-                let mut mine = outputs.clone();
-                match read.for_follower(self.tasks[t].tracee.pid) {
-                    Some(bytes) => mine.map_flat(1, |data| data.copy_from_slice(&bytes)),
-                    None => debug!(task = t, "own /proc view unavailable: the leader's bytes"),
-                }
-                self.skip_with(t, ret, Some(&mine))?;
-            } else if super::epoll::is_epoll_wait(entry.call.raw.nr) && ret > 0 {
-                let variant = self.tasks[t].variant;
-                let mine = self.epoll_outputs_for(proc_, &entry.call.raw, &outputs, variant);
-                self.skip_with(t, ret, Some(&mine))?;
-            } else {
-                self.skip_with(t, ret, Some(&outputs))?;
+                self.start_placeholders(t, placeholders, from.ret)?;
+                continue;
             }
+            let mine = (handler.answer)(self, t, from);
+            self.skip_with(t, from.ret, Some(mine.as_ref().unwrap_or(from.outputs)))?;
         }
         Ok(None)
     }
+}
 
-    /// Updates a process's fd table once the result `ret` of the leader's call is known; `pair`
-    /// holds the fds a pipe/socketpair created.
-    fn apply_effect(
-        &mut self,
-        proc_: ProcId,
-        effect: FdEffect,
-        ret: Option<i64>,
-        pair: Option<(i32, i32)>,
-    ) {
-        let fds = &mut self.procs[proc_].fds;
-        match (effect, ret) {
-            (FdEffect::None, _) => {}
-            (FdEffect::Close { fd }, _) => {
-                fds.remove(fd);
-                self.procs[proc_].epoll.forget_fd(fd);
-            }
-            (FdEffect::CloseRange { first, last }, _) => fds.remove_range(first, last),
-            (_, None) => {}
-            (_, Some(r)) if r < 0 => {}
-            (
-                FdEffect::New {
-                    kind,
-                    pair_arg: None,
-                },
-                Some(fd),
-            ) => fds.insert(fd as i32, kind),
-            (
-                FdEffect::New {
-                    kind,
-                    pair_arg: Some(_),
-                },
-                Some(_),
-            ) => {
-                if let Some((a, b)) = pair {
-                    fds.insert(a, kind);
-                    fds.insert(b, kind);
-                }
-            }
-            (FdEffect::Dup { src }, Some(fd)) => fds.duplicate(src, fd as i32),
-        }
-        self.learn_new_fd_types(proc_, effect, ret, pair);
-        self.publish_fd_classes(proc_);
+/// Answers a task held at a syscall stop (`regs`) without executing its call: `outputs` written
+/// to the buffers of its own `call`, `ret` in rax; then resumes it. The one place a variant is
+/// given a result instead of running its call (followers of leader-only calls, denied calls,
+/// clock reads, the runtime's handshake).
+pub(super) fn answer(
+    task: &mut Task,
+    regs: &user_regs_struct,
+    ret: i64,
+    outputs: Option<(&Outputs, &RawCall)>,
+) -> Result<()> {
+    task.state = State::Running;
+    if let Some((out, call)) = outputs {
+        tolerate_gone(out.apply(&task.tracee, call))?;
     }
-
-    /// Reads from the leader's /proc which new fds are sockets (the fast path's socket levels
-    /// need to know); without a fast path nobody asks.
-    fn learn_new_fd_types(
-        &mut self,
-        proc_: ProcId,
-        effect: FdEffect,
-        ret: Option<i64>,
-        pair: Option<(i32, i32)>,
-    ) {
-        if !self.cfg.level.uses_fast_io() {
-            return;
-        }
-        let new: Vec<i32> = match (effect, ret) {
-            (FdEffect::New { pair_arg: None, .. }, Some(fd)) if fd >= 0 => vec![fd as i32],
-            (
-                FdEffect::New {
-                    pair_arg: Some(_), ..
-                },
-                Some(r),
-            ) if r >= 0 => pair.map(|(a, b)| vec![a, b]).unwrap_or_default(),
-            _ => return,
-        };
-        let Some(leader) = self.leader_pid_of(proc_) else {
-            return;
-        };
-        for fd in new {
-            self.procs[proc_].fds.learn_type(leader, fd);
-        }
-    }
-
-    /// rdtsc/rdtscp/cpuid trapped in every member: one answer (the monitor's own) for all.
-    fn emulate_instruction(&mut self, call: &RawCall, members: &[TaskId]) -> Result<()> {
-        let len = call.args[0];
-        let answer = if call.nr == inject::PSEUDO_CPUID {
-            inject::cpuid(call.args[1] as u32, call.args[2] as u32)
-        } else {
-            // SAFETY: rdtsc has no preconditions on x86_64.
-            let tsc = unsafe { core::arch::x86_64::_rdtsc() };
-            // eax, ebx (untouched), ecx (rdtscp's TSC_AUX, the cpu: the same for all), edx
-            [tsc as u32, 0, 0, (tsc >> 32) as u32]
-        };
-        for &t in members {
-            let task = &mut self.tasks[t];
-            let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
-                bail!("task {} is not at a trapped instruction", task.tracee.pid);
-            };
-            let mut regs = e.regs;
-            regs.rax = answer[0] as u64;
-            regs.rdx = answer[3] as u64;
-            if call.nr == inject::PSEUDO_CPUID {
-                regs.rbx = answer[1] as u64;
-                regs.rcx = answer[2] as u64;
-            } else if len == 3 {
-                regs.rcx = 0;
-            }
-            regs.rip += len;
-            tolerate_gone(task.set_regs(&regs))?;
-            task.history.set_last_result(&format!("{answer:x?}"));
-            // The SIGSEGV of the trap is not delivered.
-            tolerate_gone(task.cont(None))?;
-        }
-        Ok(())
-    }
+    let mut regs = *regs;
+    regs.orig_rax = u64::MAX; // no call: the kernel skips it
+    regs.rax = ret as u64;
+    tolerate_gone(task.set_regs(&regs))?;
+    task.history.set_last_result(&decode::ret_text(ret));
+    tolerate_gone(task.cont(None))
 }
 
 pub(super) fn collect_outputs(
@@ -1265,13 +852,4 @@ fn first_difference(a: &Value, b: &Value) -> String {
 
 fn describe_arg(a: &Arg) -> String {
     a.describe().into()
-}
-
-/// The two fds a pipe/socketpair wrote to argument `arg` of the leader's call.
-fn read_pair(t: &Tracee, call: &RawCall, arg: usize) -> Result<(i32, i32)> {
-    let b = t.read_bytes(call.args[arg], 8)?;
-    Ok((
-        i32::from_ne_bytes(b[..4].try_into().unwrap()),
-        i32::from_ne_bytes(b[4..].try_into().unwrap()),
-    ))
 }

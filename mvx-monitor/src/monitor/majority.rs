@@ -8,23 +8,44 @@
 //! followers hold placeholders where the leader holds the connections and files.
 
 use super::*;
+use crate::config::Policy;
 
-impl Monitor {
-    /// Whether the majority policy applies to this run.
-    fn majority_policy(&self) -> bool {
-        self.cfg.policy == crate::cli::Policy::Majority
+/// The policy's state: which variants it took out of the run (their tasks are killed and
+/// belong to no group any more).
+pub(super) struct Majority {
+    on: bool,
+    retired: Vec<bool>,
+}
+
+impl Majority {
+    pub(super) fn new(policy: Policy, variants: usize) -> Majority {
+        Majority {
+            on: policy == Policy::Majority,
+            retired: vec![false; variants],
+        }
+    }
+
+    pub(super) fn is_retired(&self, v: usize) -> bool {
+        self.retired[v]
     }
 
     /// Variants still in the run.
-    pub(super) fn live_variants(&self) -> usize {
+    fn live_variants(&self) -> usize {
         self.retired.iter().filter(|r| !**r).count()
     }
 
+    /// Whether `agreeing` of the live variants are a strict majority.
+    fn is_majority(&self, agreeing: usize) -> bool {
+        agreeing * 2 > self.live_variants()
+    }
+}
+
+impl Monitor {
     /// At a rendezvous that found `d`: the followers whose call differs from the leader's, if
     /// the policy is majority and the rest are a strict majority; `None` otherwise (the run
     /// ends).
     pub(super) fn outvoted(&self, g: GroupId, members: &[TaskId]) -> Option<Vec<TaskId>> {
-        if !self.majority_policy() {
+        if !self.majority.on {
             return None;
         }
         let leader = self.tasks[members[0]].entry()?;
@@ -39,25 +60,25 @@ impl Monitor {
                 })
             })
             .collect();
-        let agreeing = self.live_variants() - odd.len();
-        (agreeing * 2 > self.live_variants()).then_some(odd)
+        let agreeing = self.majority.live_variants() - odd.len();
+        self.majority.is_majority(agreeing).then_some(odd)
     }
 
     /// A follower died while the others did not: retire it if a majority is left.
     pub(super) fn outvoted_death(&self, dead: TaskId) -> bool {
-        self.majority_policy()
+        self.majority.on
             && self.tasks[dead].variant != 0
-            && (self.live_variants() - 1) * 2 > self.live_variants()
+            && self.majority.is_majority(self.majority.live_variants() - 1)
     }
 
     /// Takes variant `v` out of the run: kills all its tasks and removes them from every
     /// group, so that no rendezvous waits for them.
     pub(super) fn retire(&mut self, v: usize, why: &str) -> Result<Option<Stop>> {
-        if self.retired[v] {
+        if self.majority.retired[v] {
             return Ok(None);
         }
-        self.retired[v] = true;
-        self.warn(format!(
+        self.majority.retired[v] = true;
+        self.warnings.add(format!(
             "variant {v} ({}) retired by the majority policy: {why}",
             self.cfg.programs[v].display()
         ));

@@ -9,9 +9,11 @@
 //! are handled in the same place.
 //!
 //! For each syscall a group goes through arrive -> rendezvous -> compare -> dispatch ->
-//! replicate (`lockstep.rs`); task creation, exec and death are in `lifecycle.rs`; virtual
-//! pids in `ids.rs`; code injected into variants (the scratch page, placeholder fds, emulated
-//! instructions) in `inject.rs`.
+//! replicate (`lockstep.rs`), calling the phases of irregular calls in `handlers/` (keyed by
+//! the table's `Special` kind); the runtime's own syscalls are served in `runtime_server.rs`;
+//! task creation, exec and death are in `lifecycle.rs`; virtual pids in `ids.rs`; code
+//! injected into variants (the scratch page, placeholder fds, emulated instructions) in
+//! `inject.rs`.
 //!
 //! Stops: a wait status that reports a ptrace stop comes with a `tracee::Stopped` token, which
 //! the task keeps (`Task::stop`) until it is resumed; registers, signal mask and siginfo are
@@ -24,6 +26,8 @@
 mod clock;
 mod epoll;
 mod fd_place;
+mod fd_state;
+mod handlers;
 mod ids;
 mod inject;
 mod job_control;
@@ -33,17 +37,18 @@ mod lockstep;
 mod majority;
 mod process_signals;
 mod relaxed;
+mod runtime_server;
 mod shadow_writes;
 mod siginfo;
 mod signals;
-mod sync_buffer;
 
 use crate::capture::Captured;
+use crate::config::Config;
 use crate::decode;
+use crate::dispatch_plan::Decision;
 use crate::events::{Event, Events, WaitEvent, Waited};
 use crate::exit_status;
 use crate::fdtable::FdTable;
-use crate::plan::Decision;
 use crate::replicate::Outputs;
 use crate::report::{
     Divergence, DivergenceKind, History, Outcome, Report, SyscallView, VariantView,
@@ -57,55 +62,8 @@ use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tracing::{debug, trace};
-
-/// What `mvx run` asked for.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// One resolved executable per variant; variant 0 is the leader.
-    pub programs: Vec<PathBuf>,
-    /// The argv every variant gets (argv[0] included).
-    pub argv: Vec<CString>,
-    /// The environment every variant gets.
-    pub envp: Vec<CString>,
-    /// How long a variant may lag behind the first arrival at a rendezvous.
-    pub window: Duration,
-    /// Keep the kernel's address-space randomisation in the variants. Off by default: with
-    /// ASLR, allocators whose behaviour depends on address alignment (CPython's pymalloc
-    /// wastes a pool when an arena is not 16 KiB aligned) make honest variants issue different
-    /// syscalls. Layout diversity that keeps such alignment comes with address-space
-    /// partitioning.
-    pub aslr: bool,
-    /// Give each variant its own part of the address space (`spawn::Layout::Partitioned`);
-    /// without ASLR only.
-    pub partition: bool,
-    /// Also move a position-independent executable there at exec (`exec_move.rs`).
-    pub partition_executable: bool,
-    /// Deliver signals synchronously (Orchestra); off, signals pass straight through.
-    pub signal_sync: bool,
-    /// How long a member may take to stop for a signal being delivered to its group.
-    pub signal_wait: Duration,
-    /// Which syscalls stop in the monitor (the seccomp filter).
-    pub level: crate::seccomp::Level,
-    /// What to do on divergence.
-    pub policy: crate::cli::Policy,
-    /// Print the state of every group when a rendezvous window expires.
-    pub dump_on_hang: bool,
-}
-
-impl Config {
-    /// The memory layout of variant `index`.
-    pub fn layout_of(&self, index: usize) -> crate::spawn::Layout {
-        use crate::spawn::Layout;
-        match (self.aslr, self.partition) {
-            (true, _) => Layout::Randomized,
-            (false, true) => Layout::Partitioned { index },
-            (false, false) => Layout::Fixed,
-        }
-    }
-}
 
 type TaskId = usize;
 type GroupId = usize;
@@ -225,7 +183,7 @@ struct Task {
     history: History,
     exec_error: Option<OwnedFd>,
     sig: signals::SignalBook,
-    /// Syscalls of the runtime's setup still to run outside lock-step (see `sync_buffer.rs`).
+    /// Syscalls of the runtime's setup still to run outside lock-step (see `runtime_server.rs`).
     setup_calls: u64,
     /// Random draws made alone in a row before a temporary file's creation (`temp_names.rs`).
     temp_name_redraws: u32,
@@ -438,6 +396,22 @@ enum Stop {
     Terminated(i32),
 }
 
+/// Warnings printed once each, and kept for the report.
+#[derive(Default)]
+struct Warnings {
+    seen: HashSet<String>,
+    list: Vec<String>,
+}
+
+impl Warnings {
+    fn add(&mut self, text: String) {
+        if self.seen.insert(text.clone()) {
+            eprintln!("mvx: warning: {text}");
+            self.list.push(text);
+        }
+    }
+}
+
 pub struct Monitor {
     cfg: Config,
     tasks: Vec<Task>,
@@ -448,15 +422,14 @@ pub struct Monitor {
     unclaimed: HashMap<Pid, Stopped>,
     events: Events,
     rendezvous: u64,
-    warned: HashSet<String>,
-    warnings: Vec<String>,
+    warnings: Warnings,
     /// Whether this CPU can fault cpuid (learned from the first injection).
     cpuid_faulting: Option<bool>,
     /// Synchronous signal delivery counters and delays (µs).
     signal_stats: crate::report::SignalStats,
     signal_delays: Vec<u64>,
     /// The buffer the in-variant runtime shares between variants (removed when mvx ends).
-    _sync_buffer: Option<sync_buffer::SyncBuffer>,
+    _sync_buffer: Option<runtime_server::SyncBuffer>,
     /// Followers' shadows of the files the program maps shared (see `shadow.rs`).
     shadows: crate::shadow::Shadows,
     /// Groups whose members are to die of the signal one of them died of (see
@@ -464,16 +437,14 @@ pub struct Monitor {
     deaths_to_follow: HashSet<GroupId>,
     /// A terminating signal sent to mvx (see `liveness.rs`).
     termination: Option<liveness::Termination>,
-    /// Variants the majority policy took out of the run (their tasks are killed and belong to
-    /// no group any more).
-    retired: Vec<bool>,
+    majority: majority::Majority,
 }
 
 impl Monitor {
     /// Starts every variant. Errors here are start-up failures of mvx itself.
     pub fn start(mut cfg: Config) -> Result<Monitor> {
         let events = Events::new().context("setting up the event loop")?;
-        let sync_buffer = sync_buffer::SyncBuffer::create(&mut cfg.envp);
+        let sync_buffer = runtime_server::SyncBuffer::create(&mut cfg.envp);
         let n = cfg.programs.len();
         let mut m = Monitor {
             tasks: Vec::new(),
@@ -504,13 +475,12 @@ impl Monitor {
             unclaimed: HashMap::new(),
             events,
             rendezvous: 0,
-            warned: HashSet::new(),
-            warnings: Vec::new(),
+            warnings: Warnings::default(),
             cpuid_faulting: None,
             signal_stats: Default::default(),
             signal_delays: Vec::new(),
             _sync_buffer: sync_buffer,
-            retired: vec![false; n],
+            majority: majority::Majority::new(cfg.policy, n),
             termination: None,
             deaths_to_follow: HashSet::new(),
             shadows: Default::default(),
@@ -549,7 +519,7 @@ impl Monitor {
             setup_calls: 0,
             temp_name_redraws: 0,
         });
-        if self.retired[variant] {
+        if self.majority.is_retired(variant) {
             // A task a retired variant created as it was being killed.
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         } else {
@@ -601,7 +571,7 @@ impl Monitor {
                 .map(|p| p.display().to_string())
                 .collect(),
             syscalls: self.rendezvous,
-            warnings: std::mem::take(&mut self.warnings),
+            warnings: std::mem::take(&mut self.warnings.list),
             signals: crate::report::SignalStats {
                 delay_us: crate::report::DelayStats::from_samples(&self.signal_delays),
                 ..self.signal_stats.clone()
@@ -950,13 +920,6 @@ impl Monitor {
             if self.tasks[t].alive() {
                 let _ = nix::sys::signal::kill(self.tasks[t].tracee.pid, sig);
             }
-        }
-    }
-
-    fn warn(&mut self, text: String) {
-        if self.warned.insert(text.clone()) {
-            eprintln!("mvx: warning: {text}");
-            self.warnings.push(text);
         }
     }
 

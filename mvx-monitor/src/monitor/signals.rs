@@ -244,7 +244,7 @@ impl Monitor {
             && self.groups[task.group]
                 .in_flight
                 .as_ref()
-                .is_some_and(|f| f.decision.plan == crate::plan::Plan::Clone)
+                .is_some_and(|f| f.decision.plan == crate::dispatch_plan::Plan::Clone)
     }
 
     /// A member whose clone was interrupted by a signal while the group's clone is in flight:
@@ -450,7 +450,7 @@ impl Monitor {
         let clone_in_flight = self.groups[g]
             .in_flight
             .as_ref()
-            .is_some_and(|f| f.decision.plan == crate::plan::Plan::Clone);
+            .is_some_and(|f| f.decision.plan == crate::dispatch_plan::Plan::Clone);
         if !clone_in_flight {
             self.groups[g].in_flight = None;
         }
@@ -771,31 +771,6 @@ impl Monitor {
             self.skip_with(m, -(libc::EINTR as i64), None)?;
         }
         Ok(true)
-    }
-
-    /// Records what rt_sigaction set (from the leader's `act`), for the dispositions above.
-    pub(super) fn track_sigaction(
-        &mut self,
-        proc_: ProcId,
-        leader: &Tracee,
-        call: &crate::tracee::RawCall,
-    ) {
-        let (sig, act) = (call.args[0] as usize, call.args[1]);
-        if act == 0 || sig == 0 || sig > 64 {
-            return;
-        }
-        let Ok(bytes) = leader.read_bytes(act, 16) else {
-            return;
-        };
-        let handler = u64::from_ne_bytes(bytes[..8].try_into().unwrap());
-        let flags = u64::from_ne_bytes(bytes[8..].try_into().unwrap());
-        self.procs[proc_].handlers[sig] = match handler {
-            0 => Disposition::Default,
-            1 => Disposition::Ignore,
-            _ => Disposition::Handler {
-                restart: flags & libc::SA_RESTART as u64 != 0,
-            },
-        };
     }
 
     /// Tasks still waiting for a delivery whose members all stopped meanwhile, and held tasks

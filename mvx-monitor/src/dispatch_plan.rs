@@ -224,7 +224,11 @@ fn decide_special(
         }
         Special::Fcntl => decide_fcntl(spec, a),
         Special::Ioctl => decide_ioctl(spec, a),
-        Special::Exec | Special::Exit => Decision::new(Plan::All, spec.args),
+        // Their handlers track state beside the call; its dispatch is a regular one.
+        Special::Exec | Special::Exit | Special::Sigaction | Special::Restart => {
+            Decision::new(Plan::All, spec.args)
+        }
+        Special::EpollCtl => leader_only(spec, new_fd),
         Special::Fork => Decision::new(Plan::Clone, spec.args),
         Special::Namespaced(ns) => {
             if has_own_namespace(leader, ns) {

@@ -226,7 +226,7 @@ impl Monitor {
     pub(super) fn answer_handshake(
         &mut self,
         t: TaskId,
-        mut regs: user_regs_struct,
+        regs: user_regs_struct,
     ) -> Result<Option<Stop>> {
         let (op, a, b) = (regs.rdi, regs.rsi, regs.rdx);
         let task = &self.tasks[t];
@@ -266,10 +266,7 @@ impl Monitor {
         };
         let task = &mut self.tasks[t];
         task.history.push(format!("mvx_handshake({op}) = {answer}"));
-        regs.orig_rax = u64::MAX;
-        regs.rax = answer as u64;
-        tolerate_gone(task.set_regs(&regs))?;
-        tolerate_gone(task.cont(None)).map(|()| None)
+        super::lockstep::answer(task, &regs, answer, None).map(|()| None)
     }
 }
 

@@ -1,0 +1,48 @@
+//! rdtsc, rdtscp and cpuid trapped in the variants (`inject.rs` arms the traps): they arrive as
+//! pseudo syscalls, are compared like calls, and every member gets one answer, the monitor's.
+
+use super::*;
+use anyhow::bail;
+
+/// Whether `nr` is a trapped instruction rather than a syscall.
+pub(in crate::monitor) fn is_trapped(nr: u64) -> bool {
+    matches!(nr, inject::PSEUDO_RDTSC | inject::PSEUDO_CPUID)
+}
+
+/// Executes and answers the instruction `call` trapped in every member.
+pub(in crate::monitor) fn emulate(
+    m: &mut Monitor,
+    call: &RawCall,
+    members: &[TaskId],
+) -> Result<()> {
+    let len = call.args[0];
+    let answer = if call.nr == inject::PSEUDO_CPUID {
+        inject::cpuid(call.args[1] as u32, call.args[2] as u32)
+    } else {
+        // SAFETY: rdtsc has no preconditions on x86_64.
+        let tsc = unsafe { core::arch::x86_64::_rdtsc() };
+        // eax, ebx (untouched), ecx (rdtscp's TSC_AUX, the cpu: the same for all), edx
+        [tsc as u32, 0, 0, (tsc >> 32) as u32]
+    };
+    for &t in members {
+        let task = &mut m.tasks[t];
+        let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
+            bail!("task {} is not at a trapped instruction", task.tracee.pid);
+        };
+        let mut regs = e.regs;
+        regs.rax = answer[0] as u64;
+        regs.rdx = answer[3] as u64;
+        if call.nr == inject::PSEUDO_CPUID {
+            regs.rbx = answer[1] as u64;
+            regs.rcx = answer[2] as u64;
+        } else if len == 3 {
+            regs.rcx = 0;
+        }
+        regs.rip += len;
+        tolerate_gone(task.set_regs(&regs))?;
+        task.history.set_last_result(&format!("{answer:x?}"));
+        // The SIGSEGV of the trap is not delivered.
+        tolerate_gone(task.cont(None))?;
+    }
+    Ok(())
+}
