@@ -13,8 +13,8 @@
 
 use super::size::*;
 use super::{
-    sc, Arg, Arg::*, At, CloneFlags, Dispatch, Dispatch::*, Fast, FdOp, Len::*, Ns, OpenFlags,
-    Refusal, Relaxed, Ret, RuntimeSetup, SigMask, Spec, Special,
+    sc, Arg, Arg::*, ArgBits, At, CloneFlags, Dispatch, Dispatch::*, Fast, FdOp, Len::*, Ns,
+    OpenFlags, Refusal, Relaxed, Ret, RuntimeSetup, SigMask, Spec, Special,
 };
 use syscalls::Sysno;
 
@@ -343,6 +343,17 @@ const SOCKOPT_VALUE: Arg = Sel {
     other: &In(Arg(4)),
 };
 
+// The base level's memory calls: traced when they ask for executable memory (PROT_EXEC in
+// the protection argument), mmap also when it maps a file (no MAP_ANONYMOUS).
+const NO_EXEC: Option<ArgBits> = Some(ArgBits {
+    arg: 2,
+    bits: libc::PROT_EXEC as u32,
+});
+const ANONYMOUS: Option<ArgBits> = Some(ArgBits {
+    arg: 3,
+    bits: libc::MAP_ANONYMOUS as u32,
+});
+
 // siginfo_t: signo, errno and code compared (the union after them may hold a pointer).
 const SIGINFO_HEAD: Arg = InPart {
     at: 0,
@@ -593,14 +604,14 @@ pub(super) static ENTRIES: &[Spec] = &[
     // Runtime setup (exemption): mapping the buffer file into the follower's own memory. Also
     // relaxed in threaded processes when the mapping is the process's own (PROT_EXEC included:
     // see `Relaxed`).
-    sc(Sysno::mmap, Special(Special::Mmap), &[Ptr, Int, Flags, Flags, Fd, Int], Ret::Addr).relaxed(Relaxed::InThreadsIfOwnMapping).runtime_setup(RuntimeSetup::Any),
+    sc(Sysno::mmap, Special(Special::Mmap), &[Ptr, Int, Flags, Flags, Fd, Int], Ret::Addr).relaxed(Relaxed::InThreadsIfOwnMapping).runtime_setup(RuntimeSetup::Any).untraced_at_base_when("anonymous memory of this variant alone", NO_EXEC, ANONYMOUS),
     // Relaxed anywhere: it only moves the program break (never executable memory), and how
     // often a variant's allocator moves it differs legitimately (the runtime allocates in
     // followers only; diversified builds allocate differently); each heap is its own.
     sc(Sysno::brk, All, &[Ptr], Ret::Addr).relaxed(Relaxed::Anywhere).untraced_at_base("the heap of this variant alone (partitioned at exec)"),
     sc(Sysno::munmap, All, &[Ptr, Int], Ret::Int).untraced_at_base("unmaps this variant's own memory"),
     // Relaxed in threaded processes like every memory call (PROT_EXEC included: see `Relaxed`).
-    sc(Sysno::mprotect, All, &[Ptr, Int, Flags], Ret::Int),
+    sc(Sysno::mprotect, All, &[Ptr, Int, Flags], Ret::Int).untraced_at_base_when("protection of this variant's own memory", NO_EXEC, None),
     sc(Sysno::pkey_mprotect, All, &[Ptr, Int, Flags, Int], Ret::Int),
     sc(Sysno::pkey_alloc, All, &[Flags, Flags], Ret::Int),
     sc(Sysno::pkey_free, All, &[Int], Ret::Int),

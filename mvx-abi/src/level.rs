@@ -16,8 +16,8 @@ pub enum Level {
     #[default]
     Strict = 0,
     /// Also lets through calls that only change the process's own memory or signal state
-    /// (the table's `untraced_at_base` calls, anonymous mmap and mprotect without
-    /// PROT_EXEC): anything that could make memory executable, and everything with an
+    /// (the table's `untraced_at_base` calls, under their argument conditions: anonymous
+    /// mmap and mprotect without PROT_EXEC): anything that could make memory executable, and everything with an
     /// outside effect, stays in lock-step. With the runtime loaded, identity and clock reads
     /// (`Fast::Local`) take its fast path (the leader's result, no monitor round trip).
     Base = 1,

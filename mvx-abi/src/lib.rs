@@ -10,8 +10,8 @@ pub mod size;
 pub use conditional::{unused_args, ArgMask};
 pub use level::Level;
 pub use properties::{
-    with, At, CloneFlags, ExclusiveCreate, FdOp, OpenArgs, OpenFlags, Props, Relaxed, RuntimeSetup,
-    SigMask,
+    with, ArgBits, At, BaseUntraced, CloneFlags, ExclusiveCreate, FdOp, OpenArgs, OpenFlags, Props,
+    Relaxed, RuntimeSetup, SigMask,
 };
 
 use std::sync::OnceLock;
@@ -432,11 +432,12 @@ pub fn fast_entries() -> impl Iterator<Item = &'static Spec> {
     entries().iter().filter(|s| s.fast.is_some())
 }
 
-/// The calls the `base` level lets through the seccomp filter unconditionally, each with why.
-pub fn base_untraced() -> impl Iterator<Item = (Sysno, &'static str)> {
+/// The calls the `base` level lets through the seccomp filter, each with why and the argument
+/// bits that keep it traced.
+pub fn base_untraced() -> impl Iterator<Item = (Sysno, BaseUntraced)> {
     entries()
         .iter()
-        .filter_map(|s| s.props.untraced_at_base.map(|why| (s.nr, why)))
+        .filter_map(|s| s.props.untraced_at_base.map(|rule| (s.nr, rule)))
 }
 
 /// The calls mvx refuses, with what every variant gets and why (the table's `Deny` entries).
@@ -643,11 +644,29 @@ mod tests {
     fn base_untraced_calls_are_process_local() {
         let untraced: Vec<Sysno> = base_untraced().map(|(nr, _)| nr).collect();
         assert!(untraced.contains(&Sysno::brk) && untraced.contains(&Sysno::rt_sigprocmask));
-        for (nr, why) in base_untraced() {
+        for (nr, rule) in base_untraced() {
             let spec = lookup(nr.id() as u64).unwrap();
-            assert_eq!(spec.dispatch, Dispatch::All, "{}", nr.name());
-            assert!(spec.fast.is_none() && why.len() > 10, "{}", nr.name());
+            let own_memory = spec.dispatch == Dispatch::Special(Special::Mmap)
+                && rule
+                    .only_if_set
+                    .is_some_and(|b| b.bits == libc::MAP_ANONYMOUS as u32);
+            assert!(
+                spec.dispatch == Dispatch::All || own_memory,
+                "{}",
+                nr.name()
+            );
+            assert!(spec.fast.is_none() && rule.why.len() > 10, "{}", nr.name());
         }
+        // Calls that can make memory executable pass only without PROT_EXEC.
+        for nr in [Sysno::mmap, Sysno::mprotect] {
+            let rule = base_untraced().find(|(n, _)| *n == nr).unwrap().1;
+            let exec = ArgBits {
+                arg: 2,
+                bits: libc::PROT_EXEC as u32,
+            };
+            assert_eq!(rule.unless_set, Some(exec), "{}", nr.name());
+        }
+        assert!(base_untraced().all(|(nr, _)| nr != Sysno::pkey_mprotect));
     }
 
     /// Clock reads are fast `Local` calls (the fast path takes them off in threaded processes).

@@ -37,6 +37,25 @@ pub enum SigMask {
     PselectData(u8),
 }
 
+/// Bits of an argument (its low 32 bits, which is what a seccomp filter can test at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArgBits {
+    pub arg: u8,
+    pub bits: u32,
+}
+
+/// A call the `base` level lets through the seccomp filter, and the argument bits that keep
+/// it in lock-step anyway (the security exemption of `base`: only calls that change the
+/// calling variant's own memory or signal state, never executable memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BaseUntraced {
+    pub why: &'static str,
+    /// Traced when any of these bits is set (PROT_EXEC: executable memory stays checked).
+    pub unless_set: Option<ArgBits>,
+    /// Traced unless one of these bits is set (MAP_ANONYMOUS: a file mapping stays checked).
+    pub only_if_set: Option<ArgBits>,
+}
+
 /// How a call executed by every variant changes the fd table (besides creating fds, which the
 /// return kind says).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,9 +164,9 @@ pub struct Props {
     pub lock_wait: bool,
     pub relaxed: Relaxed,
     pub runtime_setup: Option<RuntimeSetup>,
-    /// Why the `base` level lets this call through the seccomp filter unconditionally (it
-    /// only changes the calling variant's own memory or signal state); `None`: it does not.
-    pub untraced_at_base: Option<&'static str>,
+    /// Whether, and when, the `base` level lets this call through the seccomp filter (it only
+    /// changes the calling variant's own memory or signal state); `None`: it does not.
+    pub untraced_at_base: Option<BaseUntraced>,
     /// Ends every other thread of the calling process (exit_group; exec, whose caller lives
     /// on in the new image): they die without reaching a rendezvous, at different moments in
     /// different variants, which is no divergence.
@@ -194,7 +213,28 @@ impl Spec {
 
     /// Lets the call through the filter at `base` and up, for the reason given.
     pub(crate) const fn untraced_at_base(mut self, why: &'static str) -> Spec {
-        self.props.untraced_at_base = Some(why);
+        self.props.untraced_at_base = Some(BaseUntraced {
+            why,
+            unless_set: None,
+            only_if_set: None,
+        });
+        self
+    }
+
+    /// Lets the call through the filter at `base` and up when its arguments say so (the
+    /// filter tests the bits): never with any bit of `unless_set`, only with a bit of
+    /// `only_if_set`.
+    pub(crate) const fn untraced_at_base_when(
+        mut self,
+        why: &'static str,
+        unless_set: Option<ArgBits>,
+        only_if_set: Option<ArgBits>,
+    ) -> Spec {
+        self.props.untraced_at_base = Some(BaseUntraced {
+            why,
+            unless_set,
+            only_if_set,
+        });
         self
     }
 

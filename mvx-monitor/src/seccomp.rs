@@ -47,8 +47,8 @@ const BPF_JSET_K: u16 = (libc::BPF_JMP | libc::BPF_JSET | libc::BPF_K) as u16;
 /// A BPF program with forward jumps to labels, resolved at the end.
 #[derive(Default)]
 struct Asm {
-    code: Vec<(sock_filter, Option<&'static str>, Option<&'static str>)>,
-    labels: Vec<(&'static str, usize)>,
+    code: Vec<(sock_filter, Option<String>, Option<String>)>,
+    labels: Vec<(String, usize)>,
 }
 
 impl Asm {
@@ -56,11 +56,12 @@ impl Asm {
         self.code.push((stmt(code, k), None, None));
     }
     /// A conditional jump: to `yes` if true, to `no` (or the next instruction) otherwise.
-    fn jump(&mut self, code: u16, k: u32, yes: &'static str, no: Option<&'static str>) {
-        self.code.push((jump(code, k, 0, 0), Some(yes), no));
+    fn jump(&mut self, code: u16, k: u32, yes: &str, no: Option<&str>) {
+        self.code
+            .push((jump(code, k, 0, 0), Some(yes.into()), no.map(Into::into)));
     }
-    fn label(&mut self, name: &'static str) {
-        self.labels.push((name, self.code.len()));
+    fn label(&mut self, name: &str) {
+        self.labels.push((name.into(), self.code.len()));
     }
     fn finish(self) -> Vec<sock_filter> {
         let at = |name: &str| {
@@ -89,10 +90,11 @@ impl Asm {
 }
 
 /// The filter program: let `untraced` through, trace every other native x86_64 syscall, kill
-/// on any other ABI. At `Level::Base` and up, also let through the process-local calls, and
-/// mmap and mprotect unless they ask for executable memory (or map a file: that stays in
-/// lock-step). The `fast` calls pass only when made by the runtime's gadget (the instruction
-/// at `GADGET_SYSCALL_IP`); from anywhere else they stop in the monitor.
+/// on any other ABI. At `Level::Base` and up, also let through the table's base-untraced
+/// calls, under their argument conditions (mmap and mprotect unless they ask for executable
+/// memory, mmap only anonymous: a file mapping stays in lock-step). The `fast` calls pass only
+/// when made by the runtime's gadget (the instruction at `GADGET_SYSCALL_IP`); from anywhere
+/// else they stop in the monitor.
 pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> {
     let relaxed = level >= Level::Base;
     let mut a = Asm::default();
@@ -104,12 +106,15 @@ pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> 
     for &nr in untraced {
         a.jump(BPF_JEQ_K, nr, "allow", None);
     }
-    if relaxed {
-        for (nr, _why) in crate::table::base_untraced() {
-            a.jump(BPF_JEQ_K, nr.id() as u32, "allow", None);
-        }
-        a.jump(BPF_JEQ_K, libc::SYS_mmap as u32, "mmap", None);
-        a.jump(BPF_JEQ_K, libc::SYS_mprotect as u32, "mprotect", None);
+    let base_untraced: Vec<_> = if relaxed {
+        crate::table::base_untraced().collect()
+    } else {
+        vec![]
+    };
+    for (nr, rule) in &base_untraced {
+        let conditional = rule.unless_set.is_some() || rule.only_if_set.is_some();
+        let to = if conditional { nr.name() } else { "allow" };
+        a.jump(BPF_JEQ_K, nr.id() as u32, to, None);
     }
     for &nr in fast {
         a.jump(BPF_JEQ_K, nr, "gadget", None);
@@ -133,20 +138,23 @@ pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> 
             Some("trace"),
         );
     }
-    if relaxed {
-        a.label("mmap");
-        a.stmt(BPF_LD_W_ABS, arg_low(2));
-        a.jump(BPF_JSET_K, libc::PROT_EXEC as u32, "trace", None);
-        a.stmt(BPF_LD_W_ABS, arg_low(3));
-        a.jump(
-            BPF_JSET_K,
-            libc::MAP_ANONYMOUS as u32,
-            "allow",
-            Some("trace"),
-        );
-        a.label("mprotect");
-        a.stmt(BPF_LD_W_ABS, arg_low(2));
-        a.jump(BPF_JSET_K, libc::PROT_EXEC as u32, "trace", Some("allow"));
+    // The argument conditions of the conditional base-untraced calls, one block each.
+    for (nr, rule) in &base_untraced {
+        if rule.unless_set.is_none() && rule.only_if_set.is_none() {
+            continue;
+        }
+        a.label(nr.name());
+        if let Some(b) = rule.unless_set {
+            a.stmt(BPF_LD_W_ABS, arg_low(b.arg as u32));
+            a.jump(BPF_JSET_K, b.bits, "trace", None);
+        }
+        match rule.only_if_set {
+            Some(b) => {
+                a.stmt(BPF_LD_W_ABS, arg_low(b.arg as u32));
+                a.jump(BPF_JSET_K, b.bits, "allow", Some("trace"));
+            }
+            None => a.stmt(BPF_RET_K, libc::SECCOMP_RET_ALLOW),
+        }
     }
     a.label("trace");
     a.stmt(BPF_RET_K, libc::SECCOMP_RET_TRACE);
@@ -371,9 +379,14 @@ mod tests {
 
     #[test]
     fn the_tables_base_untraced_calls_pass_from_base_on() {
-        for (nr, _) in crate::table::base_untraced() {
+        for (nr, rule) in crate::table::base_untraced() {
             let nr = nr.id() as u32;
-            let at = |level| eval(&table_filter(level), X86, nr, [0; 6]);
+            // Arguments that meet the rule's condition (an anonymous mapping for mmap).
+            let mut args = [0; 6];
+            if let Some(b) = rule.only_if_set {
+                args[b.arg as usize] = b.bits as u64;
+            }
+            let at = |level| eval(&table_filter(level), X86, nr, args);
             assert_eq!(at(Level::Strict), libc::SECCOMP_RET_TRACE, "{nr}");
             assert_eq!(at(Level::Base), libc::SECCOMP_RET_ALLOW, "{nr}");
             assert_eq!(at(Level::SocketRw), libc::SECCOMP_RET_ALLOW, "{nr}");
