@@ -16,12 +16,16 @@
 //! `inject.rs`.
 //!
 //! Stops: a wait status that reports a ptrace stop comes with a `tracee::Stopped` token, which
-//! the task keeps (`Task::stop`) until it is resumed; registers, signal mask and siginfo are
-//! read and written through it, and every resume gives it up. The token sits beside the
-//! state rather than inside each stopped variant so that the many handlers that read a
-//! task's registers or resume it keep their shape (`task.regs()`, `task.cont(None)`); that
-//! the two agree (a token exactly in the stopped states) is checked after every event in
-//! debug builds, which every integration test runs.
+//! `on_wait_status` hands to the handler of the stop by value. The handler either resumes the
+//! task with it at once, or moves the task into a stopped state, which holds it (`task.rs`):
+//! `AtEntry`, `AtExit`, `ClockWait`, `AtSignal`, `GroupStopped`, `AtExec`, `AtFault`.
+//! Registers and siginfo of a held task are reached through its state's token
+//! (`Task::stopped`); resuming it means leaving the state and consuming the token
+//! (`Task::resume` from the present state, `Task::resume_from` with a token in hand), so
+//! that a token is held exactly in the stopped states is a fact of the types. A signal-delivery
+//! stop is `AtSignal` from the moment it is seen, keeping the state it interrupted to go back
+//! to. The initial stops of tasks not known yet wait in `Monitor::unclaimed` until their
+//! parent's clone event names them.
 
 mod clock;
 mod epoll;
@@ -65,7 +69,7 @@ use std::ffi::CString;
 use std::time::{Duration, Instant};
 use tracing::{debug, trace};
 
-use task::{Death, Entry, Pending, State, Task};
+use task::{Death, Entry, Pending, Resume, State, Task};
 
 type TaskId = usize;
 type GroupId = usize;
@@ -253,7 +257,6 @@ impl Monitor {
         let id = self.tasks.len();
         self.tasks.push(Task {
             tracee: Tracee::new(pid),
-            stop: None,
             variant,
             group,
             proc_: self.groups[group].proc_,
@@ -331,9 +334,6 @@ impl Monitor {
                 if let Some(stop) = self.on_wait_status(status)? {
                     return Ok(stop);
                 }
-                if cfg!(debug_assertions) {
-                    self.check_stops()?;
-                }
             }
             if let Some(stop) = self.finished()? {
                 return Ok(stop);
@@ -405,26 +405,6 @@ impl Monitor {
         ))))
     }
 
-    /// Every task holds a stop exactly when its state says it is stopped: a task whose state
-    /// says it runs but is held would hang, and one resumed from a state that says it is held
-    /// would be touched while running.
-    fn check_stops(&self) -> Result<()> {
-        for (t, task) in self.tasks.iter().enumerate() {
-            anyhow::ensure!(
-                task.stop.is_some() == task.state.is_stopped(),
-                "task {t} (pid {}) {} a stop in state {}",
-                task.tracee.pid,
-                if task.stop.is_some() {
-                    "holds"
-                } else {
-                    "lacks"
-                },
-                task.state.name()
-            );
-        }
-        Ok(())
-    }
-
     fn on_wait_status(&mut self, waited: Waited) -> Result<Option<Stop>> {
         let Waited {
             event: status,
@@ -442,40 +422,37 @@ impl Monitor {
             return Ok(None);
         };
         trace!(task = t, ?status, "wait status");
-        match stop {
-            Some(stop) => self.tasks[t].hold(stop),
-            // Gone: whatever stop it was held at is no more.
-            None => self.tasks[t].stop = None,
-        }
+        // Each handler of a stop gets its token, and puts it into the state it moves the task
+        // to, or resumes the task with it.
+        let stop = match (status, stop) {
+            (WaitEvent::Exited { code, .. }, _) => return self.on_death(t, Death::Exited(code)),
+            (WaitEvent::Killed { sig, .. }, _) => return self.on_death(t, Death::Signaled(sig)),
+            (_, Some(stop)) => stop,
+            (_, None) => anyhow::bail!("task {t}: {status:?} reported without a stop"),
+        };
         match status {
-            WaitEvent::SeccompStop(_) => self.on_entry(t),
-            WaitEvent::SyscallStop(_) => self.on_exit(t),
+            WaitEvent::SeccompStop(_) => self.on_entry(t, stop),
+            WaitEvent::SyscallStop(_) => self.on_exit(t, stop),
             WaitEvent::PtraceEvent {
                 event: libc::PTRACE_EVENT_EXEC,
                 ..
-            } => self.on_exec(t),
+            } => self.on_exec(t, stop),
             WaitEvent::PtraceEvent {
                 event: libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE,
                 ..
-            } => self.on_clone_event(t).map(|()| None),
+            } => self.on_clone_event(t, stop).map(|()| None),
             WaitEvent::PtraceEvent { event, .. } => {
                 debug!(task = t, event, "ignoring ptrace event");
-                self.resume_unchanged(t, None).map(|()| None)
+                self.resume_unchanged(t, stop, None).map(|()| None)
             }
-            WaitEvent::SignalStop { sig, .. } => self.on_signal(t, sig),
-            WaitEvent::Exited { code, .. } => self.on_death(t, Death::Exited(code)),
-            WaitEvent::Killed { sig, .. } => self.on_death(t, Death::Signaled(sig)),
+            WaitEvent::SignalStop { sig, .. } => self.on_signal(t, sig, stop),
+            WaitEvent::Exited { .. } | WaitEvent::Killed { .. } => unreachable!("handled above"),
         }
     }
 
-    /// Resumes a task after a stop that did not change its state.
-    fn resume_unchanged(&mut self, t: TaskId, sig: Option<i32>) -> Result<()> {
-        let task = &mut self.tasks[t];
-        let r = match task.state {
-            State::InSyscall(_) => task.cont_to_exit_with(sig),
-            _ => task.cont(sig),
-        };
-        tolerate_gone(r)
+    /// Resumes a task from `stop` after a stop that did not change its (running) state.
+    fn resume_unchanged(&mut self, t: TaskId, stop: Stopped, sig: Option<i32>) -> Result<()> {
+        tolerate_gone(Resume::unchanged(&self.tasks[t].state, sig).apply(stop))
     }
 
     /// How long the event loop may sleep before some rendezvous window needs checking.
@@ -551,7 +528,7 @@ impl Monitor {
         members
             .iter()
             .filter_map(|t| match &t.state {
-                State::AtEntry(e) => Some(e.arrived),
+                State::AtEntry(e, _) => Some(e.arrived),
                 State::Dead { at, .. } => Some(*at),
                 _ => None,
             })
@@ -620,7 +597,7 @@ impl Monitor {
             if late.is_empty() {
                 // Everyone lagging is blocked in a syscall: restart the window from now.
                 for &t in &members {
-                    if let State::AtEntry(e) = &mut self.tasks[t].state {
+                    if let State::AtEntry(e, _) = &mut self.tasks[t].state {
                         e.arrived = Instant::now();
                     }
                 }
@@ -731,10 +708,10 @@ impl Monitor {
         });
         let status = match &task.state {
             State::Dead { how, .. } => how.describe(),
-            State::AtEntry(_) => "at syscall entry".into(),
+            State::AtEntry(..) => "at syscall entry".into(),
             State::Running | State::Starting | State::NewChild => "running".into(),
-            State::AtExec => "at its exec".into(),
-            State::AtFault => "at a fault".into(),
+            State::AtExec(_) => "at its exec".into(),
+            State::AtFault(_) => "at a fault".into(),
             State::InSyscall(_) | State::AtExit { .. } | State::Restarting { .. } => {
                 "in syscall".into()
             }
@@ -775,7 +752,6 @@ impl Monitor {
                 _ => continue,
             };
             if let Some(&t) = self.by_pid.get(&Pid::from_raw(pid)) {
-                self.tasks[t].stop = None;
                 self.tasks[t].state = State::Dead {
                     how,
                     at: Instant::now(),
