@@ -7,6 +7,9 @@
 //!   `Copy` nor `Clone`, so there is one per stop. Everything ptrace allows only at a stop
 //!   (registers, signal mask, siginfo, the event message) borrows it, and every resume
 //!   consumes it: a tracee cannot be resumed twice from one stop, nor touched after its resume.
+//!   The monitor keeps each token in the state of the task held at that stop (the stopped
+//!   variants of `monitor::task::State` own one, the running ones cannot), so resuming a task
+//!   means leaving its stopped state.
 //! - [`Tracee`] is the pid: memory access and SIGKILL, which the kernel allows in any state.
 //!   Memory stays on the pid on purpose: the monitor reads a task's memory only while holding
 //!   that task at a stop, but a stop of one thread does not stop its siblings, which share the

@@ -102,24 +102,33 @@ impl Monitor {
             && self.groups[task.group].delivery.is_none()
     }
 
-    pub(super) fn clock_read(&mut self, t: TaskId, entry: Entry) -> Result<Option<Stop>> {
+    pub(super) fn clock_read(
+        &mut self,
+        t: TaskId,
+        entry: Entry,
+        stop: Stopped,
+    ) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
         task.history.push(format!(
             "{} = ? (multi-threaded: clock channel)",
             decode::syscall_text(&entry.call)
         ));
         if task.variant == 0 {
-            task.state = State::InSyscall(Pending::ClockRead(entry));
-            return tolerate_gone(task.cont_to_exit()).map(|()| None);
+            let next = State::InSyscall(Pending::ClockRead(entry));
+            return tolerate_gone(task.resume_from(stop, next, Resume::ToExit(None)))
+                .map(|()| None);
         }
         let (variant, g) = (task.variant, task.group);
         let key = self.clock_key(variant, &entry.call.raw);
         match self.groups[g].clock_queues.take(variant, key) {
-            Some((ret, outputs)) => self.serve_clock(t, entry, ret, &outputs).map(|()| None),
+            Some((ret, outputs)) => self
+                .serve_clock(t, stop, entry, ret, &outputs)
+                .map(|()| None),
             None => {
                 self.tasks[t].state = State::ClockWait {
                     entry,
                     until: Instant::now() + CLOCK_WAIT,
+                    stop,
                 };
                 Ok(None)
             }
@@ -131,6 +140,7 @@ impl Monitor {
     pub(super) fn finish_leader_clock_read(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         entry: Entry,
         regs: user_regs_struct,
     ) -> Result<Option<Stop>> {
@@ -139,8 +149,7 @@ impl Monitor {
         let outputs = lockstep::collect_outputs(&self.tasks[t].tracee, args, &entry.call, ret)?;
         let task = &mut self.tasks[t];
         task.history.set_last_result(&decode::ret_text(ret));
-        task.state = State::Running;
-        tolerate_gone(task.cont(None))?;
+        tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))?;
         let g = task.group;
         let key = self.clock_key(0, &entry.call.raw);
         self.groups[g].clock_queues.publish(key, ret, outputs);
@@ -151,21 +160,30 @@ impl Monitor {
                 continue;
             }
             if let Some((ret, out)) = self.groups[g].clock_queues.take(v, key) {
-                let State::ClockWait { entry: fe, .. } =
-                    std::mem::replace(&mut self.tasks[f].state, State::Running)
+                let State::ClockWait {
+                    entry: fe, stop, ..
+                } = self.tasks[f].take_state()
                 else {
                     unreachable!()
                 };
-                self.serve_clock(f, fe, ret, &out)?;
+                self.serve_clock(f, stop, fe, ret, &out)?;
             }
         }
         Ok(None)
     }
 
     /// Gives a follower held at a clock read the leader's result, without executing it.
-    fn serve_clock(&mut self, t: TaskId, entry: Entry, ret: i64, outputs: &Outputs) -> Result<()> {
+    fn serve_clock(
+        &mut self,
+        t: TaskId,
+        stop: Stopped,
+        entry: Entry,
+        ret: i64,
+        outputs: &Outputs,
+    ) -> Result<()> {
         let call = &entry.call.raw;
-        lockstep::answer(&mut self.tasks[t], &entry.regs, ret, Some((outputs, call)))
+        let task = &mut self.tasks[t];
+        lockstep::answer(task, stop, &entry.regs, ret, Some((outputs, call)))
     }
 
     /// Followers whose wait for a leader value ran out: wait on while the leader's thread is
@@ -192,14 +210,12 @@ impl Monitor {
                 continue;
             }
             let key = self.clock_key(self.tasks[t].variant, &entry.call.raw);
-            let State::ClockWait { entry, .. } =
-                std::mem::replace(&mut self.tasks[t].state, State::Running)
-            else {
+            let State::ClockWait { entry, stop, .. } = self.tasks[t].take_state() else {
                 unreachable!()
             };
             match self.groups[g].clock_queues.latest(key) {
                 Some((ret, out)) => {
-                    self.serve_clock(t, entry, ret, &out)?;
+                    self.serve_clock(t, stop, entry, ret, &out)?;
                     self.tasks[t]
                         .history
                         .set_last_result(&format!("{ret} (the leader's latest: an extra read)"));
@@ -208,7 +224,7 @@ impl Monitor {
                     let task = &mut self.tasks[t];
                     task.history
                         .set_last_result("(own clock: the leader made no such read)");
-                    tolerate_gone(task.cont(None))?;
+                    tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))?;
                 }
             }
         }

@@ -124,7 +124,7 @@ impl Monitor {
         result: i64,
     ) -> Result<()> {
         let task = &mut self.tasks[t];
-        let State::AtEntry(entry) = std::mem::replace(&mut task.state, State::Running) else {
+        let State::AtEntry(entry, stop) = task.take_state() else {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
         };
         let mut todo: VecDeque<(i32, bool)> = fds.iter().copied().collect();
@@ -140,20 +140,21 @@ impl Monitor {
             saved_mask: None,
             rewound: false,
         };
-        self.inject_step(t, placement, None)
+        self.inject_step(t, stop, placement, None)
     }
 
-    /// Moves follower `t`'s new fd `got` (its own call returned it; `regs` is its exit stop)
-    /// to the leader's number `target`.
+    /// Moves follower `t`'s new fd (its own call returned it in `regs`, of the exit stop
+    /// `stop`) to the leader's number `target`.
     pub(super) fn start_move(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         pending: Pending,
         regs: user_regs_struct,
-        got: i32,
         target: i32,
         leader: Pid,
     ) -> Result<()> {
+        let got = regs.rax as i32;
         let Pending::Program(entry) = pending else {
             bail!("only a program's call is moved");
         };
@@ -171,7 +172,7 @@ impl Monitor {
             saved_mask: None,
             rewound: false,
         };
-        self.inject_step(t, placement, Some(regs))
+        self.inject_step(t, stop, placement, Some(regs))
     }
 
     /// Puts follower `t`'s shadow (or device) `backing` in place of its placeholder at `fd`,
@@ -184,7 +185,7 @@ impl Monitor {
         cloexec: bool,
     ) -> Result<()> {
         let task = &mut self.tasks[t];
-        let State::AtEntry(entry) = std::mem::replace(&mut task.state, State::Running) else {
+        let State::AtEntry(entry, stop) = task.take_state() else {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
         };
         let scratch = self.procs[task.proc_].spaces[task.variant]
@@ -214,7 +215,7 @@ impl Monitor {
             saved_mask: None,
             rewound: false,
         };
-        self.inject_step(t, placement, None)
+        self.inject_step(t, stop, placement, None)
     }
 
     /// Runs the placement's current step: at the program's entry stop (`at_exit` None) the
@@ -222,6 +223,7 @@ impl Monitor {
     fn inject_step(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         mut p: Placement,
         at_exit: Option<user_regs_struct>,
     ) -> Result<()> {
@@ -234,26 +236,26 @@ impl Monitor {
         tracee::set_call(&mut regs, nr as u64, args);
         if at_exit.is_some() {
             if p.saved_mask.is_none() {
-                p.saved_mask = gone_ok(task.sigmask())?;
-                tolerate_gone(task.set_sigmask(!0))?;
+                p.saved_mask = gone_ok(stop.sigmask())?;
+                tolerate_gone(stop.set_sigmask(!0))?;
             }
             regs.rip -= SYSCALL_INSN_LEN;
             p.rewound = true;
         }
-        tolerate_gone(task.set_regs(&regs))?;
-        let rewound = p.rewound;
-        task.state = State::InSyscall(Pending::Placement(Box::new(p)));
-        if rewound {
-            // Every injected call is traced (the filter lets fd calls through only from the
-            // fast-path gadget): the next stop is its seccomp stop.
-            tolerate_gone(task.cont(None))
+        tolerate_gone(stop.set_regs(&regs))?;
+        // Every injected call is traced (the filter lets fd calls through only from the
+        // fast-path gadget): after a rewind the next stop is its seccomp stop.
+        let how = if p.rewound {
+            Resume::Cont(None)
         } else {
-            tolerate_gone(task.cont_to_exit())
-        }
+            Resume::ToExit(None)
+        };
+        let next = State::InSyscall(Pending::Placement(Box::new(p)));
+        tolerate_gone(task.resume_from(stop, next, how))
     }
 
     /// The seccomp stop of a re-executed placement call: run it to its exit.
-    pub(super) fn placement_entered(&mut self, t: TaskId) -> Result<Option<Stop>> {
+    pub(super) fn placement_entered(&mut self, t: TaskId, stop: Stopped) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
         let State::InSyscall(Pending::Placement(p)) = &mut task.state else {
             unreachable!("checked by the caller")
@@ -267,23 +269,22 @@ impl Monitor {
         if p.step == Step::Program {
             // The program's own call, re-executed on the fd put in place: it runs like its
             // group's other members' (to its exit stop).
-            let State::InSyscall(Pending::Placement(p)) =
-                std::mem::replace(&mut task.state, State::Running)
-            else {
+            let State::InSyscall(Pending::Placement(p)) = task.take_state() else {
                 unreachable!()
             };
             if let Some(mask) = p.saved_mask {
-                tolerate_gone(task.set_sigmask(mask))?;
+                tolerate_gone(stop.set_sigmask(mask))?;
             }
             task.state = State::InSyscall(Pending::Program(p.entry));
         }
-        tolerate_gone(task.cont_to_exit()).map(|()| None)
+        tolerate_gone(Resume::ToExit(None).apply(stop)).map(|()| None)
     }
 
     /// The exit stop of a placement step.
     pub(super) fn placement_step_done(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         mut p: Placement,
         regs: user_regs_struct,
     ) -> Result<Option<Stop>> {
@@ -300,7 +301,7 @@ impl Monitor {
             }
             Step::Close { .. } => None,
             Step::Open { target, .. } | Step::Move { target, .. } => {
-                return self.placement_failed(t, p, target, got);
+                return self.placement_failed(t, stop, p, target, got);
             }
             Step::Program => bail!("the program's call is not a placement step"),
         };
@@ -312,15 +313,16 @@ impl Monitor {
         match next {
             Some(step) => {
                 p.step = step;
-                self.inject_step(t, p, Some(regs)).map(|()| None)
+                self.inject_step(t, stop, p, Some(regs)).map(|()| None)
             }
-            None => self.finish_placement(t, p, regs),
+            None => self.finish_placement(t, stop, p, regs),
         }
     }
 
     fn placement_failed(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         p: Placement,
         target: i32,
         got: i64,
@@ -333,7 +335,7 @@ impl Monitor {
             task.variant,
             decode::ret_text(got),
         );
-        task.state = State::AtEntry(p.entry);
+        task.state = State::AtEntry(p.entry, stop);
         let g = task.group;
         Ok(Some(Stop::Diverged(self.divergence(
             g,
@@ -348,6 +350,7 @@ impl Monitor {
     fn finish_placement(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         mut p: Placement,
         regs: user_regs_struct,
     ) -> Result<Option<Stop>> {
@@ -360,11 +363,12 @@ impl Monitor {
                 let mut again = p.entry.regs;
                 again.rip = regs.rip - SYSCALL_INSN_LEN;
                 again.rax = p.entry.call.raw.nr;
-                tolerate_gone(task.set_regs(&again))?;
+                tolerate_gone(stop.set_regs(&again))?;
                 p.step = Step::Program;
                 p.rewound = true;
-                task.state = State::InSyscall(Pending::Placement(Box::new(p)));
-                return tolerate_gone(task.cont(None)).map(|()| None);
+                let next = State::InSyscall(Pending::Placement(Box::new(p)));
+                let resumed = task.resume_from(stop, next, Resume::Cont(None));
+                return tolerate_gone(resumed).map(|()| None);
             }
         };
         let g = self.tasks[t].group;
@@ -374,7 +378,7 @@ impl Monitor {
             .and_then(|f| f.outputs.clone());
         let task = &mut self.tasks[t];
         if let Some(mask) = p.saved_mask {
-            tolerate_gone(task.set_sigmask(mask))?;
+            tolerate_gone(stop.set_sigmask(mask))?;
         }
         let mut restored = match p.base {
             Some(base) => base,
@@ -389,10 +393,9 @@ impl Monitor {
         };
         restored.rax = result as u64;
         restored.rip = regs.rip;
-        tolerate_gone(task.set_regs(&restored))?;
+        tolerate_gone(stop.set_regs(&restored))?;
         task.history.set_last_result(&decode::ret_text(result));
-        task.state = State::Running;
-        tolerate_gone(task.cont(None))?;
+        tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))?;
         let v = task.variant;
         if let Some(f) = &mut self.groups[g].in_flight {
             f.remaining.remove(&v);

@@ -57,7 +57,12 @@ pub(super) fn needed(
 }
 
 /// Replaces the syscall `saved` the task is stopped at with the injection.
-pub(super) fn start(task: &mut Task, what: Injection, saved: user_regs_struct) -> Result<()> {
+pub(super) fn start(
+    task: &mut Task,
+    stop: Stopped,
+    what: Injection,
+    saved: user_regs_struct,
+) -> Result<()> {
     let mut regs = saved;
     let (nr, args) = match what {
         Injection::CpuidFaulting => (libc::SYS_arch_prctl, [ARCH_SET_CPUID, 0, 0, 0, 0, 0]),
@@ -85,14 +90,15 @@ pub(super) fn start(task: &mut Task, what: Injection, saved: user_regs_struct) -
         ),
     };
     tracee::set_call(&mut regs, nr as u64, args);
-    tolerate_gone(task.set_regs(&regs))?;
-    task.state = State::InSyscall(Pending::Injected { what, saved });
-    tolerate_gone(task.cont_to_exit())
+    tolerate_gone(stop.set_regs(&regs))?;
+    let next = State::InSyscall(Pending::Injected { what, saved });
+    tolerate_gone(task.resume_from(stop, next, Resume::ToExit(None)))
 }
 
 /// Records what the injection produced and re-executes the displaced syscall.
 pub(super) fn finish(
     task: &mut Task,
+    stop: Stopped,
     p: &mut VProc,
     variant: usize,
     what: Injection,
@@ -131,9 +137,8 @@ pub(super) fn finish(
     let mut restart = saved;
     restart.rip -= SYSCALL_INSN_LEN;
     restart.rax = saved.orig_rax;
-    tolerate_gone(task.set_regs(&restart))?;
-    task.state = State::Running;
-    tolerate_gone(task.cont(None))
+    tolerate_gone(stop.set_regs(&restart))?;
+    tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))
 }
 
 /// If a SIGSEGV stopped the task on rdtsc/rdtscp (PR_SET_TSC) or a faulting cpuid, the

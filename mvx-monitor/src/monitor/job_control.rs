@@ -45,11 +45,10 @@ impl Monitor {
     pub(super) fn enter_group_stop(&mut self, t: TaskId, sig: i32) {
         let task = &mut self.tasks[t];
         debug!(task = t, sig, "group-stop");
-        let prev = std::mem::replace(&mut task.state, State::Running);
-        task.state = State::GroupStopped {
-            resume: Box::new(prev),
-            sig,
+        let State::AtSignal { resume, stop, .. } = task.take_state() else {
+            unreachable!("a group-stop is reported as a signal stop")
         };
+        task.state = State::GroupStopped { resume, sig, stop };
     }
 
     pub(super) fn any_group_stopped(&self) -> bool {
@@ -81,15 +80,8 @@ impl Monitor {
             .collect();
         for t in stopped {
             if procs.contains(&(self.tasks[t].proc_, self.tasks[t].variant)) {
-                let task = &mut self.tasks[t];
-                let State::GroupStopped { resume, .. } =
-                    std::mem::replace(&mut task.state, State::Running)
-                else {
-                    unreachable!()
-                };
-                task.state = *resume;
                 debug!(task = t, "continued");
-                self.resume_unchanged(t, None)?;
+                self.leave_signal_stop(t, None)?;
             }
         }
         Ok(())

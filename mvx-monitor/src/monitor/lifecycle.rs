@@ -55,9 +55,9 @@ impl Monitor {
     }
 
     /// PTRACE_EVENT_FORK/VFORK/CLONE in a parent: the new task joins the group being created.
-    pub(super) fn on_clone_event(&mut self, t: TaskId) -> Result<()> {
+    pub(super) fn on_clone_event(&mut self, t: TaskId, stop: Stopped) -> Result<()> {
         let parent = &self.tasks[t];
-        let Some(child) = gone_ok(parent.stopped()?.event_message())? else {
+        let Some(child) = gone_ok(stop.event_message())? else {
             return Ok(());
         };
         let child = Pid::from_raw(child as i32);
@@ -70,33 +70,31 @@ impl Monitor {
         };
         let c = self.add_task(child, variant, ng, State::NewChild);
         debug!(group = ng, variant, %child, "new task");
-        if let Some(stop) = self.unclaimed.remove(&child) {
-            self.tasks[c].hold(stop);
-            self.start_new_child(c)?;
+        if let Some(child_stop) = self.unclaimed.remove(&child) {
+            self.start_new_child(c, child_stop)?;
         }
-        self.resume_unchanged(t, None)
+        self.resume_unchanged(t, stop, None)
     }
 
     /// A new task's initial SIGSTOP has been seen: let it run.
-    fn start_new_child(&mut self, c: TaskId) -> Result<()> {
+    fn start_new_child(&mut self, c: TaskId, stop: Stopped) -> Result<()> {
         let task = &mut self.tasks[c];
-        task.state = State::Running;
-        tolerate_gone(task.cont(None))
+        tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))
     }
 
-    pub(super) fn on_exec(&mut self, t: TaskId) -> Result<Option<Stop>> {
+    pub(super) fn on_exec(&mut self, t: TaskId, stop: Stopped) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
         let first = matches!(task.state, State::Starting);
         if first {
             task.exec_error = None;
         }
         let (p, variant) = (task.proc_, task.variant);
-        let former = task.stopped()?.event_message().unwrap_or(0) as i32;
+        let former = stop.event_message().unwrap_or(0) as i32;
         if former != 0 && former != task.tracee.pid.as_raw() {
             self.exec_from_thread(t, Pid::from_raw(former));
         }
         let task = &mut self.tasks[t];
-        task.state = State::AtExec;
+        task.state = State::AtExec(stop);
         // A new address space: nothing injected yet, vDSO to hide again.
         self.procs[p].spaces[variant] = AddressSpace::default();
         self.procs[p].threaded = false;
@@ -126,9 +124,7 @@ impl Monitor {
             }
             self.publish_fd_classes(p);
         }
-        let task = &mut self.tasks[t];
-        task.state = State::Running;
-        tolerate_gone(task.cont(None))?;
+        tolerate_gone(self.tasks[t].resume(State::Running, Resume::Cont(None)))?;
         for sig in held {
             signals::tkill(self.tasks[t].tracee.pid, sig);
         }
@@ -146,7 +142,6 @@ impl Monitor {
             let fg = self.tasks[ft].group;
             self.groups[fg].doomed = true;
             self.groups[fg].in_flight = None;
-            self.tasks[ft].stop = None;
             self.tasks[ft].state = State::Dead {
                 how: Death::Exited(0),
                 at: Instant::now(),
@@ -176,10 +171,13 @@ impl Monitor {
         }
         let delta = index as u64 * crate::spawn::PARTITION_STEP;
         let executable = self.cfg.partition_executable;
-        match crate::exec_move::move_image(task.take_stop()?, delta, executable) {
+        let State::AtExec(stop) = task.take_state() else {
+            bail!("task {} is not at its exec", task.tracee.pid);
+        };
+        match crate::exec_move::move_image(stop, delta, executable) {
             Ok((moved, held, stop)) => {
                 debug!(task = t, ranges = ?moved.ranges, "image moved");
-                task.hold(stop);
+                task.state = State::AtExec(stop);
                 Ok(held)
             }
             Err(e) if e.is::<crate::exec_move::Ended>() => Err(e),
@@ -190,19 +188,23 @@ impl Monitor {
         }
     }
 
-    pub(super) fn on_signal(&mut self, t: TaskId, sig: i32) -> Result<Option<Stop>> {
+    pub(super) fn on_signal(&mut self, t: TaskId, sig: i32, stop: Stopped) -> Result<Option<Stop>> {
         let task = &self.tasks[t];
         if matches!(task.state, State::NewChild) && sig == libc::SIGSTOP {
-            self.start_new_child(t)?;
+            self.start_new_child(t, stop)?;
             return Ok(None);
         }
         if sig == libc::SIGSEGV && matches!(task.state, State::Running) {
-            self.tasks[t].state = State::AtFault;
+            self.tasks[t].state = State::AtFault(stop);
             let task = &self.tasks[t];
             let Some(regs) = gone_ok(task.regs())? else {
                 return Ok(None);
             };
-            if let Some(raw) = inject::trapped_instruction(task, &regs) {
+            let fault = inject::trapped_instruction(task, &regs);
+            let State::AtFault(stop) = self.tasks[t].take_state() else {
+                unreachable!("set above")
+            };
+            if let Some(raw) = fault {
                 let call = crate::capture::capture_raw(crate::tracee::RawCall {
                     nr: raw.nr,
                     args: raw.args,
@@ -219,12 +221,13 @@ impl Monitor {
                         spec: None,
                         arrived: Instant::now(),
                     },
+                    stop,
                 );
             }
             // A fault of the program's own: a signal like any other.
-            self.tasks[t].state = State::Running;
+            return self.on_delivery_stop(t, sig, stop);
         }
-        self.on_delivery_stop(t, sig)
+        self.on_delivery_stop(t, sig, stop)
     }
 
     pub(super) fn on_death(&mut self, t: TaskId, how: Death) -> Result<Option<Stop>> {
@@ -264,7 +267,7 @@ impl Monitor {
                 // EINTR; they either end the same way or diverge at their next syscall.
                 let held: Vec<TaskId> = (1..self.variants())
                     .filter_map(|v| self.member(g, v))
-                    .filter(|&m| matches!(self.tasks[m].state, State::AtEntry(_)))
+                    .filter(|&m| matches!(self.tasks[m].state, State::AtEntry(..)))
                     .collect();
                 for m in held {
                     self.skip_with(m, -(libc::EINTR as i64), None)?;

@@ -133,9 +133,9 @@ impl Monitor {
             State::Starting => "starting (before its exec)".into(),
             State::NewChild => "created, not yet stopped for the first time".into(),
             State::Running => format!("running program code{}", kernel()),
-            State::AtExec => "at its exec, its new image being prepared".into(),
-            State::AtFault => "at a fault, being examined".into(),
-            State::AtEntry(e) => format!("held at the entry of {}", call(e)),
+            State::AtExec(_) => "at its exec, its new image being prepared".into(),
+            State::AtFault(_) => "at a fault, being examined".into(),
+            State::AtEntry(e, _) => format!("held at the entry of {}", call(e)),
             State::InSyscall(Pending::Program(e)) => {
                 format!("inside {}{}", call(e), kernel())
             }
@@ -191,7 +191,7 @@ impl Monitor {
             .iter()
             .enumerate()
             .filter(|&(v, _)| !self.majority.is_retired(v))
-            .filter(|(_, m)| m.is_none_or(|t| !matches!(self.tasks[t].state, State::AtEntry(_))))
+            .filter(|(_, m)| m.is_none_or(|t| !matches!(self.tasks[t].state, State::AtEntry(..))))
             .map(|(v, _)| v)
             .collect();
         if missing.is_empty() {

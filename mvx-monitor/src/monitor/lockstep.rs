@@ -14,19 +14,19 @@ use anyhow::bail;
 pub(super) const ERESTART_CODES: std::ops::RangeInclusive<i64> = -516..=-512;
 
 impl Monitor {
-    pub(super) fn on_entry(&mut self, t: TaskId) -> Result<Option<Stop>> {
+    pub(super) fn on_entry(&mut self, t: TaskId, stop: Stopped) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
         match task.state {
             // Before exec: the child's own execve (or its error report).
-            State::Starting => return tolerate_gone(task.cont(None)).map(|()| None),
+            State::Starting => return tolerate_gone(stop.cont(None)).map(|()| None),
             State::Running | State::Restarting { .. } => {}
-            State::InSyscall(Pending::Placement(_)) => return self.placement_entered(t),
+            State::InSyscall(Pending::Placement(_)) => return self.placement_entered(t, stop),
             ref other => bail!(
                 "task {}: unexpected syscall entry in state {other:?}",
                 task.tracee.pid
             ),
         }
-        let Some(regs) = gone_ok(task.regs())? else {
+        let Some(regs) = gone_ok(stop.regs())? else {
             return Ok(None);
         };
         if let State::Restarting { pending, .. } = &task.state {
@@ -36,13 +36,12 @@ impl Monitor {
                 unreachable!("only program calls restart")
             };
             if handlers::continues_interrupted(regs.orig_rax, e) {
-                let State::Restarting { pending, .. } =
-                    std::mem::replace(&mut task.state, State::Running)
-                else {
+                let State::Restarting { pending, .. } = task.take_state() else {
                     unreachable!()
                 };
-                task.state = State::InSyscall(pending);
-                return tolerate_gone(task.cont_to_exit()).map(|()| None);
+                let resumed =
+                    task.resume_from(stop, State::InSyscall(pending), Resume::ToExit(None));
+                return tolerate_gone(resumed).map(|()| None);
             }
             debug!(task = t, "interrupted syscall did not come back");
             task.state = State::Running;
@@ -54,10 +53,10 @@ impl Monitor {
             self.cpuid_faulting,
             self.cfg.level > crate::seccomp::Level::Strict,
         ) {
-            return inject::start(&mut self.tasks[t], what, regs).map(|()| None);
+            return inject::start(&mut self.tasks[t], stop, what, regs).map(|()| None);
         }
         if regs.orig_rax == mvx_sync_runtime::protocol::HANDSHAKE_NR as u64 {
-            return self.answer_handshake(t, regs);
+            return self.answer_handshake(t, stop, regs);
         }
         let raw = RawCall::from_regs(&regs);
         if self.runs_as_runtime_setup(t, &raw) {
@@ -66,8 +65,8 @@ impl Monitor {
                 "{} (runtime setup, outside lock-step)",
                 table::name_of(raw.nr)
             ));
-            task.state = State::Running;
-            return tolerate_gone(task.cont(None)).map(|()| None);
+            let resumed = task.resume_from(stop, State::Running, Resume::Cont(None));
+            return tolerate_gone(resumed).map(|()| None);
         }
         let spec = table::lookup(raw.nr);
         let tracee = self.tasks[t].tracee;
@@ -83,10 +82,10 @@ impl Monitor {
             arrived: Instant::now(),
         };
         if self.clock_channel_applies(t, &entry) {
-            return self.clock_read(t, entry);
+            return self.clock_read(t, entry, stop);
         }
         if self.runs_relaxed(t, &entry) {
-            return self.run_relaxed(t, entry);
+            return self.run_relaxed(t, entry, stop);
         }
         self.arrive(
             t,
@@ -94,15 +93,21 @@ impl Monitor {
                 arrived: Instant::now(),
                 ..entry
             },
+            stop,
         )
     }
 
     /// Holds a task at a syscall (or trapped instruction) and tries its group's rendezvous.
-    pub(super) fn arrive(&mut self, t: TaskId, entry: Entry) -> Result<Option<Stop>> {
+    pub(super) fn arrive(
+        &mut self,
+        t: TaskId,
+        entry: Entry,
+        stop: Stopped,
+    ) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
         task.history
             .push(format!("{} = ?", decode::syscall_text(&entry.call)));
-        task.state = State::AtEntry(entry);
+        task.state = State::AtEntry(entry, stop);
         let g = task.group;
         if let Some((sig, _)) = self.groups[g].delivery {
             return self.sync_signal(g, sig);
@@ -110,16 +115,16 @@ impl Monitor {
         self.try_rendezvous(g)
     }
 
-    pub(super) fn on_exit(&mut self, t: TaskId) -> Result<Option<Stop>> {
+    pub(super) fn on_exit(&mut self, t: TaskId, stop: Stopped) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
-        let State::InSyscall(pending) = std::mem::replace(&mut task.state, State::Running) else {
+        let State::InSyscall(pending) = task.take_state() else {
             bail!(
                 "task {}: unexpected syscall-exit stop in state {:?}",
                 task.tracee.pid,
                 task.state
             );
         };
-        let Some(regs) = gone_ok(task.regs())? else {
+        let Some(regs) = gone_ok(stop.regs())? else {
             task.state = State::InSyscall(pending);
             return Ok(None);
         };
@@ -128,6 +133,7 @@ impl Monitor {
                 let (proc_, variant) = (task.proc_, task.variant);
                 inject::finish(
                     &mut self.tasks[t],
+                    stop,
                     &mut self.procs[proc_],
                     variant,
                     what,
@@ -146,19 +152,25 @@ impl Monitor {
                 }
                 Ok(None)
             }
-            Pending::SigWait { saved } => self.finish_sig_wait(t, saved, regs).map(|()| None),
-            Pending::ClockRead(entry) => self.finish_leader_clock_read(t, entry, regs),
-            Pending::Placement(p) => self.placement_step_done(t, *p, regs),
+            Pending::SigWait { saved } => self.finish_sig_wait(t, stop, saved, regs).map(|()| None),
+            Pending::ClockRead(entry) => self.finish_leader_clock_read(t, stop, entry, regs),
+            Pending::Placement(p) => self.placement_step_done(t, stop, *p, regs),
             Pending::Program(_) if ERESTART_CODES.contains(&(regs.rax as i64)) => {
                 // Interrupted by a signal; the kernel restarts it unless a handler runs.
-                task.state = State::Restarting {
-                    pending,
-                    code: regs.rax as i64,
-                };
-                tolerate_gone(self.tasks[t].cont(None)).map(|()| None)
+                let code = regs.rax as i64;
+                let resumed = task.resume_from(
+                    stop,
+                    State::Restarting { pending, code },
+                    Resume::Cont(None),
+                );
+                tolerate_gone(resumed).map(|()| None)
             }
             Pending::Program(_) => {
-                task.state = State::AtExit { pending, regs };
+                task.state = State::AtExit {
+                    pending,
+                    regs,
+                    stop,
+                };
                 let g = task.group;
                 if let Some(f) = &mut self.groups[g].in_flight {
                     f.first_exit.get_or_insert_with(Instant::now);
@@ -190,7 +202,7 @@ impl Monitor {
         let states: Vec<&State> = members.iter().map(|&t| &self.tasks[t].state).collect();
         if states
             .iter()
-            .any(|s| !matches!(s, State::AtEntry(_) | State::Dead { .. }))
+            .any(|s| !matches!(s, State::AtEntry(..) | State::Dead { .. }))
         {
             return Ok(None);
         }
@@ -445,7 +457,7 @@ impl Monitor {
         }
         for &t in &members[1..] {
             let variant = self.tasks[t].variant;
-            let State::AtEntry(e) = &self.tasks[t].state else {
+            let State::AtEntry(e, _) = &self.tasks[t].state else {
                 continue;
             };
             let mut args = e.call.raw.args;
@@ -464,19 +476,17 @@ impl Monitor {
 
     /// Resumes a task held at entry into its syscall, without an exit stop.
     fn let_go(&mut self, t: TaskId) -> Result<()> {
-        let task = &mut self.tasks[t];
-        task.state = State::Running;
-        tolerate_gone(task.cont(None))
+        tolerate_gone(self.tasks[t].resume(State::Running, Resume::Cont(None)))
     }
 
     /// Resumes a task held at entry into its syscall, stopping at the exit.
     pub(super) fn run_to_exit(&mut self, t: TaskId) -> Result<()> {
         let task = &mut self.tasks[t];
-        let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
+        let State::AtEntry(e, stop) = task.take_state() else {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
         };
-        task.state = State::InSyscall(Pending::Program(e));
-        tolerate_gone(task.cont_to_exit())
+        let next = State::InSyscall(Pending::Program(e));
+        tolerate_gone(task.resume_from(stop, next, Resume::ToExit(None)))
     }
 
     /// Makes a task held at entry skip its syscall and see `ret` (and `outputs`).
@@ -487,7 +497,7 @@ impl Monitor {
         outputs: Option<&Outputs>,
     ) -> Result<()> {
         let task = &mut self.tasks[t];
-        let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
+        let State::AtEntry(e, stop) = task.take_state() else {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
         };
         let (g, v) = (task.group, task.variant);
@@ -496,6 +506,7 @@ impl Monitor {
         }
         answer(
             &mut self.tasks[t],
+            stop,
             &e.regs,
             ret,
             outputs.map(|o| (o, &e.call.raw)),
@@ -594,8 +605,11 @@ impl Monitor {
         let mut moving = HashSet::new();
         for &t in &members {
             let task = &mut self.tasks[t];
-            let State::AtExit { pending, mut regs } =
-                std::mem::replace(&mut task.state, State::Running)
+            let State::AtExit {
+                pending,
+                mut regs,
+                stop,
+            } = task.take_state()
             else {
                 unreachable!()
             };
@@ -603,7 +617,7 @@ impl Monitor {
             if new_fd && t != first && ret >= 0 && got >= 0 && got != ret {
                 // The follower's kernel picked another number: place it at the leader's.
                 moving.insert(task.variant);
-                self.start_move(t, pending, regs, got as i32, ret as i32, leader_pid)?;
+                self.start_move(t, stop, pending, regs, ret as i32, leader_pid)?;
                 continue;
             }
             // Interrupted in every variant: each restarts its own call (restart_syscall).
@@ -615,11 +629,11 @@ impl Monitor {
                 }
                 // Clone: followers see the leader's child id, the one the program knows.
                 regs.rax = ret as u64;
-                tolerate_gone(task.set_regs(&regs))?;
+                tolerate_gone(stop.set_regs(&regs))?;
             }
             task.history
                 .set_last_result(&decode::ret_text(regs.rax as i64));
-            tolerate_gone(task.cont(None))?;
+            tolerate_gone(stop.cont(None))?;
             if plan == Plan::Clone {
                 self.resend_after_clone(t);
             }
@@ -695,8 +709,9 @@ impl Monitor {
         let leader = &mut self.tasks[lt];
         let State::AtExit {
             pending: Pending::Program(entry),
+            stop: leader_stop,
             ..
-        } = std::mem::replace(&mut leader.state, State::Running)
+        } = leader.take_state()
         else {
             unreachable!()
         };
@@ -757,7 +772,7 @@ impl Monitor {
         .into_iter()
         .map(|fd| (fd, crate::fdtable::is_cloexec(leader_pid, fd)))
         .collect();
-        tolerate_gone(self.tasks[lt].cont(None))?;
+        tolerate_gone(leader_stop.cont(None))?;
         let f = self.groups[g].in_flight.as_mut().unwrap();
         f.remaining.remove(&0);
         f.outputs = Some(outputs.clone());
@@ -785,7 +800,7 @@ impl Monitor {
     ) -> Result<Option<Stop>> {
         let followers: Vec<TaskId> = (1..self.variants())
             .filter_map(|v| self.member(g, v))
-            .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(_)))
+            .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(..)))
             .collect();
         for t in followers {
             if sigpipe {
@@ -808,6 +823,7 @@ impl Monitor {
 /// clock reads, the runtime's handshake).
 pub(super) fn answer(
     task: &mut Task,
+    stop: Stopped,
     regs: &user_regs_struct,
     ret: i64,
     outputs: Option<(&Outputs, &RawCall)>,
@@ -819,9 +835,9 @@ pub(super) fn answer(
     let mut regs = *regs;
     regs.orig_rax = u64::MAX; // no call: the kernel skips it
     regs.rax = ret as u64;
-    tolerate_gone(task.set_regs(&regs))?;
+    tolerate_gone(stop.set_regs(&regs))?;
     task.history.set_last_result(&decode::ret_text(ret));
-    tolerate_gone(task.cont(None))
+    tolerate_gone(stop.cont(None))
 }
 
 pub(super) fn collect_outputs(

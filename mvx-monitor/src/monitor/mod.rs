@@ -16,12 +16,16 @@
 //! `inject.rs`.
 //!
 //! Stops: a wait status that reports a ptrace stop comes with a `tracee::Stopped` token, which
-//! the task keeps (`Task::stop`) until it is resumed; registers, signal mask and siginfo are
-//! read and written through it, and every resume gives it up. The token sits beside the
-//! state rather than inside each stopped variant so that the many handlers that read a
-//! task's registers or resume it keep their shape (`task.regs()`, `task.cont(None)`); that
-//! the two agree (a token exactly in the stopped states) is checked after every event in
-//! debug builds, which every integration test runs.
+//! `on_wait_status` hands to the handler of the stop by value. The handler either resumes the
+//! task with it at once, or moves the task into a stopped state, which holds it (`task.rs`):
+//! `AtEntry`, `AtExit`, `ClockWait`, `AtSignal`, `GroupStopped`, `AtExec`, `AtFault`.
+//! Registers and siginfo of a held task are reached through its state's token
+//! (`Task::stopped`); resuming it means leaving the state and consuming the token
+//! (`Task::resume` from the present state, `Task::resume_from` with a token in hand), so
+//! that a token is held exactly in the stopped states is a fact of the types. A signal-delivery
+//! stop is `AtSignal` from the moment it is seen, keeping the state it interrupted to go back
+//! to. The initial stops of tasks not known yet wait in `Monitor::unclaimed` until their
+//! parent's clone event names them.
 
 mod clock;
 mod epoll;
@@ -41,6 +45,7 @@ mod runtime_server;
 mod shadow_writes;
 mod siginfo;
 mod signals;
+mod task;
 
 use crate::capture::Captured;
 use crate::config::Config;
@@ -61,270 +66,14 @@ use libc::user_regs_struct;
 use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
-use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 use tracing::{debug, trace};
+
+use task::{Death, Entry, Pending, Resume, State, Task};
 
 type TaskId = usize;
 type GroupId = usize;
 type ProcId = usize;
-
-/// A syscall (or trapped instruction) held at its stop.
-#[derive(Clone, Debug)]
-struct Entry {
-    regs: user_regs_struct,
-    call: Captured,
-    spec: Option<&'static Spec>,
-    arrived: Instant,
-}
-
-/// Why a task was resumed into a syscall with an exit stop requested.
-#[derive(Clone, Debug)]
-enum Pending {
-    /// The program's own syscall.
-    Program(Entry),
-    /// A syscall the monitor injected in place of the program's `saved` one, which is
-    /// re-executed afterwards.
-    Injected {
-        what: inject::Injection,
-        saved: user_regs_struct,
-    },
-    /// A follower's fds being placed at the leader's numbers (`fd_place.rs`).
-    Placement(Box<fd_place::Placement>),
-    /// rt_sigsuspend standing in for a call that waits under its own signal mask, so that a
-    /// synchronised signal is taken the way that call would have taken it.
-    SigWait { saved: user_regs_struct },
-    /// The leader's clock read in a multi-threaded process (see `clock.rs`).
-    ClockRead(Entry),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Death {
-    Exited(i32),
-    Signaled(i32),
-}
-
-impl Death {
-    fn describe(self) -> String {
-        match self {
-            Death::Exited(c) => format!("exited with status {c}"),
-            Death::Signaled(s) => format!("killed by {}", decode::signal_name(s)),
-        }
-    }
-}
-
-/// Where a task is. The states that say the task is held at a ptrace stop (`is_stopped`) are
-/// exactly those in which its `Task` holds the stop's token (`Task::stop`); the event loop
-/// checks this after every event in debug builds (`check_stops`).
-// Register sets make the stopped states large; boxing them would allocate on every syscall.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
-enum State {
-    /// The first task of a variant, forked, not yet through its exec.
-    Starting,
-    /// Created by clone; its initial SIGSTOP has not been seen yet.
-    NewChild,
-    /// Executing program code (or a syscall it was let go into without an exit stop).
-    Running,
-    /// At its PTRACE_EVENT_EXEC stop, while the monitor prepares the new image (vDSO hidden,
-    /// followers' image moved into their partition); runs on once that is done.
-    AtExec,
-    /// At a SIGSEGV stop while the monitor looks whether a trapped instruction (cpuid, rdtsc)
-    /// faulted: it becomes `AtEntry` if so, and goes on as a signal otherwise.
-    AtFault,
-    /// Held at a seccomp stop (or a trapped instruction).
-    AtEntry(Entry),
-    /// Resumed into a syscall; stops again at its exit.
-    InSyscall(Pending),
-    /// Held at a syscall-exit stop.
-    AtExit {
-        pending: Pending,
-        regs: user_regs_struct,
-    },
-    /// Its syscall was interrupted by a signal (exit `code` is a kernel restart code); it comes
-    /// back to the same syscall (or restart_syscall) unless a handler runs.
-    Restarting {
-        pending: Pending,
-        code: i64,
-    },
-    /// A follower held at a clock read in a multi-threaded process, waiting (briefly) for the
-    /// leader's value.
-    ClockWait {
-        entry: Entry,
-        until: Instant,
-    },
-    /// Held at a signal-delivery stop until the signal can be delivered to the whole group;
-    /// `resume` is the state to go back to if it is not delivered here.
-    AtSignal {
-        resume: Box<State>,
-        /// The signal of the stop (the kick, or the task's own copy of a signal).
-        stop_sig: i32,
-    },
-    /// Stopped by a stop signal (job control) until its process gets a SIGCONT; `resume` is
-    /// the state to go back to.
-    GroupStopped {
-        resume: Box<State>,
-        sig: i32,
-    },
-    Dead {
-        how: Death,
-        at: Instant,
-    },
-}
-
-struct Task {
-    tracee: Tracee,
-    /// The stop it is held at, in the states that say so (see `State`).
-    stop: Option<Stopped>,
-    variant: usize,
-    group: GroupId,
-    proc_: ProcId,
-    state: State,
-    history: History,
-    exec_error: Option<OwnedFd>,
-    sig: signals::SignalBook,
-    /// Syscalls of the runtime's setup still to run outside lock-step (see `runtime_server.rs`).
-    setup_calls: u64,
-    /// Random draws made alone in a row before a temporary file's creation (`temp_names.rs`).
-    temp_name_redraws: u32,
-}
-
-impl State {
-    /// The variant's name, for messages (a state's contents can be long).
-    fn name(&self) -> &'static str {
-        match self {
-            State::Starting => "Starting",
-            State::NewChild => "NewChild",
-            State::Running => "Running",
-            State::AtExec => "AtExec",
-            State::AtFault => "AtFault",
-            State::AtEntry(_) => "AtEntry",
-            State::InSyscall(_) => "InSyscall",
-            State::AtExit { .. } => "AtExit",
-            State::Restarting { .. } => "Restarting",
-            State::ClockWait { .. } => "ClockWait",
-            State::AtSignal { .. } => "AtSignal",
-            State::GroupStopped { .. } => "GroupStopped",
-            State::Dead { .. } => "Dead",
-        }
-    }
-
-    /// Whether a task in this state is held at a ptrace stop.
-    fn is_stopped(&self) -> bool {
-        match self {
-            State::AtEntry(_)
-            | State::AtExit { .. }
-            | State::ClockWait { .. }
-            | State::AtSignal { .. }
-            | State::GroupStopped { .. }
-            | State::AtExec
-            | State::AtFault => true,
-            State::Starting
-            | State::NewChild
-            | State::Running
-            | State::InSyscall(_)
-            | State::Restarting { .. }
-            | State::Dead { .. } => false,
-        }
-    }
-}
-
-impl Task {
-    fn alive(&self) -> bool {
-        !matches!(self.state, State::Dead { .. })
-    }
-
-    /// Keeps the token of the stop a wait status reported.
-    fn hold(&mut self, stop: Stopped) {
-        if self.stop.replace(stop).is_some() {
-            // ptrace reports no second stop before a resume; keep the newer token anyway.
-            debug!(pid = %self.tracee.pid, "a stop reported while one was held");
-        }
-    }
-
-    /// The stop the task is held at; an error if it is not held (a monitor bug).
-    fn stopped(&self) -> Result<&Stopped> {
-        self.stop.as_ref().with_context(|| {
-            format!(
-                "task {} is not held at a stop (state {})",
-                self.tracee.pid,
-                self.state.name()
-            )
-        })
-    }
-
-    /// Gives up the task's stop, to resume it.
-    fn take_stop(&mut self) -> Result<Stopped> {
-        self.stop.take().with_context(|| {
-            format!(
-                "task {} is not held at a stop to resume (state {})",
-                self.tracee.pid,
-                self.state.name()
-            )
-        })
-    }
-
-    fn regs(&self) -> Result<user_regs_struct> {
-        self.stopped()?.regs()
-    }
-
-    fn set_regs(&self, regs: &user_regs_struct) -> Result<()> {
-        self.stopped()?.set_regs(regs)
-    }
-
-    /// The siginfo of its signal stop; ESRCH if it is not held, as ptrace answers for a
-    /// tracee that is not stopped.
-    fn siginfo(&self) -> nix::Result<libc::siginfo_t> {
-        self.stop
-            .as_ref()
-            .map_or(Err(nix::errno::Errno::ESRCH), Stopped::siginfo)
-    }
-
-    fn set_siginfo(&self, info: &libc::siginfo_t) -> nix::Result<()> {
-        self.stop
-            .as_ref()
-            .map_or(Err(nix::errno::Errno::ESRCH), |s| s.set_siginfo(info))
-    }
-
-    fn sigmask(&self) -> Result<u64> {
-        self.stopped()?.sigmask()
-    }
-
-    fn set_sigmask(&self, mask: u64) -> Result<()> {
-        self.stopped()?.set_sigmask(mask)
-    }
-
-    /// Resumes the task from its stop (see `Stopped::cont`).
-    fn cont(&mut self, sig: Option<i32>) -> Result<()> {
-        self.take_stop()?.cont(sig)
-    }
-
-    /// Resumes the task to the exit of its syscall (see `Stopped::cont_to_exit`).
-    fn cont_to_exit(&mut self) -> Result<()> {
-        self.take_stop()?.cont_to_exit()
-    }
-
-    fn cont_to_exit_with(&mut self, sig: Option<i32>) -> Result<()> {
-        self.take_stop()?.cont_to_exit_with(sig)
-    }
-
-    fn entry(&self) -> Option<&Entry> {
-        match &self.state {
-            State::AtEntry(e) | State::ClockWait { entry: e, .. } => Some(e),
-            State::InSyscall(Pending::Program(e))
-            | State::AtExit {
-                pending: Pending::Program(e),
-                ..
-            } => Some(e),
-            State::InSyscall(Pending::Placement(p))
-            | State::AtExit {
-                pending: Pending::Placement(p),
-                ..
-            } => Some(&p.entry),
-            _ => None,
-        }
-    }
-}
 
 /// A syscall being executed after a successful rendezvous.
 struct InFlight {
@@ -508,7 +257,6 @@ impl Monitor {
         let id = self.tasks.len();
         self.tasks.push(Task {
             tracee: Tracee::new(pid),
-            stop: None,
             variant,
             group,
             proc_: self.groups[group].proc_,
@@ -586,9 +334,6 @@ impl Monitor {
                 if let Some(stop) = self.on_wait_status(status)? {
                     return Ok(stop);
                 }
-                if cfg!(debug_assertions) {
-                    self.check_stops()?;
-                }
             }
             if let Some(stop) = self.finished()? {
                 return Ok(stop);
@@ -660,26 +405,6 @@ impl Monitor {
         ))))
     }
 
-    /// Every task holds a stop exactly when its state says it is stopped: a task whose state
-    /// says it runs but is held would hang, and one resumed from a state that says it is held
-    /// would be touched while running.
-    fn check_stops(&self) -> Result<()> {
-        for (t, task) in self.tasks.iter().enumerate() {
-            anyhow::ensure!(
-                task.stop.is_some() == task.state.is_stopped(),
-                "task {t} (pid {}) {} a stop in state {}",
-                task.tracee.pid,
-                if task.stop.is_some() {
-                    "holds"
-                } else {
-                    "lacks"
-                },
-                task.state.name()
-            );
-        }
-        Ok(())
-    }
-
     fn on_wait_status(&mut self, waited: Waited) -> Result<Option<Stop>> {
         let Waited {
             event: status,
@@ -697,40 +422,37 @@ impl Monitor {
             return Ok(None);
         };
         trace!(task = t, ?status, "wait status");
-        match stop {
-            Some(stop) => self.tasks[t].hold(stop),
-            // Gone: whatever stop it was held at is no more.
-            None => self.tasks[t].stop = None,
-        }
+        // Each handler of a stop gets its token, and puts it into the state it moves the task
+        // to, or resumes the task with it.
+        let stop = match (status, stop) {
+            (WaitEvent::Exited { code, .. }, _) => return self.on_death(t, Death::Exited(code)),
+            (WaitEvent::Killed { sig, .. }, _) => return self.on_death(t, Death::Signaled(sig)),
+            (_, Some(stop)) => stop,
+            (_, None) => anyhow::bail!("task {t}: {status:?} reported without a stop"),
+        };
         match status {
-            WaitEvent::SeccompStop(_) => self.on_entry(t),
-            WaitEvent::SyscallStop(_) => self.on_exit(t),
+            WaitEvent::SeccompStop(_) => self.on_entry(t, stop),
+            WaitEvent::SyscallStop(_) => self.on_exit(t, stop),
             WaitEvent::PtraceEvent {
                 event: libc::PTRACE_EVENT_EXEC,
                 ..
-            } => self.on_exec(t),
+            } => self.on_exec(t, stop),
             WaitEvent::PtraceEvent {
                 event: libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE,
                 ..
-            } => self.on_clone_event(t).map(|()| None),
+            } => self.on_clone_event(t, stop).map(|()| None),
             WaitEvent::PtraceEvent { event, .. } => {
                 debug!(task = t, event, "ignoring ptrace event");
-                self.resume_unchanged(t, None).map(|()| None)
+                self.resume_unchanged(t, stop, None).map(|()| None)
             }
-            WaitEvent::SignalStop { sig, .. } => self.on_signal(t, sig),
-            WaitEvent::Exited { code, .. } => self.on_death(t, Death::Exited(code)),
-            WaitEvent::Killed { sig, .. } => self.on_death(t, Death::Signaled(sig)),
+            WaitEvent::SignalStop { sig, .. } => self.on_signal(t, sig, stop),
+            WaitEvent::Exited { .. } | WaitEvent::Killed { .. } => unreachable!("handled above"),
         }
     }
 
-    /// Resumes a task after a stop that did not change its state.
-    fn resume_unchanged(&mut self, t: TaskId, sig: Option<i32>) -> Result<()> {
-        let task = &mut self.tasks[t];
-        let r = match task.state {
-            State::InSyscall(_) => task.cont_to_exit_with(sig),
-            _ => task.cont(sig),
-        };
-        tolerate_gone(r)
+    /// Resumes a task from `stop` after a stop that did not change its (running) state.
+    fn resume_unchanged(&mut self, t: TaskId, stop: Stopped, sig: Option<i32>) -> Result<()> {
+        tolerate_gone(Resume::unchanged(&self.tasks[t].state, sig).apply(stop))
     }
 
     /// How long the event loop may sleep before some rendezvous window needs checking.
@@ -806,7 +528,7 @@ impl Monitor {
         members
             .iter()
             .filter_map(|t| match &t.state {
-                State::AtEntry(e) => Some(e.arrived),
+                State::AtEntry(e, _) => Some(e.arrived),
                 State::Dead { at, .. } => Some(*at),
                 _ => None,
             })
@@ -875,7 +597,7 @@ impl Monitor {
             if late.is_empty() {
                 // Everyone lagging is blocked in a syscall: restart the window from now.
                 for &t in &members {
-                    if let State::AtEntry(e) = &mut self.tasks[t].state {
+                    if let State::AtEntry(e, _) = &mut self.tasks[t].state {
                         e.arrived = Instant::now();
                     }
                 }
@@ -986,10 +708,10 @@ impl Monitor {
         });
         let status = match &task.state {
             State::Dead { how, .. } => how.describe(),
-            State::AtEntry(_) => "at syscall entry".into(),
+            State::AtEntry(..) => "at syscall entry".into(),
             State::Running | State::Starting | State::NewChild => "running".into(),
-            State::AtExec => "at its exec".into(),
-            State::AtFault => "at a fault".into(),
+            State::AtExec(_) => "at its exec".into(),
+            State::AtFault(_) => "at a fault".into(),
             State::InSyscall(_) | State::AtExit { .. } | State::Restarting { .. } => {
                 "in syscall".into()
             }
@@ -1030,7 +752,6 @@ impl Monitor {
                 _ => continue,
             };
             if let Some(&t) = self.by_pid.get(&Pid::from_raw(pid)) {
-                self.tasks[t].stop = None;
                 self.tasks[t].state = State::Dead {
                     how,
                     at: Instant::now(),
@@ -1077,42 +798,5 @@ fn gone_ok<T>(r: Result<T>) -> Result<Option<T>> {
                 Err(e)
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn task(state: State) -> Task {
-        Task {
-            // No such process: anything that reached the kernel would fail differently.
-            tracee: Tracee::new(Pid::from_raw(i32::MAX)),
-            stop: None,
-            variant: 0,
-            group: 0,
-            proc_: 0,
-            state,
-            history: History::default(),
-            exec_error: None,
-            sig: signals::SignalBook::default(),
-            setup_calls: 0,
-            temp_name_redraws: 0,
-        }
-    }
-
-    #[test]
-    fn a_task_without_a_stop_is_neither_read_nor_resumed() {
-        let mut t = task(State::Running);
-        for err in [
-            t.regs().map(drop).unwrap_err(),
-            t.sigmask().map(drop).unwrap_err(),
-            t.cont(None).unwrap_err(),
-            t.cont_to_exit().unwrap_err(),
-        ] {
-            assert!(err.to_string().contains("is not held at a stop"), "{err:#}");
-        }
-        // As ptrace answers for a tracee that is not stopped.
-        assert_eq!(t.siginfo().unwrap_err(), nix::errno::Errno::ESRCH);
     }
 }

@@ -53,7 +53,7 @@ impl Monitor {
                     task = t,
                     sig, "process-directed copy already delivered in its process"
                 );
-                self.resume_unchanged(t, None)?;
+                self.leave_signal_stop(t, None)?;
                 return Ok(Some(None));
             }
         }
@@ -71,7 +71,7 @@ impl Monitor {
             to = m,
             "process-directed copy moved to the target group"
         );
-        self.resume_unchanged(t, None)?;
+        self.leave_signal_stop(t, None)?;
         let member = &mut self.tasks[m].sig;
         member.pending.insert(sig);
         member.process_directed.insert(sig);

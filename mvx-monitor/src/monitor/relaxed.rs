@@ -48,14 +48,18 @@ impl Monitor {
     }
 
     /// Lets the call run now, without a rendezvous.
-    pub(super) fn run_relaxed(&mut self, t: TaskId, entry: Entry) -> Result<Option<Stop>> {
+    pub(super) fn run_relaxed(
+        &mut self,
+        t: TaskId,
+        entry: Entry,
+        stop: Stopped,
+    ) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
         task.history.push(format!(
             "{} = ? (multi-threaded: not compared)",
             decode::syscall_text(&entry.call)
         ));
-        task.state = State::Running;
-        tolerate_gone(task.cont(None))?;
+        tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))?;
         Ok(None)
     }
 }

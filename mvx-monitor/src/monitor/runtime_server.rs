@@ -226,6 +226,7 @@ impl Monitor {
     pub(super) fn answer_handshake(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         regs: user_regs_struct,
     ) -> Result<Option<Stop>> {
         let (op, a, b) = (regs.rdi, regs.rsi, regs.rdx);
@@ -266,7 +267,7 @@ impl Monitor {
         };
         let task = &mut self.tasks[t];
         task.history.push(format!("mvx_handshake({op}) = {answer}"));
-        super::lockstep::answer(task, &regs, answer, None).map(|()| None)
+        super::lockstep::answer(task, stop, &regs, answer, None).map(|()| None)
     }
 }
 

@@ -134,7 +134,20 @@ pub(super) fn reset_on_exec(handlers: &mut [Disposition]) {
 
 impl Monitor {
     /// A signal-delivery stop of task `t` (after instruction traps and new-task stops).
-    pub(super) fn on_delivery_stop(&mut self, t: TaskId, sig: i32) -> Result<Option<Stop>> {
+    pub(super) fn on_delivery_stop(
+        &mut self,
+        t: TaskId,
+        sig: i32,
+        stop: Stopped,
+    ) -> Result<Option<Stop>> {
+        // Held at the stop while it is looked at (its siginfo); let go from it below, or kept.
+        let task = &mut self.tasks[t];
+        let interrupted = task.take_state();
+        task.state = State::AtSignal {
+            resume: Box::new(interrupted),
+            stop_sig: sig,
+            stop,
+        };
         let s = sig;
         if super::job_control::STOP_SIGNALS.contains(&sig)
             && super::job_control::is_group_stop(&self.tasks[t])
@@ -163,7 +176,7 @@ impl Monitor {
                 return self.deliver_here(t, real, s).map(|()| None);
             }
             if std::mem::take(&mut self.tasks[t].sig.kicked) {
-                return self.hold_for_delivery(t, None, s);
+                return self.hold_for_delivery(t, None);
             }
         }
         if take(&mut self.tasks[t].sig.expect, s) {
@@ -173,30 +186,30 @@ impl Monitor {
             return self.deliver_here(t, s, s).map(|()| None);
         }
         if !self.cfg.signal_sync || is_fault(&self.tasks[t], sig) {
-            return self.resume_unchanged(t, Some(sig)).map(|()| None);
+            return self.leave_signal_stop(t, Some(sig)).map(|()| None);
         }
         let proc_ = self.tasks[t].proc_;
         if self.stops_process(t, sig) {
             // Delivered like a caught signal, to every member at once (`job_control.rs`).
             if take(&mut self.tasks[t].sig.credit, s) {
-                return self.resume_unchanged(t, None).map(|()| None);
+                return self.leave_signal_stop(t, None).map(|()| None);
             }
             self.tasks[t].sig.pending.insert(s);
-            return self.hold_for_delivery(t, Some(s), s);
+            return self.hold_for_delivery(t, Some(s));
         }
         match self.procs[proc_].handlers[s as usize] {
-            Disposition::Ignore => self.resume_unchanged(t, None).map(|()| None),
+            Disposition::Ignore => self.leave_signal_stop(t, None).map(|()| None),
             Disposition::Default if ignored_by_default(sig) => {
-                self.resume_unchanged(t, None).map(|()| None)
+                self.leave_signal_stop(t, None).map(|()| None)
             }
             // Terminating: at once; the others must follow before their next syscall.
             Disposition::Default => {
                 self.pass_outside_fatal_signal(t, sig);
-                self.resume_unchanged(t, Some(sig)).map(|()| None)
+                self.leave_signal_stop(t, Some(sig)).map(|()| None)
             }
             Disposition::Handler { .. } => {
                 if take(&mut self.tasks[t].sig.credit, s) {
-                    return self.resume_unchanged(t, None).map(|()| None);
+                    return self.leave_signal_stop(t, None).map(|()| None);
                 }
                 if super::process_signals::directed_at_process(&self.tasks[t], s) {
                     if let Some(outcome) = self.route_process_signal(t, s)? {
@@ -205,26 +218,15 @@ impl Monitor {
                 }
                 self.record_siginfo(t, s);
                 self.tasks[t].sig.pending.insert(s);
-                self.hold_for_delivery(t, Some(s), s)
+                self.hold_for_delivery(t, Some(s))
             }
         }
     }
 
-    /// Holds task `t` at its signal stop and tries to deliver `sig` (or the group's delivery
+    /// Keeps task `t` at its signal stop and tries to deliver `sig` (or the group's delivery
     /// in progress) to its group.
-    fn hold_for_delivery(
-        &mut self,
-        t: TaskId,
-        sig: Option<i32>,
-        stop_sig: i32,
-    ) -> Result<Option<Stop>> {
-        let task = &mut self.tasks[t];
-        let prev = std::mem::replace(&mut task.state, State::Running);
-        task.state = State::AtSignal {
-            resume: Box::new(prev),
-            stop_sig,
-        };
-        let g = task.group;
+    fn hold_for_delivery(&mut self, t: TaskId, sig: Option<i32>) -> Result<Option<Stop>> {
+        let g = self.tasks[t].group;
         let sig = match (self.groups[g].delivery, sig) {
             (Some((d, _)), _) => d,
             (None, Some(s)) => s,
@@ -240,7 +242,10 @@ impl Monitor {
     /// signal makes fork return ERESTARTNOINTR) while its group's clone is in flight.
     fn clone_restart_pending(&self, t: TaskId) -> bool {
         let task = &self.tasks[t];
-        restarts_clone(&task.state)
+        let State::AtSignal { resume, .. } = &task.state else {
+            return false;
+        };
+        restarts_clone(resume)
             && self.groups[task.group]
                 .in_flight
                 .as_ref()
@@ -264,7 +269,8 @@ impl Monitor {
             ?sig,
             "signal kept back until the interrupted clone ran"
         );
-        tolerate_gone(task.cont(None))
+        let (interrupted, stop) = task.take_signal_stop()?;
+        tolerate_gone(task.resume_from(stop, interrupted, Resume::Cont(None)))
     }
 
     /// The clone of `t` returned: the signals kept back for it are sent now.
@@ -281,13 +287,20 @@ impl Monitor {
     /// Lets a task held at a signal stop go on without a signal.
     fn release_signal_stop(&mut self, t: TaskId) -> Result<()> {
         let task = &mut self.tasks[t];
-        let State::AtSignal { resume, .. } = std::mem::replace(&mut task.state, State::Running)
-        else {
+        if !matches!(task.state, State::AtSignal { .. }) {
             return Ok(());
-        };
-        task.state = *resume;
+        }
         task.sig.held_since = None;
-        self.resume_unchanged(t, None)
+        self.leave_signal_stop(t, None)
+    }
+
+    /// Lets task `t` go from its signal (or group) stop back into the state the stop
+    /// interrupted, as if it had not happened, delivering `sig` if given.
+    pub(super) fn leave_signal_stop(&mut self, t: TaskId, sig: Option<i32>) -> Result<()> {
+        let task = &mut self.tasks[t];
+        let (interrupted, stop) = task.take_signal_stop()?;
+        let how = Resume::unchanged(&interrupted, sig);
+        tolerate_gone(task.resume_from(stop, interrupted, how))
     }
 
     /// Whether member `t` has `sig`: held at its stop with it, recorded, or pending in the
@@ -295,7 +308,7 @@ impl Monitor {
     fn member_has(&self, t: TaskId, sig: i32) -> bool {
         let task = &self.tasks[t];
         task.sig.pending.contains(&sig)
-            || (matches!(task.state, State::AtEntry(_) | State::AtExit { .. })
+            || (matches!(task.state, State::AtEntry(..) | State::AtExit { .. })
                 && crate::procfs::signal_pending(task.tracee.pid, sig))
     }
 
@@ -313,7 +326,7 @@ impl Monitor {
             let all_stopped = live.iter().all(|&m| {
                 matches!(
                     self.tasks[m].state,
-                    State::AtSignal { .. } | State::AtEntry(_) | State::AtExit { .. }
+                    State::AtSignal { .. } | State::AtEntry(..) | State::AtExit { .. }
                 )
             });
             let held_long = live
@@ -332,12 +345,10 @@ impl Monitor {
         // Members waiting at a clock read are at a syscall: they take the signal there.
         for &m in &live {
             if let State::ClockWait { .. } = self.tasks[m].state {
-                let State::ClockWait { entry, .. } =
-                    std::mem::replace(&mut self.tasks[m].state, State::Running)
-                else {
+                let State::ClockWait { entry, stop, .. } = self.tasks[m].take_state() else {
                     unreachable!()
                 };
-                self.tasks[m].state = State::AtEntry(entry);
+                self.tasks[m].state = State::AtEntry(entry, stop);
             }
         }
         // Bring every member to a stop. Lock-step guarantees that a member not stopped has
@@ -357,7 +368,7 @@ impl Monitor {
             // syscall: let it run on to that syscall (its copy is remembered in `pending`).
             let someone_at_syscall = live
                 .iter()
-                .any(|&m| matches!(self.tasks[m].state, State::AtEntry(_)));
+                .any(|&m| matches!(self.tasks[m].state, State::AtEntry(..)));
             let in_program_code: Vec<TaskId> = live
                 .iter()
                 .copied()
@@ -377,7 +388,7 @@ impl Monitor {
         let mut ready = true;
         for &m in &live {
             match &self.tasks[m].state {
-                State::AtSignal { .. } | State::AtEntry(_) | State::AtExit { .. } => {}
+                State::AtSignal { .. } | State::AtEntry(..) | State::AtExit { .. } => {}
                 State::Running | State::InSyscall(_) | State::Restarting { .. } => {
                     ready = false;
                     if grace_over {
@@ -469,22 +480,27 @@ impl Monitor {
             if !had && !in_kernel {
                 self.credit_member(m, sig, process_directed);
             }
-            let state = std::mem::replace(&mut self.tasks[m].state, State::Running);
-            match state {
-                State::AtSignal { resume, .. } if clone_in_flight && restarts_clone(&resume) => {
-                    self.tasks[m].state = *resume;
+            if let State::AtSignal {
+                resume, stop_sig, ..
+            } = &mut self.tasks[m].state
+            {
+                if clone_in_flight && restarts_clone(resume) {
                     self.defer_past_clone(m, Some((sig, true)))?;
-                }
-                State::AtSignal { stop_sig, .. } => {
-                    self.tasks[m].state = State::Running;
+                } else {
+                    // The handler runs now: whatever the stop interrupted is over.
+                    **resume = State::Running;
+                    let stop_sig = *stop_sig;
                     self.deliver_here(m, sig, stop_sig)?;
                 }
-                State::AtEntry(e) => {
+                continue;
+            }
+            match self.tasks[m].take_state() {
+                State::AtEntry(e, token) => {
                     if let Some(mask) = temporary_mask(&self.tasks[m].tracee, &e.call.raw) {
                         // The call would have taken the signal under its own mask: take it
                         // the same way, in rt_sigsuspend with that mask.
                         self.tasks[m].history.set_last_result("-1 EINTR (signal)");
-                        self.take_under_mask(m, e.regs, mask, sig, in_kernel)?;
+                        self.take_under_mask(m, token, e.regs, mask, sig, in_kernel)?;
                         continue;
                     }
                     // Waiting for a signal is what these calls are for: they end with EINTR.
@@ -502,9 +518,13 @@ impl Monitor {
                     } else {
                         "-1 EINTR (signal)"
                     });
-                    self.send_before_return(m, regs, sig, in_kernel)?;
+                    self.send_before_return(m, token, regs, sig, in_kernel)?;
                 }
-                State::AtExit { pending, mut regs } => {
+                State::AtExit {
+                    pending,
+                    mut regs,
+                    stop: token,
+                } => {
                     let nr = match &pending {
                         Pending::Program(e) | Pending::ClockRead(e) => e.call.raw.nr,
                         Pending::Placement(p) => p.entry.call.raw.nr,
@@ -515,7 +535,11 @@ impl Monitor {
                     let is_clone = crate::table::lookup(nr).is_some_and(|s| s.forks());
                     if clone_in_flight && is_clone {
                         // The clone happened: keep it; the signal comes right after it.
-                        self.tasks[m].state = State::AtExit { pending, regs };
+                        self.tasks[m].state = State::AtExit {
+                            pending,
+                            regs,
+                            stop: token,
+                        };
                         self.tasks[m]
                             .sig
                             .expect
@@ -533,7 +557,7 @@ impl Monitor {
                     } else {
                         regs.rax = -(libc::EINTR as i64) as u64;
                     }
-                    self.send_before_return(m, regs, sig, in_kernel)?;
+                    self.send_before_return(m, token, regs, sig, in_kernel)?;
                 }
                 other => {
                     self.tasks[m].state = other;
@@ -548,16 +572,16 @@ impl Monitor {
     fn send_before_return(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         regs: user_regs_struct,
         sig: i32,
         in_kernel: bool,
     ) -> Result<()> {
         self.signal_stats.skipped_syscalls += 1;
-        tolerate_gone(self.tasks[t].set_regs(&regs))?;
+        tolerate_gone(stop.set_regs(&regs))?;
         self.arrange_signal(t, sig, in_kernel);
         let task = &mut self.tasks[t];
-        task.state = State::Running;
-        tolerate_gone(task.cont(None))
+        tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))
     }
 
     /// Arranges for a stopped task to get `sig` when it resumes: already pending in its kernel
@@ -578,24 +602,23 @@ impl Monitor {
     fn take_under_mask(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         saved: user_regs_struct,
         mask: u64,
         sig: i32,
         in_kernel: bool,
     ) -> Result<()> {
         self.signal_stats.skipped_syscalls += 1;
-        let task = &mut self.tasks[t];
         let mut regs = saved;
         crate::tracee::set_call(
             &mut regs,
             libc::SYS_rt_sigsuspend as u64,
             [mask, 8, 0, 0, 0, 0],
         );
-        tolerate_gone(task.set_regs(&regs))?;
+        tolerate_gone(stop.set_regs(&regs))?;
         self.arrange_signal(t, sig, in_kernel);
-        let task = &mut self.tasks[t];
-        task.state = State::InSyscall(Pending::SigWait { saved });
-        tolerate_gone(task.cont_to_exit())
+        let next = State::InSyscall(Pending::SigWait { saved });
+        tolerate_gone(self.tasks[t].resume_from(stop, next, Resume::ToExit(None)))
     }
 
     /// The rt_sigsuspend of `take_under_mask` returned: put the program's registers back (the
@@ -603,16 +626,16 @@ impl Monitor {
     pub(super) fn finish_sig_wait(
         &mut self,
         t: TaskId,
+        stop: Stopped,
         saved: user_regs_struct,
         regs: user_regs_struct,
     ) -> Result<()> {
-        let task = &mut self.tasks[t];
         let mut restored = saved;
         restored.rax = regs.rax;
         restored.rip = regs.rip;
-        tolerate_gone(task.set_regs(&restored))?;
-        task.state = State::Running;
-        tolerate_gone(task.cont(None))
+        tolerate_gone(stop.set_regs(&restored))?;
+        let task = &mut self.tasks[t];
+        tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))
     }
 
     /// Delivers `sig` at the signal stop (for `stop_sig`) task `t` is at. Delivered in place of
@@ -625,10 +648,8 @@ impl Monitor {
         self.apply_siginfo(t, sig);
         let task = &mut self.tasks[t];
         task.sig.held_since = None;
-        if let State::AtSignal { .. } = task.state {
-            task.state = State::Running;
-        }
-        tolerate_gone(task.cont(Some(sig)))
+        let (interrupted, stop) = task.take_signal_stop()?;
+        tolerate_gone(task.resume_from(stop, interrupted, Resume::Cont(Some(sig))))
     }
 
     /// A member that died of a signal: the others must follow. Members held at a syscall with
@@ -758,7 +779,7 @@ impl Monitor {
             .iter()
             .flatten()
             .copied()
-            .filter(|&m| matches!(self.tasks[m].state, State::AtEntry(_)))
+            .filter(|&m| matches!(self.tasks[m].state, State::AtEntry(..)))
             .collect();
         let all_pending = !held.is_empty()
             && held

@@ -26,7 +26,7 @@ pub(in crate::monitor) fn emulate(
     };
     for &t in members {
         let task = &mut m.tasks[t];
-        let State::AtEntry(e) = std::mem::replace(&mut task.state, State::Running) else {
+        let State::AtEntry(e, stop) = task.take_state() else {
             bail!("task {} is not at a trapped instruction", task.tracee.pid);
         };
         let mut regs = e.regs;
@@ -39,10 +39,10 @@ pub(in crate::monitor) fn emulate(
             regs.rcx = 0;
         }
         regs.rip += len;
-        tolerate_gone(task.set_regs(&regs))?;
+        tolerate_gone(stop.set_regs(&regs))?;
         task.history.set_last_result(&format!("{answer:x?}"));
         // The SIGSEGV of the trap is not delivered.
-        tolerate_gone(task.cont(None))?;
+        tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))?;
     }
     Ok(())
 }

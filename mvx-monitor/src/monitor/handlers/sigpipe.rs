@@ -21,7 +21,7 @@ pub(in crate::monitor) fn follows_leaders_death(
             }
         );
     let fast_write = |t: &Task| {
-        matches!(&t.state, State::AtEntry(e)
+        matches!(&t.state, State::AtEntry(e, _)
             if e.spec.and_then(|s| s.fast) == Some(table::Fast::Write))
     };
     let live: Vec<TaskId> = members

@@ -64,10 +64,9 @@ pub(super) fn let_redraws_run(m: &mut Monitor, members: &[TaskId]) -> Result<boo
     for t in drawing {
         let task = &mut m.tasks[t];
         task.temp_name_redraws += 1;
-        task.state = State::Running;
         task.history
             .set_last_result("? (a temporary name's redraw: not compared)");
-        tolerate_gone(task.cont(None))?;
+        tolerate_gone(task.resume(State::Running, Resume::Cont(None)))?;
     }
     Ok(true)
 }
@@ -87,7 +86,7 @@ pub(super) fn give_followers_leaders_name(m: &mut Monitor, members: &[TaskId]) -
     };
     for &t in &members[1..] {
         let task = &mut m.tasks[t];
-        let State::AtEntry(entry) = &mut task.state else {
+        let State::AtEntry(entry, _) = &mut task.state else {
             continue;
         };
         if entry.call.raw.nr != raw.nr {
