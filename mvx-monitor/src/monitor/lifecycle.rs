@@ -19,14 +19,12 @@ impl Monitor {
         } else {
             let parent = &self.procs[parent_proc];
             let p = VProc {
-                fds: parent.fds.clone(),
+                fd: parent.fd.forked(),
                 // fork copies the address space (and the scratch page with it); CLONE_VM shares it.
                 spaces: parent.spaces.clone(),
                 main_group: ng,
                 handlers: parent.handlers.clone(),
                 epoll: parent.epoll.clone(),
-                fd_owner: None,
-                fd_waiters: HashSet::new(),
                 pd_target: HashMap::new(),
                 pd_credit: HashMap::new(),
                 temp_names: parent.temp_names.clone(),
@@ -118,10 +116,10 @@ impl Monitor {
         if variant == 0 {
             let leader = task.tracee.pid;
             if first {
-                self.procs[p].fds = FdTable::inherited_from(leader);
+                self.procs[p].fd.table = FdTable::inherited_from(leader);
                 self.procs[p].handlers = signals::initial_dispositions(leader);
             } else {
-                self.procs[p].fds.retain_open(leader);
+                self.procs[p].fd.table.retain_open(leader);
                 signals::reset_on_exec(&mut self.procs[p].handlers);
             }
             self.publish_fd_classes(p);

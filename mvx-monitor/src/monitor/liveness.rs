@@ -175,9 +175,10 @@ impl Monitor {
             );
         }
         let proc_ = group.proc_;
-        if self.procs[proc_].fd_waiters.contains(&g) {
+        if self.procs[proc_].fd.waits_for_turn(g) {
             let holder = self.procs[proc_]
-                .fd_owner
+                .fd
+                .turn_holder()
                 .map_or("nobody".to_string(), |o| format!("group {o}"));
             return format!("its process's fd-table turn (held by {holder})");
         }
@@ -267,7 +268,7 @@ impl Monitor {
     /// its process's fd-table turn), if it does.
     pub(super) fn held_by_monitor_since(&self, g: GroupId) -> Option<Instant> {
         let proc_ = self.groups[g].proc_;
-        if !self.procs[proc_].fd_waiters.contains(&g) {
+        if !self.procs[proc_].fd.waits_for_turn(g) {
             return None;
         }
         self.groups[g].fd_wait_since

@@ -342,11 +342,11 @@ impl Monitor {
         let mut decision = dispatch_plan::decide(
             leader.spec,
             &leader.call,
-            &self.procs[proc_].fds,
+            &self.procs[proc_].fd.table,
             self.tasks[members[0]].tracee.pid,
         );
         let backings = self.shadow_backings(g, members, &mut decision);
-        if self.waits_for_fd_table(g, &decision) {
+        if fd_state::changes_fd_table(&decision) && !self.take_fd_table(g) {
             return Ok(None);
         }
         self.rendezvous += 1;
@@ -385,7 +385,7 @@ impl Monitor {
             new_group,
             first_exit: None,
         };
-        if decision.plan == Plan::All && self.procs[proc_].fd_owner == Some(g) {
+        if decision.plan == Plan::All && self.procs[proc_].fd.holds_turn(g) {
             // close in a multi-threaded process: hold the fd table until it is done everywhere.
             decision.plan = Plan::AllChecked;
         }
@@ -729,10 +729,11 @@ impl Monitor {
         };
         for &fd in &received {
             self.procs[proc_]
-                .fds
+                .fd
+                .table
                 .insert(fd, crate::fdtable::FdKind::LeaderOnly);
             if self.cfg.level.uses_fast_io() {
-                self.procs[proc_].fds.learn_type(leader_pid, fd);
+                self.procs[proc_].fd.table.learn_type(leader_pid, fd);
             }
         }
         // Before the leader runs on: its fast path must see the new fd's class.

@@ -362,7 +362,7 @@ struct Group {
 
 /// A process of the program, as all variants share it: what the monitor knows of it.
 struct VProc {
-    fds: FdTable,
+    fd: fd_state::FdState,
     /// Per variant: what has been injected into its current address space.
     spaces: Vec<inject::AddressSpace>,
     /// The group of its first task (its pid is the process id).
@@ -374,10 +374,6 @@ struct VProc {
     /// The process has (had) more than one thread since its exec: thread scheduling can change
     /// its syscalls (see `relaxed.rs`, `clock.rs`).
     threaded: bool,
-    /// The group whose fd-creating or closing call is in flight (see `waits_for_fd_table`).
-    fd_owner: Option<GroupId>,
-    /// Groups waiting at their rendezvous for the fd table.
-    fd_waiters: HashSet<GroupId>,
     /// Per signal, the group in which a process-directed signal is being delivered
     /// (`process_signals.rs`).
     pd_target: HashMap<i32, GroupId>,
@@ -459,13 +455,11 @@ impl Monitor {
                 fd_wait_since: None,
             }],
             procs: vec![VProc {
-                fds: FdTable::default(),
+                fd: Default::default(),
                 spaces: vec![inject::AddressSpace::default(); n],
                 main_group: 0,
                 handlers: vec![signals::Disposition::Default; 65],
                 epoll: epoll::EpollData::default(),
-                fd_owner: None,
-                fd_waiters: HashSet::new(),
                 pd_target: HashMap::new(),
                 pd_credit: HashMap::new(),
                 temp_names: HashMap::new(),

@@ -102,7 +102,7 @@ impl Monitor {
             return;
         }
         let at = fd_class_slot(slot);
-        buffer.map[at..at + FD_CLASSES].copy_from_slice(&self.procs[p].fds.classes());
+        buffer.map[at..at + FD_CLASSES].copy_from_slice(&self.procs[p].fd.table.classes());
     }
 
     /// Marks process `p` multi-threaded for its runtime (clock reads leave the fast path).
