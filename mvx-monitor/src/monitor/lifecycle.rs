@@ -23,10 +23,8 @@ impl Monitor {
                 // fork copies the address space (and the scratch page with it); CLONE_VM shares it.
                 spaces: parent.spaces.clone(),
                 main_group: ng,
-                handlers: parent.handlers.clone(),
+                signals: parent.signals.forked(),
                 epoll: parent.epoll.clone(),
-                pd_target: HashMap::new(),
-                pd_credit: HashMap::new(),
                 temp_names: parent.temp_names.clone(),
                 threaded: false,
             };
@@ -117,10 +115,10 @@ impl Monitor {
             let leader = task.tracee.pid;
             if first {
                 self.procs[p].fd.table = FdTable::inherited_from(leader);
-                self.procs[p].handlers = signals::initial_dispositions(leader);
+                self.procs[p].signals.inherit(leader);
             } else {
                 self.procs[p].fd.table.retain_open(leader);
-                signals::reset_on_exec(&mut self.procs[p].handlers);
+                self.procs[p].signals.reset_on_exec();
             }
             self.publish_fd_classes(p);
         }

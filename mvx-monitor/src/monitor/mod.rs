@@ -367,18 +367,13 @@ struct VProc {
     spaces: Vec<inject::AddressSpace>,
     /// The group of its first task (its pid is the process id).
     main_group: GroupId,
-    /// Signal dispositions (index: signal number), tracked from rt_sigaction.
-    handlers: Vec<signals::Disposition>,
+    /// Dispositions and process-directed delivery (`process_signals.rs`).
+    signals: process_signals::ProcSignals,
     /// Each variant's epoll_event.data of every registration.
     epoll: epoll::EpollData,
     /// The process has (had) more than one thread since its exec: thread scheduling can change
     /// its syscalls (see `relaxed.rs`, `clock.rs`).
     threaded: bool,
-    /// Per signal, the group in which a process-directed signal is being delivered
-    /// (`process_signals.rs`).
-    pd_target: HashMap<i32, GroupId>,
-    /// Per variant and signal, process-directed copies already delivered on the others' behalf.
-    pd_credit: HashMap<(usize, i32), u32>,
     /// Temporary names followers took from the leader: (variant, own name) -> leader's name.
     temp_names: HashMap<(usize, Vec<u8>), Vec<u8>>,
 }
@@ -458,10 +453,8 @@ impl Monitor {
                 fd: Default::default(),
                 spaces: vec![inject::AddressSpace::default(); n],
                 main_group: 0,
-                handlers: vec![signals::Disposition::Default; 65],
+                signals: Default::default(),
                 epoll: epoll::EpollData::default(),
-                pd_target: HashMap::new(),
-                pd_credit: HashMap::new(),
                 temp_names: HashMap::new(),
                 threaded: false,
             }],

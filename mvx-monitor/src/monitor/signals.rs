@@ -184,7 +184,7 @@ impl Monitor {
             self.tasks[t].sig.pending.insert(s);
             return self.hold_for_delivery(t, Some(s), s);
         }
-        match self.procs[proc_].handlers[s as usize] {
+        match self.procs[proc_].signals.disposition(s) {
             Disposition::Ignore => self.resume_unchanged(t, None).map(|()| None),
             Disposition::Default if ignored_by_default(sig) => {
                 self.resume_unchanged(t, None).map(|()| None)
@@ -417,15 +417,15 @@ impl Monitor {
         }
         self.signal_stats.delivered += 1;
         self.groups[g].delivery = None;
-        self.process_signal_delivered(g, sig);
+        let proc_ = self.groups[g].proc_;
+        self.procs[proc_].signals.delivered(g, sig);
         let mut process_directed = false;
         for &m in live {
             process_directed |= self.tasks[m].sig.process_directed.remove(&sig);
         }
         self.share_siginfo(sig, live);
-        let proc_ = self.groups[g].proc_;
         let sa_restart = matches!(
-            self.procs[proc_].handlers[sig as usize],
+            self.procs[proc_].signals.disposition(sig),
             Disposition::Handler { restart: true }
         );
         // How an interrupted member's syscall ends once the handler runs decides how the
@@ -700,7 +700,7 @@ impl Monitor {
             lets_in & (1u64 << (s - 1)) != 0
                 && s != kick_signal()
                 && matches!(
-                    self.procs[proc_].handlers[s as usize],
+                    self.procs[proc_].signals.disposition(s),
                     Disposition::Handler { .. }
                 )
         }) else {
