@@ -416,16 +416,12 @@ pub struct Monitor {
     warnings: Warnings,
     /// Whether this CPU can fault cpuid (learned from the first injection).
     cpuid_faulting: Option<bool>,
-    /// Synchronous signal delivery counters and delays (µs).
-    signal_stats: crate::report::SignalStats,
-    signal_delays: Vec<u64>,
+    /// Synchronous signal delivery's run-wide bookkeeping (`signals.rs`).
+    signal_sync: signals::SignalSync,
     /// The buffer the in-variant runtime shares between variants (removed when mvx ends).
     _sync_buffer: Option<runtime_server::SyncBuffer>,
     /// Followers' shadows of the files the program maps shared (see `shadow.rs`).
     shadows: crate::shadow::Shadows,
-    /// Groups whose members are to die of the signal one of them died of (see
-    /// `awaits_same_death`).
-    deaths_to_follow: HashSet<GroupId>,
     /// A terminating signal sent to mvx (see `liveness.rs`).
     termination: Option<liveness::Termination>,
     majority: majority::Majority,
@@ -464,12 +460,10 @@ impl Monitor {
             rendezvous: 0,
             warnings: Warnings::default(),
             cpuid_faulting: None,
-            signal_stats: Default::default(),
-            signal_delays: Vec::new(),
+            signal_sync: Default::default(),
             _sync_buffer: sync_buffer,
             majority: majority::Majority::new(cfg.policy, n),
             termination: None,
-            deaths_to_follow: HashSet::new(),
             shadows: Default::default(),
             cfg,
         };
@@ -559,10 +553,7 @@ impl Monitor {
                 .collect(),
             syscalls: self.rendezvous,
             warnings: std::mem::take(&mut self.warnings.list),
-            signals: crate::report::SignalStats {
-                delay_us: crate::report::DelayStats::from_samples(&self.signal_delays),
-                ..self.signal_stats.clone()
-            },
+            signals: self.signal_sync.report(),
             divergence,
         })
     }
