@@ -208,7 +208,7 @@ impl Monitor {
                     .learn_new_types(leader, effect, ret, pair);
             }
         }
-        self.publish_fd_classes(proc_);
+        self.runtime.publish_fd_classes(&self.procs[proc_]);
     }
 }
 

@@ -30,7 +30,7 @@ impl Monitor {
             };
             self.procs.push(p);
             let child = self.procs.len() - 1;
-            self.publish_fd_classes(child);
+            self.runtime.publish_fd_classes(&self.procs[child]);
             child
         };
         self.groups.push(Group {
@@ -45,7 +45,7 @@ impl Monitor {
         });
         if thread {
             self.procs[proc_].threaded = true;
-            self.mark_threaded(proc_);
+            self.runtime.mark_threaded(&self.procs[proc_]);
         }
         Ok(ng)
     }
@@ -120,7 +120,7 @@ impl Monitor {
                 self.procs[p].fd.table.retain_open(leader);
                 self.procs[p].signals.reset_on_exec();
             }
-            self.publish_fd_classes(p);
+            self.runtime.publish_fd_classes(&self.procs[p]);
         }
         let task = &mut self.tasks[t];
         task.state = State::Running;
@@ -247,7 +247,7 @@ impl Monitor {
             return Ok(None); // killed by the majority policy; no group waits for it
         }
         if variant == 0 {
-            self.mark_leader_gone(g);
+            self.runtime.mark_leader_gone(g);
         }
         if let Death::Signaled(sig) = how {
             // Killed by a signal the others have too: they end before their next syscall.

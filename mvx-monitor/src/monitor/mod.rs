@@ -419,7 +419,7 @@ pub struct Monitor {
     /// Synchronous signal delivery's run-wide bookkeeping (`signals.rs`).
     signal_sync: signals::SignalSync,
     /// The buffer the in-variant runtime shares between variants (removed when mvx ends).
-    _sync_buffer: Option<runtime_server::SyncBuffer>,
+    runtime: runtime_server::RuntimeServer,
     /// Followers' shadows of the files the program maps shared (see `shadow.rs`).
     shadows: crate::shadow::Shadows,
     /// A terminating signal sent to mvx (see `liveness.rs`).
@@ -431,7 +431,7 @@ impl Monitor {
     /// Starts every variant. Errors here are start-up failures of mvx itself.
     pub fn start(mut cfg: Config) -> Result<Monitor> {
         let events = Events::new().context("setting up the event loop")?;
-        let sync_buffer = runtime_server::SyncBuffer::create(&mut cfg.envp);
+        let runtime = runtime_server::RuntimeServer::create(&mut cfg);
         let n = cfg.programs.len();
         let mut m = Monitor {
             tasks: Vec::new(),
@@ -461,7 +461,7 @@ impl Monitor {
             warnings: Warnings::default(),
             cpuid_faulting: None,
             signal_sync: Default::default(),
-            _sync_buffer: sync_buffer,
+            runtime,
             majority: majority::Majority::new(cfg.policy, n),
             termination: None,
             shadows: Default::default(),
