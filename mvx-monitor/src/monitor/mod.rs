@@ -719,7 +719,7 @@ impl Monitor {
             .then_some(Duration::from_millis(5))
             .into_iter()
             .chain(
-                self.next_clock_deadline()
+                clock::next_clock_deadline(&self.tasks)
                     .map(|d| d.saturating_duration_since(Instant::now())),
             )
             .min();
