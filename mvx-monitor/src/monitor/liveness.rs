@@ -24,6 +24,13 @@ pub(super) struct Termination {
     pub since: Instant,
 }
 
+impl Termination {
+    /// When the grace period ends, for the event loop's timeout.
+    pub(super) fn deadline(self) -> Instant {
+        self.since + TERMINATION_GRACE
+    }
+}
+
 impl Monitor {
     /// A signal sent to mvx: forward it, and for terminating ones start (or cut short) the
     /// grace period. Returns how the run ends if it ends now.
@@ -66,11 +73,6 @@ impl Monitor {
             eprintln!("mvx: stuck: {line}");
         }
         Stop::Terminated(sig)
-    }
-
-    /// When the grace period ends, for the event loop's timeout.
-    pub(super) fn termination_deadline(&self) -> Option<Instant> {
-        self.termination.map(|t| t.since + TERMINATION_GRACE)
     }
 
     /// One line per live task: where it is and what it waits for.

@@ -714,7 +714,7 @@ impl Monitor {
             ))?,
             _ => None,
         };
-        self.mirror_into_shadows(leader_pid, &entry.call, ret);
+        super::shadow_writes::mirror_into_shadows(&self.shadows, leader_pid, &entry.call, ret);
         let sigpipe = handlers::sigpipe::raised_in_leader(leader_pid, ret);
         if ERESTART_CODES.contains(&ret) {
             // A signal interrupted the leader; followers see the interruption as EINTR.

@@ -748,8 +748,8 @@ impl Monitor {
             (a, b) => a.or(b),
         };
         let termination = self
-            .termination_deadline()
-            .map(|d| d.saturating_duration_since(Instant::now()));
+            .termination
+            .map(|t| t.deadline().saturating_duration_since(Instant::now()));
         let stopped = self.any_group_stopped().then_some(job_control::CONT_POLL);
         [signal_poll, window, termination, stopped]
             .into_iter()
