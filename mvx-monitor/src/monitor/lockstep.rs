@@ -210,7 +210,7 @@ impl Monitor {
                     return Ok(None);
                 }
                 let stop = self.death_divergence(g, d, l);
-                if self.outvoted_death(d) {
+                if self.majority.outvotes_death_of(self.tasks[d].variant) {
                     let why = match &stop {
                         Stop::Diverged(div) => div.message.clone(),
                         _ => "it died".into(),
