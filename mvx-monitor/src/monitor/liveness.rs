@@ -276,26 +276,10 @@ impl Monitor {
         self.groups[g].fd_wait_since
     }
 
-    /// Whether any tracee still exists (a child of mvx, in any state).
-    pub(super) fn tracees_exist(&self) -> bool {
-        // SAFETY: waitid with a valid out pointer; WNOHANG|WNOWAIT leaves any status for
-        // the event loop.
-        let rc = unsafe {
-            let mut info: libc::siginfo_t = std::mem::zeroed();
-            libc::waitid(
-                libc::P_ALL,
-                0,
-                &mut info,
-                libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL,
-            )
-        };
-        !(rc == -1 && nix::errno::Errno::last() == nix::errno::Errno::ECHILD)
-    }
-
     /// Fails if the books count a task as alive although no tracee exists any more (it ended
     /// without an event the monitor saw): better a clear error than waiting for it forever.
     pub(super) fn check_vanished(&self) -> Result<()> {
-        if !self.tasks.iter().any(Task::alive) || self.tracees_exist() {
+        if !self.tasks.iter().any(Task::alive) || tracees_exist() {
             return Ok(());
         }
         anyhow::bail!(
@@ -303,4 +287,20 @@ impl Monitor {
             self.stuck_lines().join("\n  ")
         )
     }
+}
+
+/// Whether any tracee still exists (a child of mvx, in any state).
+fn tracees_exist() -> bool {
+    // SAFETY: waitid with a valid out pointer; WNOHANG|WNOWAIT leaves any status for
+    // the event loop.
+    let rc = unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        libc::waitid(
+            libc::P_ALL,
+            0,
+            &mut info,
+            libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL,
+        )
+    };
+    !(rc == -1 && nix::errno::Errno::last() == nix::errno::Errno::ECHILD)
 }

@@ -60,7 +60,7 @@ impl Monitor {
             return self.answer_handshake(t, regs);
         }
         let raw = RawCall::from_regs(&regs);
-        if self.runs_as_runtime_setup(t, &raw) {
+        if self.runtime.runs_as_setup(&mut self.tasks[t], &raw) {
             let task = &mut self.tasks[t];
             task.history.push(format!(
                 "{} (runtime setup, outside lock-step)",

@@ -296,16 +296,11 @@ impl Monitor {
     }
 }
 
-impl Monitor {
+impl RuntimeServer {
     /// A syscall of the runtime's setup (after OP_SETUP): open/stat/mmap/close of the sync
     /// buffer (the table's `runtime_setup` calls), run at once in this task only. Anything
     /// else ends the exemption.
-    pub(super) fn runs_as_runtime_setup(
-        &mut self,
-        t: TaskId,
-        raw: &crate::tracee::RawCall,
-    ) -> bool {
-        let task = &self.tasks[t];
+    pub(super) fn runs_as_setup(&self, task: &mut Task, raw: &crate::tracee::RawCall) -> bool {
         if task.setup_calls == 0 {
             return false;
         }
@@ -313,12 +308,11 @@ impl Monitor {
         let ok = match crate::table::lookup(raw.nr).and_then(|s| s.props.runtime_setup) {
             Some(RuntimeSetup::BufferPath(i)) => {
                 let path = task.tracee.read_cstr(raw.args[i as usize]).ok();
-                path.is_some_and(|p| self.runtime.is_buffer(&p))
+                path.is_some_and(|p| self.is_buffer(&p))
             }
             Some(RuntimeSetup::Any) => true,
             None => false,
         };
-        let task = &mut self.tasks[t];
         task.setup_calls = if ok { task.setup_calls - 1 } else { 0 };
         ok
     }
