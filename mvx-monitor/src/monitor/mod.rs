@@ -8,6 +8,23 @@
 //! `waitpid`; the loop sleeps on a signalfd so that rendezvous windows and signals sent to mvx
 //! are handled in the same place.
 //!
+//! State in parts: `Monitor` owns the tasks, groups and processes and orchestrates; state that
+//! one kind of step changes sits in a part whose methods see only that part (`&mut self` of
+//! the part), so a call's borrows show what it can change:
+//! - `FdState` (per process, `fd_state.rs`): the fd table and the fd-table turn; changed by a
+//!   call's fd effect and by taking or releasing the turn (waking the waiters is `Monitor`'s);
+//! - `ProcSignals` (per process, `process_signals.rs`): dispositions (the leader's
+//!   rt_sigaction, exec) and where process-directed signals are delivered, with the credits;
+//! - `SignalSync` (the run, `signals.rs`): delivery counters and delays for the report, and the
+//!   groups waiting for their members to die as one of them did;
+//! - `RuntimeServer` (the run, `runtime_server.rs`): the runtime's shared buffer, which only it
+//!   writes (fd classes, threaded and leader-gone flags), and the setup calls it exempts;
+//! - `ClockQueues` (per group, `clock.rs`): leader clock values not yet taken by followers;
+//! - `Majority` (`majority.rs`): which variants the policy retired; `Termination`
+//!   (`liveness.rs`), `Warnings` and the followers' `Shadows` (`shadow_writes.rs`).
+//!
+//! What changes tasks or groups, or several parts at once, stays a `Monitor` method.
+//!
 //! For each syscall a group goes through arrive -> rendezvous -> compare -> dispatch ->
 //! replicate (`lockstep.rs`), calling the phases of irregular calls in `handlers/` (keyed by
 //! the table's `Special` kind); the runtime's own syscalls are served in `runtime_server.rs`;
