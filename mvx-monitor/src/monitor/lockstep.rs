@@ -6,6 +6,7 @@ use super::inject;
 use super::*;
 use crate::capture::{self, Value};
 use crate::dispatch_plan::{self, FdEffect, FollowerAction, Plan};
+use crate::fdtable::FdKind;
 use crate::table::Arg;
 use crate::tracee::{self, RawCall};
 use anyhow::bail;
@@ -728,10 +729,7 @@ impl Monitor {
             vec![]
         };
         for &fd in &received {
-            self.procs[proc_]
-                .fd
-                .table
-                .insert(fd, crate::fdtable::FdKind::LeaderOnly);
+            self.procs[proc_].fd.table.insert(fd, FdKind::LeaderOnly);
             if self.cfg.level.uses_fast_io() {
                 self.procs[proc_].fd.table.learn_type(leader_pid, fd);
             }
