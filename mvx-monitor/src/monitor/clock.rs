@@ -203,7 +203,8 @@ impl Monitor {
             }
             let g = self.tasks[t].group;
             let waited_long = entry.arrived.elapsed() >= CLOCK_WAIT_MAX;
-            if !waited_long && self.leader_may_read_clock(g) {
+            let leader = self.member(g, 0).map(|lt| &self.tasks[lt]);
+            if !waited_long && leader.is_some_and(leader_may_read_clock) {
                 if let State::ClockWait { until, .. } = &mut self.tasks[t].state {
                     *until = now + CLOCK_WAIT;
                 }
@@ -230,33 +231,30 @@ impl Monitor {
         }
         Ok(())
     }
+}
 
-    /// Whether the leader's thread of group `g` runs freely (not held by the monitor, not
-    /// blocked on a lock), so that a clock read a follower waits for may still come.
-    fn leader_may_read_clock(&self, g: GroupId) -> bool {
-        let Some(lt) = self.member(g, 0) else {
-            return false;
-        };
-        let task = &self.tasks[lt];
-        match task.state {
-            State::Running => {
-                !(crate::procfs::blocked_in_kernel(task.tracee.pid)
-                    && crate::procfs::waits_on_lock(task.tracee.pid))
-            }
-            State::InSyscall(Pending::ClockRead(_)) => true,
-            _ => false,
+/// Whether the leader's thread `task` runs freely (not held by the monitor, not blocked on a
+/// lock), so that a clock read a follower waits for may still come.
+fn leader_may_read_clock(task: &Task) -> bool {
+    match task.state {
+        State::Running => {
+            !(crate::procfs::blocked_in_kernel(task.tracee.pid)
+                && crate::procfs::waits_on_lock(task.tracee.pid))
         }
+        State::InSyscall(Pending::ClockRead(_)) => true,
+        _ => false,
     }
+}
 
-    pub(super) fn next_clock_deadline(&self) -> Option<Instant> {
-        self.tasks
-            .iter()
-            .filter_map(|t| match t.state {
-                State::ClockWait { until, .. } => Some(until),
-                _ => None,
-            })
-            .min()
-    }
+/// When the first follower's wait for a leader's clock value runs out, for the event loop.
+pub(super) fn next_clock_deadline(tasks: &[Task]) -> Option<Instant> {
+    tasks
+        .iter()
+        .filter_map(|t| match t.state {
+            State::ClockWait { until, .. } => Some(until),
+            _ => None,
+        })
+        .min()
 }
 
 #[cfg(test)]

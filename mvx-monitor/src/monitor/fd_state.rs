@@ -6,98 +6,70 @@ use super::*;
 use crate::dispatch_plan::{FdEffect, Plan};
 use crate::tracee::RawCall;
 
-impl Monitor {
-    /// Lock-step groups of process `proc_` with a live member (its threads).
-    pub(super) fn live_threads(&self, proc_: ProcId) -> usize {
-        self.groups
-            .iter()
-            .filter(|gr| {
-                gr.proc_ == proc_ && gr.members.iter().flatten().any(|&t| self.tasks[t].alive())
-            })
-            .count()
+/// A process's fd state: its table and its fd-table turn. Changed only through these methods,
+/// which see nothing else of the monitor; the groups that wait for the turn are woken by the
+/// monitor (`release_fd_table`).
+#[derive(Default)]
+pub(super) struct FdState {
+    pub(super) table: FdTable,
+    /// The group whose fd-creating or closing call is in flight (see `changes_fd_table`).
+    owner: Option<GroupId>,
+    /// Groups waiting at their rendezvous for the fd table.
+    waiters: HashSet<GroupId>,
+}
+
+impl FdState {
+    /// The state a forked child starts with: the parent's table, nobody holding the turn.
+    pub(super) fn forked(&self) -> FdState {
+        FdState {
+            table: self.table.clone(),
+            ..FdState::default()
+        }
     }
 
-    /// Follower-side fd-table changes of a multi-threaded process run one group at a time
-    /// (see `fd_place.rs`); none of them blocks, so the turn always comes round. The leader's
-    /// own calls never wait for it: a leader-only call that creates fds (accept, socket, pipe)
-    /// runs at once and takes the turn only at its exit, for the followers' placeholders.
-    /// Returns whether group `g` has the turn; if not, it is queued for it.
-    pub(super) fn take_fd_table(&mut self, g: GroupId) -> bool {
-        let proc_ = self.groups[g].proc_;
-        if self.live_threads(proc_) < 2 {
-            return true;
-        }
-        match self.procs[proc_].fd_owner {
+    /// Gives group `g` the turn if nobody else holds it; queues it otherwise.
+    fn take_turn(&mut self, g: GroupId) -> bool {
+        match self.owner {
             Some(owner) if owner != g => {
-                self.procs[proc_].fd_waiters.insert(g);
-                self.groups[g]
-                    .fd_wait_since
-                    .get_or_insert_with(Instant::now);
+                self.waiters.insert(g);
                 false
             }
             _ => {
-                self.procs[proc_].fd_owner = Some(g);
-                self.groups[g].fd_wait_since = None;
+                self.owner = Some(g);
                 true
             }
         }
     }
 
-    /// Whether a call that passed its rendezvous must wait for its process's fd-table turn:
-    /// calls every variant executes that create, duplicate or close fds, and clones (the
-    /// child copies the table).
-    pub(super) fn waits_for_fd_table(&mut self, g: GroupId, decision: &Decision) -> bool {
-        let changes_table = match decision.plan {
-            Plan::All | Plan::AllChecked => {
-                decision.effect != FdEffect::None || decision.shadow_fd.is_some()
-            }
-            Plan::Clone => true,
-            _ => false,
-        };
-        changes_table && !self.take_fd_table(g)
+    /// Ends group `g`'s turn; the groups that waited for it, or `None` if `g` did not hold it.
+    fn release_turn(&mut self, g: GroupId) -> Option<Vec<GroupId>> {
+        if self.owner != Some(g) {
+            return None;
+        }
+        self.owner = None;
+        Some(std::mem::take(&mut self.waiters).into_iter().collect())
     }
 
-    /// The fd-changing call of group `g` completed: let a waiting group of its process go on.
-    pub(super) fn release_fd_table(&mut self, g: GroupId) -> Result<Option<Stop>> {
-        let proc_ = self.groups[g].proc_;
-        if self.procs[proc_].fd_owner != Some(g) {
-            return Ok(None);
-        }
-        self.procs[proc_].fd_owner = None;
-        let waiters: Vec<GroupId> = std::mem::take(&mut self.procs[proc_].fd_waiters)
-            .into_iter()
-            .collect();
-        for w in waiters {
-            // A leader waiting at its exit for its followers' placements, or a group waiting
-            // at its rendezvous.
-            let next = if self.groups[w].in_flight.is_some() {
-                self.progress(w)?
-            } else {
-                self.try_rendezvous(w)?
-            };
-            if let Some(stop) = next {
-                return Ok(Some(stop));
-            }
-        }
-        Ok(None)
+    pub(super) fn holds_turn(&self, g: GroupId) -> bool {
+        self.owner == Some(g)
     }
 
-    /// Updates a process's fd table once the result `ret` of the leader's call is known; `pair`
-    /// holds the fds a pipe/socketpair created.
-    pub(super) fn apply_effect(
-        &mut self,
-        proc_: ProcId,
-        effect: FdEffect,
-        ret: Option<i64>,
-        pair: Option<(i32, i32)>,
-    ) {
-        let fds = &mut self.procs[proc_].fds;
+    pub(super) fn waits_for_turn(&self, g: GroupId) -> bool {
+        self.waiters.contains(&g)
+    }
+
+    /// Who holds the turn, for messages.
+    pub(super) fn turn_holder(&self) -> Option<GroupId> {
+        self.owner
+    }
+
+    /// Updates the table once the result `ret` of the leader's call is known; `pair` holds the
+    /// fds a pipe/socketpair created.
+    fn apply(&mut self, effect: FdEffect, ret: Option<i64>, pair: Option<(i32, i32)>) {
+        let fds = &mut self.table;
         match (effect, ret) {
             (FdEffect::None, _) => {}
-            (FdEffect::Close { fd }, _) => {
-                fds.remove(fd);
-                self.procs[proc_].epoll.forget_fd(fd);
-            }
+            (FdEffect::Close { fd }, _) => fds.remove(fd),
             (FdEffect::CloseRange { first, last }, _) => fds.remove_range(first, last),
             (_, None) => {}
             (_, Some(r)) if r < 0 => {}
@@ -122,22 +94,17 @@ impl Monitor {
             }
             (FdEffect::Dup { src }, Some(fd)) => fds.duplicate(src, fd as i32),
         }
-        self.learn_new_fd_types(proc_, effect, ret, pair);
-        self.publish_fd_classes(proc_);
     }
 
-    /// Reads from the leader's /proc which new fds are sockets (the fast path's socket levels
-    /// need to know); without a fast path nobody asks.
-    fn learn_new_fd_types(
+    /// Reads from the `leader`'s /proc which new fds are sockets (the fast path's socket levels
+    /// need to know).
+    fn learn_new_types(
         &mut self,
-        proc_: ProcId,
+        leader: Pid,
         effect: FdEffect,
         ret: Option<i64>,
         pair: Option<(i32, i32)>,
     ) {
-        if !self.cfg.level.uses_fast_io() {
-            return;
-        }
         let new: Vec<i32> = match (effect, ret) {
             (FdEffect::New { pair_arg: None, .. }, Some(fd)) if fd >= 0 => vec![fd as i32],
             (
@@ -148,12 +115,100 @@ impl Monitor {
             ) if r >= 0 => pair.map(|(a, b)| vec![a, b]).unwrap_or_default(),
             _ => return,
         };
-        let Some(leader) = self.leader_pid_of(proc_) else {
-            return;
-        };
         for fd in new {
-            self.procs[proc_].fds.learn_type(leader, fd);
+            self.table.learn_type(leader, fd);
         }
+    }
+}
+
+/// Whether a call that passed its rendezvous changes its process's fd table, and so must
+/// have the fd-table turn: calls every variant executes that create, duplicate or close fds,
+/// and clones (the child copies the table).
+pub(super) fn changes_fd_table(decision: &Decision) -> bool {
+    match decision.plan {
+        Plan::All | Plan::AllChecked => {
+            decision.effect != FdEffect::None || decision.shadow_fd.is_some()
+        }
+        Plan::Clone => true,
+        _ => false,
+    }
+}
+
+impl Monitor {
+    /// Lock-step groups of process `proc_` with a live member (its threads).
+    pub(super) fn live_threads(&self, proc_: ProcId) -> usize {
+        self.groups
+            .iter()
+            .filter(|gr| {
+                gr.proc_ == proc_ && gr.members.iter().flatten().any(|&t| self.tasks[t].alive())
+            })
+            .count()
+    }
+
+    /// Follower-side fd-table changes of a multi-threaded process run one group at a time
+    /// (see `fd_place.rs`); none of them blocks, so the turn always comes round. The leader's
+    /// own calls never wait for it: a leader-only call that creates fds (accept, socket, pipe)
+    /// runs at once and takes the turn only at its exit, for the followers' placeholders.
+    /// Returns whether group `g` has the turn; if not, it is queued for it.
+    pub(super) fn take_fd_table(&mut self, g: GroupId) -> bool {
+        let proc_ = self.groups[g].proc_;
+        if self.live_threads(proc_) < 2 {
+            return true;
+        }
+        if self.procs[proc_].fd.take_turn(g) {
+            self.groups[g].fd_wait_since = None;
+            true
+        } else {
+            self.groups[g]
+                .fd_wait_since
+                .get_or_insert_with(Instant::now);
+            false
+        }
+    }
+
+    /// The fd-changing call of group `g` completed: let a waiting group of its process go on.
+    pub(super) fn release_fd_table(&mut self, g: GroupId) -> Result<Option<Stop>> {
+        let proc_ = self.groups[g].proc_;
+        let Some(waiters) = self.procs[proc_].fd.release_turn(g) else {
+            return Ok(None);
+        };
+        for w in waiters {
+            // A leader waiting at its exit for its followers' placements, or a group waiting
+            // at its rendezvous.
+            let next = if self.groups[w].in_flight.is_some() {
+                self.progress(w)?
+            } else {
+                self.try_rendezvous(w)?
+            };
+            if let Some(stop) = next {
+                return Ok(Some(stop));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Updates a process's fd table once the result `ret` of the leader's call is known; `pair`
+    /// holds the fds a pipe/socketpair created.
+    pub(super) fn apply_effect(
+        &mut self,
+        proc_: ProcId,
+        effect: FdEffect,
+        ret: Option<i64>,
+        pair: Option<(i32, i32)>,
+    ) {
+        self.procs[proc_].fd.apply(effect, ret, pair);
+        if let FdEffect::Close { fd } = effect {
+            self.procs[proc_].epoll.forget_fd(fd);
+        }
+        // Without a fast path nobody asks for the new fds' types.
+        if self.cfg.level.uses_fast_io() {
+            if let Some(leader) = self.leader_pid_of(proc_) {
+                self.procs[proc_]
+                    .fd
+                    .learn_new_types(leader, effect, ret, pair);
+            }
+        }
+        self.runtime.publish_fd_classes(&self.procs[proc_]);
     }
 }
 

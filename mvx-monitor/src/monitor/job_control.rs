@@ -36,7 +36,7 @@ impl Monitor {
         }
         STOP_SIGNALS.contains(&sig)
             && matches!(
-                self.procs[self.tasks[t].proc_].handlers[sig as usize],
+                self.procs[self.tasks[t].proc_].signals.disposition(sig),
                 super::signals::Disposition::Default
             )
     }

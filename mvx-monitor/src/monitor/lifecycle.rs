@@ -19,22 +19,18 @@ impl Monitor {
         } else {
             let parent = &self.procs[parent_proc];
             let p = VProc {
-                fds: parent.fds.clone(),
+                fd: parent.fd.forked(),
                 // fork copies the address space (and the scratch page with it); CLONE_VM shares it.
                 spaces: parent.spaces.clone(),
                 main_group: ng,
-                handlers: parent.handlers.clone(),
+                signals: parent.signals.forked(),
                 epoll: parent.epoll.clone(),
-                fd_owner: None,
-                fd_waiters: HashSet::new(),
-                pd_target: HashMap::new(),
-                pd_credit: HashMap::new(),
                 temp_names: parent.temp_names.clone(),
                 threaded: false,
             };
             self.procs.push(p);
             let child = self.procs.len() - 1;
-            self.publish_fd_classes(child);
+            self.runtime.publish_fd_classes(&self.procs[child]);
             child
         };
         self.groups.push(Group {
@@ -49,7 +45,7 @@ impl Monitor {
         });
         if thread {
             self.procs[proc_].threaded = true;
-            self.mark_threaded(proc_);
+            self.runtime.mark_threaded(&self.procs[proc_]);
         }
         Ok(ng)
     }
@@ -116,13 +112,13 @@ impl Monitor {
         if variant == 0 {
             let leader = task.tracee.pid;
             if first {
-                self.procs[p].fds = FdTable::inherited_from(leader);
-                self.procs[p].handlers = signals::initial_dispositions(leader);
+                self.procs[p].fd.table = FdTable::inherited_from(leader);
+                self.procs[p].signals.inherit(leader);
             } else {
-                self.procs[p].fds.retain_open(leader);
-                signals::reset_on_exec(&mut self.procs[p].handlers);
+                self.procs[p].fd.table.retain_open(leader);
+                self.procs[p].signals.reset_on_exec();
             }
-            self.publish_fd_classes(p);
+            self.runtime.publish_fd_classes(&self.procs[p]);
         }
         tolerate_gone(self.tasks[t].resume(State::Running, Resume::Cont(None)))?;
         for sig in held {
@@ -254,7 +250,7 @@ impl Monitor {
             return Ok(None); // killed by the majority policy; no group waits for it
         }
         if variant == 0 {
-            self.mark_leader_gone(g);
+            self.runtime.mark_leader_gone(g);
         }
         if let Death::Signaled(sig) = how {
             // Killed by a signal the others have too: they end before their next syscall.

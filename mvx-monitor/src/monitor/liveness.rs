@@ -24,6 +24,13 @@ pub(super) struct Termination {
     pub since: Instant,
 }
 
+impl Termination {
+    /// When the grace period ends, for the event loop's timeout.
+    pub(super) fn deadline(self) -> Instant {
+        self.since + TERMINATION_GRACE
+    }
+}
+
 impl Monitor {
     /// A signal sent to mvx: forward it, and for terminating ones start (or cut short) the
     /// grace period. Returns how the run ends if it ends now.
@@ -66,11 +73,6 @@ impl Monitor {
             eprintln!("mvx: stuck: {line}");
         }
         Stop::Terminated(sig)
-    }
-
-    /// When the grace period ends, for the event loop's timeout.
-    pub(super) fn termination_deadline(&self) -> Option<Instant> {
-        self.termination.map(|t| t.since + TERMINATION_GRACE)
     }
 
     /// One line per live task: where it is and what it waits for.
@@ -175,9 +177,10 @@ impl Monitor {
             );
         }
         let proc_ = group.proc_;
-        if self.procs[proc_].fd_waiters.contains(&g) {
+        if self.procs[proc_].fd.waits_for_turn(g) {
             let holder = self.procs[proc_]
-                .fd_owner
+                .fd
+                .turn_holder()
                 .map_or("nobody".to_string(), |o| format!("group {o}"));
             return format!("its process's fd-table turn (held by {holder})");
         }
@@ -267,32 +270,16 @@ impl Monitor {
     /// its process's fd-table turn), if it does.
     pub(super) fn held_by_monitor_since(&self, g: GroupId) -> Option<Instant> {
         let proc_ = self.groups[g].proc_;
-        if !self.procs[proc_].fd_waiters.contains(&g) {
+        if !self.procs[proc_].fd.waits_for_turn(g) {
             return None;
         }
         self.groups[g].fd_wait_since
     }
 
-    /// Whether any tracee still exists (a child of mvx, in any state).
-    pub(super) fn tracees_exist(&self) -> bool {
-        // SAFETY: waitid with a valid out pointer; WNOHANG|WNOWAIT leaves any status for
-        // the event loop.
-        let rc = unsafe {
-            let mut info: libc::siginfo_t = std::mem::zeroed();
-            libc::waitid(
-                libc::P_ALL,
-                0,
-                &mut info,
-                libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL,
-            )
-        };
-        !(rc == -1 && nix::errno::Errno::last() == nix::errno::Errno::ECHILD)
-    }
-
     /// Fails if the books count a task as alive although no tracee exists any more (it ended
     /// without an event the monitor saw): better a clear error than waiting for it forever.
     pub(super) fn check_vanished(&self) -> Result<()> {
-        if !self.tasks.iter().any(Task::alive) || self.tracees_exist() {
+        if !self.tasks.iter().any(Task::alive) || tracees_exist() {
             return Ok(());
         }
         anyhow::bail!(
@@ -300,4 +287,20 @@ impl Monitor {
             self.stuck_lines().join("\n  ")
         )
     }
+}
+
+/// Whether any tracee still exists (a child of mvx, in any state).
+fn tracees_exist() -> bool {
+    // SAFETY: waitid with a valid out pointer; WNOHANG|WNOWAIT leaves any status for
+    // the event loop.
+    let rc = unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        libc::waitid(
+            libc::P_ALL,
+            0,
+            &mut info,
+            libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL,
+        )
+    };
+    !(rc == -1 && nix::errno::Errno::last() == nix::errno::Errno::ECHILD)
 }

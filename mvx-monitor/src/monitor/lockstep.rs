@@ -6,6 +6,7 @@ use super::inject;
 use super::*;
 use crate::capture::{self, Value};
 use crate::dispatch_plan::{self, FdEffect, FollowerAction, Plan};
+use crate::fdtable::FdKind;
 use crate::table::Arg;
 use crate::tracee::{self, RawCall};
 use anyhow::bail;
@@ -59,7 +60,7 @@ impl Monitor {
             return self.answer_handshake(t, stop, regs);
         }
         let raw = RawCall::from_regs(&regs);
-        if self.runs_as_runtime_setup(t, &raw) {
+        if self.runtime.runs_as_setup(&mut self.tasks[t], &raw) {
             let task = &mut self.tasks[t];
             task.history.push(format!(
                 "{} (runtime setup, outside lock-step)",
@@ -222,7 +223,7 @@ impl Monitor {
                     return Ok(None);
                 }
                 let stop = self.death_divergence(g, d, l);
-                if self.outvoted_death(d) {
+                if self.majority.outvotes_death_of(self.tasks[d].variant) {
                     let why = match &stop {
                         Stop::Diverged(div) => div.message.clone(),
                         _ => "it died".into(),
@@ -354,11 +355,11 @@ impl Monitor {
         let mut decision = dispatch_plan::decide(
             leader.spec,
             &leader.call,
-            &self.procs[proc_].fds,
+            &self.procs[proc_].fd.table,
             self.tasks[members[0]].tracee.pid,
         );
         let backings = self.shadow_backings(g, members, &mut decision);
-        if self.waits_for_fd_table(g, &decision) {
+        if fd_state::changes_fd_table(&decision) && !self.take_fd_table(g) {
             return Ok(None);
         }
         self.rendezvous += 1;
@@ -397,7 +398,7 @@ impl Monitor {
             new_group,
             first_exit: None,
         };
-        if decision.plan == Plan::All && self.procs[proc_].fd_owner == Some(g) {
+        if decision.plan == Plan::All && self.procs[proc_].fd.holds_turn(g) {
             // close in a multi-threaded process: hold the fd table until it is done everywhere.
             decision.plan = Plan::AllChecked;
         }
@@ -729,7 +730,7 @@ impl Monitor {
             ))?,
             _ => None,
         };
-        self.mirror_into_shadows(leader_pid, &entry.call, ret);
+        super::shadow_writes::mirror_into_shadows(&self.shadows, leader_pid, &entry.call, ret);
         let sigpipe = handlers::sigpipe::raised_in_leader(leader_pid, ret);
         if ERESTART_CODES.contains(&ret) {
             // A signal interrupted the leader; followers see the interruption as EINTR.
@@ -743,11 +744,9 @@ impl Monitor {
             vec![]
         };
         for &fd in &received {
-            self.procs[proc_]
-                .fds
-                .insert(fd, crate::fdtable::FdKind::LeaderOnly);
+            self.procs[proc_].fd.table.insert(fd, FdKind::LeaderOnly);
             if self.cfg.level.uses_fast_io() {
-                self.procs[proc_].fds.learn_type(leader_pid, fd);
+                self.procs[proc_].fd.table.learn_type(leader_pid, fd);
             }
         }
         // Before the leader runs on: its fast path must see the new fd's class.

@@ -34,6 +34,17 @@ impl Majority {
         self.retired.iter().filter(|r| !**r).count()
     }
 
+    /// Variant `v` died while the others did not: whether it is retired (the leader never is,
+    /// see above) because a majority is left.
+    pub(super) fn outvotes_death_of(&self, v: usize) -> bool {
+        self.on && v != 0 && self.is_majority(self.live_variants() - 1)
+    }
+
+    /// Marks `v` retired; false if it already was.
+    fn retire(&mut self, v: usize) -> bool {
+        !std::mem::replace(&mut self.retired[v], true)
+    }
+
     /// Whether `agreeing` of the live variants are a strict majority.
     fn is_majority(&self, agreeing: usize) -> bool {
         agreeing * 2 > self.live_variants()
@@ -64,20 +75,12 @@ impl Monitor {
         self.majority.is_majority(agreeing).then_some(odd)
     }
 
-    /// A follower died while the others did not: retire it if a majority is left.
-    pub(super) fn outvoted_death(&self, dead: TaskId) -> bool {
-        self.majority.on
-            && self.tasks[dead].variant != 0
-            && self.majority.is_majority(self.majority.live_variants() - 1)
-    }
-
     /// Takes variant `v` out of the run: kills all its tasks and removes them from every
     /// group, so that no rendezvous waits for them.
     pub(super) fn retire(&mut self, v: usize, why: &str) -> Result<Option<Stop>> {
-        if self.majority.retired[v] {
+        if !self.majority.retire(v) {
             return Ok(None);
         }
-        self.majority.retired[v] = true;
         self.warnings.add(format!(
             "variant {v} ({}) retired by the majority policy: {why}",
             self.cfg.programs[v].display()

@@ -8,6 +8,23 @@
 //! `waitpid`; the loop sleeps on a signalfd so that rendezvous windows and signals sent to mvx
 //! are handled in the same place.
 //!
+//! State in parts: `Monitor` owns the tasks, groups and processes and orchestrates; state that
+//! one kind of step changes sits in a part whose methods see only that part (`&mut self` of
+//! the part), so a call's borrows show what it can change:
+//! - `FdState` (per process, `fd_state.rs`): the fd table and the fd-table turn; changed by a
+//!   call's fd effect and by taking or releasing the turn (waking the waiters is `Monitor`'s);
+//! - `ProcSignals` (per process, `process_signals.rs`): dispositions (the leader's
+//!   rt_sigaction, exec) and where process-directed signals are delivered, with the credits;
+//! - `SignalSync` (the run, `signals.rs`): delivery counters and delays for the report, and the
+//!   groups waiting for their members to die as one of them did;
+//! - `RuntimeServer` (the run, `runtime_server.rs`): the runtime's shared buffer, which only it
+//!   writes (fd classes, threaded and leader-gone flags), and the setup calls it exempts;
+//! - `ClockQueues` (per group, `clock.rs`): leader clock values not yet taken by followers;
+//! - `Majority` (`majority.rs`): which variants the policy retired; `Termination`
+//!   (`liveness.rs`), `Warnings` and the followers' `Shadows` (`shadow_writes.rs`).
+//!
+//! What changes tasks or groups, or several parts at once, stays a `Monitor` method.
+//!
 //! For each syscall a group goes through arrive -> rendezvous -> compare -> dispatch ->
 //! replicate (`lockstep.rs`), calling the phases of irregular calls in `handlers/` (keyed by
 //! the table's `Special` kind); the runtime's own syscalls are served in `runtime_server.rs`;
@@ -111,27 +128,18 @@ struct Group {
 
 /// A process of the program, as all variants share it: what the monitor knows of it.
 struct VProc {
-    fds: FdTable,
+    fd: fd_state::FdState,
     /// Per variant: what has been injected into its current address space.
     spaces: Vec<inject::AddressSpace>,
     /// The group of its first task (its pid is the process id).
     main_group: GroupId,
-    /// Signal dispositions (index: signal number), tracked from rt_sigaction.
-    handlers: Vec<signals::Disposition>,
+    /// Dispositions and process-directed delivery (`process_signals.rs`).
+    signals: process_signals::ProcSignals,
     /// Each variant's epoll_event.data of every registration.
     epoll: epoll::EpollData,
     /// The process has (had) more than one thread since its exec: thread scheduling can change
     /// its syscalls (see `relaxed.rs`, `clock.rs`).
     threaded: bool,
-    /// The group whose fd-creating or closing call is in flight (see `waits_for_fd_table`).
-    fd_owner: Option<GroupId>,
-    /// Groups waiting at their rendezvous for the fd table.
-    fd_waiters: HashSet<GroupId>,
-    /// Per signal, the group in which a process-directed signal is being delivered
-    /// (`process_signals.rs`).
-    pd_target: HashMap<i32, GroupId>,
-    /// Per variant and signal, process-directed copies already delivered on the others' behalf.
-    pd_credit: HashMap<(usize, i32), u32>,
     /// Temporary names followers took from the leader: (variant, own name) -> leader's name.
     temp_names: HashMap<(usize, Vec<u8>), Vec<u8>>,
 }
@@ -174,16 +182,12 @@ pub struct Monitor {
     warnings: Warnings,
     /// Whether this CPU can fault cpuid (learned from the first injection).
     cpuid_faulting: Option<bool>,
-    /// Synchronous signal delivery counters and delays (µs).
-    signal_stats: crate::report::SignalStats,
-    signal_delays: Vec<u64>,
+    /// Synchronous signal delivery's run-wide bookkeeping (`signals.rs`).
+    signal_sync: signals::SignalSync,
     /// The buffer the in-variant runtime shares between variants (removed when mvx ends).
-    _sync_buffer: Option<runtime_server::SyncBuffer>,
+    runtime: runtime_server::RuntimeServer,
     /// Followers' shadows of the files the program maps shared (see `shadow.rs`).
     shadows: crate::shadow::Shadows,
-    /// Groups whose members are to die of the signal one of them died of (see
-    /// `awaits_same_death`).
-    deaths_to_follow: HashSet<GroupId>,
     /// A terminating signal sent to mvx (see `liveness.rs`).
     termination: Option<liveness::Termination>,
     majority: majority::Majority,
@@ -193,7 +197,7 @@ impl Monitor {
     /// Starts every variant. Errors here are start-up failures of mvx itself.
     pub fn start(mut cfg: Config) -> Result<Monitor> {
         let events = Events::new().context("setting up the event loop")?;
-        let sync_buffer = runtime_server::SyncBuffer::create(&mut cfg.envp);
+        let runtime = runtime_server::RuntimeServer::create(&mut cfg);
         let n = cfg.programs.len();
         let mut m = Monitor {
             tasks: Vec::new(),
@@ -208,15 +212,11 @@ impl Monitor {
                 fd_wait_since: None,
             }],
             procs: vec![VProc {
-                fds: FdTable::default(),
+                fd: Default::default(),
                 spaces: vec![inject::AddressSpace::default(); n],
                 main_group: 0,
-                handlers: vec![signals::Disposition::Default; 65],
+                signals: Default::default(),
                 epoll: epoll::EpollData::default(),
-                fd_owner: None,
-                fd_waiters: HashSet::new(),
-                pd_target: HashMap::new(),
-                pd_credit: HashMap::new(),
                 temp_names: HashMap::new(),
                 threaded: false,
             }],
@@ -226,12 +226,10 @@ impl Monitor {
             rendezvous: 0,
             warnings: Warnings::default(),
             cpuid_faulting: None,
-            signal_stats: Default::default(),
-            signal_delays: Vec::new(),
-            _sync_buffer: sync_buffer,
+            signal_sync: Default::default(),
+            runtime,
             majority: majority::Majority::new(cfg.policy, n),
             termination: None,
-            deaths_to_follow: HashSet::new(),
             shadows: Default::default(),
             cfg,
         };
@@ -320,10 +318,7 @@ impl Monitor {
                 .collect(),
             syscalls: self.rendezvous,
             warnings: std::mem::take(&mut self.warnings.list),
-            signals: crate::report::SignalStats {
-                delay_us: crate::report::DelayStats::from_samples(&self.signal_delays),
-                ..self.signal_stats.clone()
-            },
+            signals: self.signal_sync.report(),
             divergence,
         })
     }
@@ -463,7 +458,7 @@ impl Monitor {
             .then_some(Duration::from_millis(5))
             .into_iter()
             .chain(
-                self.next_clock_deadline()
+                clock::next_clock_deadline(&self.tasks)
                     .map(|d| d.saturating_duration_since(Instant::now())),
             )
             .min();
@@ -492,8 +487,8 @@ impl Monitor {
             (a, b) => a.or(b),
         };
         let termination = self
-            .termination_deadline()
-            .map(|d| d.saturating_duration_since(Instant::now()));
+            .termination
+            .map(|t| t.deadline().saturating_duration_since(Instant::now()));
         let stopped = self.any_group_stopped().then_some(job_control::CONT_POLL);
         [signal_poll, window, termination, stopped]
             .into_iter()

@@ -44,7 +44,7 @@ impl Monitor {
         let task = &self.tasks[t];
         let proc_ = &self.procs[task.proc_];
         self.groups[task.group].delivery.is_none()
-            && runs_relaxed_here(entry.spec, &entry.call.raw, &proc_.fds, proc_.threaded)
+            && runs_relaxed_here(entry.spec, &entry.call.raw, &proc_.fd.table, proc_.threaded)
     }
 
     /// Lets the call run now, without a rendezvous.

@@ -87,28 +87,52 @@ impl Drop for SyncBuffer {
     }
 }
 
-impl Monitor {
-    /// Writes process `p`'s fd classes where its runtime's fast path reads them. Called
+/// The monitor's side of the runtime's shared buffer: the only part that writes it (the
+/// fast path's fd classes, threaded flags, leader-gone flags).
+pub(super) struct RuntimeServer {
+    /// `None` if the buffer could not be made (the runtime then passes through).
+    buffer: Option<SyncBuffer>,
+    /// Whether the fast path serves I/O calls (and so reads the fd classes).
+    fast_io: bool,
+}
+
+impl RuntimeServer {
+    /// Creates the run's buffer and names it in `cfg`'s environment.
+    pub(super) fn create(cfg: &mut Config) -> RuntimeServer {
+        RuntimeServer {
+            buffer: SyncBuffer::create(&mut cfg.envp),
+            fast_io: cfg.level.uses_fast_io(),
+        }
+    }
+
+    /// Whether `path` names the buffer.
+    fn is_buffer(&self, path: &[u8]) -> bool {
+        self.buffer
+            .as_ref()
+            .is_some_and(|b| b.path.as_os_str().as_encoded_bytes() == path)
+    }
+
+    /// Writes process `proc_`'s fd classes where its runtime's fast path reads them. Called
     /// whenever the table changes, before the variant that changed it runs on.
-    pub(super) fn publish_fd_classes(&mut self, p: ProcId) {
-        if !self.cfg.level.uses_fast_io() {
+    pub(super) fn publish_fd_classes(&mut self, proc_: &VProc) {
+        if !self.fast_io {
             return;
         }
-        let slot = self.procs[p].main_group;
-        let Some(buffer) = self._sync_buffer.as_mut() else {
+        let slot = proc_.main_group;
+        let Some(buffer) = self.buffer.as_mut() else {
             return;
         };
         if slot >= MAX_GROUPS {
             return;
         }
         let at = fd_class_slot(slot);
-        buffer.map[at..at + FD_CLASSES].copy_from_slice(&self.procs[p].fds.classes());
+        buffer.map[at..at + FD_CLASSES].copy_from_slice(&proc_.fd.table.classes());
     }
 
-    /// Marks process `p` multi-threaded for its runtime (clock reads leave the fast path).
-    pub(super) fn mark_threaded(&mut self, p: ProcId) {
-        let slot = self.procs[p].main_group;
-        let Some(buffer) = self._sync_buffer.as_mut() else {
+    /// Marks process `proc_` multi-threaded for its runtime (clock reads leave the fast path).
+    pub(super) fn mark_threaded(&mut self, proc_: &VProc) {
+        let slot = proc_.main_group;
+        let Some(buffer) = self.buffer.as_mut() else {
             return;
         };
         if slot < MAX_GROUPS {
@@ -120,7 +144,7 @@ impl Monitor {
     /// Tells group `g`'s followers that its leader thread ended: a follower waiting for a
     /// fast-path record then makes its call the ordinary way, and the monitor sees it.
     pub(super) fn mark_leader_gone(&mut self, g: GroupId) {
-        let Some(buffer) = self._sync_buffer.as_mut() else {
+        let Some(buffer) = self.buffer.as_mut() else {
             return;
         };
         if g >= MAX_GROUPS {
@@ -144,7 +168,9 @@ impl Monitor {
             )
         };
     }
+}
 
+impl Monitor {
     /// The pid of variant 0's task of process `p` (its main thread, or any live thread).
     pub(super) fn leader_pid_of(&self, p: ProcId) -> Option<Pid> {
         let main = self.member(self.procs[p].main_group, 0);
@@ -271,16 +297,11 @@ impl Monitor {
     }
 }
 
-impl Monitor {
+impl RuntimeServer {
     /// A syscall of the runtime's setup (after OP_SETUP): open/stat/mmap/close of the sync
     /// buffer (the table's `runtime_setup` calls), run at once in this task only. Anything
     /// else ends the exemption.
-    pub(super) fn runs_as_runtime_setup(
-        &mut self,
-        t: TaskId,
-        raw: &crate::tracee::RawCall,
-    ) -> bool {
-        let task = &self.tasks[t];
+    pub(super) fn runs_as_setup(&self, task: &mut Task, raw: &crate::tracee::RawCall) -> bool {
         if task.setup_calls == 0 {
             return false;
         }
@@ -288,16 +309,11 @@ impl Monitor {
         let ok = match crate::table::lookup(raw.nr).and_then(|s| s.props.runtime_setup) {
             Some(RuntimeSetup::BufferPath(i)) => {
                 let path = task.tracee.read_cstr(raw.args[i as usize]).ok();
-                let buffer = self
-                    ._sync_buffer
-                    .as_ref()
-                    .map(|b| b.path.as_os_str().as_encoded_bytes().to_vec());
-                path.is_some() && path == buffer
+                path.is_some_and(|p| self.is_buffer(&p))
             }
             Some(RuntimeSetup::Any) => true,
             None => false,
         };
-        let task = &mut self.tasks[t];
         task.setup_calls = if ok { task.setup_calls - 1 } else { 0 };
         ok
     }

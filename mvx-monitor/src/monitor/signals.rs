@@ -132,6 +132,57 @@ pub(super) fn reset_on_exec(handlers: &mut [Disposition]) {
     }
 }
 
+/// The run's signal synchronisation bookkeeping that belongs to no group or task: the
+/// counters and delays for the report, and the groups waiting for their members to die of
+/// the signal one of them died of (`awaits_same_death`).
+#[derive(Default)]
+pub(super) struct SignalSync {
+    stats: crate::report::SignalStats,
+    /// Delays (µs) from a signal's first stop to its delivery in every member.
+    delays: Vec<u64>,
+    deaths_to_follow: HashSet<GroupId>,
+}
+
+impl SignalSync {
+    /// A signal was delivered to a whole group; its first member stopped for it at `since`.
+    fn delivered(&mut self, since: Option<Instant>) {
+        if let Some(since) = since {
+            self.delays.push(since.elapsed().as_micros() as u64);
+        }
+        self.stats.delivered += 1;
+    }
+
+    /// A syscall was skipped so that a signal could be taken before it.
+    fn skipped_syscall(&mut self) {
+        self.stats.skipped_syscalls += 1;
+    }
+
+    /// Group `g` waits (or no longer waits) for its members to die as one of them did.
+    fn follow_deaths(&mut self, g: GroupId, waits: bool) {
+        if waits {
+            self.deaths_to_follow.insert(g);
+        } else {
+            self.deaths_to_follow.remove(&g);
+        }
+    }
+
+    fn awaits_deaths(&self) -> bool {
+        !self.deaths_to_follow.is_empty()
+    }
+
+    fn take_deaths_to_follow(&mut self) -> Vec<GroupId> {
+        self.deaths_to_follow.drain().collect()
+    }
+
+    /// The counters for the report.
+    pub(super) fn report(&self) -> crate::report::SignalStats {
+        crate::report::SignalStats {
+            delay_us: crate::report::DelayStats::from_samples(&self.delays),
+            ..self.stats.clone()
+        }
+    }
+}
+
 impl Monitor {
     /// A signal-delivery stop of task `t` (after instruction traps and new-task stops).
     pub(super) fn on_delivery_stop(
@@ -197,7 +248,7 @@ impl Monitor {
             self.tasks[t].sig.pending.insert(s);
             return self.hold_for_delivery(t, Some(s));
         }
-        match self.procs[proc_].handlers[s as usize] {
+        match self.procs[proc_].signals.disposition(s) {
             Disposition::Ignore => self.leave_signal_stop(t, None).map(|()| None),
             Disposition::Default if ignored_by_default(sig) => {
                 self.leave_signal_stop(t, None).map(|()| None)
@@ -423,20 +474,17 @@ impl Monitor {
             .filter_map(|&m| self.tasks[m].sig.held_since)
             .chain(self.groups[g].delivery.map(|(_, since)| since))
             .min();
-        if let Some(since) = first_seen {
-            self.signal_delays.push(since.elapsed().as_micros() as u64);
-        }
-        self.signal_stats.delivered += 1;
+        self.signal_sync.delivered(first_seen);
         self.groups[g].delivery = None;
-        self.process_signal_delivered(g, sig);
+        let proc_ = self.groups[g].proc_;
+        self.procs[proc_].signals.delivered(g, sig);
         let mut process_directed = false;
         for &m in live {
             process_directed |= self.tasks[m].sig.process_directed.remove(&sig);
         }
         self.share_siginfo(sig, live);
-        let proc_ = self.groups[g].proc_;
         let sa_restart = matches!(
-            self.procs[proc_].handlers[sig as usize],
+            self.procs[proc_].signals.disposition(sig),
             Disposition::Handler { restart: true }
         );
         // How an interrupted member's syscall ends once the handler runs decides how the
@@ -577,7 +625,7 @@ impl Monitor {
         sig: i32,
         in_kernel: bool,
     ) -> Result<()> {
-        self.signal_stats.skipped_syscalls += 1;
+        self.signal_sync.skipped_syscall();
         tolerate_gone(stop.set_regs(&regs))?;
         self.arrange_signal(t, sig, in_kernel);
         let task = &mut self.tasks[t];
@@ -608,7 +656,7 @@ impl Monitor {
         sig: i32,
         in_kernel: bool,
     ) -> Result<()> {
-        self.signal_stats.skipped_syscalls += 1;
+        self.signal_sync.skipped_syscall();
         let mut regs = saved;
         crate::tracee::set_call(
             &mut regs,
@@ -721,7 +769,7 @@ impl Monitor {
             lets_in & (1u64 << (s - 1)) != 0
                 && s != kick_signal()
                 && matches!(
-                    self.procs[proc_].handlers[s as usize],
+                    self.procs[proc_].signals.disposition(s),
                     Disposition::Handler { .. }
                 )
         }) else {
@@ -751,20 +799,17 @@ impl Monitor {
             return Ok(false);
         }
         if self.follow_fatal_signal(g, sig)? {
-            self.deaths_to_follow.remove(&g);
+            self.signal_sync.follow_deaths(g, false);
             return Ok(true);
         }
-        if at.elapsed() < self.cfg.signal_wait {
-            self.deaths_to_follow.insert(g);
-            return Ok(true);
-        }
-        self.deaths_to_follow.remove(&g);
-        Ok(false)
+        let waits = at.elapsed() < self.cfg.signal_wait;
+        self.signal_sync.follow_deaths(g, waits);
+        Ok(waits)
     }
 
     /// Groups waiting for their members to die as one of them did: look again.
     pub(super) fn recheck_deaths(&mut self) -> Result<Option<Stop>> {
-        let waiting: Vec<GroupId> = self.deaths_to_follow.drain().collect();
+        let waiting = self.signal_sync.take_deaths_to_follow();
         for g in waiting {
             if let Some(stop) = self.try_rendezvous(g)? {
                 return Ok(Some(stop));
@@ -818,7 +863,7 @@ impl Monitor {
 
     /// Whether some signal is waiting to be synchronised (the event loop then polls).
     pub(super) fn signals_waiting(&self) -> bool {
-        !self.deaths_to_follow.is_empty()
+        self.signal_sync.awaits_deaths()
             || self.groups.iter().any(|g| g.delivery.is_some())
             || self
                 .tasks

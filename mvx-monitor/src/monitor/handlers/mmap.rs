@@ -22,7 +22,7 @@ impl Monitor {
         let mut out = vec![None];
         for &t in &members[1..] {
             let v = self.tasks[t].variant;
-            if self.procs[proc_].fds.is_shadowed(fd, v) {
+            if self.procs[proc_].fd.table.is_shadowed(fd, v) {
                 out.push(None);
                 continue;
             }
@@ -71,13 +71,13 @@ impl Monitor {
             match backings.get(k).cloned().flatten() {
                 Some(backing) => {
                     let v = self.tasks[t].variant;
-                    self.procs[proc_].fds.set_shadowed(fd, v);
+                    self.procs[proc_].fd.table.set_shadowed(fd, v);
                     self.start_shadow(t, fd, &backing, cloexec)?;
                 }
                 None => self.run_to_exit(t)?,
             }
         }
-        self.publish_fd_classes(proc_);
+        self.runtime.publish_fd_classes(&self.procs[proc_]);
         Ok(())
     }
 }

@@ -23,11 +23,12 @@ fn track(m: &mut Monitor, g: GroupId, members: &[TaskId], leader: &Entry) {
     let handler = u64::from_ne_bytes(bytes[..8].try_into().unwrap());
     let flags = u64::from_ne_bytes(bytes[8..].try_into().unwrap());
     let proc_ = m.groups[g].proc_;
-    m.procs[proc_].handlers[sig] = match handler {
+    let disposition = match handler {
         0 => Disposition::Default,
         1 => Disposition::Ignore,
         _ => Disposition::Handler {
             restart: flags & libc::SA_RESTART as u64 != 0,
         },
     };
+    m.procs[proc_].signals.set_disposition(sig, disposition);
 }
