@@ -178,50 +178,8 @@ fn decide_special(
 ) -> Decision {
     let a = call.raw.args;
     match special {
-        Special::Open => {
-            // Every open-like entry says where its arguments are (a unit test of mvx-abi).
-            let Some(open) = spec.props.open else {
-                return Decision::new(Plan::Deny(libc::ENOSYS), spec.args);
-            };
-            let dirfd = open.dirfd.map_or(libc::AT_FDCWD, |i| a[i as usize] as i32);
-            let path_arg = open.path as usize;
-            let flags = match open.flags {
-                OpenFlags::Arg(i) => a[i as usize] as i32,
-                OpenFlags::Fixed(flags) => flags,
-                OpenFlags::How(i) => openat2_flags(call, i as usize),
-            };
-            let class = match call.values.get(path_arg) {
-                Some(Value::Bytes(path)) => open_policy::classify(leader, dirfd, path, flags),
-                // An unreadable path fails with EFAULT everywhere.
-                _ => OpenClass::PerVariant,
-            };
-            match class {
-                OpenClass::PerVariant => Decision::new(Plan::AllChecked, spec.args)
-                    .with_effect(new_fd(FdKind::PerVariant)),
-                OpenClass::LeaderOnly => {
-                    Decision::new(Plan::LeaderOnly(FollowerAction::Placeholder), spec.args)
-                        .with_effect(new_fd(FdKind::LeaderOnly))
-                }
-                OpenClass::ProcessLocal => Decision::new(Plan::AllChecked, spec.args)
-                    .with_effect(new_fd(FdKind::ProcessLocal)),
-            }
-        }
-        Special::Mmap => {
-            let flags = a[3] as i32;
-            let fd = a[4] as i32;
-            if flags & libc::MAP_ANONYMOUS != 0
-                || fds.get(fd).is_none_or(|k| k.followers_hold_file())
-            {
-                Decision::new(Plan::All, spec.args)
-            } else {
-                // Followers map their shadow of the leader's file; the results are addresses,
-                // compared for success only.
-                Decision {
-                    shadow_fd: Some(fd),
-                    ..Decision::new(Plan::AllChecked, spec.args)
-                }
-            }
-        }
+        Special::Open => decide_open(spec, call, leader, new_fd),
+        Special::Mmap => decide_mmap(spec, a, fds),
         Special::Fcntl => decide_fcntl(spec, a),
         Special::Ioctl => decide_ioctl(spec, a),
         // Their handlers track state beside the call; its dispatch is a regular one.
@@ -252,22 +210,7 @@ fn decide_special(
                 leader_only(spec, new_fd)
             }
         }
-        Special::Seccomp => {
-            const SECCOMP_SET_MODE_FILTER: u64 = 1;
-            const SECCOMP_FILTER_FLAG_NEW_LISTENER: u64 = 1 << 3;
-            if a[0] & 0xffff_ffff == SECCOMP_SET_MODE_FILTER
-                && a[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0
-            {
-                Decision::new(Plan::Deny(libc::EBUSY), spec.args).warn(
-                    "seccomp with SECCOMP_FILTER_FLAG_NEW_LISTENER is refused under mvx (its \
-                     user-space supervisor could let calls run that mvx never sees): EBUSY, \
-                     as when another filter has a listener"
-                        .into(),
-                )
-            } else {
-                Decision::new(Plan::AllChecked, spec.args)
-            }
-        }
+        Special::Seccomp => decide_seccomp(spec, a),
         Special::FdHolder => {
             let fd = a[0] as i32;
             if fd < 0 || fds.get(fd) == Some(FdKind::PerVariant) {
@@ -285,6 +228,79 @@ fn decide_special(
                 all_checked(spec, new_fd)
             }
         }
+    }
+}
+
+/// open/openat/openat2/creat: per variant, leader-only or process-local depending on the file
+/// (`open_policy.rs`).
+fn decide_open(
+    spec: &Spec,
+    call: &Captured,
+    leader: Pid,
+    new_fd: impl Fn(FdKind) -> FdEffect,
+) -> Decision {
+    let a = call.raw.args;
+    // Every open-like entry says where its arguments are (a unit test of mvx-abi).
+    let Some(open) = spec.props.open else {
+        return Decision::new(Plan::Deny(libc::ENOSYS), spec.args);
+    };
+    let dirfd = open.dirfd.map_or(libc::AT_FDCWD, |i| a[i as usize] as i32);
+    let path_arg = open.path as usize;
+    let flags = match open.flags {
+        OpenFlags::Arg(i) => a[i as usize] as i32,
+        OpenFlags::Fixed(flags) => flags,
+        OpenFlags::How(i) => openat2_flags(call, i as usize),
+    };
+    let class = match call.values.get(path_arg) {
+        Some(Value::Bytes(path)) => open_policy::classify(leader, dirfd, path, flags),
+        // An unreadable path fails with EFAULT everywhere.
+        _ => OpenClass::PerVariant,
+    };
+    match class {
+        OpenClass::PerVariant => {
+            Decision::new(Plan::AllChecked, spec.args).with_effect(new_fd(FdKind::PerVariant))
+        }
+        OpenClass::LeaderOnly => {
+            Decision::new(Plan::LeaderOnly(FollowerAction::Placeholder), spec.args)
+                .with_effect(new_fd(FdKind::LeaderOnly))
+        }
+        OpenClass::ProcessLocal => {
+            Decision::new(Plan::AllChecked, spec.args).with_effect(new_fd(FdKind::ProcessLocal))
+        }
+    }
+}
+
+/// mmap: anonymous, or of a file every variant holds, in every variant; of a file only the
+/// leader holds, on the followers' shadows of it.
+fn decide_mmap(spec: &Spec, a: [u64; 6], fds: &FdTable) -> Decision {
+    let flags = a[3] as i32;
+    let fd = a[4] as i32;
+    if flags & libc::MAP_ANONYMOUS != 0 || fds.get(fd).is_none_or(|k| k.followers_hold_file()) {
+        Decision::new(Plan::All, spec.args)
+    } else {
+        // Followers map their shadow of the leader's file; the results are addresses,
+        // compared for success only.
+        Decision {
+            shadow_fd: Some(fd),
+            ..Decision::new(Plan::AllChecked, spec.args)
+        }
+    }
+}
+
+/// seccomp: every variant installs its own filter, except one with a user-space listener.
+fn decide_seccomp(spec: &Spec, a: [u64; 6]) -> Decision {
+    const SECCOMP_SET_MODE_FILTER: u64 = 1;
+    const SECCOMP_FILTER_FLAG_NEW_LISTENER: u64 = 1 << 3;
+    if a[0] & 0xffff_ffff == SECCOMP_SET_MODE_FILTER && a[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER != 0
+    {
+        Decision::new(Plan::Deny(libc::EBUSY), spec.args).warn(
+            "seccomp with SECCOMP_FILTER_FLAG_NEW_LISTENER is refused under mvx (its \
+                 user-space supervisor could let calls run that mvx never sees): EBUSY, \
+                 as when another filter has a listener"
+                .into(),
+        )
+    } else {
+        Decision::new(Plan::AllChecked, spec.args)
     }
 }
 
