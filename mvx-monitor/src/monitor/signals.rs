@@ -483,6 +483,24 @@ impl Monitor {
             process_directed |= self.tasks[m].sig.process_directed.remove(&sig);
         }
         self.share_siginfo(sig, live);
+        let restart = self.restarts_after_delivery(proc_, sig, live);
+        // A syscall in flight ends here for everyone (returned EINTR or will be re-executed).
+        let clone_in_flight = self.groups[g]
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.decision.plan == crate::dispatch_plan::Plan::Clone);
+        if !clone_in_flight {
+            self.groups[g].in_flight = None;
+        }
+        for &m in live {
+            self.deliver_to_member(m, sig, restart, clone_in_flight, process_directed)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the calls the members were interrupted in are restarted once the signal is
+    /// taken (else they end with EINTR): as the kernel decides for the interrupted member.
+    fn restarts_after_delivery(&self, proc_: ProcId, sig: i32, live: &[TaskId]) -> bool {
         let sa_restart = matches!(
             self.procs[proc_].signals.disposition(sig),
             Disposition::Handler { restart: true }
@@ -498,123 +516,123 @@ impl Monitor {
         });
         // No handler runs for a stop signal: every interrupted call is restarted.
         let stop = live.first().is_some_and(|&m| self.stops_process(m, sig));
-        let restart = match interrupted_code {
+        match interrupted_code {
             _ if stop => true,
             Some(ERESTARTNOINTR) => true,
             Some(ERESTARTSYS) => sa_restart,
             Some(_) => false,
             None => true,
-        };
-        // A syscall in flight ends here for everyone (returned EINTR or will be re-executed).
-        let clone_in_flight = self.groups[g]
-            .in_flight
-            .as_ref()
-            .is_some_and(|f| f.decision.plan == crate::dispatch_plan::Plan::Clone);
-        if !clone_in_flight {
-            self.groups[g].in_flight = None;
         }
-        for &m in live {
-            let had = self.tasks[m].sig.pending.remove(&sig);
-            let in_kernel = !had && self.member_has(m, sig);
-            debug!(
-                task = m,
-                had,
-                in_kernel,
-                restart,
-                state = ?std::mem::discriminant(&self.tasks[m].state),
-                at = ?self.tasks[m].entry().map(|e| table::name_of(e.call.raw.nr)),
-                "delivering to member"
-            );
-            if !had && !in_kernel {
-                self.credit_member(m, sig, process_directed);
+    }
+
+    /// Delivers `sig` to member `m` at the stop it is held at: at a signal stop it takes it
+    /// there; at a syscall entry or exit the call is ended (restarted or EINTR, or taken under
+    /// the call's own mask) and the signal sent before it returns.
+    fn deliver_to_member(
+        &mut self,
+        m: TaskId,
+        sig: i32,
+        restart: bool,
+        clone_in_flight: bool,
+        process_directed: bool,
+    ) -> Result<()> {
+        let had = self.tasks[m].sig.pending.remove(&sig);
+        let in_kernel = !had && self.member_has(m, sig);
+        debug!(
+            task = m,
+            had,
+            in_kernel,
+            restart,
+            state = ?std::mem::discriminant(&self.tasks[m].state),
+            at = ?self.tasks[m].entry().map(|e| table::name_of(e.call.raw.nr)),
+            "delivering to member"
+        );
+        if !had && !in_kernel {
+            self.credit_member(m, sig, process_directed);
+        }
+        if let State::AtSignal {
+            resume, stop_sig, ..
+        } = &mut self.tasks[m].state
+        {
+            if clone_in_flight && restarts_clone(resume) {
+                self.defer_past_clone(m, Some((sig, true)))?;
+            } else {
+                // The handler runs now: whatever the stop interrupted is over.
+                **resume = State::Running;
+                let stop_sig = *stop_sig;
+                self.deliver_here(m, sig, stop_sig)?;
             }
-            if let State::AtSignal {
-                resume, stop_sig, ..
-            } = &mut self.tasks[m].state
-            {
-                if clone_in_flight && restarts_clone(resume) {
-                    self.defer_past_clone(m, Some((sig, true)))?;
+            return Ok(());
+        }
+        match self.tasks[m].take_state() {
+            State::AtEntry(e, token) => {
+                if let Some(mask) = temporary_mask(&self.tasks[m].tracee, &e.call.raw) {
+                    // The call would have taken the signal under its own mask: take it
+                    // the same way, in rt_sigsuspend with that mask.
+                    self.tasks[m].history.set_last_result("-1 EINTR (signal)");
+                    self.take_under_mask(m, token, e.regs, mask, sig, in_kernel)?;
+                    return Ok(());
+                }
+                // Waiting for a signal is what these calls are for: they end with EINTR.
+                let waits = e.spec.is_some_and(|s| s.props.waits_for_signal);
+                let mut regs = e.regs;
+                regs.orig_rax = u64::MAX; // skip it now
+                if restart && !waits {
+                    regs.rip -= SYSCALL_INSN_LEN;
+                    regs.rax = e.call.raw.nr;
                 } else {
-                    // The handler runs now: whatever the stop interrupted is over.
-                    **resume = State::Running;
-                    let stop_sig = *stop_sig;
-                    self.deliver_here(m, sig, stop_sig)?;
+                    regs.rax = -(libc::EINTR as i64) as u64;
                 }
-                continue;
+                self.tasks[m].history.set_last_result(if restart && !waits {
+                    "(signal first, then again)"
+                } else {
+                    "-1 EINTR (signal)"
+                });
+                self.send_before_return(m, token, regs, sig, in_kernel)?;
             }
-            match self.tasks[m].take_state() {
-                State::AtEntry(e, token) => {
-                    if let Some(mask) = temporary_mask(&self.tasks[m].tracee, &e.call.raw) {
-                        // The call would have taken the signal under its own mask: take it
-                        // the same way, in rt_sigsuspend with that mask.
-                        self.tasks[m].history.set_last_result("-1 EINTR (signal)");
-                        self.take_under_mask(m, token, e.regs, mask, sig, in_kernel)?;
-                        continue;
-                    }
-                    // Waiting for a signal is what these calls are for: they end with EINTR.
-                    let waits = e.spec.is_some_and(|s| s.props.waits_for_signal);
-                    let mut regs = e.regs;
-                    regs.orig_rax = u64::MAX; // skip it now
-                    if restart && !waits {
-                        regs.rip -= SYSCALL_INSN_LEN;
-                        regs.rax = e.call.raw.nr;
-                    } else {
-                        regs.rax = -(libc::EINTR as i64) as u64;
-                    }
-                    self.tasks[m].history.set_last_result(if restart && !waits {
-                        "(signal first, then again)"
-                    } else {
-                        "-1 EINTR (signal)"
-                    });
-                    self.send_before_return(m, token, regs, sig, in_kernel)?;
-                }
-                State::AtExit {
-                    pending,
-                    mut regs,
-                    stop: token,
-                } => {
-                    let nr = match &pending {
-                        Pending::Program(e) | Pending::ClockRead(e) => e.call.raw.nr,
-                        Pending::Placement(p) => p.entry.call.raw.nr,
-                        Pending::Injected { saved, .. } | Pending::SigWait { saved } => {
-                            saved.orig_rax
-                        }
+            State::AtExit {
+                pending,
+                mut regs,
+                stop: token,
+            } => {
+                let nr = match &pending {
+                    Pending::Program(e) | Pending::ClockRead(e) => e.call.raw.nr,
+                    Pending::Placement(p) => p.entry.call.raw.nr,
+                    Pending::Injected { saved, .. } | Pending::SigWait { saved } => saved.orig_rax,
+                };
+                let is_clone = crate::table::lookup(nr).is_some_and(|s| s.forks());
+                if clone_in_flight && is_clone {
+                    // The clone happened: keep it; the signal comes right after it.
+                    self.tasks[m].state = State::AtExit {
+                        pending,
+                        regs,
+                        stop: token,
                     };
-                    let is_clone = crate::table::lookup(nr).is_some_and(|s| s.forks());
-                    if clone_in_flight && is_clone {
-                        // The clone happened: keep it; the signal comes right after it.
-                        self.tasks[m].state = State::AtExit {
-                            pending,
-                            regs,
-                            stop: token,
-                        };
-                        self.tasks[m]
-                            .sig
-                            .expect
-                            .entry(sig)
-                            .and_modify(|n| *n += 1)
-                            .or_insert(1);
-                        if !in_kernel {
-                            tkill(self.tasks[m].tracee.pid, sig);
-                        }
-                        continue;
+                    self.tasks[m]
+                        .sig
+                        .expect
+                        .entry(sig)
+                        .and_modify(|n| *n += 1)
+                        .or_insert(1);
+                    if !in_kernel {
+                        tkill(self.tasks[m].tracee.pid, sig);
                     }
-                    if restart {
-                        regs.rip -= SYSCALL_INSN_LEN;
-                        regs.rax = regs.orig_rax;
-                    } else {
-                        regs.rax = -(libc::EINTR as i64) as u64;
-                    }
-                    self.send_before_return(m, token, regs, sig, in_kernel)?;
+                    return Ok(());
                 }
-                other => {
-                    self.tasks[m].state = other;
+                if restart {
+                    regs.rip -= SYSCALL_INSN_LEN;
+                    regs.rax = regs.orig_rax;
+                } else {
+                    regs.rax = -(libc::EINTR as i64) as u64;
                 }
+                self.send_before_return(m, token, regs, sig, in_kernel)?;
+            }
+            other => {
+                self.tasks[m].state = other;
             }
         }
         Ok(())
     }
-
     /// Resumes a task from a syscall stop with `regs`, with `sig` delivered before it returns
     /// to user code (already pending in the kernel, or sent now by way of a kick).
     fn send_before_return(
