@@ -1,7 +1,8 @@
 //! The syscall table entries (x86_64). One line per syscall: `sc(nr, dispatch, args, ret)`,
 //! followed by the builders of its properties (`.clock()`, `.sigmask(SigMask::Arg(3))`, ...:
-//! properties.rs) and its fast-path class (`.fast(Fast::Read)`). Every syscall of the x86_64 table has an entry (a unit test checks it against
-//! `syscalls::Sysno`); the calls mvx refuses are `Deny` entries with their reason.
+//! properties.rs) and its fast-path class (`.fast(Fast::Read)`). Every syscall of the x86_64
+//! table has an entry (a unit test checks it against `syscalls::Sysno`); the calls mvx refuses
+//! are `Deny` entries with their reason.
 //!
 //! Sizes are named constants of `size.rs` (x86_64 kernel ABI, checked against `libc` there).
 //!

@@ -47,11 +47,6 @@ impl EpollData {
     }
 }
 
-/// Whether `nr` returns epoll events in its second argument (the table's `epoll_events`).
-pub(super) fn is_epoll_wait(nr: u64) -> bool {
-    crate::table::with(nr, |p| p.epoll_events)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

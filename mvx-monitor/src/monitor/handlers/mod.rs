@@ -83,7 +83,7 @@ pub(super) fn of(spec: Option<&Spec>) -> &'static Handler {
         Dispatch::Special(Special::Sigaction) => &sigaction::HANDLER,
         Dispatch::Special(Special::EpollCtl) => &epoll::CTL,
         Dispatch::Special(Special::Exec | Special::Exit) => &exec_exit::HANDLER,
-        _ if super::epoll::is_epoll_wait(spec.nr.id() as u64) => &epoll::WAIT,
+        _ if spec.props.epoll_events => &epoll::WAIT,
         _ if spec
             .args
             .iter()
