@@ -354,6 +354,15 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
             report.syscalls,
             report.signals.summary()
         );
+        if !report.syscalls_by_name.is_empty() {
+            let top: Vec<String> = report
+                .syscalls_by_name
+                .iter()
+                .take(16)
+                .map(|(name, n)| format!("{name} {n}"))
+                .collect();
+            eprintln!("mvx: lock-stepped by syscall: {}", top.join(", "));
+        }
     }
     if let Some(path) = &args.report {
         write_report(path, &report)?;

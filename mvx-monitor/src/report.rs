@@ -101,6 +101,8 @@ pub struct Report {
     pub variants: Vec<String>,
     /// Lock-step rendezvous completed (syscalls of the program).
     pub syscalls: u64,
+    /// The same, per syscall, most frequent first.
+    pub syscalls_by_name: Vec<(String, u64)>,
     pub warnings: Vec<String>,
     /// Synchronous signal delivery.
     pub signals: SignalStats,

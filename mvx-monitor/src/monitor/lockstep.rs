@@ -341,6 +341,11 @@ impl Monitor {
         None
     }
 
+    fn count_rendezvous(&mut self, nr: u64) {
+        self.rendezvous += 1;
+        *self.rendezvous_by_nr.entry(nr).or_default() += 1;
+    }
+
     /// The dispatch phase.
     fn dispatch(&mut self, g: GroupId, members: &[TaskId]) -> Result<Option<Stop>> {
         let leader = self.tasks[members[0]]
@@ -348,7 +353,7 @@ impl Monitor {
             .expect("leader at entry")
             .clone();
         if handlers::instructions::is_trapped(leader.call.raw.nr) {
-            self.rendezvous += 1;
+            self.count_rendezvous(leader.call.raw.nr);
             return handlers::instructions::emulate(self, &leader.call.raw, members).map(|()| None);
         }
         let proc_ = self.groups[g].proc_;
@@ -362,7 +367,7 @@ impl Monitor {
         if fd_state::changes_fd_table(&decision) && !self.take_fd_table(g) {
             return Ok(None);
         }
-        self.rendezvous += 1;
+        self.count_rendezvous(leader.call.raw.nr);
         self.groups[g].clock_queues.resync();
         if let Some(w) = decision.warning.take() {
             self.warnings.add(w);

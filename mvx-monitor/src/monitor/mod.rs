@@ -179,6 +179,8 @@ pub struct Monitor {
     unclaimed: HashMap<Pid, Stopped>,
     events: Events,
     rendezvous: u64,
+    /// Rendezvous per syscall number (`--stats`: which calls still take the round trip).
+    rendezvous_by_nr: HashMap<u64, u64>,
     warnings: Warnings,
     /// Whether this CPU can fault cpuid (learned from the first injection).
     cpuid_faulting: Option<bool>,
@@ -224,6 +226,7 @@ impl Monitor {
             unclaimed: HashMap::new(),
             events,
             rendezvous: 0,
+            rendezvous_by_nr: HashMap::new(),
             warnings: Warnings::default(),
             cpuid_faulting: None,
             signal_sync: Default::default(),
@@ -317,6 +320,15 @@ impl Monitor {
                 .map(|p| p.display().to_string())
                 .collect(),
             syscalls: self.rendezvous,
+            syscalls_by_name: {
+                let mut v: Vec<(String, u64)> = self
+                    .rendezvous_by_nr
+                    .iter()
+                    .map(|(&nr, &n)| (table::name_of(nr).to_string(), n))
+                    .collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                v
+            },
             warnings: std::mem::take(&mut self.warnings.list),
             signals: self.signal_sync.report(),
             divergence,
