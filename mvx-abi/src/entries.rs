@@ -350,6 +350,24 @@ const NO_EXEC: Option<ArgBits> = Some(ArgBits {
     arg: 2,
     bits: libc::PROT_EXEC as u32,
 });
+/// Opens that may write, create or truncate stay in lock-step even from the gadget: the fast
+/// path only takes read-only opens (the kernel filter enforces it, not only the runtime).
+const OPENS_FOR_WRITING: ArgBits = ArgBits {
+    arg: 2,
+    bits: (libc::O_WRONLY
+        | libc::O_RDWR
+        | libc::O_CREAT
+        | libc::O_TRUNC
+        | libc::O_TMPFILE
+        | libc::O_PATH) as u32,
+};
+/// epoll_pwait with a signal mask changes the mask for the wait: signals stay in lock-step.
+/// The filter reads the low half of the pointer only, so a mask at an address whose low 32 bits are 0
+/// would pass; the runtime never sends a non-NULL mask to the gadget either.
+const SIGMASK_GIVEN: ArgBits = ArgBits {
+    arg: 4,
+    bits: u32::MAX,
+};
 const ANONYMOUS: Option<ArgBits> = Some(ArgBits {
     arg: 3,
     bits: libc::MAP_ANONYMOUS as u32,
@@ -374,8 +392,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::pwritev, LeaderOnly, &[Fd, IovIn { count: 2 }, Int, Int, Int], Ret::Int).file_write(At::Offset(3)),
     sc(Sysno::preadv2, LeaderOnly, &[Fd, IovOut { count: 2 }, Int, Int, Int, Flags], Ret::Int),
     sc(Sysno::pwritev2, LeaderOnly, &[Fd, IovIn { count: 2 }, Int, Int, Int, Flags], Ret::Int).file_write(At::Offset(3)),
-    sc(Sysno::lseek, LeaderOnly, &[Fd, Int, Int], Ret::Int),
-    sc(Sysno::sendfile, LeaderOnly, &[Fd, Fd, InOut(Fixed(LONG)), Int], Ret::Int),
+    sc(Sysno::lseek, LeaderOnly, &[Fd, Int, Int], Ret::Int).fast(Fast::Read),
+    sc(Sysno::sendfile, LeaderOnly, &[Fd, Fd, InOut(Fixed(LONG)), Int], Ret::Int).fast(Fast::Write),
     sc(Sysno::copy_file_range, LeaderOnly, &[Fd, InOut(Fixed(LONG)), Fd, InOut(Fixed(LONG)), Int, Flags], Ret::Int),
     sc(Sysno::splice, LeaderOnly, &[Fd, InOut(Fixed(LONG)), Fd, InOut(Fixed(LONG)), Int, Flags], Ret::Int),
     sc(Sysno::tee, LeaderOnly, &[Fd, Fd, Int, Flags], Ret::Int),
@@ -385,8 +403,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     // --- File descriptor metadata and syncing: leader only.
     // Runtime setup (exemption): the runtime stats the buffer file it opened; a metadata read
     // with no effect outside the calling variant.
-    sc(Sysno::fstat, LeaderOnly, &[Fd, Out(Fixed(STAT))], Ret::Int).runtime_setup(RuntimeSetup::Any),
-    sc(Sysno::fstatfs, LeaderOnly, &[Fd, Out(Fixed(STATFS))], Ret::Int),
+    sc(Sysno::fstat, LeaderOnly, &[Fd, Out(Fixed(STAT))], Ret::Int).runtime_setup(RuntimeSetup::Any).fast(Fast::Stat),
+    sc(Sysno::fstatfs, LeaderOnly, &[Fd, Out(Fixed(STATFS))], Ret::Int).fast(Fast::Stat),
     sc(Sysno::getdents, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int),
     sc(Sysno::getdents64, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int], Ret::Int),
     sc(Sysno::fsync, LeaderOnly, &[Fd], Ret::Int),
@@ -428,10 +446,10 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::stat, LeaderOnly, &[Path, Out(Fixed(STAT))], Ret::Int),
     sc(Sysno::lstat, LeaderOnly, &[Path, Out(Fixed(STAT))], Ret::Int),
     // Runtime setup (exemption, as fstat): glibc may stat through newfstatat.
-    sc(Sysno::newfstatat, LeaderOnly, &[DirFd, Path, Out(Fixed(STAT)), Flags], Ret::Int).runtime_setup(RuntimeSetup::Any),
+    sc(Sysno::newfstatat, LeaderOnly, &[DirFd, Path, Out(Fixed(STAT)), Flags], Ret::Int).runtime_setup(RuntimeSetup::Any).fast(Fast::Stat),
     // Runtime setup (exemption, as fstat).
-    sc(Sysno::statx, LeaderOnly, &[DirFd, Path, Flags, Int, Out(Fixed(STATX))], Ret::Int).runtime_setup(RuntimeSetup::Any),
-    sc(Sysno::statfs, LeaderOnly, &[Path, Out(Fixed(STATFS))], Ret::Int),
+    sc(Sysno::statx, LeaderOnly, &[DirFd, Path, Flags, Int, Out(Fixed(STATX))], Ret::Int).runtime_setup(RuntimeSetup::Any).fast(Fast::Stat),
+    sc(Sysno::statfs, LeaderOnly, &[Path, Out(Fixed(STATFS))], Ret::Int).fast(Fast::Stat),
     sc(Sysno::access, LeaderOnly, &[Path, Int], Ret::Int),
     sc(Sysno::faccessat, LeaderOnly, &[DirFd, Path, Int], Ret::Int),
     sc(Sysno::faccessat2, LeaderOnly, &[DirFd, Path, Int, Flags], Ret::Int),
@@ -473,7 +491,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::open, Special(Special::Open), &[Path, Flags, Int], Ret::NewFd).open(None, 0, OpenFlags::Arg(1)).exclusive_create(0, Some(1)),
     // Runtime setup (exemption): only the open of the runtime's own buffer file, checked by
     // path; a new fd in the follower alone, as its runtime exists there alone.
-    sc(Sysno::openat, Special(Special::Open), &[DirFd, Path, Flags, Int], Ret::NewFd).open(Some(0), 1, OpenFlags::Arg(2)).exclusive_create(1, Some(2)).runtime_setup(RuntimeSetup::BufferPath(1)),
+    sc(Sysno::openat, Special(Special::Open), &[DirFd, Path, Flags, Int], Ret::NewFd).open(Some(0), 1, OpenFlags::Arg(2)).exclusive_create(1, Some(2)).runtime_setup(RuntimeSetup::BufferPath(1)).fast(Fast::FdTable).fast_unless(OPENS_FOR_WRITING),
     sc(Sysno::openat2, Special(Special::Open), &[DirFd, Path, In(Arg(3)), Int], Ret::NewFd).open(Some(0), 1, OpenFlags::How(2)),
     sc(Sysno::creat, Special(Special::Open), &[Path, Int], Ret::NewFd).open(None, 0, OpenFlags::Fixed(libc::O_CREAT | libc::O_WRONLY)),
     // What the handle names is unknown (and the call privileged): leader only, as for writes.
@@ -482,7 +500,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     // --- The fd table and working directory: process-local, executed by every variant.
     // Runtime setup (exemption): closing the fd of the buffer once mapped only changes the
     // follower's own fd table.
-    sc(Sysno::close, All, &[Fd], Ret::Int).fd_op(FdOp::Close(0)).lockstep().runtime_setup(RuntimeSetup::Any),
+    sc(Sysno::close, All, &[Fd], Ret::Int).fd_op(FdOp::Close(0)).lockstep().runtime_setup(RuntimeSetup::Any).fast(Fast::FdTable),
     // close, close_range, chdir, fchdir: lock-step even in threaded processes, so that the
     // variants' fd tables (placeholders) and working directories change together.
     sc(Sysno::close_range, All, &[Fd, Int, Flags], Ret::Int).fd_op(FdOp::CloseRange { first: 0, last: 1 }).lockstep(),
@@ -528,15 +546,15 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::memfd_secret, AllChecked, &[Flags], Ret::NewFd),
 
     // --- Readiness: poll, select, epoll: leader only.
-    sc(Sysno::poll, LeaderOnly, &[InOut(ArgTimes(1, POLLFD)), Int, Timeout], Ret::Int),
+    sc(Sysno::poll, LeaderOnly, &[InOut(ArgTimes(1, POLLFD)), Int, Timeout], Ret::Int).fast(Fast::Wait),
     sc(Sysno::ppoll, LeaderOnly, &[InOut(ArgTimes(1, POLLFD)), Int, Out(Fixed(TIMESPEC)), In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).sigmask(SigMask::Arg(3)),
     sc(Sysno::select, LeaderOnly, &[Int, InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), Out(Fixed(TIMEVAL))], Ret::Int),
     sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), Out(Fixed(TIMESPEC)), Ptr], Ret::Int).sigmask(SigMask::PselectData(5)),
     sc(Sysno::epoll_create, LeaderOnly, &[Int], Ret::NewFd),
     sc(Sysno::epoll_create1, LeaderOnly, &[Flags], Ret::NewFd),
-    sc(Sysno::epoll_ctl, Special(Special::EpollCtl), &[Fd, Int, Fd, EpollEvent], Ret::Int),
-    sc(Sysno::epoll_wait, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Timeout], Ret::Int).epoll_events(),
-    sc(Sysno::epoll_pwait, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Timeout, In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).epoll_events().sigmask(SigMask::Arg(4)),
+    sc(Sysno::epoll_ctl, Special(Special::EpollCtl), &[Fd, Int, Fd, EpollEvent], Ret::Int).fast(Fast::Wait),
+    sc(Sysno::epoll_wait, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Timeout], Ret::Int).epoll_events().fast(Fast::Wait),
+    sc(Sysno::epoll_pwait, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Timeout, In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).epoll_events().sigmask(SigMask::Arg(4)).fast(Fast::Wait).fast_unless(SIGMASK_GIVEN),
     sc(Sysno::epoll_pwait2, LeaderOnly, &[Fd, Out(RetTimes(EPOLL_EVENT)), Int, Ptr, In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).epoll_events().sigmask(SigMask::Arg(4)),
 
     // --- Sockets: leader only.
@@ -545,8 +563,8 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::bind, LeaderOnly, &[Fd, SockAddr { len_arg: 2 }, Int], Ret::Int),
     sc(Sysno::connect, LeaderOnly, &[Fd, SockAddr { len_arg: 2 }, Int], Ret::Int),
     sc(Sysno::listen, LeaderOnly, &[Fd, Int], Ret::Int),
-    sc(Sysno::accept, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT))], Ret::NewFd),
-    sc(Sysno::accept4, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT)), Flags], Ret::NewFd),
+    sc(Sysno::accept, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT))], Ret::NewFd).fast(Fast::FdTable),
+    sc(Sysno::accept4, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT)), Flags], Ret::NewFd).fast(Fast::FdTable),
     sc(Sysno::sendto, LeaderOnly, &[Fd, In(Arg(2)), Int, Flags, SockAddr { len_arg: 5 }, Int], Ret::Int).fast(Fast::Write),
     sc(Sysno::recvfrom, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Flags, Out(DerefArg(5)), InOut(Fixed(INT))], Ret::Int).fast(Fast::Read),
     sc(Sysno::sendmsg, LeaderOnly, &[Fd, MsgIn, Flags], Ret::Int),
@@ -554,11 +572,11 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::sendmmsg, LeaderOnly, &[Fd, MmsgIn { count: 2 }, Int, Flags], Ret::Int),
     // The timeout is written back with the time left, like ppoll's.
     sc(Sysno::recvmmsg, LeaderOnly, &[Fd, MmsgOut { count: 2 }, Int, Flags, Out(Fixed(TIMESPEC))], Ret::Int),
-    sc(Sysno::shutdown, LeaderOnly, &[Fd, Int], Ret::Int),
+    sc(Sysno::shutdown, LeaderOnly, &[Fd, Int], Ret::Int).fast(Fast::Write),
     sc(Sysno::getsockname, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT))], Ret::Int),
     sc(Sysno::getpeername, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT))], Ret::Int),
     sc(Sysno::setsockopt, LeaderOnly, &[Fd, Int, Int, SOCKOPT_VALUE, Int], Ret::Int),
-    sc(Sysno::getsockopt, LeaderOnly, &[Fd, Int, Int, Out(DerefArg(4)), InOut(Fixed(INT))], Ret::Int),
+    sc(Sysno::getsockopt, LeaderOnly, &[Fd, Int, Int, Out(DerefArg(4)), InOut(Fixed(INT))], Ret::Int).fast(Fast::Read),
 
     // --- System V IPC and POSIX message queues: kernel objects outside the process, used by
     // the leader only. A shared memory segment cannot be attached (see SHMAT).

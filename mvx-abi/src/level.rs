@@ -21,11 +21,14 @@ pub enum Level {
     /// outside effect, stays in lock-step. With the runtime loaded, identity and clock reads
     /// (`Fast::Local`) take its fast path (the leader's result, no monitor round trip).
     Base = 1,
-    /// `base`, and reads of files, pipes and terminals take the fast path.
+    /// `base`, and reads of files, pipes and terminals take the fast path, and file metadata
+    /// reads (stat).
     NonsocketRo = 2,
     /// `nonsocket-ro`, and writes to files, pipes and terminals.
     NonsocketRw = 3,
-    /// `nonsocket-rw`, and reads of sockets.
+    /// `nonsocket-rw`, and reads of sockets, readiness waits (epoll, poll) and the calls that
+    /// change the fd table (read-only opens of regular files, close, accept) in
+    /// single-threaded processes.
     SocketRo = 4,
     /// `socket-ro`, and writes to sockets.
     SocketRw = 5,
@@ -77,6 +80,8 @@ impl Level {
             (Fast::Write, false) => Level::NonsocketRw,
             (Fast::Read, true) => Level::SocketRo,
             (Fast::Write, true) => Level::SocketRw,
+            (Fast::Stat, _) => Level::NonsocketRo,
+            (Fast::Wait | Fast::FdTable, _) => Level::SocketRo,
         }
     }
 

@@ -337,6 +337,16 @@ pub enum Fast {
     Read,
     /// Writes to an fd: `nonsocket-rw` or `socket-rw` and up.
     Write,
+    /// File metadata reads (fstat, newfstatat, statx, statfs): `nonsocket-ro` and up. The
+    /// follower takes the leader's answer, like a read of the file.
+    Stat,
+    /// Readiness waits (epoll_wait, epoll_ctl, poll): `socket-ro` and up. epoll data is
+    /// remapped per variant by the runtime (`mvx_sync_runtime::epoll`).
+    Wait,
+    /// Calls that change the fd table (read-only opens of regular files, close, accept):
+    /// `socket-ro` and up, single-threaded processes only. The leader's fd numbers stay
+    /// authoritative; the runtime journals each change for the monitor.
+    FdTable,
 }
 
 /// One entry of the table.

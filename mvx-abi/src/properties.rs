@@ -171,6 +171,9 @@ pub struct Props {
     /// on in the new image): they die without reaching a rendezvous, at different moments in
     /// different variants, which is no divergence.
     pub ends_other_threads: bool,
+    /// A fast-path call made from the gadget still stops in the monitor when any of these
+    /// argument bits is set (openat for writing).
+    pub fast_unless: Option<ArgBits>,
 }
 
 impl Props {
@@ -200,12 +203,18 @@ impl Props {
             runtime_setup: None,
             untraced_at_base: None,
             ends_other_threads: false,
+            fast_unless: None,
         }
     }
 }
 
 // Builders for entries.rs: each sets one property and returns the entry.
 impl Spec {
+    pub(crate) const fn fast_unless(mut self, bits: ArgBits) -> Spec {
+        self.props.fast_unless = Some(bits);
+        self
+    }
+
     pub(crate) const fn ends_other_threads(mut self) -> Spec {
         self.props.ends_other_threads = true;
         self

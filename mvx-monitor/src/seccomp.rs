@@ -5,6 +5,7 @@
 //! untraced. Other ABIs (i386 `int 0x80`, x32) would bypass the table's argument layout, so
 //! they kill the process.
 
+use crate::table::ArgBits;
 use libc::{sock_filter, sock_fprog};
 use mvx_sync_runtime::protocol::GADGET_SYSCALL_IP;
 
@@ -95,7 +96,13 @@ impl Asm {
 /// memory, mmap only anonymous: a file mapping stays in lock-step). The `fast` calls pass only
 /// when made by the runtime's gadget (the instruction at `GADGET_SYSCALL_IP`); from anywhere
 /// else they stop in the monitor.
-pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> {
+fn fast_label(nr: u32) -> String {
+    format!("fast_args_{nr}")
+}
+
+/// A fast call with `unless` set stops in the monitor when any of those argument bits is set,
+/// even from the gadget.
+pub fn filter(untraced: &[u32], fast: &[(u32, Option<ArgBits>)], level: Level) -> Vec<sock_filter> {
     let relaxed = level >= Level::Base;
     let mut a = Asm::default();
     a.stmt(BPF_LD_W_ABS, OFFSET_ARCH);
@@ -116,7 +123,7 @@ pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> 
         let to = if conditional { nr.name() } else { "allow" };
         a.jump(BPF_JEQ_K, nr.id() as u32, to, None);
     }
-    for &nr in fast {
+    for &(nr, _) in fast {
         a.jump(BPF_JEQ_K, nr, "gadget", None);
     }
     a.stmt(BPF_RET_K, libc::SECCOMP_RET_TRACE);
@@ -134,9 +141,25 @@ pub fn filter(untraced: &[u32], fast: &[u32], level: Level) -> Vec<sock_filter> 
         a.jump(
             BPF_JEQ_K,
             (GADGET_SYSCALL_IP >> 32) as u32,
-            "allow",
+            "gadget_args",
             Some("trace"),
         );
+        // From the gadget: the argument conditions of the conditional fast calls.
+        a.label("gadget_args");
+        a.stmt(BPF_LD_W_ABS, OFFSET_NR);
+        for &(nr, unless) in fast {
+            if unless.is_some() {
+                a.jump(BPF_JEQ_K, nr, &fast_label(nr), None);
+            }
+        }
+        a.stmt(BPF_RET_K, libc::SECCOMP_RET_ALLOW);
+        for &(nr, unless) in fast {
+            if let Some(b) = unless {
+                a.label(&fast_label(nr));
+                a.stmt(BPF_LD_W_ABS, arg_low(b.arg as u32));
+                a.jump(BPF_JSET_K, b.bits, "trace", Some("allow"));
+            }
+        }
     }
     // The argument conditions of the conditional base-untraced calls, one block each.
     for (nr, rule) in &base_untraced {
@@ -173,10 +196,10 @@ pub fn table_filter(level: Level) -> Vec<sock_filter> {
         .filter(|s| s.dispatch == crate::table::Dispatch::Unchecked)
         .map(|s| s.nr.id() as u32)
         .collect();
-    let fast: Vec<u32> = crate::table::entries()
+    let fast: Vec<(u32, Option<ArgBits>)> = crate::table::entries()
         .iter()
         .filter(|s| s.fast.is_some_and(|class| level.covers(class)))
-        .map(|s| s.nr.id() as u32)
+        .map(|s| (s.nr.id() as u32, s.props.fast_unless))
         .collect();
     filter(&untraced, &fast, level)
 }

@@ -11,7 +11,7 @@ use mvx_sync_runtime::fastpath;
 use std::ffi::{c_int, c_void};
 
 /// A raw syscall result in libc's convention (-1 and errno).
-fn libc_result(r: i64) -> isize {
+pub(crate) fn libc_result(r: i64) -> isize {
     if r < 0 {
         // SAFETY: errno of this thread.
         unsafe { *libc::__errno_location() = (-r) as c_int };
@@ -25,7 +25,7 @@ fn libc_result(r: i64) -> isize {
 ///
 /// # Safety
 /// The arguments are libc's own, valid as the syscall requires.
-unsafe fn fast(nr: i64, args: [u64; 6]) -> Option<isize> {
+pub(crate) unsafe fn fast(nr: i64, args: [u64; 6]) -> Option<isize> {
     // SAFETY: the wrappers pass their callers' arguments.
     unsafe { fastpath::syscall(nr, args) }.map(libc_result)
 }

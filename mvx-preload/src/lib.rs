@@ -80,6 +80,7 @@ macro_rules! real {
 }
 
 mod fast;
+mod fd_calls;
 mod handlers;
 mod librand;
 

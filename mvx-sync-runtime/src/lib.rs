@@ -10,7 +10,10 @@
 //! Records are kept per lock-step group (per thread), so threads do not need to agree on the
 //! order of their regions, only each thread with its twins.
 
+pub mod epoll;
 pub mod fastpath;
+pub mod fd_calls;
+mod fd_classes;
 mod mutex;
 mod order;
 pub mod protocol;

@@ -80,7 +80,10 @@ pub const SHM_ENV: &str = "MVX_SYNC_SHM";
 /// (one per process, indexed by its first thread's group).
 pub const SLOT_SIZE: usize = 256 << 10;
 pub const MAX_GROUPS: usize = 64;
-pub const SHM_SIZE: usize = SLOT_SIZE * MAX_GROUPS * 2 + FD_CLASSES * MAX_GROUPS + 8 * MAX_GROUPS;
+pub const SHM_SIZE: usize = SLOT_SIZE * MAX_GROUPS * 2
+    + FD_CLASSES * MAX_GROUPS
+    + 16 * MAX_GROUPS
+    + FD_JOURNAL_SIZE * MAX_GROUPS;
 
 /// Byte offset of the data slot of `group` and of the lock-order slot of a process.
 pub const fn data_slot(group: usize) -> usize {
@@ -98,6 +101,63 @@ pub const fn fd_class_slot(process: usize) -> usize {
 /// (the monitor's clock channel serves them).
 pub const fn threaded_flag(process: usize) -> usize {
     2 * MAX_GROUPS * SLOT_SIZE + MAX_GROUPS * FD_CLASSES + 8 * process
+}
+
+/// The `byte` of an OP_FAST_DIVERGED report whose follower got another fd number than the
+/// leader's from a fast fd-table call (the report's fd word holds the follower's number).
+pub const FD_MISMATCH: u64 = u64::MAX - 1;
+
+/// A word per process the monitor bumps whenever it rewrites the process's fd classes. Each
+/// variant's runtime keeps its own copy of the classes (changed by its own fast fd-table calls,
+/// in program order) and takes the monitor's again when this word changes: the monitor writes
+/// only at a rendezvous of the process, where no variant lags behind another.
+pub const fn fd_generation(process: usize) -> usize {
+    2 * MAX_GROUPS * SLOT_SIZE + MAX_GROUPS * FD_CLASSES + 8 * MAX_GROUPS + 8 * process
+}
+
+/// Per process, the fd-table changes its leader made on the fast path (read-only opens,
+/// closes, accepts), for the monitor's fd table: word 0 counts entries written (by the
+/// leader), word 1 entries taken (by the monitor, at the process's next rendezvous), then a
+/// ring of `FD_JOURNAL_ENTRIES` entries (`fd_journal_entry`). Only single-threaded processes
+/// make such calls, so there is one writer.
+pub const FD_JOURNAL_SIZE: usize = 4096;
+pub const FD_JOURNAL_ENTRIES: usize = FD_JOURNAL_SIZE / 8 - 2;
+pub const fn fd_journal(process: usize) -> usize {
+    2 * MAX_GROUPS * SLOT_SIZE
+        + MAX_GROUPS * FD_CLASSES
+        + 16 * MAX_GROUPS
+        + FD_JOURNAL_SIZE * process
+}
+
+/// One journal entry: what happened to which fd.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FdChange {
+    /// Every variant opened its own copy of a regular file or directory (read-only).
+    OpenedPerVariant(i32),
+    /// The leader accepted a connection; followers hold a placeholder.
+    Accepted(i32),
+    Closed(i32),
+}
+
+impl FdChange {
+    pub fn encode(self) -> u64 {
+        let (op, fd) = match self {
+            FdChange::OpenedPerVariant(fd) => (1u64, fd),
+            FdChange::Accepted(fd) => (2, fd),
+            FdChange::Closed(fd) => (3, fd),
+        };
+        op << 32 | fd as u32 as u64
+    }
+
+    pub fn decode(word: u64) -> Option<FdChange> {
+        let fd = word as u32 as i32;
+        match word >> 32 {
+            1 => Some(FdChange::OpenedPerVariant(fd)),
+            2 => Some(FdChange::Accepted(fd)),
+            3 => Some(FdChange::Closed(fd)),
+            _ => None,
+        }
+    }
 }
 
 /// Slot layout: the leader's write position, then one read position per variant (each on its

@@ -7,6 +7,12 @@
  * kind of fd it uses (none, file, socket). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +121,127 @@ static int c_recvfrom(const char *dir) {
     return recv(sv[0], buf, PICK(8, 9), 0) < 0;
 }
 
+/* fd-table, metadata and readiness calls (the fast path's socket levels). */
+static char path_a[4096], path_b[4096];
+static void paths(const char *dir) {
+    close(file_in(dir));
+    snprintf(path_a, sizeof path_a, "%s/file", dir);
+    snprintf(path_b, sizeof path_b, "%s", dir);
+}
+static int c_lseek(const char *dir) {
+    return lseek(file_in(dir), PICK(0, 1), SEEK_SET) < 0;
+}
+static int c_sendfile(const char *dir) {
+    int sv[2], f = file_in(dir);
+    sockets(sv);
+    return sendfile(sv[0], f, NULL, PICK(4, 5)) < 0;
+}
+static int c_fstat(const char *dir) {
+    struct stat st;
+    int a = file_in(dir), b = full_pipe();
+    (void)a;
+    (void)b;
+    return fstat(PICK(a, b), &st) != 0;
+}
+static int c_fstatfs(const char *dir) {
+    struct statfs st;
+    int a = file_in(dir), b = full_pipe();
+    (void)a;
+    (void)b;
+    return fstatfs(PICK(a, b), &st) != 0;
+}
+static int c_newfstatat(const char *dir) {
+    struct stat st;
+    paths(dir);
+    return stat(PICK(path_a, path_b), &st) != 0;
+}
+static int c_statx(const char *dir) {
+    struct statx st;
+    paths(dir);
+    return statx(AT_FDCWD, PICK(path_a, path_b), 0, STATX_BASIC_STATS, &st) != 0;
+}
+static int c_statfs(const char *dir) {
+    struct statfs st;
+    paths(dir);
+    return statfs(PICK(path_a, path_b), &st) != 0;
+}
+static int c_openat(const char *dir) {
+    paths(dir);
+    return open(PICK(path_a, path_b), O_RDONLY) < 0;
+}
+static int c_close(const char *dir) {
+    int a = file_in(dir), b = full_pipe();
+    (void)a;
+    (void)b;
+    return close(PICK(a, b)) != 0;
+}
+/* A listening socket with a connection waiting. */
+static int listening(const char *dir) {
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", dir);
+    unlink(sa.sun_path); /* left by the previous run of the case */
+    int l = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(l, 4) != 0 ||
+        connect(c, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        perror("listening socket");
+        exit(3);
+    }
+    return l;
+}
+static struct sockaddr_un peer __attribute__((unused));
+static socklen_t peer_len __attribute__((unused)) = sizeof peer;
+static int c_accept(const char *dir) {
+    int l = listening(dir);
+    return accept(l, PICK(NULL, (struct sockaddr *)&peer), PICK(NULL, &peer_len)) < 0;
+}
+static int c_accept4(const char *dir) {
+    int l = listening(dir);
+    return accept4(l, NULL, NULL, PICK(0, SOCK_CLOEXEC)) < 0;
+}
+static int c_poll(const char *dir) {
+    struct pollfd p = {.fd = full_pipe(), .events = PICK(POLLIN, POLLOUT)};
+    (void)dir;
+    return poll(&p, 1, 0) < 0;
+}
+static int c_epoll_ctl(const char *dir) {
+    struct epoll_event ev = {.events = PICK(EPOLLIN, EPOLLOUT), .data.u64 = 7};
+    int ep = epoll_create1(0);
+    (void)dir;
+    return epoll_ctl(ep, EPOLL_CTL_ADD, full_pipe(), &ev) != 0;
+}
+/* An epoll instance with a readable pipe registered. */
+static int ready_epoll(void) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 7};
+    int ep = epoll_create1(0);
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, full_pipe(), &ev) != 0) {
+        perror("epoll setup");
+        exit(3);
+    }
+    return ep;
+}
+static int c_epoll_wait(const char *dir) {
+    struct epoll_event ev[2];
+    (void)dir;
+    return epoll_wait(ready_epoll(), ev, PICK(1, 2), 0) != 1 || ev[0].data.u64 != 7;
+}
+static int c_epoll_pwait(const char *dir) {
+    struct epoll_event ev[2];
+    (void)dir;
+    return epoll_pwait(ready_epoll(), ev, PICK(1, 2), 0, NULL) != 1 || ev[0].data.u64 != 7;
+}
+static int c_shutdown(const char *dir) {
+    int sv[2];
+    (void)dir;
+    sockets(sv);
+    return shutdown(sv[0], PICK(SHUT_RD, SHUT_WR)) != 0;
+}
+static int c_getsockopt(const char *dir) {
+    int sv[2], v;
+    socklen_t len = sizeof v;
+    (void)dir;
+    sockets(sv);
+    return getsockopt(sv[0], SOL_SOCKET, PICK(SO_TYPE, SO_ERROR), &v, &len) != 0;
+}
 static time_t t __attribute__((unused));
 static struct timezone tz __attribute__((unused));
 
@@ -172,6 +299,23 @@ static const struct {
     {"geteuid", "none", c_geteuid},
     {"getgid", "none", c_getgid},
     {"getegid", "none", c_getegid},
+    {"lseek", "file", c_lseek},
+    {"sendfile", "socket", c_sendfile},
+    {"fstat", "file", c_fstat},
+    {"fstatfs", "file", c_fstatfs},
+    {"newfstatat", "file", c_newfstatat},
+    {"statx", "file", c_statx},
+    {"statfs", "file", c_statfs},
+    {"openat", "file", c_openat},
+    {"close", "file", c_close},
+    {"accept", "socket", c_accept},
+    {"accept4", "socket", c_accept4},
+    {"poll", "file", c_poll},
+    {"epoll_ctl", "file", c_epoll_ctl},
+    {"epoll_wait", "file", c_epoll_wait},
+    {"epoll_pwait", "file", c_epoll_pwait},
+    {"shutdown", "socket", c_shutdown},
+    {"getsockopt", "socket", c_getsockopt},
 };
 
 int main(int argc, char **argv) {

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::dispatch_plan::{FdEffect, Plan};
+use crate::fdtable::FdKind;
 use crate::tracee::RawCall;
 
 /// A process's fd state: its table and its fd-table turn. Changed only through these methods,
@@ -209,6 +210,36 @@ impl Monitor {
             }
         }
         self.runtime.publish_fd_classes(&self.procs[proc_]);
+    }
+}
+
+impl Monitor {
+    /// Applies the fd-table changes the leader of process `proc_` made on the fast path since
+    /// the process's last rendezvous, as the calls' own effects would have been applied had
+    /// they been lock-stepped. Called before the monitor looks at the table.
+    pub(super) fn apply_fd_journal(&mut self, proc_: ProcId) {
+        use mvx_sync_runtime::protocol::FdChange;
+        for change in self.runtime.take_fd_journal(&self.procs[proc_]) {
+            let (effect, fd) = match change {
+                FdChange::OpenedPerVariant(fd) => (
+                    FdEffect::New {
+                        kind: FdKind::PerVariant,
+                        pair_arg: None,
+                    },
+                    fd,
+                ),
+                FdChange::Accepted(fd) => (
+                    FdEffect::New {
+                        kind: FdKind::LeaderOnly,
+                        pair_arg: None,
+                    },
+                    fd,
+                ),
+                FdChange::Closed(fd) => (FdEffect::Close { fd }, fd),
+            };
+            trace!(proc_, ?change, "fd journal");
+            self.apply_effect(proc_, effect, Some(fd as i64), None);
+        }
     }
 }
 

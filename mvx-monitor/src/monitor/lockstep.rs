@@ -357,6 +357,7 @@ impl Monitor {
             return handlers::instructions::emulate(self, &leader.call.raw, members).map(|()| None);
         }
         let proc_ = self.groups[g].proc_;
+        self.apply_fd_journal(proc_);
         let mut decision = dispatch_plan::decide(
             leader.spec,
             &leader.call,

@@ -127,6 +127,33 @@ impl RuntimeServer {
         }
         let at = fd_class_slot(slot);
         buffer.map[at..at + FD_CLASSES].copy_from_slice(&proc_.fd.table.classes());
+        // The variants take the new classes at their next fast call (`fd_classes.rs`).
+        let generation = word(&buffer.map, fd_generation(slot));
+        generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Takes the fd-table changes the leader of process `proc_` made on the fast path since
+    /// the last call (read-only opens, closes, accepts), in order.
+    pub(super) fn take_fd_journal(&mut self, proc_: &VProc) -> Vec<FdChange> {
+        use std::sync::atomic::Ordering;
+        let slot = proc_.main_group;
+        let Some(buffer) = self.buffer.as_ref() else {
+            return vec![];
+        };
+        if !self.fast_io || slot >= MAX_GROUPS {
+            return vec![];
+        }
+        let base = fd_journal(slot);
+        let written = word(&buffer.map, base).load(Ordering::Acquire);
+        let taken = word(&buffer.map, base + 8).load(Ordering::Relaxed);
+        let changes = (taken..written)
+            .filter_map(|i| {
+                let at = base + 16 + 8 * (i as usize % FD_JOURNAL_ENTRIES);
+                FdChange::decode(word(&buffer.map, at).load(Ordering::Relaxed))
+            })
+            .collect();
+        word(&buffer.map, base + 8).store(written, Ordering::Release);
+        changes
     }
 
     /// Marks process `proc_` multi-threaded for its runtime (clock reads leave the fast path).
@@ -224,6 +251,15 @@ impl Monitor {
                     crate::table::name_of(leader_nr)
                 ),
             )
+        } else if byte == FD_MISMATCH {
+            (
+                DivergenceKind::ArgumentMismatch,
+                format!(
+                    "{name}: variant {} got fd {} where the leader got another number: its fd \
+                     table differs from the leader's (fast path, {level})",
+                    task.variant, fd as i64
+                ),
+            )
         } else if byte == u64::MAX {
             (
                 DivergenceKind::ArgumentMismatch,
@@ -317,4 +353,11 @@ impl RuntimeServer {
         task.setup_calls = if ok { task.setup_calls - 1 } else { 0 };
         ok
     }
+}
+
+/// The shared buffer's word at byte `at`, which the variants access atomically.
+fn word(map: &memmap2::MmapMut, at: usize) -> &std::sync::atomic::AtomicU64 {
+    assert!(at.is_multiple_of(8) && at + 8 <= map.len());
+    // SAFETY: an aligned word within the mapping.
+    unsafe { &*(map.as_ptr().add(at) as *const std::sync::atomic::AtomicU64) }
 }
