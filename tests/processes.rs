@@ -678,6 +678,56 @@ fn epoll_server_serves_1000_requests_n2() {
     );
 }
 
+#[test]
+fn epoll_server_at_socket_rw_serves_without_a_round_trip_per_request() {
+    // accept, epoll_ctl/epoll_wait (with per-variant pointers as data), the reads and writes
+    // and close all take the fast path at socket-rw: what stays in lock-step is the start
+    // and the end, not the 1000 requests on 100 connections.
+    let server = example("epoll-server");
+    let dir = TempDir::new("epoll-fast");
+    let report = dir.join("report.json");
+    let mut cmd = Command::new(mvx_bin());
+    cmd.args(["run", "-n", "2", "--monitor-level", "socket-rw", "--report"])
+        .arg(&report)
+        .arg("--")
+        .arg(&server)
+        .args(["0", &EPOLL_REQUESTS.to_string()]);
+    let (client, under) = serve_epoll_requests(&mut cmd);
+    assert_eq!(
+        client.stdout_str(),
+        format!("ok {EPOLL_REQUESTS}\n"),
+        "{}",
+        client.context()
+    );
+    assert_no_divergence(&under);
+    assert_eq!(under.code(), 0, "{}", under.context());
+    // The calls each request or connection makes (the loader's opens at start, which depend
+    // on the environment, are not counted).
+    const PER_REQUEST: &[&str] = &[
+        "accept",
+        "accept4",
+        "epoll_wait",
+        "epoll_ctl",
+        "close",
+        "read",
+        "write",
+        "recvfrom",
+        "sendto",
+    ];
+    let (text, json) = read_report(&report);
+    let per_request: u64 = json["syscalls_by_name"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{text}"))
+        .iter()
+        .filter(|e| PER_REQUEST.contains(&e[0].as_str().unwrap_or("")))
+        .map(|e| e[1].as_u64().unwrap_or(0))
+        .sum();
+    assert!(
+        per_request < (EPOLL_REQUESTS / 20) as u64,
+        "{per_request} per-request calls in lock-step for {EPOLL_REQUESTS} requests\n{text}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Virtual pids: kill a child by the pid fork returned
 
