@@ -150,6 +150,21 @@ fn time(cmd: &mut Command) -> Result<f64> {
     Ok(start.elapsed().as_secs_f64())
 }
 
+/// A native server that could not answer most of a fixed rate it sustained moments before in the
+/// closed loop: the machine was busy, and that row's latencies are no baseline.
+fn warn_if_behind(name: &str, m: &crate::bench_servers::Measured) {
+    for &(rate, _, _, answered) in &m.fixed {
+        if answered < 0.9 {
+            eprintln!(
+                "mvx bench: {name} natively answered only {:.0}% of {rate:.0} req/s (its peak \
+                 {:.0}): the machine is busy, its latencies at that rate are no baseline",
+                answered * 100.0,
+                m.peak
+            );
+        }
+    }
+}
+
 /// Seconds and standard output of one successful run.
 fn time_output(cmd: &mut Command) -> Result<(f64, Vec<u8>)> {
     let start = Instant::now();
@@ -444,7 +459,7 @@ impl Bench {
         } else {
             (Duration::from_secs(4), Duration::from_secs(3))
         };
-        let rounds = if self.quick { 1 } else { self.rounds.min(3) };
+        let rounds = self.server_rounds();
         let site = Site::create()?;
         let mut servers: Vec<Server> = Vec::new();
         servers.extend(Server::httpd(&self.example("httpd")));
@@ -469,6 +484,9 @@ impl Bench {
                     let mut cmd = command(mode, &self.mvx, &server.argv);
                     match server.measure(&mut cmd, saturate, fixed, &plan) {
                         Ok(m) => {
+                            if mode == Mode::Native {
+                                warn_if_behind(&server.name, &m);
+                            }
                             if rates.is_none() && mode == Mode::Native {
                                 rates = Some(m.fixed.iter().map(|f| f.0).collect());
                             }
@@ -550,7 +568,7 @@ impl Bench {
 
     fn print(&self) {
         println!(
-            "{:<8} {:<44} {:>7} {:>10} {:>16} {:>18} {:>18} {:>16}",
+            "{:<8} {:<46} {:>7} {:>10} {:>16} {:>18} {:>18} {:>16}",
             "group",
             "workload",
             "unit",
@@ -566,7 +584,7 @@ impl Bench {
                 None => "-".into(),
             };
             println!(
-                "{:<8} {:<44} {:>7} {:>10.3} {:>16} {:>18} {:>18} {:>16}",
+                "{:<8} {:<46} {:>7} {:>10.3} {:>16} {:>18} {:>18} {:>16}",
                 r.group,
                 r.workload,
                 r.unit,
@@ -576,6 +594,15 @@ impl Bench {
                 cell(r.mvx2_fast),
                 cell(r.mvx3)
             );
+        }
+    }
+
+    /// Server lifetimes per column: each is several seconds of load.
+    fn server_rounds(&self) -> usize {
+        if self.quick {
+            1
+        } else {
+            self.rounds.min(3)
         }
     }
 
@@ -712,7 +739,11 @@ pub fn run(args: BenchArgs) -> Result<i32> {
     })();
     let _ = std::fs::remove_file(&data);
     result?;
-    println!("mvx bench: medians of {rounds} interleaved rounds; ratios to native in parentheses");
+    println!(
+        "mvx bench: medians of {rounds} interleaved rounds (servers: {}); ratios to native in \
+         parentheses",
+        bench.server_rounds()
+    );
     machine.print();
     bench.print();
     let summary = bench.summary();

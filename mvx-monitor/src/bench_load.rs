@@ -251,6 +251,12 @@ impl LoadResult {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
 
+    /// In an open loop, the share of the scheduled requests that were answered (each scheduled
+    /// request, answered or not, has one latency).
+    pub fn answered_share(&self) -> f64 {
+        self.requests as f64 / self.latency.len().max(1) as f64
+    }
+
     pub fn percentile_us(&self, q: f64) -> f64 {
         self.latency.value_at_quantile(q) as f64
     }
@@ -537,6 +543,7 @@ mod tests {
             result.requests
         );
         assert_eq!(result.latency.len(), 50);
+        assert!(result.answered_share() <= 12.0 / 50.0);
         // Uncorrected, every latency would be ~50 ms; from the schedule, request i waits for the
         // i before it (~40 i + 50 ms) and the unsent ones for 500 - 10 i ms at least.
         assert!(result.percentile_us(0.5) > 100_000.0);

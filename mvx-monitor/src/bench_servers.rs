@@ -83,8 +83,8 @@ pub enum Rates {
 pub struct Measured {
     /// Saturated requests/s.
     pub peak: f64,
-    /// Per open-loop rate: (rate, p50 µs, p99 µs).
-    pub fixed: Vec<(f64, f64, f64)>,
+    /// Per open-loop rate: (rate, p50 µs, p99 µs, share of the scheduled requests answered).
+    pub fixed: Vec<(f64, f64, f64, f64)>,
     /// CPU seconds per request (all processes of the server, from the start of the load).
     pub cpu_per_request: f64,
 }
@@ -322,9 +322,12 @@ impl Server {
             let load = bench_load::open_loop(addr, self.protocol, CONNECTIONS, rate, fixed)?;
             check_load(&load)?;
             requests += load.requests;
-            measured
-                .fixed
-                .push((rate, load.percentile_us(0.5), load.percentile_us(0.99)));
+            measured.fixed.push((
+                rate,
+                load.percentile_us(0.5),
+                load.percentile_us(0.99),
+                load.answered_share(),
+            ));
         }
         Ok((measured, cpu_before, requests.max(1)))
     }
