@@ -618,8 +618,11 @@ impl Bench {
                 }?;
                 let measured = if target.absolute {
                     value
-                } else {
+                } else if r.native > 0.0 {
                     value / r.native
+                } else {
+                    // No native cost to compare with (below the noise): no ratio.
+                    f64::NAN
                 };
                 let met = measured.is_finite()
                     && if target.at_least {
@@ -759,4 +762,83 @@ pub fn run(args: BenchArgs) -> Result<i32> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(workload: &str, native: f64, strict: f64, fast: f64, target: Option<Target>) -> Row {
+        Row {
+            group: "t",
+            workload: workload.into(),
+            unit: "µs",
+            native,
+            strace: None,
+            mvx2: strict,
+            mvx2_fast: Some(fast),
+            mvx3: None,
+            target,
+        }
+    }
+
+    #[test]
+    fn summary_compares_the_targeted_cell() {
+        let bench = Bench {
+            mvx: PathBuf::new(),
+            examples: PathBuf::new(),
+            rounds: 1,
+            quick: true,
+            strace: false,
+            rows: vec![
+                // Throughput: socket-rw at 0.6x of native meets ">= 0.5x".
+                row(
+                    "rate",
+                    1000.0,
+                    10.0,
+                    600.0,
+                    Target::ratio_at_least(Column::SocketRw, 0.5),
+                ),
+                // Latency: 2x native misses "<= 1.5x".
+                row(
+                    "p50",
+                    100.0,
+                    900.0,
+                    200.0,
+                    Target::ratio_at_most(Column::SocketRw, 1.5),
+                ),
+                // An absolute limit on the strict column: 40 µs meets "<= 50".
+                row(
+                    "getpid",
+                    0.1,
+                    40.0,
+                    0.2,
+                    Target::value_at_most(Column::Strict, 50.0),
+                ),
+                // A failed run (NaN) never meets its target; rows without one are left out.
+                row(
+                    "failed",
+                    f64::NAN,
+                    1.0,
+                    1.0,
+                    Target::ratio_at_most(Column::Strict, 1.1),
+                ),
+                row("untargeted", 1.0, 1.0, 1.0, None),
+            ],
+        };
+        let lines = bench.summary();
+        let met: Vec<(&str, bool)> = lines.iter().map(|l| (&l.row[2..], l.met)).collect();
+        assert_eq!(
+            met,
+            [
+                ("rate", true),
+                ("p50", false),
+                ("getpid", true),
+                ("failed", false)
+            ]
+        );
+        assert!((lines[0].measured - 0.6).abs() < 1e-9);
+        assert_eq!(lines[2].measured, 40.0);
+        assert_eq!(lines[2].target, "strict <= 50");
+    }
 }

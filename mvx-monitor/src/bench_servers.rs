@@ -249,8 +249,14 @@ impl Server {
         fixed: Duration,
         rates: &Rates,
     ) -> Result<Measured> {
+        // Only the C examples' first line is read; a pipe nobody reads could fill and stall
+        // a server that logs to stdout (redis).
+        let stdout = match self.port {
+            Port::Printed => Stdio::piped(),
+            Port::Fixed(_) => Stdio::null(),
+        };
         let child = cmd
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {}", self.name))?;
