@@ -680,7 +680,16 @@ struct Report<'a> {
     summary: &'a [SummaryLine],
 }
 
+/// The groups `--only` accepts (`http` is the old name of `servers`).
+const GROUPS: [&str; 6] = ["syscall", "cpu", "kernels", "runtime", "servers", "http"];
+
 pub fn run(args: BenchArgs) -> Result<i32> {
+    if let Some(unknown) = args.only.iter().find(|g| !GROUPS.contains(&g.as_str())) {
+        bail!(
+            "no benchmark group {unknown:?} (groups: {})",
+            GROUPS.join(", ")
+        );
+    }
     let mvx = std::env::current_exe().context("locating mvx")?;
     let examples = args
         .examples
