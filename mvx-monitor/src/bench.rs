@@ -1,22 +1,27 @@
 //! `mvx bench`: runs each workload natively and under mvx, alternately, several times in one run,
-//! and prints medians and ratios to native (and writes them as JSON).
+//! and prints the machine, medians and ratios to native, and a summary beside the targets of
+//! issue 15 (and writes them as JSON).
 //!
 //! Columns: native, `strace -f` (the ptrace peer), mvx with 2 variants at `strict` (every
 //! call lock-stepped), at `socket-rw` (the runtime's fast path), and with 3 variants.
 //!
-//! - syscalls: one operation repeated (getpid, getcwd, read 1 B, write 64 B, open+close,
+//! - syscall: one operation repeated (getpid, getcwd, read 1 B, write 64 B, open+close,
 //!   clock_gettime), per-operation cost from the difference between COUNT and 0 repetitions;
-//! - CPU: gzip of generated data, sort, a Python workload, and a CPU loop with and without a
+//! - cpu: gzip of generated data, sort, a Python workload, and a CPU loop with and without a
 //!   1 ms timer;
+//! - kernels: examples/bin/kernels (list, state machine, matrix multiply, stencil), each with and
+//!   without a 1 ms timer and an empty handler, checksums compared with the native run;
 //! - runtime: a sync op and a lock handoff (examples/rust/randthreads' syncbench);
-//! - http: requests/s under `wrk` on 127.0.0.1 of the C httpd example (fork per request),
-//!   and of Debian's lighttpd and nginx (one process, loopback only), where installed.
+//! - servers (alias http): the fork-per-request and thread-per-connection C examples, lighttpd,
+//!   nginx and redis on 127.0.0.1, each with saturated requests/s, p50/p99 latency at fixed
+//!   rates (25% and 50% of the native peak; open loop, from the scheduled send time) and CPU
+//!   seconds per request (bench_servers, bench_load).
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -32,9 +37,18 @@ pub struct BenchArgs {
     /// Where the example programs are (`make -C examples` builds them).
     #[arg(long, value_name = "DIR")]
     pub examples: Option<PathBuf>,
-    /// Run only these groups (syscall, cpu, runtime, http), comma-separated.
+    /// Run only these groups (syscall, cpu, kernels, runtime, servers; http = servers),
+    /// comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
     pub only: Vec<String>,
+}
+
+/// The CPU loop's row with a timer.
+const TIMER_LOOP: &str = "CPU loop, 1 ms timer (empty handler)";
+
+/// The CPU set's target at strict: 1.10x native, 1.15x with a 1 ms timer.
+fn cpu_set_target(with_timer: bool) -> Option<Target> {
+    Target::ratio_at_most(Column::Strict, if with_timer { 1.15 } else { 1.10 })
 }
 
 #[derive(Serialize)]
@@ -49,6 +63,68 @@ struct Row {
     /// mvx -n 2, socket-rw (fast path).
     mvx2_fast: Option<f64>,
     mvx3: Option<f64>,
+    /// Issue 15's target for this row, if it has one.
+    target: Option<Target>,
+}
+
+/// Which column a target is about.
+#[derive(Serialize, Clone, Copy)]
+enum Column {
+    Strict,
+    SocketRw,
+}
+
+/// A goal for one cell: its ratio to native, or its value, at most or at least `limit`.
+#[derive(Serialize, Clone, Copy)]
+struct Target {
+    column: Column,
+    limit: f64,
+    /// Compare the value itself (e.g. µs), not the ratio to native.
+    absolute: bool,
+    /// Higher is better (throughput).
+    at_least: bool,
+}
+
+impl Target {
+    fn ratio_at_most(column: Column, limit: f64) -> Option<Target> {
+        Some(Target {
+            column,
+            limit,
+            absolute: false,
+            at_least: false,
+        })
+    }
+
+    fn ratio_at_least(column: Column, limit: f64) -> Option<Target> {
+        Some(Target {
+            column,
+            limit,
+            absolute: false,
+            at_least: true,
+        })
+    }
+
+    fn value_at_most(column: Column, limit: f64) -> Option<Target> {
+        Some(Target {
+            column,
+            limit,
+            absolute: true,
+            at_least: false,
+        })
+    }
+
+    fn describe(&self) -> String {
+        let op = if self.at_least { ">=" } else { "<=" };
+        let col = match self.column {
+            Column::Strict => "strict",
+            Column::SocketRw => "socket-rw",
+        };
+        if self.absolute {
+            format!("{col} {op} {}", self.limit)
+        } else {
+            format!("{col} {op} {:.2}x", self.limit)
+        }
+    }
 }
 
 impl Row {
@@ -72,6 +148,36 @@ fn time(cmd: &mut Command) -> Result<f64> {
         bail!("{cmd:?} failed: {status}");
     }
     Ok(start.elapsed().as_secs_f64())
+}
+
+/// A native server that could not answer most of a fixed rate it sustained moments before in the
+/// closed loop: the machine was busy, and that row's latencies are no baseline.
+fn warn_if_behind(name: &str, m: &crate::bench_servers::Measured) {
+    for &(rate, _, _, answered) in &m.fixed {
+        if answered < 0.9 {
+            eprintln!(
+                "mvx bench: {name} natively answered only {:.0}% of {rate:.0} req/s (its peak \
+                 {:.0}): the machine is busy, its latencies at that rate are no baseline",
+                answered * 100.0,
+                m.peak
+            );
+        }
+    }
+}
+
+/// Seconds and standard output of one successful run.
+fn time_output(cmd: &mut Command) -> Result<(f64, Vec<u8>)> {
+    let start = Instant::now();
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .with_context(|| format!("running {cmd:?}"))?;
+    let seconds = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!("{cmd:?} failed: {}", out.status);
+    }
+    Ok((seconds, out.stdout))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -181,6 +287,12 @@ impl Bench {
                 mvx2: per_op[per_op.len() - 2],
                 mvx2_fast: Some(per_op[per_op.len() - 1]),
                 mvx3: None,
+                // A lock-stepped getpid within 50 µs; a fast-path call within 1.5x native.
+                target: if op == "getpid" {
+                    Target::value_at_most(Column::Strict, 50.0)
+                } else {
+                    Target::ratio_at_most(Column::SocketRw, 1.5)
+                },
             });
         }
         Ok(())
@@ -200,7 +312,7 @@ impl Bench {
                 vec!["/usr/bin/python3".into(), "-c".into(), "import hashlib,random; random.seed(1); x=sorted(random.random() for _ in range(300000)); print(hashlib.sha256(repr(x).encode()).hexdigest())".into()],
             ),
             ("CPU loop, no timer", vec![self.example("timer"), iterations.into(), "off".into()]),
-            ("CPU loop, 1 ms timer (empty handler)", vec![self.example("timer"), iterations.into(), "quiet".into()]),
+            (TIMER_LOOP, vec![self.example("timer"), iterations.into(), "quiet".into()]),
         ];
         for (name, program) in workloads {
             let modes = [Mode::Native, Mode::Mvx(2), Mode::MvxFast, Mode::Mvx(3)];
@@ -215,6 +327,7 @@ impl Bench {
                 mvx2: t[1],
                 mvx2_fast: Some(t[2]),
                 mvx3: Some(t[3]),
+                target: cpu_set_target(name == TIMER_LOOP),
             });
         }
         Ok(())
@@ -259,67 +372,203 @@ impl Bench {
                 mvx2: ns[1],
                 mvx2_fast: None,
                 mvx3: None,
+                target: None,
             });
         }
         eprintln!("mvx bench: runtime done");
         Ok(())
     }
 
-    /// Requests per second `wrk` gets from the httpd example, lighttpd and nginx, natively
-    /// and under mvx -n 2 (strict and socket-rw).
-    fn http(&mut self) -> Result<()> {
-        if Command::new("wrk")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_err()
-        {
-            eprintln!("mvx bench: no wrk (apt-get install wrk): http rows skipped");
+    /// The compute kernels (examples/bin/kernels), each without and with a 1 ms timer (empty
+    /// SIGALRM handler), natively and at strict with 2 variants; every run's checksum must be
+    /// the native one.
+    fn kernels(&mut self) -> Result<()> {
+        let kernels = self.example("kernels");
+        if !Path::new(&kernels).is_file() {
+            eprintln!("mvx bench: no {kernels} (make -C examples): kernels rows skipped");
             return Ok(());
         }
-        let seconds = if self.quick { "2" } else { "4" };
-        let site = crate::bench_servers::Site::create()?;
-        let mut servers = vec![crate::bench_servers::Server::httpd(&self.example("httpd"))];
-        servers.extend(crate::bench_servers::Server::lighttpd(&site)?);
-        servers.extend(crate::bench_servers::Server::nginx(&site)?);
+        // Repetitions for ~0.5-1 s natively here (a quarter of that with --quick).
+        let sizes = [
+            ("list", 3000),
+            ("statemachine", 1200),
+            ("matmul", 160),
+            ("stencil", 3000),
+        ];
+        for (kernel, size) in sizes {
+            let size = if self.quick { size / 4 } else { size };
+            for timer in [false, true] {
+                let mut program = vec![kernels.clone()];
+                if timer {
+                    program.extend(["--timer-us".into(), "1000".into()]);
+                }
+                program.extend([kernel.to_string(), size.to_string()]);
+                let t = self.measure_verified(&program, &[Mode::Native, Mode::Mvx(2)])?;
+                let name = if timer {
+                    format!("kernel {kernel}, 1 ms timer (empty handler)")
+                } else {
+                    format!("kernel {kernel}, no timer")
+                };
+                eprintln!("mvx bench: {name} done");
+                self.rows.push(Row {
+                    group: "kernels",
+                    workload: name,
+                    unit: "s",
+                    native: t[0],
+                    strace: None,
+                    mvx2: t[1],
+                    mvx2_fast: None,
+                    mvx3: None,
+                    target: cpu_set_target(timer),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Like `measure`, and every run must print what the first native run printed (a checksum).
+    fn measure_verified(&self, program: &[String], modes: &[Mode]) -> Result<Vec<f64>> {
+        let mut samples = vec![Vec::new(); modes.len()];
+        let mut expected: Option<Vec<u8>> = None;
+        for _ in 0..self.rounds {
+            for (i, &mode) in modes.iter().enumerate() {
+                let (seconds, output) = time_output(&mut command(mode, &self.mvx, program))?;
+                match &expected {
+                    None => expected = Some(output),
+                    Some(e) if *e != output => bail!(
+                        "{program:?} printed {:?} in one run and {:?} in another",
+                        String::from_utf8_lossy(e),
+                        String::from_utf8_lossy(&output)
+                    ),
+                    Some(_) => {}
+                }
+                samples[i].push(seconds);
+            }
+        }
+        Ok(samples.into_iter().map(median).collect())
+    }
+
+    /// Each server natively, at strict and at socket-rw with 2 variants: saturated requests/s,
+    /// p50/p99 latency at 25% and 50% of the native peak (measured in this run), and CPU per
+    /// request. A server that is not installed, or fails, leaves its row out or empty (NaN);
+    /// the bench goes on.
+    fn servers(&mut self) -> Result<()> {
+        use crate::bench_servers::{Rates, Server, Site, FIXED_RATE_FRACTIONS};
+        let (saturate, fixed) = if self.quick {
+            (Duration::from_millis(1500), Duration::from_millis(1000))
+        } else {
+            (Duration::from_secs(4), Duration::from_secs(3))
+        };
+        let rounds = self.server_rounds();
+        let site = Site::create()?;
+        let mut servers: Vec<Server> = Vec::new();
+        servers.extend(Server::httpd(&self.example("httpd")));
+        servers.extend(Server::tinyhttpd(&self.example("tinyhttpd"), &site));
+        servers.extend(Server::lighttpd(&site)?);
+        servers.extend(Server::nginx(&site)?);
+        servers.extend(Server::redis(&site)?);
+        let modes = [Mode::Native, Mode::Mvx(2), Mode::MvxFast];
         for server in servers {
-            let modes = [Mode::Native, Mode::Mvx(2), Mode::MvxFast];
-            let mut rates = Vec::new();
-            for mode in modes {
-                let mut samples = Vec::new();
-                for _ in 0..self.rounds.min(3) {
+            // Per mode, per round: (peak, [(rate, p50, p99)], CPU s/request).
+            let mut runs: Vec<Vec<crate::bench_servers::Measured>> =
+                (0..modes.len()).map(|_| Vec::new()).collect();
+            let mut rates: Option<Vec<f64>> = None;
+            for _ in 0..rounds {
+                for (i, &mode) in modes.iter().enumerate() {
+                    let plan = match (&rates, mode) {
+                        (None, Mode::Native) => Rates::OfOwnPeak,
+                        (Some(r), _) => Rates::Fixed(r.clone()),
+                        // No native peak (its run failed): no fixed-rate load to compare.
+                        (None, _) => Rates::Fixed(Vec::new()),
+                    };
                     let mut cmd = command(mode, &self.mvx, &server.argv);
-                    match server.serve_and_load(&mut cmd, seconds) {
-                        Ok(rate) => samples.push(rate),
-                        // One failed load does not end the benchmark: the row says so.
+                    match server.measure(&mut cmd, saturate, fixed, &plan) {
+                        Ok(m) => {
+                            if mode == Mode::Native {
+                                warn_if_behind(&server.name, &m);
+                            }
+                            if rates.is_none() && mode == Mode::Native {
+                                rates = Some(m.fixed.iter().map(|f| f.0).collect());
+                            }
+                            runs[i].push(m);
+                        }
+                        // One failed lifetime does not end the benchmark: the row says so.
                         Err(e) => eprintln!("mvx bench: {e:#}"),
                     }
                 }
-                rates.push(if samples.is_empty() {
-                    f64::NAN
-                } else {
-                    median(samples)
-                });
             }
             eprintln!("mvx bench: {} done", server.name);
-            self.rows.push(Row {
-                group: "http",
-                workload: server.name.clone(),
-                unit: "req/s",
-                native: rates[0],
-                strace: None,
-                mvx2: rates[1],
-                mvx2_fast: Some(rates[2]),
-                mvx3: None,
-            });
+            let med = |i: usize, f: &dyn Fn(&crate::bench_servers::Measured) -> Option<f64>| {
+                let v: Vec<f64> = runs[i].iter().filter_map(f).collect();
+                if v.is_empty() {
+                    f64::NAN
+                } else {
+                    median(v)
+                }
+            };
+            let short = server.short;
+            let mut push = |metric: String, unit, f: &dyn Fn(&_) -> Option<f64>, target| {
+                let v: Vec<f64> = (0..modes.len()).map(|i| med(i, f)).collect();
+                self.rows.push(Row {
+                    group: "servers",
+                    workload: format!("{short}: {metric}"),
+                    unit,
+                    native: v[0],
+                    strace: None,
+                    mvx2: v[1],
+                    mvx2_fast: Some(v[2]),
+                    mvx3: None,
+                    target,
+                });
+            };
+            let throughput_target = match short {
+                "tinyhttpd" => Target::ratio_at_least(Column::SocketRw, 0.7),
+                "httpd" => None,
+                _ => Target::ratio_at_least(Column::SocketRw, 0.5),
+            };
+            push(
+                format!("saturated, {} conns", crate::bench_servers::CONNECTIONS),
+                "req/s",
+                &|m| Some(m.peak),
+                throughput_target,
+            );
+            for (k, fraction) in FIXED_RATE_FRACTIONS.iter().enumerate() {
+                let pct = (fraction * 100.0).round();
+                let at_quarter = k == 0;
+                push(
+                    format!("p50 at {pct}% of native peak"),
+                    "µs",
+                    &|m| m.fixed.get(k).map(|f| f.1),
+                    if at_quarter {
+                        Target::ratio_at_most(Column::SocketRw, 1.5)
+                    } else {
+                        None
+                    },
+                );
+                push(
+                    format!("p99 at {pct}% of native peak"),
+                    "µs",
+                    &|m| m.fixed.get(k).map(|f| f.2),
+                    if at_quarter {
+                        Target::ratio_at_most(Column::SocketRw, 3.0)
+                    } else {
+                        None
+                    },
+                );
+            }
+            push(
+                "CPU per request (all processes)".into(),
+                "µs CPU",
+                &|m| Some(m.cpu_per_request * 1e6),
+                Target::ratio_at_most(Column::SocketRw, 2.3),
+            );
         }
         Ok(())
     }
 
     fn print(&self) {
         println!(
-            "{:<8} {:<40} {:>7} {:>10} {:>16} {:>16} {:>16} {:>16}",
+            "{:<8} {:<46} {:>7} {:>10} {:>16} {:>18} {:>18} {:>16}",
             "group",
             "workload",
             "unit",
@@ -335,7 +584,7 @@ impl Bench {
                 None => "-".into(),
             };
             println!(
-                "{:<8} {:<40} {:>7} {:>10.3} {:>16} {:>16} {:>16} {:>16}",
+                "{:<8} {:<46} {:>7} {:>10.3} {:>16} {:>18} {:>18} {:>16}",
                 r.group,
                 r.workload,
                 r.unit,
@@ -347,9 +596,100 @@ impl Bench {
             );
         }
     }
+
+    /// Server lifetimes per column: each is several seconds of load.
+    fn server_rounds(&self) -> usize {
+        if self.quick {
+            1
+        } else {
+            self.rounds.min(3)
+        }
+    }
+
+    /// The rows that have a target, the cell the target is about and whether it is met.
+    fn summary(&self) -> Vec<SummaryLine> {
+        self.rows
+            .iter()
+            .filter_map(|r| {
+                let target = r.target?;
+                let value = match target.column {
+                    Column::Strict => Some(r.mvx2),
+                    Column::SocketRw => r.mvx2_fast,
+                }?;
+                let measured = if target.absolute {
+                    value
+                } else if r.native > 0.0 {
+                    value / r.native
+                } else {
+                    // No native cost to compare with (below the noise): no ratio.
+                    f64::NAN
+                };
+                let met = measured.is_finite()
+                    && if target.at_least {
+                        measured >= target.limit
+                    } else {
+                        measured <= target.limit
+                    };
+                Some(SummaryLine {
+                    row: format!("{} {}", r.group, r.workload),
+                    measured,
+                    unit: if target.absolute { r.unit } else { "x native" },
+                    target: target.describe(),
+                    met,
+                })
+            })
+            .collect()
+    }
 }
 
+/// One line of the final summary: a measured cell beside its target.
+#[derive(Serialize)]
+struct SummaryLine {
+    row: String,
+    measured: f64,
+    unit: &'static str,
+    target: String,
+    met: bool,
+}
+
+fn print_summary(lines: &[SummaryLine]) {
+    println!();
+    println!("summary against issue 15's targets (N = 2; this machine, load generator beside it):");
+    println!(
+        "{:<62} {:>10} {:<9} {:<20} met",
+        "row", "measured", "", "target"
+    );
+    for l in lines {
+        println!(
+            "{:<62} {:>10.3} {:<9} {:<20} {}",
+            l.row,
+            l.measured,
+            l.unit,
+            l.target,
+            if l.met { "yes" } else { "no" }
+        );
+    }
+}
+
+/// The JSON report: the machine, every row, the summary.
+#[derive(Serialize)]
+struct Report<'a> {
+    machine: &'a crate::bench_proc::Machine,
+    rounds: usize,
+    rows: &'a [Row],
+    summary: &'a [SummaryLine],
+}
+
+/// The groups `--only` accepts (`http` is the old name of `servers`).
+const GROUPS: [&str; 6] = ["syscall", "cpu", "kernels", "runtime", "servers", "http"];
+
 pub fn run(args: BenchArgs) -> Result<i32> {
+    if let Some(unknown) = args.only.iter().find(|g| !GROUPS.contains(&g.as_str())) {
+        bail!(
+            "no benchmark group {unknown:?} (groups: {})",
+            GROUPS.join(", ")
+        );
+    }
     let mvx = std::env::current_exe().context("locating mvx")?;
     let examples = args
         .examples
@@ -382,7 +722,15 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         .map(|i: u64| format!("{}\n", i.wrapping_mul(2654435761) % 1_000_003))
         .collect();
     std::fs::write(&data, text).context("writing the benchmark data")?;
-    let wants = |group: &str| args.only.is_empty() || args.only.iter().any(|g| g == group);
+    let machine = crate::bench_proc::Machine::describe(crate::bench_servers::CONNECTIONS);
+    machine.print();
+    let wants = |group: &str| {
+        args.only.is_empty()
+            || args
+                .only
+                .iter()
+                .any(|g| g == group || (group == "servers" && g == "http"))
+    };
     let result = (|| {
         if wants("syscall") {
             bench.syscalls()?;
@@ -390,21 +738,116 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         if wants("cpu") {
             bench.cpu(&data)?;
         }
+        if wants("kernels") {
+            bench.kernels()?;
+        }
         if wants("runtime") {
             bench.runtime()?;
         }
-        if wants("http") {
-            bench.http()?;
+        if wants("servers") {
+            bench.servers()?;
         }
         Ok::<(), anyhow::Error>(())
     })();
     let _ = std::fs::remove_file(&data);
     result?;
-    println!("mvx bench: medians of {rounds} interleaved rounds; ratios to native in parentheses");
+    println!(
+        "mvx bench: medians of {rounds} interleaved rounds (servers: {}); ratios to native in \
+         parentheses",
+        bench.server_rounds()
+    );
+    machine.print();
     bench.print();
+    let summary = bench.summary();
+    print_summary(&summary);
     if let Some(path) = args.json {
-        std::fs::write(&path, serde_json::to_string_pretty(&bench.rows)? + "\n")
+        let report = Report {
+            machine: &machine,
+            rounds,
+            rows: &bench.rows,
+            summary: &summary,
+        };
+        std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(workload: &str, native: f64, strict: f64, fast: f64, target: Option<Target>) -> Row {
+        Row {
+            group: "t",
+            workload: workload.into(),
+            unit: "µs",
+            native,
+            strace: None,
+            mvx2: strict,
+            mvx2_fast: Some(fast),
+            mvx3: None,
+            target,
+        }
+    }
+
+    #[test]
+    fn summary_compares_the_targeted_cell() {
+        let bench = Bench {
+            mvx: PathBuf::new(),
+            examples: PathBuf::new(),
+            rounds: 1,
+            quick: true,
+            strace: false,
+            rows: vec![
+                // Throughput: socket-rw at 0.6x of native meets ">= 0.5x".
+                row(
+                    "rate",
+                    1000.0,
+                    10.0,
+                    600.0,
+                    Target::ratio_at_least(Column::SocketRw, 0.5),
+                ),
+                // Latency: 2x native misses "<= 1.5x".
+                row(
+                    "p50",
+                    100.0,
+                    900.0,
+                    200.0,
+                    Target::ratio_at_most(Column::SocketRw, 1.5),
+                ),
+                // An absolute limit on the strict column: 40 µs meets "<= 50".
+                row(
+                    "getpid",
+                    0.1,
+                    40.0,
+                    0.2,
+                    Target::value_at_most(Column::Strict, 50.0),
+                ),
+                // A failed run (NaN) never meets its target; rows without one are left out.
+                row(
+                    "failed",
+                    f64::NAN,
+                    1.0,
+                    1.0,
+                    Target::ratio_at_most(Column::Strict, 1.1),
+                ),
+                row("untargeted", 1.0, 1.0, 1.0, None),
+            ],
+        };
+        let lines = bench.summary();
+        let met: Vec<(&str, bool)> = lines.iter().map(|l| (&l.row[2..], l.met)).collect();
+        assert_eq!(
+            met,
+            [
+                ("rate", true),
+                ("p50", false),
+                ("getpid", true),
+                ("failed", false)
+            ]
+        );
+        assert!((lines[0].measured - 0.6).abs() < 1e-9);
+        assert_eq!(lines[2].measured, 40.0);
+        assert_eq!(lines[2].target, "strict <= 50");
+    }
 }

@@ -3,6 +3,8 @@
 
 pub mod address_hint;
 pub mod bench;
+mod bench_load;
+mod bench_proc;
 mod bench_servers;
 pub mod capture;
 pub mod cli;
