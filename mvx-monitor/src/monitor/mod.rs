@@ -88,6 +88,9 @@ use tracing::{debug, trace};
 
 use task::{Death, Entry, Pending, Resume, State, Task};
 
+/// The longest the event loop sleeps before it checks that its tracees still exist.
+const VANISH_POLL: Duration = Duration::from_secs(1);
+
 type TaskId = usize;
 type GroupId = usize;
 type ProcId = usize;
@@ -336,6 +339,9 @@ impl Monitor {
     }
 
     fn event_loop(&mut self) -> Result<Stop> {
+        // Whether the last wait ended by its timeout: only then can tracees have vanished
+        // unseen (an event would have come otherwise), so only then is that checked (a waitid).
+        let mut idle = false;
         loop {
             while let Some(status) = self.events.next_wait_status()? {
                 if let Some(stop) = self.on_wait_status(status)? {
@@ -348,7 +354,9 @@ impl Monitor {
             if let Some(stop) = self.check_termination() {
                 return Ok(stop);
             }
-            self.check_vanished()?;
+            if idle {
+                self.check_vanished()?;
+            }
             self.expire_clock_waits()?;
             if self.any_group_stopped() {
                 self.wake_continued()?;
@@ -367,8 +375,13 @@ impl Monitor {
                     return Ok(stop);
                 }
             }
-            match self.events.wait(self.poll_timeout())? {
-                Event::Child | Event::Timeout => {}
+            let timeout = self
+                .poll_timeout()
+                .map_or(VANISH_POLL, |t| t.min(VANISH_POLL));
+            idle = false;
+            match self.events.wait(Some(timeout))? {
+                Event::Child => {}
+                Event::Timeout => idle = true,
                 Event::Forward(sig) => {
                     if let Some(stop) = self.on_signal_to_mvx(sig) {
                         return Ok(stop);
