@@ -56,6 +56,7 @@ mod lifecycle;
 mod liveness;
 mod lockstep;
 mod majority;
+pub mod placement;
 mod process_signals;
 mod relaxed;
 mod runtime_server;
@@ -196,6 +197,8 @@ pub struct Monitor {
     /// A terminating signal sent to mvx (see `liveness.rs`).
     termination: Option<liveness::Termination>,
     majority: majority::Majority,
+    /// Where the monitor and the variants run (`--placement`).
+    placer: placement::Placer,
 }
 
 impl Monitor {
@@ -237,6 +240,7 @@ impl Monitor {
             majority: majority::Majority::new(cfg.policy, n),
             termination: None,
             shadows: Default::default(),
+            placer: placement::Placer::new(cfg.placement),
             cfg,
         };
         for variant in 0..n {
@@ -251,6 +255,7 @@ impl Monitor {
             )
             .with_context(|| format!("starting variant {variant} ({})", program.display()))?;
             debug!(variant, %pid, program = %program.display(), "variant started");
+            m.placer.place_variant(pid, variant, n);
             let id = m.add_task(pid, variant, 0, State::Starting);
             m.tasks[id].exec_error = Some(exec_error);
         }
@@ -351,6 +356,9 @@ impl Monitor {
             if let Some(stop) = self.finished()? {
                 return Ok(stop);
             }
+            if let Some(&leader) = self.groups[0].members[0].as_ref() {
+                self.placer.follow(self.tasks[leader].tracee.pid);
+            }
             if let Some(stop) = self.check_termination() {
                 return Ok(stop);
             }
@@ -374,6 +382,12 @@ impl Monitor {
                 if let Some(stop) = self.recheck_deaths()? {
                     return Ok(stop);
                 }
+            }
+            if let Some(status) = self.events.spin_for_wait_status(self.placer.spin())? {
+                if let Some(stop) = self.on_wait_status(status)? {
+                    return Ok(stop);
+                }
+                continue;
             }
             let timeout = self
                 .poll_timeout()
