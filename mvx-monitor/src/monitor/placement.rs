@@ -10,6 +10,10 @@
 //! - `follow`: nothing is pinned but the monitor, which moves to the CPU the leader last ran
 //!   on, looked up now and then (`/proc/PID/stat`), so the scheduler stays free to balance.
 //! - `none`: the scheduler decides everything.
+//!
+//! Waiting: with `$MVX_WAIT_SPIN_US` set, the event loop polls `waitpid(WNOHANG)` that long
+//! before it sleeps (measured here on a loaded 2-vCPU VM: more CPU time and no faster, so off
+//! by default; kept to measure it on other machines).
 
 use anyhow::{Context, Result};
 use nix::unistd::Pid;
@@ -29,8 +33,9 @@ pub enum Placement {
     Follow,
 }
 
-/// How often `follow` looks up the leader's CPU (a /proc read of ~10 µs).
-const FOLLOW_PERIOD: Duration = Duration::from_millis(2);
+/// How often `follow` looks up the leader's CPU (a /proc read of ~10-15 µs: every 2 ms
+/// measured 0.2 reads per lock-stepped getpid).
+const FOLLOW_PERIOD: Duration = Duration::from_millis(10);
 
 /// The placement state of a run.
 pub(super) struct Placer {
