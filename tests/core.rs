@@ -1032,3 +1032,106 @@ fn majority_policy_needs_three_variants_and_strict() {
         out.context()
     );
 }
+
+// ---------------------------------------------------------------------------
+// Placement (`--placement`) and waiting: every value runs real programs as natively
+
+/// A shell loop of many small syscalls (forks, writes, reads of /proc) and its output.
+fn placement_loop() -> Prog {
+    Prog::new("/bin/sh").args([
+        "-c",
+        "i=0; while [ $i -lt 20 ]; do echo line $i; i=$((i+1)); done; \
+         seq 1 2000 | sort -rn | head -3; ls / | wc -l",
+    ])
+}
+
+fn runs_as_natively_with(opts: &[&str], env: Option<(&str, &str)>) {
+    let prog = placement_loop();
+    let native = prog.run_native();
+    let mut cmd = prog.mvx_command(opts.iter().copied().chain(["-n", "2"]));
+    if let Some((k, v)) = env {
+        cmd.env(k, v);
+    }
+    let under = run(&mut cmd, None);
+    assert_no_divergence(&under);
+    assert_eq!(under.code(), 0, "{}", under.context());
+    assert_eq!(native.stdout, under.stdout, "{}", under.context());
+}
+
+#[test]
+fn placement_none_runs_a_shell_loop_as_natively() {
+    runs_as_natively_with(&["--placement", "none"], None);
+}
+
+#[test]
+fn placement_split_runs_a_shell_loop_as_natively() {
+    runs_as_natively_with(&["--placement", "split"], None);
+}
+
+#[test]
+fn placement_follow_runs_a_shell_loop_as_natively() {
+    runs_as_natively_with(&["--placement", "follow"], None);
+}
+
+#[test]
+fn a_monitor_that_spins_before_sleeping_runs_a_shell_loop_as_natively() {
+    runs_as_natively_with(&[], Some(("MVX_WAIT_SPIN_US", "30")));
+}
+
+/// The CPUs a `Cpus_allowed_list` line names ("0-2,5" -> 4).
+fn cpu_count(list: &str) -> usize {
+    list.trim()
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(|r| match r.split_once('-') {
+            Some((a, b)) => b.parse::<usize>().unwrap() - a.parse::<usize>().unwrap() + 1,
+            None => 1,
+        })
+        .sum()
+}
+
+/// The CPUs process `pid` may run on, as its /proc status lists them.
+fn allowed_cpus_of(pid: i32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .map_or(0, cpu_count)
+}
+
+#[test]
+fn placement_split_shares_the_cpus_out_among_the_variants() {
+    // A private copy of sleep, so that its variants are found by their executable.
+    let dir = TempDir::new("placement");
+    let sleeper = dir.join("placement-sleeper");
+    std::fs::copy("/bin/sleep", &sleeper).unwrap();
+    let allowed = allowed_cpus_of(std::process::id() as i32);
+    let mut child = spawn(
+        Command::new(mvx_bin())
+            .args(["run", "--placement", "split", "-n", "2", "--"])
+            .arg(&sleeper)
+            .arg("3"),
+        None,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut pids = pids_running(&sleeper);
+    while pids.len() < 2 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+        pids = pids_running(&sleeper);
+    }
+    let shares: Vec<usize> = pids.iter().map(|&p| allowed_cpus_of(p)).collect();
+    kill_group(&mut child);
+    assert_eq!(shares.len(), 2, "variants found: {pids:?}");
+    if allowed >= 2 {
+        // Each variant has its own part of the CPUs, the leader's the larger.
+        let mut sorted = shares.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            vec![allowed / 2, allowed - allowed / 2],
+            "{shares:?}"
+        );
+    } else {
+        assert_eq!(shares, vec![allowed, allowed]);
+    }
+}

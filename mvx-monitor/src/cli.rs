@@ -107,6 +107,13 @@ pub struct RunArgs {
     /// prints it at any time.
     #[arg(long)]
     pub dump_on_hang: bool,
+    /// Where the monitor and the variants run on the CPUs mvx may use: `split` shares them
+    /// out among the variants (the leader first) and pins the monitor to the leader's share,
+    /// so that most stop/resume wake-ups stay on one CPU while variants still run in
+    /// parallel; `follow` pins only the monitor, to the CPU the leader last ran on
+    /// (rechecked every few ms); `none` leaves everything to the scheduler.
+    #[arg(long, value_enum, default_value_t = crate::monitor::placement::Placement::default())]
+    pub placement: crate::monitor::placement::Placement,
     /// PROG ARGS... (or ARGS... with --variant).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -268,6 +275,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         level: args.monitor_level,
         policy: args.policy.into(),
         dump_on_hang: args.dump_on_hang,
+        placement: args.placement,
     })
 }
 

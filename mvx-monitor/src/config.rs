@@ -52,6 +52,8 @@ pub struct Config {
     pub policy: Policy,
     /// Print the state of every group when a rendezvous window expires.
     pub dump_on_hang: bool,
+    /// Where the monitor and the variants run.
+    pub placement: crate::monitor::placement::Placement,
 }
 
 impl Config {

@@ -165,6 +165,26 @@ impl Events {
         }
     }
 
+    /// Polls for a wait status for up to `spin` before the caller blocks: a stop that comes
+    /// within it is taken without the monitor sleeping and being woken (on a small VM the
+    /// wake-up of an idle vCPU is the larger part of a round trip), at the price of the CPU
+    /// time spun.
+    pub fn spin_for_wait_status(&self, spin: Duration) -> Result<Option<Waited>> {
+        if spin.is_zero() {
+            return Ok(None);
+        }
+        let deadline = std::time::Instant::now() + spin;
+        loop {
+            if let Some(w) = self.next_wait_status()? {
+                return Ok(Some(w));
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            std::hint::spin_loop();
+        }
+    }
+
     /// Blocks until a signal arrives or `timeout` passes.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Event> {
         if let Some(ev) = self.read_signal()? {

@@ -388,6 +388,14 @@ impl Monitor {
         backings: Vec<Option<crate::shadow::Backing>>,
     ) -> Result<Option<Stop>> {
         let proc_ = self.groups[g].proc_;
+        if decision.plan == Plan::AllReplace
+            && decision.shadow_fd.is_none()
+            && leader.spec.is_some_and(followers_need_not_run)
+        {
+            // The followers' own run of it would change nothing and its result is replaced:
+            // answered at their entry stop in one SETREGS, with no exit stop.
+            decision.plan = Plan::LeaderOnly(FollowerAction::Skip);
+        }
         if matches!(
             decision.plan,
             Plan::All | Plan::AllChecked | Plan::AllReplace | Plan::Clone
@@ -843,6 +851,15 @@ pub(super) fn answer(
     tolerate_gone(stop.set_regs(&regs))?;
     task.history.set_last_result(&decode::ret_text(ret));
     tolerate_gone(stop.cont(None))
+}
+
+/// Whether a call whose followers' results are replaced by the leader's may be skipped in the
+/// followers altogether: the identity and clock reads (the table's local fast-path class),
+/// which only read the caller's own state and change nothing, so running them in a follower
+/// costs an exit stop and gives it nothing.
+fn followers_need_not_run(spec: &Spec) -> bool {
+    spec.dispatch == crate::table::Dispatch::AllReplaceResult
+        && spec.fast == Some(crate::table::Fast::Local)
 }
 
 pub(super) fn collect_outputs(

@@ -56,6 +56,7 @@ mod lifecycle;
 mod liveness;
 mod lockstep;
 mod majority;
+pub mod placement;
 mod process_signals;
 mod relaxed;
 mod runtime_server;
@@ -87,6 +88,9 @@ use std::time::{Duration, Instant};
 use tracing::{debug, trace};
 
 use task::{Death, Entry, Pending, Resume, State, Task};
+
+/// The longest the event loop sleeps before it checks that its tracees still exist.
+const VANISH_POLL: Duration = Duration::from_secs(1);
 
 type TaskId = usize;
 type GroupId = usize;
@@ -193,6 +197,8 @@ pub struct Monitor {
     /// A terminating signal sent to mvx (see `liveness.rs`).
     termination: Option<liveness::Termination>,
     majority: majority::Majority,
+    /// Where the monitor and the variants run (`--placement`).
+    placer: placement::Placer,
 }
 
 impl Monitor {
@@ -234,6 +240,7 @@ impl Monitor {
             majority: majority::Majority::new(cfg.policy, n),
             termination: None,
             shadows: Default::default(),
+            placer: placement::Placer::new(cfg.placement),
             cfg,
         };
         for variant in 0..n {
@@ -248,6 +255,7 @@ impl Monitor {
             )
             .with_context(|| format!("starting variant {variant} ({})", program.display()))?;
             debug!(variant, %pid, program = %program.display(), "variant started");
+            m.placer.place_variant(pid, variant, n);
             let id = m.add_task(pid, variant, 0, State::Starting);
             m.tasks[id].exec_error = Some(exec_error);
         }
@@ -336,6 +344,9 @@ impl Monitor {
     }
 
     fn event_loop(&mut self) -> Result<Stop> {
+        // Whether the last wait ended by its timeout: only then can tracees have vanished
+        // unseen (an event would have come otherwise), so only then is that checked (a waitid).
+        let mut idle = false;
         loop {
             while let Some(status) = self.events.next_wait_status()? {
                 if let Some(stop) = self.on_wait_status(status)? {
@@ -345,10 +356,15 @@ impl Monitor {
             if let Some(stop) = self.finished()? {
                 return Ok(stop);
             }
+            if let Some(&leader) = self.groups[0].members[0].as_ref() {
+                self.placer.follow(self.tasks[leader].tracee.pid);
+            }
             if let Some(stop) = self.check_termination() {
                 return Ok(stop);
             }
-            self.check_vanished()?;
+            if idle {
+                self.check_vanished()?;
+            }
             self.expire_clock_waits()?;
             if self.any_group_stopped() {
                 self.wake_continued()?;
@@ -367,8 +383,19 @@ impl Monitor {
                     return Ok(stop);
                 }
             }
-            match self.events.wait(self.poll_timeout())? {
-                Event::Child | Event::Timeout => {}
+            if let Some(status) = self.events.spin_for_wait_status(self.placer.spin())? {
+                if let Some(stop) = self.on_wait_status(status)? {
+                    return Ok(stop);
+                }
+                continue;
+            }
+            let timeout = self
+                .poll_timeout()
+                .map_or(VANISH_POLL, |t| t.min(VANISH_POLL));
+            idle = false;
+            match self.events.wait(Some(timeout))? {
+                Event::Child => {}
+                Event::Timeout => idle = true,
                 Event::Forward(sig) => {
                     if let Some(stop) = self.on_signal_to_mvx(sig) {
                         return Ok(stop);
