@@ -986,7 +986,7 @@ mod tests {
     /// compared only by whether they are NULL, and the class is the entry's.
     #[test]
     fn every_fast_entry_is_described_from_the_table() {
-        use mvx_abi::{Arg, Fast, Len};
+        use mvx_abi::{Arg, Len};
         let mut buf = [0u8; 64];
         let mut other = [0u8; 64];
         for spec in mvx_abi::fast_entries() {
