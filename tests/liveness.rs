@@ -1,11 +1,14 @@
 //! A run that stops making progress always ends: hangs found on real programs stay fixed,
 //! a deadlock between variants is reported after the window, and a stuck run can be ended
-//! politely (SIGTERM) with a line per variant saying where it was stuck.
+//! politely (SIGTERM) with a line per variant saying where it was stuck, while a program
+//! that handles SIGTERM ends by itself, cleanly, however the signal reaches it.
 
 #[path = "common/mod.rs"]
 mod common;
 
 use common::*;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::Path;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -184,4 +187,233 @@ fn sigusr2_prints_the_state_and_the_run_goes_on() {
     assert_eq!(out, b"done\n", "{err}");
     assert!(err.contains("mvx: state: group 0"), "{err}");
     assert!(err.contains("variant 1 (pid"), "{err}");
+}
+
+/// How a SIGTERM meant to stop a program run under mvx reaches it.
+#[derive(Clone, Copy, Debug)]
+enum TermSent {
+    /// `kill <mvx pid>`.
+    Once,
+    /// The same request twice, a moment apart: `timeout mvx ...` relaying the SIGTERM that
+    /// `pkill -f` also sent mvx directly.
+    Twice,
+    /// To the process group, mvx and every variant (`kill -- -PGID`, a service manager).
+    ToGroup,
+}
+
+impl TermSent {
+    fn send(self, pid: u32) {
+        let pid = pid as libc::pid_t;
+        // SAFETY: plain kill(2) on our own child and its process group.
+        unsafe {
+            match self {
+                TermSent::Once => libc::kill(pid, libc::SIGTERM),
+                TermSent::Twice => {
+                    libc::kill(pid, libc::SIGTERM);
+                    // Apart enough for mvx to read them as two signals, not one pending twice.
+                    thread::sleep(Duration::from_millis(2));
+                    libc::kill(pid, libc::SIGTERM)
+                }
+                TermSent::ToGroup => libc::kill(-pid, libc::SIGTERM),
+            }
+        };
+    }
+}
+
+/// The levels a termination test runs at: the suite's, and `socket-rw` (where the calls
+/// between two lock-step stops run unsynchronised).
+fn termination_levels() -> Vec<String> {
+    let mut levels = vec![monitor_level()];
+    if levels[0] != "socket-rw" {
+        levels.push("socket-rw".into());
+    }
+    levels
+}
+
+/// A program blocked in epoll_wait or read with a SIGTERM handler (`termwait`) ends cleanly,
+/// with its own status, on a SIGTERM sent to mvx however it is sent. A SIGTERM relayed twice
+/// used to count as a second request, which kills every variant at once: in about one run in
+/// two the variants died before their handler's flag ended the loop (at every level).
+#[test]
+fn sigterm_to_mvx_lets_a_program_with_a_handler_end_cleanly() {
+    let rounds = [
+        (TermSent::Twice, 8),
+        (TermSent::Once, 2),
+        (TermSent::ToGroup, 2),
+    ];
+    for level in termination_levels() {
+        for call in ["epoll", "read"] {
+            for (how, times) in rounds {
+                for round in 0..times {
+                    let mut cmd = Command::new(mvx_bin());
+                    cmd.args(["run", "-n", "2", "--monitor-level", &level, "--"])
+                        .arg(example("termwait"))
+                        .arg(call);
+                    let mut bg = Background::start(&mut cmd);
+                    bg.wait_for_line(|l| l == "ready", TIMEOUT);
+                    // The leader is now blocked in its call, the follower held at its entry.
+                    thread::sleep(Duration::from_millis(50));
+                    how.send(bg.id());
+                    let out = bg.finish(Duration::from_secs(10));
+                    let what = format!("{call}, SIGTERM {how:?}, {level}, round {round}");
+                    assert_eq!(out.code(), 0, "{what}\n{}", out.context());
+                    assert_eq!(
+                        out.stdout_str(),
+                        "ready\nterminated cleanly\n",
+                        "{what}\n{}",
+                        out.context()
+                    );
+                    assert!(
+                        !out.stderr_str().contains("killing every variant"),
+                        "{what}\n{}",
+                        out.context()
+                    );
+                    assert_no_divergence(&out);
+                }
+            }
+        }
+    }
+}
+
+/// A real server in the foreground, configured in a directory of its own.
+struct ForegroundServer {
+    name: &'static str,
+    port: u16,
+    argv: Vec<String>,
+    _dir: TempDir,
+}
+
+/// Writes a server's configuration into a fresh directory, for the program at that path.
+type ServerSetup = fn(&Path) -> ForegroundServer;
+
+/// A TCP port that was free a moment ago.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
+}
+
+/// nginx as a single foreground process (`daemon off; master_process off;`): its loop blocks
+/// in epoll_wait and its SIGTERM handler sets the flag that ends it.
+fn nginx(program: &Path) -> ForegroundServer {
+    let dir = TempDir::new("nginx-term");
+    let port = free_port();
+    let root = dir.path().display().to_string();
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("index.html"), "hello\n").unwrap();
+    let conf = format!(
+        "daemon off;\nmaster_process off;\nerror_log {root}/logs/error.log;\npid {root}/nginx.pid;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {root}/tmp;\n  proxy_temp_path {root}/tmp;\n  \
+         fastcgi_temp_path {root}/tmp;\n  uwsgi_temp_path {root}/tmp;\n  scgi_temp_path {root}/tmp;\n  \
+         server {{ listen 127.0.0.1:{port}; root {root}; }}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    ForegroundServer {
+        name: "nginx",
+        port,
+        argv: vec![
+            program.display().to_string(),
+            "-p".into(),
+            root.clone(),
+            "-c".into(),
+            format!("{root}/nginx.conf"),
+        ],
+        _dir: dir,
+    }
+}
+
+/// lighttpd in the foreground (`-D`).
+fn lighttpd(program: &Path) -> ForegroundServer {
+    let dir = TempDir::new("lighttpd-term");
+    let port = free_port();
+    let root = dir.path().display().to_string();
+    std::fs::write(dir.join("index.html"), "hello\n").unwrap();
+    let conf = format!(
+        "server.document-root = \"{root}\"\nserver.port = {port}\nserver.bind = \"127.0.0.1\"\n\
+         server.errorlog = \"{root}/error.log\"\nindex-file.names = (\"index.html\")\n"
+    );
+    std::fs::write(dir.join("lighttpd.conf"), conf).unwrap();
+    ForegroundServer {
+        name: "lighttpd",
+        port,
+        argv: vec![
+            program.display().to_string(),
+            "-D".into(),
+            "-f".into(),
+            format!("{root}/lighttpd.conf"),
+        ],
+        _dir: dir,
+    }
+}
+
+/// Starts `server` (natively, or under mvx with `mvx_opts`), waits until it accepts a
+/// connection, sends SIGTERM `how`, and returns how it ended.
+fn serve_then_terminate(
+    server: &ForegroundServer,
+    mvx_opts: Option<&[&str]>,
+    how: TermSent,
+) -> Output {
+    let mut cmd = match mvx_opts {
+        None => Command::new(&server.argv[0]),
+        Some(opts) => {
+            let mut cmd = Command::new(mvx_bin());
+            cmd.arg("run").args(opts).arg("--").arg(&server.argv[0]);
+            cmd
+        }
+    };
+    cmd.args(&server.argv[1..]);
+    let mut bg = Background::start(&mut cmd);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect((Ipv4Addr::LOCALHOST, server.port)).is_err() {
+        if Instant::now() > deadline {
+            let context = bg.kill_and_context();
+            panic!("{} never listened\n{context}", server.name);
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    // Back in its event loop after that connection.
+    thread::sleep(Duration::from_millis(200));
+    how.send(bg.id());
+    bg.finish(Duration::from_secs(10))
+}
+
+/// nginx and lighttpd (when installed: they are not part of the CI's packages) end by
+/// themselves on a SIGTERM sent to mvx, with the status they end with natively, instead of
+/// being killed after the grace period. nginx also used to diverge when the SIGTERM reached
+/// mvx twice and was forwarded twice (its handler ran at different points in the variants).
+#[test]
+fn sigterm_to_mvx_stops_real_servers_cleanly() {
+    let servers: [(&str, ServerSetup); 2] = [("nginx", nginx), ("lighttpd", lighttpd)];
+    for (name, make) in servers {
+        let Some(program) = find_program(name) else {
+            eprintln!("skipping {name}: not installed (Debian package {name})");
+            continue;
+        };
+        let native = serve_then_terminate(&make(&program), None, TermSent::Once);
+        assert!(
+            native.status.code().is_some(),
+            "{name} natively does not end by itself on SIGTERM\n{}",
+            native.context()
+        );
+        for level in termination_levels() {
+            for how in [TermSent::Twice, TermSent::Once, TermSent::Twice] {
+                let opts = ["-n", "2", "--monitor-level", &level];
+                let out = serve_then_terminate(&make(&program), Some(&opts), how);
+                let what = format!("{name}, SIGTERM {how:?}, {level}");
+                assert_eq!(
+                    out.status.code(),
+                    native.status.code(),
+                    "{what}\nnative: {}\n{}",
+                    native.context(),
+                    out.context()
+                );
+                assert!(
+                    !out.stderr_str().contains("killing every variant"),
+                    "{what}\n{}",
+                    out.context()
+                );
+                assert_no_divergence(&out);
+            }
+        }
+    }
 }

@@ -2,7 +2,8 @@
 //!
 //! - SIGTERM, SIGINT or SIGHUP sent to mvx are forwarded to the program; if it has not ended
 //!   after a grace period, every variant is killed and mvx prints, per live task, where it
-//!   was stuck. A second such signal ends the run at once.
+//!   was stuck. A second such signal ends the run at once, unless it comes so soon after the
+//!   first that it is the same request arriving twice (`SAME_REQUEST_WITHIN`).
 //! - SIGUSR2 sent to mvx prints the same state without ending anything (`--dump-on-hang`
 //!   prints it when a rendezvous window expires).
 //! - A group held by the monitor itself (its members all arrived but the call waits for the
@@ -16,6 +17,13 @@ use crate::dispatch_plan::Plan;
 
 /// How long the program gets to end by itself after a terminating signal sent to mvx.
 pub(super) const TERMINATION_GRACE: Duration = Duration::from_millis(1500);
+
+/// A terminating signal this soon after the first is the same request delivered twice, not a
+/// user insisting: `timeout` relays to mvx the SIGTERM that `pkill -f` or a process-group kill
+/// also sent it directly, systemd follows SIGTERM with SIGHUP. Taken as a second request, it
+/// used to kill the variants a few ms after the first had been forwarded, before a program
+/// with a handler could end cleanly (servers never could).
+const SAME_REQUEST_WITHIN: Duration = Duration::from_millis(500);
 
 /// A terminating signal sent to mvx, and when.
 #[derive(Clone, Copy, Debug)]
@@ -42,11 +50,27 @@ impl Monitor {
             }
             return None;
         }
+        let terminating = matches!(sig, Signal::SIGTERM | Signal::SIGINT | Signal::SIGHUP);
+        let repeat = self
+            .termination
+            .filter(|t| terminating && t.since.elapsed() < SAME_REQUEST_WITHIN);
+        if repeat.is_some_and(|t| t.sig == sig as i32) {
+            // Forwarded once, as two such signals this close often merge natively. Forwarded
+            // twice, they merge in one variant and not in another (one held at a ptrace stop
+            // has not taken the first yet), and the handler runs a different number of times
+            // or at different points: nginx diverged on it.
+            debug!(
+                ?sig,
+                "the same terminating signal again at once: not forwarded again"
+            );
+            return None;
+        }
         self.forward_signal(sig);
-        if !matches!(sig, Signal::SIGTERM | Signal::SIGINT | Signal::SIGHUP) {
+        if !terminating {
             return None;
         }
         match self.termination {
+            Some(_) if repeat.is_some() => None,
             Some(_) => Some(self.terminate_now(sig as i32)),
             None => {
                 self.termination = Some(Termination {
@@ -128,8 +152,9 @@ impl Monitor {
         let task = &self.tasks[t];
         let call = |e: &Entry| decode::syscall_text(&e.call);
         let kernel = || match crate::procfs::current_syscall(task.tracee.pid) {
-            Some(nr) => format!(" (in the kernel: {})", table::name_of(nr as u64)),
-            None => String::new(),
+            // -1: stopped in the kernel outside any syscall (a signal or ptrace stop).
+            Some(nr) if nr >= 0 => format!(" (in the kernel: {})", table::name_of(nr as u64)),
+            _ => String::new(),
         };
         match &task.state {
             State::Starting => "starting (before its exec)".into(),

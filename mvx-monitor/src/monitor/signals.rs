@@ -355,11 +355,13 @@ impl Monitor {
     }
 
     /// Whether member `t` has `sig`: held at its stop with it, recorded, or pending in the
-    /// kernel while held at a syscall.
+    /// kernel while held at a syscall or at a kick's stop (a kick, sent to the thread, is
+    /// taken before a signal sent to the process: mvx forwards SIGTERM that way).
     fn member_has(&self, t: TaskId, sig: i32) -> bool {
         let task = &self.tasks[t];
         task.sig.pending.contains(&sig)
-            || (matches!(task.state, State::AtEntry(..) | State::AtExit { .. })
+            || ((matches!(task.state, State::AtEntry(..) | State::AtExit { .. })
+                || at_kick_stop(&task.state))
                 && crate::procfs::signal_pending(task.tracee.pid, sig))
     }
 
@@ -556,6 +558,13 @@ impl Monitor {
         {
             if clone_in_flight && restarts_clone(resume) {
                 self.defer_past_clone(m, Some((sig, true)))?;
+            } else if in_kernel {
+                // At a kick's stop with its own copy pending behind it: that copy is taken
+                // right after the kick, here. Delivered in its place with a credit instead,
+                // it stayed pending, a second SIGTERM merged with it here and not in the
+                // others, and nginx ran its handler at different points (a divergence).
+                *self.tasks[m].sig.expect.entry(sig).or_default() += 1;
+                self.release_signal_stop(m)?;
             } else {
                 // The handler runs now: whatever the stop interrupted is over.
                 **resume = State::Running;
@@ -888,6 +897,11 @@ impl Monitor {
                 .iter()
                 .any(|t| t.alive() && !t.sig.pending.is_empty())
     }
+}
+
+/// A task held at the stop of a kick (`kick_signal`).
+fn at_kick_stop(state: &State) -> bool {
+    matches!(state, State::AtSignal { stop_sig, .. } if *stop_sig == kick_signal())
 }
 
 /// The signal mask a call installs while it waits, if any (a pointer to a sigset in the
