@@ -226,7 +226,14 @@ pub unsafe extern "C" fn syscall(
     // SAFETY: the caller's arguments.
     let r = unsafe { fastpath::syscall(nr, args) }
         .unwrap_or_else(|| unsafe { crate::rewrite::raw_syscall(nr, &args) });
-    libc_result(r) as c_long
+    // As libc's: only -4095..-1 are errors (other results may be any 64-bit value).
+    if (-4095..0).contains(&r) {
+        // SAFETY: errno of this thread.
+        unsafe { *libc::__errno_location() = (-r) as c_int };
+        -1
+    } else {
+        r as c_long
+    }
 }
 
 // --- Identity and clocks (level `base` and up) ------------------------------------------

@@ -47,13 +47,16 @@ pub fn install() {
     let outcome = libc_text().ok_or("libc's text not found").and_then(|text| {
         // SAFETY: a mapped, readable segment of libc.
         let bytes = unsafe { std::slice::from_raw_parts(text.start as *const u8, text.len) };
-        let sites = sites::find(bytes, |nr| fast_at(level, nr));
+        let (sites, entered) = sites::find(bytes, |nr| fast_at(level, nr));
         // SAFETY: at load, one thread; the sites were found in `text`.
-        unsafe { rewrite(&text, &sites) }.map(|()| sites.len())
+        unsafe { rewrite(&text, &sites) }.map(|()| (sites.len(), entered))
     });
     if std::env::var_os("MVX_REWRITE_VERBOSE").is_some() {
         let msg = match outcome {
-            Ok(n) => format!("mvx preload: {n} libc syscall sites rewritten\n"),
+            Ok((n, entered)) => format!(
+                "mvx preload: {n} libc syscall sites rewritten ({entered} left alone: a branch \
+                 may enter them)\n"
+            ),
             Err(why) => format!("mvx preload: libc not rewritten: {why}\n"),
         };
         // SAFETY: a buffer we own, to stderr; the raw call keeps it out of the fast path.

@@ -34,8 +34,8 @@ const MOV_EAX: u8 = 0xb8;
 const XOR_EAX_EAX: [u8; 2] = [0x31, 0xc0];
 
 /// The sites in `text` whose syscall number `wanted` accepts, without the ones a branch could
-/// enter in the middle.
-pub fn find(text: &[u8], wanted: impl Fn(u32) -> bool) -> Vec<Site> {
+/// enter in the middle; and how many of those were left alone.
+pub fn find(text: &[u8], wanted: impl Fn(u32) -> bool) -> (Vec<Site>, usize) {
     let mut sites = candidates(text, wanted);
     let entered = entered_sites(text, &sites);
     let mut i = 0;
@@ -43,7 +43,7 @@ pub fn find(text: &[u8], wanted: impl Fn(u32) -> bool) -> Vec<Site> {
         i += 1;
         !entered[i - 1]
     });
-    sites
+    (sites, entered.iter().filter(|&&e| e).count())
 }
 
 /// Every occurrence of the two forms, in address order, not overlapping.
@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn both_forms_are_found_with_their_numbers() {
         let text = code(&[&[NOP], &WRITE, &[RET], &READ, &[RET]]);
-        let sites = find(&text, |_| true);
+        let sites = find(&text, |_| true).0;
         assert_eq!(
             sites,
             [
@@ -174,38 +174,38 @@ mod tests {
     #[test]
     fn only_wanted_numbers_are_taken() {
         let text = code(&[&WRITE, &READ]);
-        assert_eq!(find(&text, |nr| nr == 0).len(), 1);
-        assert_eq!(find(&text, |nr| nr == 1)[0].nr, 1);
-        assert!(find(&text, |_| false).is_empty());
+        assert_eq!(find(&text, |nr| nr == 0).0.len(), 1);
+        assert_eq!(find(&text, |nr| nr == 1).0[0].nr, 1);
+        assert!(find(&text, |_| false).0.is_empty());
     }
 
     #[test]
     fn a_read_without_its_error_test_is_not_taken() {
         // xor eax,eax; syscall; ret: too short to hold a jump.
         let text = code(&[&READ[..4], &[RET]]);
-        assert!(find(&text, |_| true).is_empty());
+        assert!(find(&text, |_| true).0.is_empty());
     }
 
     #[test]
     fn a_site_a_branch_enters_in_the_middle_is_left_alone() {
         // jmp +7 from offset 0 lands on the syscall of the site at 2 (2 + 5).
         let text = code(&[&[0xeb, 0x05], &WRITE, &[RET]]);
-        assert!(find(&text, |_| true).is_empty());
+        assert_eq!(find(&text, |_| true), (vec![], 1));
         // A jump to the site's first byte is fine (it lands on the new jump).
         let text = code(&[&[0xeb, 0x00], &WRITE, &[RET]]);
-        assert_eq!(find(&text, |_| true).len(), 1);
+        assert_eq!(find(&text, |_| true).0.len(), 1);
         // jne rel32 (6 bytes) +3: lands at 9, inside the read site at 6 (its cmp starts at 10,
         // its syscall at 8: any interior byte counts).
         let mut text = code(&[&[0x0f, 0x85], &3i32.to_le_bytes(), &READ, &[RET]]);
-        assert!(find(&text, |_| true).is_empty());
+        assert!(find(&text, |_| true).0.is_empty());
         // call rel32 backwards into a site.
         text = code(&[&WRITE, &[0xe8], &(-7i32).to_le_bytes(), &[RET]]);
-        assert!(find(&text, |_| true).is_empty());
+        assert!(find(&text, |_| true).0.is_empty());
     }
 
     #[test]
     fn branches_elsewhere_do_not_matter() {
         let text = code(&[&[0xeb, 0x08], &WRITE, &[RET, NOP], &[0x74, 0xf0], &[RET]]);
-        assert_eq!(find(&text, |_| true).len(), 1);
+        assert_eq!(find(&text, |_| true).0.len(), 1);
     }
 }
