@@ -5,7 +5,8 @@
 //!
 //! At load, above `strict`: the sites of libc's executable segment that load a syscall number
 //! the level's fast path takes (the table's `fast` entries the level covers) and then make
-//! the syscall (`sites.rs`) are replaced by a jump to a stub in a page mapped near libc
+//! the syscall, and that no branch enters in the middle (`sites.rs`, with `decode.rs` and
+//! the unwind table's function starts, `functions.rs`), are replaced by a jump to a stub in a page mapped near libc
 //! (`trampoline.rs`); the stub calls the fast path, or makes the ordinary syscall from the
 //! preload library's own `syscall` instruction (never the gadget), so the seccomp filter still
 //! sends it to the monitor. The same libc gives the same sites, the same pages and the same
@@ -18,6 +19,8 @@
 //! It runs from the library's constructor, before `main`, while the process has one thread,
 //! so no other thread can execute a site while it changes.
 
+mod decode;
+mod functions;
 mod sites;
 mod trampoline;
 
@@ -29,10 +32,27 @@ use std::ffi::{c_int, c_void, CStr};
 
 const PAGE: usize = 4096;
 
-/// libc's executable bytes, where they are mapped.
+/// libc's executable bytes, where they are mapped, and its unwind table's address.
 struct Text {
     start: usize,
     len: usize,
+    eh_frame_hdr: Option<usize>,
+}
+
+impl Text {
+    /// Where functions start, as offsets in the text (none if the table is not readable:
+    /// the sites are then judged by the byte scan alone).
+    fn function_starts(&self) -> Vec<usize> {
+        // SAFETY: the loader's PT_GNU_EH_FRAME of libc.
+        let starts = self
+            .eh_frame_hdr
+            .and_then(|hdr| unsafe { functions::starts(hdr) });
+        starts
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|f| f.checked_sub(self.start).filter(|&f| f < self.len))
+            .collect()
+    }
 }
 
 /// Rewrites libc's fast-path syscall sites, if mvx runs this process above `strict`.
@@ -44,18 +64,22 @@ pub fn install() {
     else {
         return;
     };
+    let verbose = std::env::var_os("MVX_REWRITE_VERBOSE").is_some();
+    let began = verbose.then(std::time::Instant::now);
     let outcome = libc_text().ok_or("libc's text not found").and_then(|text| {
         // SAFETY: a mapped, readable segment of libc.
         let bytes = unsafe { std::slice::from_raw_parts(text.start as *const u8, text.len) };
-        let (sites, entered) = sites::find(bytes, |nr| fast_at(level, nr));
+        let functions = text.function_starts();
+        let (sites, entered) = sites::find(bytes, |nr| fast_at(level, nr), &functions);
         // SAFETY: at load, one thread; the sites were found in `text`.
         unsafe { rewrite(&text, &sites) }.map(|()| (sites.len(), entered))
     });
-    if std::env::var_os("MVX_REWRITE_VERBOSE").is_some() {
+    if let Some(began) = began {
         let msg = match outcome {
             Ok((n, entered)) => format!(
                 "mvx preload: {n} libc syscall sites rewritten ({entered} left alone: a branch \
-                 may enter them)\n"
+                 may enter them) in {} us\n",
+                began.elapsed().as_micros()
             ),
             Err(why) => format!("mvx preload: libc not rewritten: {why}\n"),
         };
@@ -92,12 +116,18 @@ fn libc_text() -> Option<Text> {
         // SAFETY: the object's program headers.
         let headers =
             unsafe { std::slice::from_raw_parts(info.dlpi_phdr, info.dlpi_phnum as usize) };
+        let at = |h: &libc::Elf64_Phdr| info.dlpi_addr as usize + h.p_vaddr as usize;
+        let eh_frame_hdr = headers
+            .iter()
+            .find(|h| h.p_type == libc::PT_GNU_EH_FRAME)
+            .map(at);
         *out = headers
             .iter()
             .find(|h| h.p_type == libc::PT_LOAD && h.p_flags & libc::PF_X != 0)
             .map(|h| Text {
-                start: info.dlpi_addr as usize + h.p_vaddr as usize,
+                start: at(h),
                 len: h.p_filesz as usize,
+                eh_frame_hdr,
             });
         1
     }
@@ -193,4 +223,44 @@ unsafe fn rewrite(text: &Text, sites: &[sites::Site]) -> Result<(), &'static str
         return Err("rewritten, but libc's text stays writable");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This machine's libc: its write and read wrappers are found, with nothing left alone
+    /// that decoding could judge.
+    #[test]
+    fn the_loaded_libc_has_write_and_read_sites() {
+        let text = libc_text().expect("libc's text");
+        let functions = text.function_starts();
+        assert!(
+            functions.len() > 1000,
+            "{} function starts",
+            functions.len()
+        );
+        // SAFETY: libc's mapped text.
+        let bytes = unsafe { std::slice::from_raw_parts(text.start as *const u8, text.len) };
+        let began = std::time::Instant::now();
+        let (sites, entered) = sites::find(bytes, |nr| fast_at(Level::SocketRw, nr), &functions);
+        eprintln!(
+            "{} sites, {entered} left alone, in {} us",
+            sites.len(),
+            began.elapsed().as_micros()
+        );
+        for nr in [libc::SYS_read, libc::SYS_write] {
+            assert!(
+                sites.iter().any(|s| s.nr as i64 == nr),
+                "no site of {nr}: {sites:?}"
+            );
+        }
+        // Every site found decodes as an instruction start of its function.
+        for s in &sites {
+            let k = functions.partition_point(|&f| f <= s.offset);
+            let from = functions[k - 1];
+            let (starts, _) = decode::walk(bytes, from, s.offset + s.len).unwrap_or_default();
+            assert!(starts.contains(&s.offset), "{s:?} from {from}");
+        }
+    }
 }
