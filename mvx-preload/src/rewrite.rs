@@ -16,8 +16,9 @@
 //! monitor as before. `MVX_NO_REWRITE=1` turns rewriting off; `MVX_REWRITE_VERBOSE=1` prints
 //! what was rewritten to stderr.
 //!
-//! It runs from the library's constructor, before `main`, while the process has one thread,
-//! so no other thread can execute a site while it changes.
+//! It runs from the library's constructor, before `main`, and only while libc says the
+//! process has one thread (`__libc_single_threaded`), so no other thread can execute a site
+//! while it changes.
 
 mod decode;
 mod functions;
@@ -67,6 +68,9 @@ pub fn install() {
     let verbose = std::env::var_os("MVX_REWRITE_VERBOSE").is_some();
     let began = verbose.then(std::time::Instant::now);
     let outcome = libc_text().ok_or("libc's text not found").and_then(|text| {
+        if !single_threaded() {
+            return Err("the process has threads already");
+        }
         // SAFETY: a mapped, readable segment of libc.
         let bytes = unsafe { std::slice::from_raw_parts(text.start as *const u8, text.len) };
         let functions = text.function_starts();
@@ -91,6 +95,14 @@ pub fn install() {
             )
         };
     }
+}
+
+/// Whether libc knows the process to be single-threaded (`__libc_single_threaded`, glibc
+/// 2.32 and later): another thread could be running the code being rewritten.
+fn single_threaded() -> bool {
+    // SAFETY: dlsym with a NUL-terminated name; the symbol is a `char`.
+    let flag = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"__libc_single_threaded".as_ptr()) };
+    !flag.is_null() && unsafe { *(flag as *const u8) } != 0
 }
 
 /// Whether syscall `nr` is one the fast path may take at `level`.
