@@ -105,7 +105,13 @@ fn function_around(text: &[u8], functions: &[usize], at: usize) -> Option<(usize
 /// Every occurrence of the two forms, in address order, not overlapping.
 fn candidates(text: &[u8], wanted: impl Fn(u32) -> bool) -> Vec<Site> {
     let mut sites: Vec<Site> = Vec::new();
-    for at in memchr::memmem::find_iter(text, &SYSCALL) {
+    // memchr's portable searchers: its SIMD ones detect the CPU with cpuid, which the monitor
+    // traps (a lock-stepped round trip each).
+    let second_byte = memchr::arch::all::memchr::One::new(SYSCALL[1]);
+    let syscalls = second_byte
+        .iter(text)
+        .filter_map(|at| at.checked_sub(1).filter(|&at| text[at] == SYSCALL[0]));
+    for at in syscalls {
         let mov = at.checked_sub(5).filter(|&m| text[m] == MOV_EAX).map(|m| {
             (
                 m,
@@ -178,7 +184,7 @@ fn branches_into(text: &[u8], sites: &[Site]) -> Vec<Vec<usize>> {
             }
         }
     }
-    for at in memchr::memchr3_iter(0xe8, 0xe9, 0x0f, text) {
+    for at in memchr::arch::all::memchr::Three::new(0xe8, 0xe9, 0x0f).iter(text) {
         match text[at] {
             // call rel32, jmp rel32.
             0xe8 | 0xe9 => {
