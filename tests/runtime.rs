@@ -181,3 +181,181 @@ fn the_i_mvx_pragma_example_agrees_with_the_plugin_and_diverges_without() {
     ]);
     assert_eq!(without.code(), DIVERGENCE_STATUS, "{}", without.context());
 }
+
+// --- libc's own calls on the fast path: rewritten syscall sites and raw syscall(2) --------
+
+/// Makes sure the preload library beside mvx (which mvx loads above `strict`) is this tree's.
+fn build_preload() {
+    let mut cmd = std::process::Command::new(env!("CARGO"));
+    cmd.current_dir(repo_root())
+        .args(["build", "-q", "-p", "mvx-preload"]);
+    if mvx_bin()
+        .parent()
+        .and_then(std::path::Path::file_name)
+        .is_some_and(|p| p == "release")
+    {
+        cmd.arg("--release");
+    }
+    let out = run(&mut cmd, None);
+    assert!(out.status.success(), "{}", out.context());
+}
+
+/// tests/fastpath/stdio.c built plain and with -DDIFFER (line N/2 differs).
+fn stdio_programs(dir: &TempDir) -> (std::path::PathBuf, std::path::PathBuf) {
+    build_preload();
+    let source = repo_root().join("tests/fastpath/stdio.c");
+    let compile = |name: &str, extra: &[&str]| {
+        let bin = dir.join(name);
+        let out = run(
+            std::process::Command::new("cc")
+                .args(["-O2", "-Wall", "-Wextra", "-Werror"])
+                .args(extra)
+                .arg("-o")
+                .arg(&bin)
+                .arg(&source),
+            None,
+        );
+        assert!(out.status.success(), "{}", out.context());
+        bin
+    };
+    (compile("stdio", &[]), compile("stdio-b", &["-DDIFFER"]))
+}
+
+/// A run under mvx at `level` with a report; the report's lock-stepped calls by name.
+fn run_with_counts(
+    prog: &Prog,
+    level: &str,
+    variants: &[&std::path::Path],
+    dir: &TempDir,
+) -> (Output, std::collections::HashMap<String, u64>) {
+    let report = dir.join(format!("report-{level}.json"));
+    let mut opts: Vec<std::ffi::OsString> = vec![
+        "--monitor-level".into(),
+        level.into(),
+        "--report".into(),
+        report.clone().into(),
+    ];
+    for v in variants {
+        opts.push("--variant".into());
+        opts.push(v.into());
+    }
+    let out = prog.run_mvx_opts(opts);
+    let (text, json) = read_report(&report);
+    let counts = json["syscalls_by_name"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no syscalls_by_name\n{text}"))
+        .iter()
+        .map(|pair| {
+            (
+                pair[0].as_str().unwrap().to_owned(),
+                pair[1].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (out, counts)
+}
+
+const STDIO_LINES: u64 = 400;
+
+#[test]
+fn stdio_writes_and_raw_syscalls_take_the_fast_path_at_nonsocket_rw() {
+    let dir = TempDir::new("libc-fastpath");
+    let (stdio, _) = stdio_programs(&dir);
+    let prog = Prog::new(&stdio).arg(STDIO_LINES.to_string());
+    let native = prog.run_native();
+    assert_eq!(native.code(), 0, "{}", native.context());
+
+    let (out, counts) = run_with_counts(&prog, "nonsocket-rw", &[], &dir);
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert_eq!(out.stdout, native.stdout, "{}", out.context());
+    // Each line is one write of libc's internal __write (fflush), each getpid a raw
+    // syscall(2): a few stop in the monitor (before the library is loaded), not hundreds.
+    for name in ["write", "getpid"] {
+        let n = counts.get(name).copied().unwrap_or(0);
+        assert!(
+            n < STDIO_LINES / 10,
+            "{n} of {STDIO_LINES} {name} calls lock-stepped: {counts:?}\n{}",
+            out.context()
+        );
+    }
+
+    // Without the rewriting, stdio's writes stop in the monitor again.
+    let prog = prog.env("MVX_NO_REWRITE", "1");
+    let (out, counts) = run_with_counts(&prog, "nonsocket-rw", &[], &dir);
+    assert_no_divergence(&out);
+    assert_eq!(out.stdout, native.stdout, "{}", out.context());
+    let writes = counts.get("write").copied().unwrap_or(0);
+    assert!(
+        writes >= STDIO_LINES,
+        "MVX_NO_REWRITE=1: only {writes} writes lock-stepped: {counts:?}\n{}",
+        out.context()
+    );
+}
+
+#[test]
+fn a_divergent_stdio_write_is_caught_by_the_follower_and_nothing_is_rewritten_at_strict() {
+    let dir = TempDir::new("libc-fastpath-diverge");
+    let (plain, differ) = stdio_programs(&dir);
+    // With --variant, the command line after `--` is the arguments alone.
+    let prog = Prog::new(STDIO_LINES.to_string()).env("MVX_REWRITE_VERBOSE", "1");
+
+    let (out, counts) = run_with_counts(&prog, "nonsocket-rw", &[&plain, &differ], &dir);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    assert!(out.has_divergence_line(), "{}", out.context());
+    let stderr = out.stderr_str();
+    assert!(
+        stderr.contains("libc syscall sites rewritten"),
+        "{}",
+        out.context()
+    );
+    // The follower compared its internal write with the leader's record.
+    assert!(stderr.contains("fast path"), "{}", out.context());
+    assert!(
+        counts.get("write").copied().unwrap_or(0) < STDIO_LINES / 10,
+        "{counts:?}"
+    );
+
+    let (out, counts) = run_with_counts(&prog, "strict", &[&plain, &differ], &dir);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    let stderr = out.stderr_str();
+    assert!(!stderr.contains("rewritten"), "{}", out.context());
+    assert!(!stderr.contains("fast path"), "{}", out.context());
+    // Every line before the differing one stopped in the monitor, and nothing after it ran.
+    let writes = counts.get("write").copied().unwrap_or(0);
+    assert!(writes >= STDIO_LINES / 2, "{counts:?}\n{}", out.context());
+    assert_eq!(
+        out.stdout_str().lines().count() as u64,
+        STDIO_LINES / 2,
+        "{}",
+        out.context()
+    );
+}
+
+#[test]
+fn real_programs_keep_their_output_with_libc_rewritten() {
+    build_preload();
+    let dir = TempDir::new("libc-fastpath-real");
+    let lines: String = (0..3000)
+        .map(|i| format!("{}\n", (i * 7919) % 3001))
+        .collect();
+    std::fs::write(dir.join("in.txt"), &lines).unwrap();
+    let mut progs = vec![
+        Prog::new("sort").arg(dir.join("in.txt")),
+        Prog::new("gzip").args(["-n", "-c"]).arg(dir.join("in.txt")),
+    ];
+    if std::path::Path::new("/usr/bin/python3").is_file() {
+        progs.push(Prog::new("/usr/bin/python3").args([
+            "-c",
+            "import sys\nfor i in range(500): print('line', i, flush=True)\nprint(sys.stdin.read().upper())",
+        ]).stdin("from stdin\n"));
+    }
+    for prog in progs {
+        let native = prog.run_native();
+        assert_eq!(native.code(), 0, "{}", native.context());
+        let (out, counts) = run_with_counts(&prog, "nonsocket-rw", &[], &dir);
+        assert_no_divergence(&out);
+        assert_eq!(out.code(), 0, "{}", out.context());
+        assert_eq!(out.stdout, native.stdout, "{counts:?}\n{}", out.context());
+    }
+}

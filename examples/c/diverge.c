@@ -3,11 +3,23 @@
  * the variants at the first write whose buffer differs, before anything is written.
  * With the argument "socket", the line goes through a socket pair first (written to one
  * end, read from the other, then printed): a divergence in a write to a socket. With
- * "raw", the write is a raw syscall(2), which never takes mvx's fast path. */
+ * "raw", the write is the program's own `syscall` instruction (not libc's syscall(2), which
+ * mvx's preload library puts on the fast path), which never takes mvx's fast path. */
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* write(2) from a syscall instruction in this program. */
+static long raw_write(int fd, const void *buf, size_t n)
+{
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"((long)SYS_write), "D"((long)fd), "S"(buf), "d"(n)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
 
 int main(int argc, char **argv)
 {
@@ -24,7 +36,7 @@ int main(int argc, char **argv)
 		out = sv[0];
 	}
 	if (argc > 1 && strcmp(argv[1], "raw") == 0) {
-		if (syscall(SYS_write, out, msg, strlen(msg)) < 0)
+		if (raw_write(out, msg, strlen(msg)) < 0)
 			return 1;
 	} else if (write(out, msg, strlen(msg)) < 0) {
 		return 1;

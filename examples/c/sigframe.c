@@ -37,8 +37,11 @@ int main(void) {
     sigaction(SIGUSR1, &sa, 0);
     write(1, "ready\n", 6);
     spin(SPIN_MS);
-    /* Raw: it must stop in mvx at every --monitor-level (libc's getppid may take the fast path). */
-    syscall(SYS_getppid);
+    /* Raw, from this program's own syscall instruction: it must stop in mvx at every
+     * --monitor-level (libc's getppid and syscall(2) may take the fast path). */
+    long ret;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"((long)SYS_getppid) : "rcx", "r11", "memory");
+    (void)ret;
     /* Give the signal time to arrive in every variant before the next syscall. */
     spin(300);
     write(1, "after\n", 6);

@@ -4,11 +4,12 @@
 //! when the call does not qualify, the real libc function makes the ordinary (monitored)
 //! syscall.
 //!
-//! Only calls through libc's exported symbols are seen: libc's own internal calls (stdio's
-//! writes, for one) take the monitored path, which is correct, only slower.
+//! libc's own internal calls (stdio's writes, for one) reach the fast path through the
+//! rewritten syscall sites (`rewrite.rs`); raw `syscall(2)` calls through the `syscall`
+//! wrapper here.
 
 use mvx_sync_runtime::fastpath;
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_int, c_long, c_void};
 
 /// A raw syscall result in libc's convention (-1 and errno).
 pub(crate) fn libc_result(r: i64) -> isize {
@@ -202,6 +203,37 @@ pub unsafe extern "C" fn sendto(
             fd, buf, n, flags, addr, addrlen,
         )
     })
+}
+
+/// libc's `syscall(2)`: variadic, but the System V ABI passes its integer arguments in the
+/// registers (and the stack slot) a seven-argument function reads, as libc's own does. Calls
+/// the fast path does not take are made from this library's `syscall` instruction (never the
+/// gadget), so they stop in the monitor.
+///
+/// # Safety
+/// The arguments must be valid for syscall `nr`.
+#[no_mangle]
+pub unsafe extern "C" fn syscall(
+    nr: c_long,
+    a0: u64,
+    a1: u64,
+    a2: u64,
+    a3: u64,
+    a4: u64,
+    a5: u64,
+) -> c_long {
+    let args = [a0, a1, a2, a3, a4, a5];
+    // SAFETY: the caller's arguments.
+    let r = unsafe { fastpath::syscall(nr, args) }
+        .unwrap_or_else(|| unsafe { crate::rewrite::raw_syscall(nr, &args) });
+    // As libc's: only -4095..-1 are errors (other results may be any 64-bit value).
+    if (-4095..0).contains(&r) {
+        // SAFETY: errno of this thread.
+        unsafe { *libc::__errno_location() = (-r) as c_int };
+        -1
+    } else {
+        r as c_long
+    }
 }
 
 // --- Identity and clocks (level `base` and up) ------------------------------------------

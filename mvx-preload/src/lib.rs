@@ -3,6 +3,8 @@
 //!   getrandom/getentropy, time, gettimeofday, clock_gettime, getpid (each variant calls the real
 //!   function, then takes the leader's result through the runtime);
 //! - pthread mutexes and condition variables acquired in the leader's order in every variant;
+//! - above `strict`, libc's own syscalls (stdio's writes, raw `syscall(2)`) on the fast path
+//!   (`rewrite`, `fast::syscall`);
 //! - at every level by default (`librand`): the random bytes of libraries that mix addresses
 //!   into their generators (OpenSSL's RAND_bytes, NSS's PK11_GenerateRandom) taken from the
 //!   leader.
@@ -83,6 +85,18 @@ mod fast;
 mod fd_calls;
 mod handlers;
 mod librand;
+mod rewrite;
+
+/// libc's syscall sites are rewritten at load, in the main thread, before `main` (and before
+/// any other thread can run libc code).
+#[used]
+#[link_section = ".init_array"]
+static REWRITE_LIBC_AT_LOAD: extern "C" fn() = {
+    extern "C" fn install() {
+        rewrite::install();
+    }
+    install
+};
 
 const fn id(name: &str) -> u64 {
     site_id(name, 0, 0)
