@@ -32,6 +32,9 @@ const ERESTARTNOINTR: i64 = -513;
 /// turned into the delivery of the signal being synchronised.
 /// How long members get to reach the others' syscall before a kick, above `strict`.
 const FAST_PATH_GRACE: Duration = Duration::from_millis(5);
+/// How long a member still running program code gets to stop by itself (its own copy of the
+/// signal, or its next syscall) when the others took the signal already, before a kick.
+const CATCH_UP_GRACE: Duration = Duration::from_millis(5);
 
 fn kick_signal() -> i32 {
     libc::SIGRTMAX()
@@ -141,6 +144,9 @@ pub(super) struct SignalSync {
     /// Delays (µs) from a signal's first stop to its delivery in every member.
     delays: Vec<u64>,
     deaths_to_follow: HashSet<GroupId>,
+    /// Groups whose delivery in progress goes member by member (`deliver_as_they_stop`),
+    /// with the members that took it already.
+    taken: HashMap<GroupId, Vec<TaskId>>,
 }
 
 impl SignalSync {
@@ -262,7 +268,18 @@ impl Monitor {
                 if take(&mut self.tasks[t].sig.credit, s) {
                     return self.leave_signal_stop(t, None).map(|()| None);
                 }
-                if super::process_signals::directed_at_process(&self.tasks[t], s) {
+                if self.merges_into_delivery(t, s) {
+                    debug!(
+                        task = t,
+                        sig = s,
+                        "copy merged into the delivery in progress"
+                    );
+                    return self.leave_signal_stop(t, None).map(|()| None);
+                }
+                // (Only threaded processes route them: asking costs a PTRACE_GETSIGINFO.)
+                if self.procs[proc_].threaded
+                    && super::process_signals::directed_at_process(&self.tasks[t], s)
+                {
                     if let Some(outcome) = self.route_process_signal(t, s)? {
                         return Ok(outcome);
                     }
@@ -374,7 +391,10 @@ impl Monitor {
             .copied()
             .filter(|&m| self.tasks[m].alive())
             .collect();
-        if self.groups[g].delivery.is_none() {
+        let deciding = self.groups[g].delivery.is_none();
+        if deciding {
+            // A member-by-member delivery that ended without this group (a member died).
+            self.signal_sync.taken.remove(&g);
             let have = live.iter().filter(|&&m| self.member_has(m, sig)).count();
             let all_stopped = live.iter().all(|&m| {
                 matches!(
@@ -403,6 +423,11 @@ impl Monitor {
                 };
                 self.tasks[m].state = State::AtEntry(entry, stop);
             }
+        }
+        if self.signal_sync.taken.contains_key(&g)
+            || (deciding && self.can_deliver_as_they_stop(g, sig, &live))
+        {
+            return self.deliver_as_they_stop(g, sig, &live);
         }
         // Bring every member to a stop. Lock-step guarantees that a member not stopped has
         // passed exactly the syscalls the others passed, so wherever it is, it is in the same
@@ -454,6 +479,100 @@ impl Monitor {
         }
         if ready {
             self.deliver_all(g, sig, &live)?;
+        }
+        Ok(None)
+    }
+
+    /// Whether the delivery of `sig` just decided for group `g` may go member by member:
+    /// at `strict` every syscall is a rendezvous, so a member that has not passed the
+    /// others' next syscall is in their signal time frame wherever it is, and each member can
+    /// take the signal as soon as it stops (its own copy, its next syscall, or a kick after
+    /// `CATCH_UP_GRACE`) while the others run on: nobody is held waiting for the rest, and a
+    /// member whose own copy comes by itself is neither kicked nor stopped twice. Only for
+    /// the plain case: one thread, nothing in flight, every member in program code or at a
+    /// syscall entry (so the calls they are held at are re-executed after the handler).
+    fn can_deliver_as_they_stop(&self, g: GroupId, sig: i32, live: &[TaskId]) -> bool {
+        let group = &self.groups[g];
+        self.cfg.level == crate::seccomp::Level::Strict
+            && !self.procs[group.proc_].threaded
+            && group.in_flight.is_none()
+            && live.first().is_some_and(|&m| !self.stops_process(m, sig))
+            && live.iter().all(|&m| match &self.tasks[m].state {
+                State::Running | State::AtEntry(..) => true,
+                State::AtSignal { resume, .. } => matches!(**resume, State::Running),
+                _ => false,
+            })
+    }
+
+    /// Whether a new copy of `sig` that task `t` stopped with merges into the member-by-member
+    /// delivery of `sig` its group is in: `t` took that delivery already and the others have
+    /// not yet. Standard signals do not queue (two pending are one), so for a signal whose
+    /// copies come on their own in each variant (each variant's interval timer) this is two
+    /// expirations taken as one, which the kernel does too when a task runs late; holding
+    /// the copy instead would stop `t` until the others caught up, and pair each variant's
+    /// k-th copy with the others' k-th however far apart they came.
+    fn merges_into_delivery(&self, t: TaskId, sig: i32) -> bool {
+        let g = self.tasks[t].group;
+        sig < libc::SIGRTMIN()
+            && self.groups[g].delivery.is_some_and(|(d, _)| d == sig)
+            && self
+                .signal_sync
+                .taken
+                .get(&g)
+                .is_some_and(|taken| taken.contains(&t))
+    }
+
+    /// One step of a member-by-member delivery of `sig` to group `g`: members stopped in
+    /// program code or at a syscall entry take it now; members still running are waited for
+    /// (kicked after `CATCH_UP_GRACE`); members in a syscall are kicked. The group's syscalls
+    /// wait (no rendezvous while `delivery` is set) until every member took it.
+    fn deliver_as_they_stop(
+        &mut self,
+        g: GroupId,
+        sig: i32,
+        live: &[TaskId],
+    ) -> Result<Option<Stop>> {
+        let Some((_, since)) = self.groups[g].delivery else {
+            return Ok(None);
+        };
+        if !self.signal_sync.taken.contains_key(&g) {
+            debug!(
+                group = g,
+                sig, "signal delivered to each member as it stops"
+            );
+            let proc_ = self.groups[g].proc_;
+            self.procs[proc_].signals.delivered(g, sig);
+            self.share_siginfo(sig, live);
+            self.signal_sync.taken.insert(g, Vec::new());
+        }
+        let grace_over = since.elapsed() >= CATCH_UP_GRACE;
+        for &m in live {
+            if self.signal_sync.taken[&g].contains(&m) {
+                continue;
+            }
+            match &self.tasks[m].state {
+                State::AtSignal { resume, .. } if matches!(**resume, State::Running) => {}
+                State::AtEntry(..) => {}
+                State::Running if !grace_over => continue,
+                State::Running | State::InSyscall(_) | State::Restarting { .. } => {
+                    self.kick(m)?;
+                    continue;
+                }
+                _ => continue,
+            }
+            // A call the member is held at comes again after the handler (or ends with EINTR
+            // if waiting for a signal is what it is for), as when a handler interrupts
+            // program code just before it.
+            self.deliver_to_member(m, sig, true, false, false)?;
+            self.signal_sync.taken.entry(g).or_default().push(m);
+        }
+        let taken = &self.signal_sync.taken[&g];
+        if live.iter().all(|m| taken.contains(m)) {
+            self.signal_sync.taken.remove(&g);
+            self.groups[g].delivery = None;
+            self.signal_sync.delivered(Some(since));
+            // Members that took it early may be waiting at their next syscall.
+            return self.try_rendezvous(g);
         }
         Ok(None)
     }
@@ -717,8 +836,19 @@ impl Monitor {
     /// another signal, `sig` may be blocked there (inside its own handler, say): the kernel
     /// then queues it, and its later stop must be let through.
     fn deliver_here(&mut self, t: TaskId, sig: i32, stop_sig: i32) -> Result<()> {
-        if stop_sig != sig && crate::procfs::signal_blocked(self.tasks[t].tracee.pid, sig) {
+        let pid = self.tasks[t].tracee.pid;
+        if stop_sig != sig && crate::procfs::signal_blocked(pid, sig) {
             *self.tasks[t].sig.expect.entry(sig).or_default() += 1;
+            if crate::procfs::signal_pending(pid, sig) && take(&mut self.tasks[t].sig.credit, sig) {
+                // Its own copy is pending already (blocked): a second one queued now would
+                // merge with it and one delivery would be lost. That copy is this delivery:
+                // it no longer counts against a credit, and its stop is let through.
+                debug!(task = t, sig, "own pending copy taken as the delivery");
+                let task = &mut self.tasks[t];
+                task.sig.held_since = None;
+                let (interrupted, stop) = task.take_signal_stop()?;
+                return tolerate_gone(task.resume_from(stop, interrupted, Resume::Cont(None)));
+            }
         }
         self.apply_siginfo(t, sig);
         let task = &mut self.tasks[t];
