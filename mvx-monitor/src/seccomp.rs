@@ -371,8 +371,52 @@ mod tests {
             );
         }
         // Never more than the level's calls, even from the gadget.
+        let execve = libc::SYS_execve as u32;
         assert_eq!(
-            eval_at(&rw, X86, open, gadget, [0; 6]),
+            eval_at(&rw, X86, execve, gadget, [0; 6]),
+            libc::SECCOMP_RET_TRACE
+        );
+        // Opens from the gadget: read-only ones pass at the socket levels; one that may write,
+        // create or truncate stops in the monitor (the entry's `fast_unless`).
+        let read_only = [
+            libc::AT_FDCWD as u64,
+            0x1000,
+            libc::O_RDONLY as u64,
+            0,
+            0,
+            0,
+        ];
+        assert_eq!(
+            eval_at(&rw, X86, open, gadget, read_only),
+            libc::SECCOMP_RET_ALLOW
+        );
+        for flags in [libc::O_WRONLY, libc::O_RDWR, libc::O_CREAT, libc::O_TRUNC] {
+            let mut args = read_only;
+            args[2] = flags as u64;
+            assert_eq!(
+                eval_at(&rw, X86, open, gadget, args),
+                libc::SECCOMP_RET_TRACE,
+                "flags {flags:#x}"
+            );
+        }
+        assert_eq!(
+            eval_at(
+                &table_filter(Level::NonsocketRw),
+                X86,
+                open,
+                gadget,
+                read_only
+            ),
+            libc::SECCOMP_RET_TRACE
+        );
+        // A wait with a signal mask stays in lock-step.
+        let pwait = libc::SYS_epoll_pwait as u32;
+        assert_eq!(
+            eval_at(&rw, X86, pwait, gadget, [3, 0x1000, 1, 0, 0, 8]),
+            libc::SECCOMP_RET_ALLOW
+        );
+        assert_eq!(
+            eval_at(&rw, X86, pwait, gadget, [3, 0x1000, 1, 0, 0x2000, 8]),
             libc::SECCOMP_RET_TRACE
         );
         let ro = table_filter(Level::NonsocketRo);
