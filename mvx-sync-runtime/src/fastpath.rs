@@ -287,7 +287,16 @@ unsafe fn fill(d: &mut Described) -> Option<()> {
                     Len::Fixed(n) => d.output(v, n, false)?,
                     // The element count follows the buffer (epoll_wait's maxevents).
                     Len::RetTimes(size) => {
-                        let count = usize::try_from(*args.get(i + 1)?).ok()?;
+                        let mut count = usize::try_from(*args.get(i + 1)?).ok()?;
+                        // The kernel may return fewer events than asked for (the rest stay
+                        // ready for the next call), so a large maxevents (redis: 10,128) is
+                        // capped to what a record carries instead of leaving the fast path.
+                        // The program's own value is what is compared.
+                        let most = (MAX_BYTES / size.max(1)).max(1);
+                        if count > most {
+                            count = most;
+                            d.args[i + 1] = most as u64;
+                        }
                         d.ret_scale = size;
                         d.output(v, count.checked_mul(size)?, true)?
                     }
