@@ -130,7 +130,12 @@ impl Server {
 
     /// Starts a server that picks its port and prints "port N" (examples/c servers).
     fn announcing(mode: Mode, program: &Path, args: &[&OsStr]) -> Server {
-        let mut server = Server::spawn(mode, mode.command(program, args));
+        Server::announcing_from(mode, mode.command(program, args))
+    }
+
+    /// As `announcing`, with the command made by the caller.
+    fn announcing_from(mode: Mode, cmd: Command) -> Server {
+        let mut server = Server::spawn(mode, cmd);
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -250,6 +255,22 @@ impl Server {
             );
         }
         (Ok(out), exited_before)
+    }
+
+    /// Ends mvx the way a user does (SIGTERM to mvx, which passes it on to the program), so
+    /// that it writes its report; then collects the output as `stop` does.
+    fn terminate(mut self) -> Output {
+        // SAFETY: a signal to our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        match self.kill_and_collect() {
+            (Ok(out), Some(_)) => out,
+            (Ok(out), None) => panic!("{}: mvx ignored SIGTERM\n{}", self.label, out.context()),
+            (Err(e), _) => panic!("{} server: {e}", self.label),
+        }
     }
 
     /// Stops the server. It must still have been running (a server does not exit by itself;
@@ -461,6 +482,54 @@ fn tinyhttpd_serves_like_native(n: usize) {
     for (k, (a, b)) in native.iter().zip(&under).enumerate() {
         assert_eq!(a, b, "response {k} differs from native");
     }
+}
+
+/// Each connection is a new thread, so a new lock-step group: the sync buffer's slots (64)
+/// are given back as threads end, and the 100th connection's 1-byte recvs still take the fast
+/// path at socket-rw instead of a monitor round trip each.
+#[test]
+fn tinyhttpd_keeps_the_fast_path_past_64_threads() {
+    const CONNECTIONS: usize = 100;
+    let root = docroot("tinyhttpd-slots");
+    let report = root.join("report.json");
+    let mut cmd = Command::new(mvx_bin());
+    cmd.args(["run", "-n", "2", "--monitor-level", "socket-rw", "--report"])
+        .arg(&report)
+        .arg("--")
+        .arg(example("tinyhttpd"))
+        .arg("0")
+        .arg(root.path());
+    let mut server = Server::announcing_from(Mode::Mvx(2), cmd);
+    let url = server.url("/index.html");
+    for _ in 0..CONNECTIONS {
+        let out = curl(&[&url]);
+        if !out.stdout_str().contains("mvx acceptance") {
+            server.client_failed("curl got another page", &out);
+        }
+    }
+    let out = server.terminate();
+    assert_eq!(out.code(), 128 + libc::SIGTERM, "{}", out.context());
+    let (text, json) = read_report(&report);
+    let by_name = |name: &str| -> u64 {
+        json["syscalls_by_name"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{text}"))
+            .iter()
+            .filter(|e| e[0].as_str() == Some(name))
+            .map(|e| e[1].as_u64().unwrap_or(0))
+            .sum()
+    };
+    // Every connection makes one clone3 in lock-step (threads are always created there)...
+    assert!(
+        by_name("clone3") + by_name("clone") >= CONNECTIONS as u64,
+        "{text}"
+    );
+    // ...and reads its request a byte at a time (~80 recvs) without one.
+    assert!(
+        by_name("recvfrom") < 10,
+        "{} recvfrom in lock-step for {CONNECTIONS} connections\n{text}",
+        by_name("recvfrom")
+    );
 }
 
 /// Our own example, natively: the test's expectations hold without mvx.

@@ -209,7 +209,7 @@ impl Monitor {
                     .learn_new_types(leader, effect, ret, pair);
             }
         }
-        self.runtime.publish_fd_classes(&self.procs[proc_]);
+        self.runtime.publish_fd_classes(proc_, &self.procs[proc_]);
     }
 }
 
@@ -219,7 +219,7 @@ impl Monitor {
     /// they been lock-stepped. Called before the monitor looks at the table.
     pub(super) fn apply_fd_journal(&mut self, proc_: ProcId) {
         use mvx_sync_runtime::protocol::FdChange;
-        for change in self.runtime.take_fd_journal(&self.procs[proc_]) {
+        for change in self.runtime.take_fd_journal(proc_) {
             let (effect, fd) = match change {
                 FdChange::OpenedPerVariant(fd) => (
                     FdEffect::New {

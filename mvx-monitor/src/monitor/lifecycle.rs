@@ -30,7 +30,8 @@ impl Monitor {
             };
             self.procs.push(p);
             let child = self.procs.len() - 1;
-            self.runtime.publish_fd_classes(&self.procs[child]);
+            self.runtime.group_started(child);
+            self.runtime.publish_fd_classes(child, &self.procs[child]);
             child
         };
         self.groups.push(Group {
@@ -44,8 +45,9 @@ impl Monitor {
             fd_wait_since: None,
         });
         if thread {
+            self.runtime.group_started(proc_);
             self.procs[proc_].threaded = true;
-            self.runtime.mark_threaded(&self.procs[proc_]);
+            self.runtime.mark_threaded(proc_, true);
         }
         Ok(ng)
     }
@@ -94,6 +96,7 @@ impl Monitor {
         // A new address space: nothing injected yet, vDSO to hide again.
         self.procs[p].spaces[variant] = AddressSpace::default();
         self.procs[p].threaded = false;
+        self.runtime.mark_threaded(p, false);
         if !vdso::hide(task.stopped()?)
             .with_context(|| format!("hiding the vDSO of task {}", task.tracee.pid))?
         {
@@ -118,7 +121,7 @@ impl Monitor {
                 self.procs[p].fd.table.retain_open(leader);
                 self.procs[p].signals.reset_on_exec();
             }
-            self.runtime.publish_fd_classes(&self.procs[p]);
+            self.runtime.publish_fd_classes(p, &self.procs[p]);
         }
         tolerate_gone(self.tasks[t].resume(State::Running, Resume::Cont(None)))?;
         for sig in held {
@@ -252,6 +255,10 @@ impl Monitor {
         if variant == 0 {
             self.runtime.mark_leader_gone(g);
         }
+        if self.group_ended(g) {
+            let p = self.groups[g].proc_;
+            self.runtime.group_ended(g, p);
+        }
         if let Death::Signaled(sig) = how {
             // Killed by a signal the others have too: they end before their next syscall.
             self.follow_fatal_signal(g, sig)?;
@@ -275,6 +282,17 @@ impl Monitor {
             }
         }
         self.try_rendezvous(g)
+    }
+}
+
+impl Monitor {
+    /// Whether every variant's member of group `g` has ended (a variant the majority policy
+    /// retired counts as ended; one whose task is not known yet, as alive).
+    fn group_ended(&self, g: GroupId) -> bool {
+        self.groups[g].members.iter().enumerate().all(|(v, m)| {
+            self.majority.is_retired(v)
+                || m.is_some_and(|t| matches!(self.tasks[t].state, State::Dead { .. }))
+        })
     }
 }
 

@@ -44,6 +44,7 @@
 //! to. The initial stops of tasks not known yet wait in `Monitor::unclaimed` until their
 //! parent's clone event names them.
 
+mod buffer_slots;
 mod clock;
 mod epoll;
 mod fd_place;
@@ -205,7 +206,8 @@ impl Monitor {
     /// Starts every variant. Errors here are start-up failures of mvx itself.
     pub fn start(mut cfg: Config) -> Result<Monitor> {
         let events = Events::new().context("setting up the event loop")?;
-        let runtime = runtime_server::RuntimeServer::create(&mut cfg);
+        let mut runtime = runtime_server::RuntimeServer::create(&mut cfg);
+        runtime.group_started(0);
         let n = cfg.programs.len();
         let mut m = Monitor {
             tasks: Vec::new(),

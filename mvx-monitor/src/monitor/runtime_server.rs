@@ -1,6 +1,7 @@
 //! The monitor's side of the in-variant runtime (mvx-sync-runtime): the shared sync buffer it
 //! creates per run, and the handshake syscall by which each variant learns its role.
 
+use super::buffer_slots::{Lender, LiveGroups};
 use super::*;
 use crate::table::RuntimeSetup;
 use mvx_sync_runtime::protocol::*;
@@ -94,6 +95,10 @@ pub(super) struct RuntimeServer {
     buffer: Option<SyncBuffer>,
     /// Whether the fast path serves I/O calls (and so reads the fd classes).
     fast_io: bool,
+    /// Data slots lent to groups, process slots to processes (`buffer_slots.rs`).
+    group_slots: Lender<GroupId>,
+    process_slots: Lender<ProcId>,
+    live_groups: LiveGroups<ProcId>,
 }
 
 impl RuntimeServer {
@@ -102,7 +107,65 @@ impl RuntimeServer {
         RuntimeServer {
             buffer: SyncBuffer::create(&mut cfg.envp),
             fast_io: cfg.level.uses_fast_io(),
+            group_slots: Lender::new(MAX_GROUPS),
+            process_slots: Lender::new(MAX_GROUPS),
+            live_groups: LiveGroups::default(),
         }
+    }
+
+    /// A group of process `p` was created (it asks for its data slot when its runtime first
+    /// needs one); `p` gets its process slot now, before anything is published for it.
+    pub(super) fn group_started(&mut self, p: ProcId) {
+        self.live_groups.started(p);
+        self.process_slot(p);
+    }
+
+    /// Group `g` of process `p` has ended in every variant: its slot goes back, and the
+    /// process's too if it was the last.
+    pub(super) fn group_ended(&mut self, g: GroupId, p: ProcId) {
+        self.group_slots.give_back(g);
+        if self.live_groups.ended(p) {
+            self.process_slots.give_back(p);
+        }
+    }
+
+    /// Group `g`'s data slot (`MAX_GROUPS` if none is free: no fast path for it). A slot
+    /// lent anew starts with an empty ring.
+    pub(super) fn group_slot(&mut self, g: GroupId) -> usize {
+        match self.group_slots.lend(g) {
+            Some((slot, fresh)) => {
+                if fresh {
+                    if let Some(buffer) = self.buffer.as_mut() {
+                        let at = data_slot(slot);
+                        buffer.map[at..at + RING_START].fill(0);
+                    }
+                }
+                slot
+            }
+            None => MAX_GROUPS,
+        }
+    }
+
+    /// Process `p`'s slot (`MAX_GROUPS` if none is free). A slot lent anew starts with an
+    /// empty lock-order record and fd journal, unknown fd classes, not threaded; its
+    /// generation word is bumped, never reset, so no runtime mistakes old classes for new.
+    pub(super) fn process_slot(&mut self, p: ProcId) -> usize {
+        let Some((slot, fresh)) = self.process_slots.lend(p) else {
+            return MAX_GROUPS;
+        };
+        if let (true, Some(buffer)) = (fresh, self.buffer.as_mut()) {
+            let order = order_slot(slot);
+            buffer.map[order..order + SLOT_SIZE].fill(0);
+            let journal = fd_journal(slot);
+            buffer.map[journal..journal + FD_JOURNAL_SIZE].fill(0);
+            let classes = fd_class_slot(slot);
+            buffer.map[classes..classes + FD_CLASSES].fill(FD_UNKNOWN);
+            let threaded = threaded_flag(slot);
+            buffer.map[threaded..threaded + 8].fill(0);
+            word(&buffer.map, fd_generation(slot))
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
+        slot
     }
 
     /// Whether `path` names the buffer.
@@ -114,17 +177,16 @@ impl RuntimeServer {
 
     /// Writes process `proc_`'s fd classes where its runtime's fast path reads them. Called
     /// whenever the table changes, before the variant that changed it runs on.
-    pub(super) fn publish_fd_classes(&mut self, proc_: &VProc) {
+    pub(super) fn publish_fd_classes(&mut self, p: ProcId, proc_: &VProc) {
         if !self.fast_io {
             return;
         }
-        let slot = proc_.main_group;
+        let Some(slot) = self.process_slots.slot_of(p) else {
+            return;
+        };
         let Some(buffer) = self.buffer.as_mut() else {
             return;
         };
-        if slot >= MAX_GROUPS {
-            return;
-        }
         let at = fd_class_slot(slot);
         buffer.map[at..at + FD_CLASSES].copy_from_slice(&proc_.fd.table.classes());
         // The variants take the new classes at their next fast call (`fd_classes.rs`).
@@ -134,13 +196,13 @@ impl RuntimeServer {
 
     /// Takes the fd-table changes the leader of process `proc_` made on the fast path since
     /// the last call (read-only opens, closes, accepts), in order.
-    pub(super) fn take_fd_journal(&mut self, proc_: &VProc) -> Vec<FdChange> {
+    pub(super) fn take_fd_journal(&mut self, p: ProcId) -> Vec<FdChange> {
         use std::sync::atomic::Ordering;
-        let slot = proc_.main_group;
-        let Some(buffer) = self.buffer.as_ref() else {
+        let (Some(slot), Some(buffer)) = (self.process_slots.slot_of(p), self.buffer.as_ref())
+        else {
             return vec![];
         };
-        if !self.fast_io || slot >= MAX_GROUPS {
+        if !self.fast_io {
             return vec![];
         }
         let base = fd_journal(slot);
@@ -156,32 +218,28 @@ impl RuntimeServer {
         changes
     }
 
-    /// Marks process `proc_` multi-threaded for its runtime (clock reads leave the fast path).
-    pub(super) fn mark_threaded(&mut self, proc_: &VProc) {
-        let slot = proc_.main_group;
-        let Some(buffer) = self.buffer.as_mut() else {
+    /// Marks process `p` multi-threaded (or, after an exec, single-threaded again) for its
+    /// runtime (see `threaded_flag`).
+    pub(super) fn mark_threaded(&mut self, p: ProcId, threaded: bool) {
+        let (Some(slot), Some(buffer)) = (self.process_slots.slot_of(p), self.buffer.as_mut())
+        else {
             return;
         };
-        if slot < MAX_GROUPS {
-            let at = threaded_flag(slot);
-            buffer.map[at..at + 8].copy_from_slice(&1u64.to_ne_bytes());
-        }
+        let at = threaded_flag(slot);
+        buffer.map[at..at + 8].copy_from_slice(&u64::from(threaded).to_ne_bytes());
     }
 
     /// Tells group `g`'s followers that its leader thread ended: a follower waiting for a
     /// fast-path record then makes its call the ordinary way, and the monitor sees it.
     pub(super) fn mark_leader_gone(&mut self, g: GroupId) {
-        let Some(buffer) = self.buffer.as_mut() else {
+        let (Some(slot), Some(buffer)) = (self.group_slots.slot_of(g), self.buffer.as_mut()) else {
             return;
         };
-        if g >= MAX_GROUPS {
-            return;
-        }
-        let word = data_slot(g) + LEADER_GONE;
+        let word = data_slot(slot) + LEADER_GONE;
         buffer.map[word..word + 8].copy_from_slice(&1u64.to_ne_bytes());
         // Bump the followers' futex word, then wake them (a shared futex on the file's page):
         // one that read the word before the flag was set does not go to sleep.
-        let seq = buffer.map.as_ptr().wrapping_add(data_slot(g) + WAKE_SEQ);
+        let seq = buffer.map.as_ptr().wrapping_add(data_slot(slot) + WAKE_SEQ);
         // SAFETY: a 4-aligned word of our own mapping, shared with the variants.
         let seq = unsafe { &*(seq as *const std::sync::atomic::AtomicU32) };
         seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -296,8 +354,8 @@ impl Monitor {
         let answer: i64 = match op {
             OP_INDEX => task.variant as i64,
             OP_VARIANTS => self.variants() as i64,
-            OP_GROUP => task.group as i64,
-            OP_PROCESS => self.procs[task.proc_].main_group as i64,
+            OP_GROUP => self.runtime.group_slot(task.group) as i64,
+            OP_PROCESS => self.runtime.process_slot(task.proc_) as i64,
             OP_SETUP => {
                 let n = a.min(MAX_SETUP_CALLS);
                 self.tasks[t].setup_calls = n;

@@ -77,7 +77,7 @@ impl Monitor {
                 None => self.run_to_exit(t)?,
             }
         }
-        self.runtime.publish_fd_classes(&self.procs[proc_]);
+        self.runtime.publish_fd_classes(proc_, &self.procs[proc_]);
         Ok(())
     }
 }
