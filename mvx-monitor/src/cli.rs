@@ -362,14 +362,18 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
             report.syscalls,
             report.signals.summary()
         );
-        if !report.syscalls_by_name.is_empty() {
-            let top: Vec<String> = report
-                .syscalls_by_name
-                .iter()
-                .take(16)
-                .map(|(name, n)| format!("{name} {n}"))
-                .collect();
-            eprintln!("mvx: lock-stepped by syscall: {}", top.join(", "));
+        for (what, counts) in [
+            ("lock-stepped by syscall", &report.syscalls_by_name),
+            ("in the monitor outside lock-step", &report.unpaired_by_name),
+        ] {
+            if !counts.is_empty() {
+                let top: Vec<String> = counts
+                    .iter()
+                    .take(16)
+                    .map(|(name, n)| format!("{name} {n}"))
+                    .collect();
+                eprintln!("mvx: {what}: {}", top.join(", "));
+            }
         }
     }
     if let Some(path) = &args.report {

@@ -103,6 +103,9 @@ pub struct Report {
     pub syscalls: u64,
     /// The same, per syscall, most frequent first.
     pub syscalls_by_name: Vec<(String, u64)>,
+    /// The leader's calls that stopped in the monitor without a rendezvous (the clock channel
+    /// and relaxed calls of multi-threaded processes), per syscall, most frequent first.
+    pub unpaired_by_name: Vec<(String, u64)>,
     pub warnings: Vec<String>,
     /// Synchronous signal delivery.
     pub signals: SignalStats,

@@ -114,6 +114,7 @@ impl Monitor {
             decode::syscall_text(&entry.call)
         ));
         if task.variant == 0 {
+            *self.unpaired_by_nr.entry(entry.call.raw.nr).or_default() += 1;
             let next = State::InSyscall(Pending::ClockRead(entry));
             return tolerate_gone(task.resume_from(stop, next, Resume::ToExit(None)))
                 .map(|()| None);

@@ -186,6 +186,9 @@ pub struct Monitor {
     rendezvous: u64,
     /// Rendezvous per syscall number (`--stats`: which calls still take the round trip).
     rendezvous_by_nr: HashMap<u64, u64>,
+    /// The leader's calls that stopped in the monitor outside lock-step, per syscall number
+    /// (the clock channel and relaxed calls of multi-threaded processes).
+    unpaired_by_nr: HashMap<u64, u64>,
     warnings: Warnings,
     /// Whether this CPU can fault cpuid (learned from the first injection).
     cpuid_faulting: Option<bool>,
@@ -235,6 +238,7 @@ impl Monitor {
             events,
             rendezvous: 0,
             rendezvous_by_nr: HashMap::new(),
+            unpaired_by_nr: HashMap::new(),
             warnings: Warnings::default(),
             cpuid_faulting: None,
             signal_sync: Default::default(),
@@ -330,15 +334,8 @@ impl Monitor {
                 .map(|p| p.display().to_string())
                 .collect(),
             syscalls: self.rendezvous,
-            syscalls_by_name: {
-                let mut v: Vec<(String, u64)> = self
-                    .rendezvous_by_nr
-                    .iter()
-                    .map(|(&nr, &n)| (table::name_of(nr).to_string(), n))
-                    .collect();
-                v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                v
-            },
+            syscalls_by_name: by_name(&self.rendezvous_by_nr),
+            unpaired_by_name: by_name(&self.unpaired_by_nr),
             warnings: std::mem::take(&mut self.warnings.list),
             signals: self.signal_sync.report(),
             divergence,
@@ -795,6 +792,16 @@ impl Monitor {
             }
         }
     }
+}
+
+/// Counts per syscall number as (name, count), most frequent first.
+fn by_name(counts: &HashMap<u64, u64>) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = counts
+        .iter()
+        .map(|(&nr, &n)| (table::name_of(nr).to_string(), n))
+        .collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
 }
 
 /// A lagging task blocked in a syscall all variants execute (a sleep, a wait) is no reason

@@ -55,6 +55,9 @@ impl Monitor {
         stop: Stopped,
     ) -> Result<Option<Stop>> {
         let task = &mut self.tasks[t];
+        if task.variant == 0 {
+            *self.unpaired_by_nr.entry(entry.call.raw.nr).or_default() += 1;
+        }
         task.history.push(format!(
             "{} = ? (multi-threaded: not compared)",
             decode::syscall_text(&entry.call)
