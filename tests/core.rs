@@ -860,6 +860,43 @@ fn clock_reads_are_identical_in_every_variant() {
 }
 
 #[test]
+fn clock_reads_of_a_multi_threaded_process_are_identical_and_fast() {
+    // How often a thread reads the clock can depend on scheduling, so in multi-threaded
+    // processes followers pair their reads with the leader's loosely; the values must still
+    // be the leader's (the printed mix of 400 readings agrees), and with a fast path they no
+    // longer stop in the monitor.
+    let prog = Prog::new(example("clock")).arg("threaded");
+    let out = prog.run_mvx(3);
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert!(out.stdout_str().starts_with("time="), "{}", out.context());
+
+    let dir = TempDir::new("clock-threaded");
+    let report = dir.join("report.json");
+    let out = prog.run_mvx_opts([
+        "-n".as_ref(),
+        "2".as_ref(),
+        "--monitor-level".as_ref(),
+        "base".as_ref(),
+        "--report".as_ref(),
+        report.as_os_str(),
+    ]);
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    let (text, json) = read_report(&report);
+    let in_monitor: u64 = ["syscalls_by_name", "unpaired_by_name"]
+        .iter()
+        .flat_map(|list| json[list].as_array().cloned().unwrap_or_default())
+        .filter(|e| e[0] == "clock_gettime")
+        .map(|e| e[1].as_u64().unwrap_or(0))
+        .sum();
+    assert!(
+        in_monitor < 20,
+        "{in_monitor} of 400 clock_gettime stopped in the monitor\n{text}"
+    );
+}
+
+#[test]
 fn signals_a_program_sends_itself_do_not_diverge() {
     // raise() names the thread by the tid libc cached from set_tid_address (each variant's
     // own), kill() by getpid() (the leader's): both must be treated as "this process".

@@ -689,7 +689,17 @@ fn redis_session(mode: Mode) -> (String, String) {
         );
     }
     let after = redis_cli(&mut server, REDIS_AFTER);
-    server.stop();
+    // Ended as a service manager does: redis-server shuts down by itself on SIGTERM (its
+    // main thread reads the clock on the way out, after its thread-locals are gone).
+    let label = mode.label();
+    let out = server.terminate();
+    assert_no_divergence(&out);
+    assert_eq!(
+        out.code(),
+        0,
+        "{label}: SIGTERM should end redis cleanly\n{}",
+        out.context()
+    );
     (before, after)
 }
 

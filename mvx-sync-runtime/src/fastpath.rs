@@ -413,7 +413,7 @@ pub unsafe fn syscall(nr: i64, args: [u64; 6]) -> Option<i64> {
 pub const MAX_BYTES: usize = 64 << 10;
 
 /// Record ids are the syscall number under this tag.
-const FAST_ID: u64 = 0x4d56_5846_0000_0000;
+pub(crate) const FAST_ID: u64 = 0x4d56_5846_0000_0000;
 
 thread_local! {
     /// Set while a fast call or a signal handler runs on this thread: a call made then (from a
@@ -458,7 +458,6 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
         return None;
     }
     let (class, fd_class) = match req.class {
-        Class::Local if is_clock(req.nr) && threaded(map) => return None,
         Class::Local => (mvx_abi::Fast::Local, None),
         Class::Read(fd) => (mvx_abi::Fast::Read, Some(fd_class(map, fd)?)),
         Class::Write(fd) => (mvx_abi::Fast::Write, Some(fd_class(map, fd)?)),
@@ -540,10 +539,25 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
             ret
         }
         Some(index) => {
+            // In multi-threaded processes clock reads are paired loosely (`clock_reads.rs`).
+            let loose_clocks = threaded(map);
+            let clock = loose_clocks && is_clock(req.nr);
             let take = |buf: &mut Vec<u8>| {
-                let id = ring.try_consume_into(index, buf)?;
-                // SAFETY: as above.
-                Some(unsafe { follow(req, id, buf) })
+                if clock {
+                    // SAFETY: as above.
+                    return Some(unsafe {
+                        crate::clock_reads::follow_clock(&ring, index, req, buf)
+                    });
+                }
+                loop {
+                    let id = ring.try_consume_into(index, buf)?;
+                    // The leader read a clock where this follower did not: passed over.
+                    if loose_clocks && crate::clock_reads::is_clock_record(id) {
+                        continue;
+                    }
+                    // SAFETY: as above.
+                    return Some(unsafe { follow(req, id, buf) });
+                }
             };
             // At exit, after thread-local destructors ran (stdio flushing), with a fresh buffer.
             let taken = RECORD
@@ -623,8 +637,8 @@ fn report_fd_mismatch(req: &Request, got: i64) -> ! {
     std::process::abort()
 }
 
-/// Clock reads leave the fast path in threaded processes (see `threaded_flag`).
-fn is_clock(nr: i64) -> bool {
+/// Whether `nr` reads a clock (paired loosely in threaded processes, see `threaded_flag`).
+pub(crate) fn is_clock(nr: i64) -> bool {
     mvx_abi::lookup(nr as u64).is_some_and(|s| s.reads_clock())
 }
 
@@ -730,7 +744,7 @@ unsafe fn encode(req: &Request, ret: i64) -> Vec<u8> {
 }
 
 /// A follower: checks its call against the leader's record, then takes the leader's results.
-unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
+pub(crate) unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
     let own_nr = req.nr as u64;
     let fd = match req.class {
         Class::Read(fd) | Class::Write(fd) | Class::Stat(Some(fd)) => fd as u64,

@@ -10,6 +10,7 @@
 //! Records are kept per lock-step group (per thread), so threads do not need to agree on the
 //! order of their regions, only each thread with its twins.
 
+mod clock_reads;
 pub mod epoll;
 pub mod fastpath;
 pub mod fd_calls;

@@ -43,7 +43,8 @@ impl Ring {
         unsafe { &*(self.base.add(WAKE_SEQ) as *const AtomicU32) }
     }
 
-    fn leader_gone(&self) -> bool {
+    /// Whether the group's leader thread has ended (no record will come after the last).
+    pub fn leader_gone(&self) -> bool {
         self.pos(LEADER_GONE).load(Ordering::Acquire) != 0
     }
 
@@ -210,6 +211,30 @@ impl Ring {
     pub fn try_consume_into(&self, variant: usize, data: &mut Vec<u8>) -> Option<u64> {
         let at = self.read_pos(variant).load(Ordering::Relaxed);
         self.wait_for(at + RECORD_HEADER as u64)?;
+        let id = self.read_at(at, data);
+        self.skip(variant, data.len());
+        Some(id)
+    }
+
+    /// Follower `variant`: the next record into `data` if the leader has published it,
+    /// without taking it (`skip` takes it). Never waits.
+    pub fn peek_into(&self, variant: usize, data: &mut Vec<u8>) -> Option<u64> {
+        let at = self.read_pos(variant).load(Ordering::Relaxed);
+        if self.write_pos().load(Ordering::Acquire) < at + RECORD_HEADER as u64 {
+            return None;
+        }
+        Some(self.read_at(at, data))
+    }
+
+    /// Follower `variant`: takes the next record, of `len` bytes (as `peek_into` gave it).
+    pub fn skip(&self, variant: usize, len: usize) {
+        let at = self.read_pos(variant).load(Ordering::Relaxed);
+        self.read_pos(variant)
+            .store(at + record_size(len) as u64, Ordering::Release);
+    }
+
+    /// The record at `at` (published: the caller has seen the write position pass it).
+    fn read_at(&self, at: u64, data: &mut Vec<u8>) -> u64 {
         let mut header = [0u8; RECORD_HEADER];
         self.copy_out(at, &mut header);
         let id = u64::from_ne_bytes(header[..8].try_into().unwrap());
@@ -217,9 +242,7 @@ impl Ring {
         data.clear();
         data.resize(len, 0);
         self.copy_out(at + RECORD_HEADER as u64, data);
-        self.read_pos(variant)
-            .store(at + record_size(len) as u64, Ordering::Release);
-        Some(id)
+        id
     }
 }
 
@@ -242,6 +265,28 @@ mod tests {
             assert_eq!(data.len(), (i % 1000) + 1);
             assert!(data.iter().all(|&b| b == 7));
         }
+    }
+
+    #[test]
+    fn a_peeked_record_stays_until_skipped() {
+        let mut slot = vec![0u64; SLOT_SIZE / 8];
+        // SAFETY: the buffer outlives the ring.
+        let ring = unsafe { Ring::new(slot.as_mut_ptr() as *mut u8) };
+        let mut data = Vec::new();
+        assert_eq!(ring.peek_into(1, &mut data), None, "nothing published yet");
+        ring.publish(2, 7, b"seven");
+        ring.publish(2, 8, b"eight!");
+        assert_eq!(ring.peek_into(1, &mut data), Some(7));
+        assert_eq!(
+            ring.peek_into(1, &mut data),
+            Some(7),
+            "peeking takes nothing"
+        );
+        assert_eq!(data, b"seven");
+        ring.skip(1, data.len());
+        assert_eq!(ring.try_consume(1), Some((8, b"eight!".to_vec())));
+        assert_eq!(ring.peek_into(1, &mut data), None);
+        drop(slot);
     }
 
     #[test]

@@ -1,0 +1,157 @@
+//! Clock reads of multi-threaded processes, on the fast path.
+//!
+//! How often a thread reads the clock can depend on scheduling: a timed wait for a lock that
+//! times out in one variant and not in another reads the clock once more there (CPython's GIL
+//! re-reads it at every timeout). So in a multi-threaded process a follower's clock read is
+//! not paired record by record with the leader's, as every other fast call is:
+//! - the leader's clock records a follower reaches while making another call are the leader's
+//!   extra reads: they are passed over;
+//! - a follower's clock read takes the leader's next record if it is a read of the same clock
+//!   (other clocks' records before it are passed over: the leader read them and this follower
+//!   did not);
+//! - if the leader's next record is another call, the follower read more often: it takes the
+//!   latest value the leader gave it of that clock (or reads its own if it has none);
+//! - if the leader has published nothing yet, the follower waits for it a while
+//!   (`LEADER_WAIT`), then takes the latest value: the leader's thread may be blocked on a lock
+//!   this follower's process holds elsewhere, and waiting longer could close a deadlock cycle.
+//!
+//! Values therefore always come from the leader's clock when it has read one, in the order it
+//! read them, and every non-clock call puts the pairing right again. The monitor's own clock
+//! channel (`clock.rs` in mvx-monitor) does the same for the calls that reach it.
+
+use crate::fastpath::{follow, gadget, is_clock, Request, FAST_ID};
+use crate::ring::Ring;
+use std::cell::RefCell;
+
+/// How long a follower's clock read waits for the leader's next record.
+const LEADER_WAIT_NS: i64 = 10_000_000;
+
+/// Spins before a waiting follower starts yielding its CPU.
+const SPINS: u32 = 2000;
+
+thread_local! {
+    /// The latest record of each clock this thread has taken (few clocks: a short list).
+    static LATEST: RefCell<Vec<(u64, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether record `id` is a clock read's.
+pub(crate) fn is_clock_record(id: u64) -> bool {
+    id & !0xffff_ffff == FAST_ID && is_clock((id & 0xffff_ffff) as i64)
+}
+
+/// Whether `record` (of id `id`) is the leader's making of the same call as `req`: the same
+/// syscall with the same compared values (the clock id, which pointers are NULL).
+fn same_call(req: &Request, id: u64, record: &[u8]) -> bool {
+    if id != FAST_ID | req.nr as u64 || record.len() < 32 {
+        return false;
+    }
+    let word = |i: usize| {
+        record
+            .get(i * 8..i * 8 + 8)
+            .map(|b| u64::from_ne_bytes(b.try_into().unwrap()))
+    };
+    word(0) == Some(req.scalars.len() as u64)
+        && (0..req.scalars.len()).all(|i| word(4 + i) == Some(req.scalars[i]))
+}
+
+/// A follower's clock read `req` in a multi-threaded process, answered from group ring
+/// `ring` as the module says; `buf` is scratch space for records.
+///
+/// # Safety
+/// As `fastpath::call`: `req`'s output buffers are writable.
+pub(crate) unsafe fn follow_clock(
+    ring: &Ring,
+    variant: usize,
+    req: &Request,
+    buf: &mut Vec<u8>,
+) -> i64 {
+    let mut deadline = None;
+    let mut spins = 0;
+    loop {
+        match ring.peek_into(variant, buf) {
+            Some(id) if same_call(req, id, buf) => {
+                ring.skip(variant, buf.len());
+                remember(req, id, buf);
+                // SAFETY: the caller's buffers; `follow` checks what `same_call` did not.
+                return unsafe { follow(req, id, buf) };
+            }
+            Some(id) if is_clock_record(id) => ring.skip(variant, buf.len()),
+            Some(_) => break,
+            None if ring.leader_gone() => break,
+            None if spins < SPINS => {
+                spins += 1;
+                std::hint::spin_loop();
+            }
+            None => {
+                let now = monotonic_ns();
+                if now >= *deadline.get_or_insert(now + LEADER_WAIT_NS) {
+                    break;
+                }
+                // SAFETY: sched_yield has no preconditions (and runs outside the monitor).
+                unsafe { libc::sched_yield() };
+            }
+        }
+    }
+    // SAFETY: as above.
+    unsafe { latest_or_own(req, buf) }
+}
+
+/// Keeps `record` as the latest of its clock.
+fn remember(req: &Request, id: u64, record: &[u8]) {
+    // At exit, after thread-local destructors ran, there is nothing to keep it in.
+    let _ = LATEST.try_with(|latest| {
+        let mut latest = latest.borrow_mut();
+        match latest.iter_mut().find(|(i, r)| same_call(req, *i, r)) {
+            Some((_, kept)) => {
+                kept.clear();
+                kept.extend_from_slice(record);
+            }
+            None => latest.push((id, record.to_vec())),
+        }
+    });
+}
+
+/// The latest value of `req`'s clock the leader gave this thread, or, if it gave none, the
+/// follower's own reading.
+///
+/// # Safety
+/// As `follow_clock`.
+unsafe fn latest_or_own(req: &Request, buf: &mut Vec<u8>) -> i64 {
+    let id = FAST_ID | req.nr as u64;
+    let found = LATEST
+        .try_with(|latest| {
+            let latest = latest.borrow();
+            let (_, record) = latest.iter().find(|(i, r)| same_call(req, *i, r))?;
+            buf.clear();
+            buf.extend_from_slice(record);
+            Some(())
+        })
+        .ok()
+        .flatten();
+    match found {
+        // SAFETY: the caller's buffers; the record is one `follow` accepted before.
+        Some(()) => unsafe { follow(req, id, buf) },
+        // SAFETY: the caller vouches for the arguments, as for the leader's own call.
+        None => unsafe { gadget(req.nr, &req.args) },
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds, read through the gadget (a clock read is fast here, and
+/// the libc path would come back to the fast path).
+fn monotonic_ns() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let args = [
+        libc::CLOCK_MONOTONIC as u64,
+        &mut ts as *mut libc::timespec as u64,
+        0,
+        0,
+        0,
+        0,
+    ];
+    // SAFETY: clock_gettime into our own timespec.
+    unsafe { gadget(libc::SYS_clock_gettime, &args) };
+    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+}
