@@ -78,6 +78,7 @@ fn role() -> &'static Role {
             return Role::PassThrough;
         };
         let fast = handshake(OP_FAST_LEVEL, 0, 0).max(0) as u64;
+        report_panics_to_the_monitor();
         if index == 0 {
             Role::Leader {
                 map,
@@ -92,6 +93,17 @@ fn role() -> &'static Role {
             }
         }
     })
+}
+
+/// A panic of the runtime is mvx's failure, not the program's: the monitor is told, so that
+/// the abort that follows is not reported as the variant diverging.
+fn report_panics_to_the_monitor() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info.to_string();
+        handshake(OP_RUNTIME_PANIC, msg.as_ptr() as u64, msg.len() as u64);
+        previous(info);
+    }));
 }
 
 /// The role is settled when the library is loaded, in the main thread: settling it later, in

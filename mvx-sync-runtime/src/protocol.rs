@@ -35,6 +35,10 @@ pub const OP_FAST_DIVERGED: u64 = 7;
 /// A follower's fast-path write took the leader's EPIPE: the kernel raised SIGPIPE in the
 /// leader, so the monitor raises it in the calling thread too.
 pub const OP_SIGPIPE: u64 = 8;
+/// The runtime itself failed (a Rust panic in it): args (address, length) of the message in
+/// the caller. The monitor ends the run with that message as mvx's own error, since what the
+/// variant does next (abort) is no divergence of the program's.
+pub const OP_RUNTIME_PANIC: u64 = 9;
 
 /// Fast-path levels as the handshake answers them: `mvx_abi::Level as u64` (`--monitor-level`),
 /// cumulative: which calls the runtime may run without a monitor round trip.

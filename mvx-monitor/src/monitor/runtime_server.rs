@@ -370,6 +370,18 @@ impl Monitor {
                 let d = self.fast_divergence(t, a);
                 return Ok(Some(Stop::Diverged(d)));
             }
+            OP_RUNTIME_PANIC => {
+                let msg = task
+                    .tracee
+                    .read_bytes(a, b.min(4096) as usize)
+                    .unwrap_or_default();
+                anyhow::bail!(
+                    "the mvx runtime failed in variant {} (pid {}): {}",
+                    task.variant,
+                    task.tracee.pid,
+                    String::from_utf8_lossy(&msg)
+                );
+            }
             OP_MISMATCH => {
                 let g = task.group;
                 let msg = format!(
