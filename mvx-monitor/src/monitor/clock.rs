@@ -248,9 +248,8 @@ fn leader_may_read_clock(task: &Task) -> bool {
 }
 
 /// When the first follower's wait for a leader's clock value runs out, for the event loop.
-pub(super) fn next_clock_deadline(tasks: &[Task]) -> Option<Instant> {
+pub(super) fn next_clock_deadline<'a>(tasks: impl Iterator<Item = &'a Task>) -> Option<Instant> {
     tasks
-        .iter()
         .filter_map(|t| match t.state {
             State::ClockWait { until, .. } => Some(until),
             _ => None,

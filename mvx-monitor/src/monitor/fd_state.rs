@@ -138,8 +138,9 @@ pub(super) fn changes_fd_table(decision: &Decision) -> bool {
 impl Monitor {
     /// Lock-step groups of process `proc_` with a live member (its threads).
     pub(super) fn live_threads(&self, proc_: ProcId) -> usize {
-        self.groups
+        self.running
             .iter()
+            .map(|&g| &self.groups[g])
             .filter(|gr| {
                 gr.proc_ == proc_ && gr.members.iter().flatten().any(|&t| self.tasks[t].alive())
             })

@@ -34,6 +34,7 @@ impl Monitor {
             self.runtime.publish_fd_classes(child, &self.procs[child]);
             child
         };
+        self.running.insert(ng);
         self.groups.push(Group {
             members: vec![None; self.variants()],
             proc_,
@@ -258,6 +259,7 @@ impl Monitor {
         if self.group_ended(g) {
             let p = self.groups[g].proc_;
             self.runtime.group_ended(g, p);
+            self.running.remove(&g);
         }
         if let Death::Signaled(sig) = how {
             // Killed by a signal the others have too: they end before their next syscall.

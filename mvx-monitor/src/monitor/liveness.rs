@@ -248,7 +248,7 @@ impl Monitor {
 
     /// Reports a member still inside a call the others returned from a window ago.
     pub(super) fn check_in_flight_stalls(&self) -> Option<Stop> {
-        for g in 0..self.groups.len() {
+        for g in self.running_groups() {
             let Some(since) = self.in_flight_stall_start(g) else {
                 continue;
             };
@@ -304,7 +304,7 @@ impl Monitor {
     /// Fails if the books count a task as alive although no tracee exists any more (it ended
     /// without an event the monitor saw): better a clear error than waiting for it forever.
     pub(super) fn check_vanished(&self) -> Result<()> {
-        if !self.tasks.iter().any(Task::alive) || tracees_exist() {
+        if !self.any_task_alive() || tracees_exist() {
             return Ok(());
         }
         anyhow::bail!(

@@ -83,7 +83,7 @@ use crate::tracee::{Stopped, Tracee};
 use anyhow::{Context, Result};
 use libc::user_regs_struct;
 use nix::unistd::Pid;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 use tracing::{debug, trace};
@@ -189,6 +189,9 @@ pub struct Monitor {
     /// The leader's calls that stopped in the monitor outside lock-step, per syscall number
     /// (the clock channel and relaxed calls of multi-threaded processes).
     unpaired_by_nr: HashMap<u64, u64>,
+    /// Groups with a member that has not ended: what the event loop looks at, so that its
+    /// work follows the live threads, not every thread a long-running server ever had.
+    running: BTreeSet<GroupId>,
     warnings: Warnings,
     /// Whether this CPU can fault cpuid (learned from the first injection).
     cpuid_faulting: Option<bool>,
@@ -239,6 +242,7 @@ impl Monitor {
             rendezvous: 0,
             rendezvous_by_nr: HashMap::new(),
             unpaired_by_nr: HashMap::new(),
+            running: BTreeSet::from([0]),
             warnings: Warnings::default(),
             cpuid_faulting: None,
             signal_sync: Default::default(),
@@ -309,6 +313,23 @@ impl Monitor {
     /// The task of variant `v` in group `g`, if it exists yet.
     fn member(&self, g: GroupId, v: usize) -> Option<TaskId> {
         self.groups[g].members[v]
+    }
+
+    /// The groups with a member that has not ended, in creation order.
+    fn running_groups(&self) -> Vec<GroupId> {
+        self.running.iter().copied().collect()
+    }
+
+    /// The tasks of groups still running (every live task is among them).
+    fn running_tasks(&self) -> impl Iterator<Item = &Task> + '_ {
+        self.running
+            .iter()
+            .flat_map(|&g| self.groups[g].members.iter().flatten())
+            .map(|&t| &self.tasks[t])
+    }
+
+    fn any_task_alive(&self) -> bool {
+        self.running_tasks().any(Task::alive)
     }
 
     /// Runs the program to its end or to a divergence, then kills whatever is left.
@@ -406,7 +427,7 @@ impl Monitor {
 
     /// The run is over once every task is gone; the first process decides the outcome.
     fn finished(&self) -> Result<Option<Stop>> {
-        if self.tasks.iter().any(Task::alive) {
+        if self.any_task_alive() {
             return Ok(None);
         }
         let deaths: Vec<Death> = self.groups[0]
@@ -496,12 +517,14 @@ impl Monitor {
             .then_some(Duration::from_millis(5))
             .into_iter()
             .chain(
-                clock::next_clock_deadline(&self.tasks)
+                clock::next_clock_deadline(self.running_tasks())
                     .map(|d| d.saturating_duration_since(Instant::now())),
             )
             .min();
-        let window = (0..self.groups.len())
-            .filter_map(|g| {
+        let window = self
+            .running
+            .iter()
+            .filter_map(|&g| {
                 self.window_start(g)
                     .or_else(|| self.in_flight_stall_start(g))
             })
@@ -512,9 +535,13 @@ impl Monitor {
                     .max(Duration::from_millis(1))
             });
         let signal_wait = self
-            .groups
+            .running
             .iter()
-            .filter_map(|g| g.delivery.map(|(_, since)| since + self.cfg.signal_wait))
+            .filter_map(|&g| {
+                self.groups[g]
+                    .delivery
+                    .map(|(_, since)| since + self.cfg.signal_wait)
+            })
             .min()
             .map(|d| {
                 d.saturating_duration_since(Instant::now())
@@ -571,7 +598,7 @@ impl Monitor {
     /// A member that does not stop for a signal being delivered within `signal_wait` (it blocks
     /// every signal and never reaches a syscall) is non-complying.
     fn check_signal_waits(&mut self) -> Option<Stop> {
-        for g in 0..self.groups.len() {
+        for g in self.running_groups() {
             let Some((sig, since)) = self.groups[g].delivery else {
                 continue;
             };
@@ -613,7 +640,7 @@ impl Monitor {
         if let Some(stop) = self.check_in_flight_stalls() {
             return Ok(Some(stop));
         }
-        for g in 0..self.groups.len() {
+        for g in self.running_groups() {
             let Some(start) = self.window_start(g) else {
                 continue;
             };

@@ -260,7 +260,9 @@ impl Monitor {
     pub(super) fn leader_pid_of(&self, p: ProcId) -> Option<Pid> {
         let main = self.member(self.procs[p].main_group, 0);
         main.or_else(|| {
-            (0..self.groups.len())
+            self.running
+                .iter()
+                .copied()
                 .filter(|&g| self.groups[g].proc_ == p)
                 .find_map(|g| self.member(g, 0))
         })

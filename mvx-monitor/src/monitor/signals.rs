@@ -999,7 +999,7 @@ impl Monitor {
     /// Tasks still waiting for a delivery whose members all stopped meanwhile, and held tasks
     /// whose kernel now has a recorded signal: re-run the synchronisation.
     pub(super) fn recheck_signals(&mut self) -> Result<Option<Stop>> {
-        for g in 0..self.groups.len() {
+        for g in self.running_groups() {
             let sigs: BTreeSet<i32> = match self.groups[g].delivery {
                 Some((sig, _)) => [sig].into(),
                 None => self.groups[g]
@@ -1021,10 +1021,12 @@ impl Monitor {
     /// Whether some signal is waiting to be synchronised (the event loop then polls).
     pub(super) fn signals_waiting(&self) -> bool {
         self.signal_sync.awaits_deaths()
-            || self.groups.iter().any(|g| g.delivery.is_some())
             || self
-                .tasks
+                .running
                 .iter()
+                .any(|&g| self.groups[g].delivery.is_some())
+            || self
+                .running_tasks()
                 .any(|t| t.alive() && !t.sig.pending.is_empty())
     }
 }
