@@ -283,7 +283,16 @@ impl Monitor {
                 return Ok(Some(stop));
             }
         }
-        self.try_rendezvous(g)
+        let stop = self.try_rendezvous(g)?;
+        if stop.is_none() && !self.running.contains(&g) {
+            // Ended everywhere and nothing to report on it: free what it kept (a server that
+            // makes a thread or a process per connection ends thousands of groups).
+            for t in self.groups[g].members.iter().flatten() {
+                self.tasks[*t].history = Default::default();
+            }
+            self.groups[g].clock_queues = Default::default();
+        }
+        Ok(stop)
     }
 }
 
