@@ -142,3 +142,68 @@ fn the_strict_and_the_fast_path_give_the_same_verdict_for_every_fast_call() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
+
+/// tests/fastpath/socket_messages.py in `mode` for `rounds`, natively and under mvx at
+/// `socket-rw`: the same output, no divergence; the calls lock-stepped, by name.
+fn socket_messages(mode: &str, rounds: u64) -> std::collections::HashMap<String, u64> {
+    build_preload();
+    let dir = TempDir::new("socket-messages");
+    let script = repo_root().join("tests/fastpath/socket_messages.py");
+    let prog = Prog::new("/usr/bin/python3")
+        .arg(&script)
+        .arg(mode)
+        .arg(rounds.to_string());
+    let native = prog.run_native();
+    assert_eq!(native.code(), 0, "{}", native.context());
+    let report = dir.join("report.json");
+    let out = prog.run_mvx_opts([
+        "--monitor-level".as_ref(),
+        Level::SocketRw.name().as_ref(),
+        "--report".as_ref(),
+        report.as_os_str(),
+    ]);
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert_eq!(out.stdout, native.stdout, "{}", out.context());
+    let (text, json) = read_report(&report);
+    json["syscalls_by_name"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no syscalls_by_name\n{text}"))
+        .iter()
+        .map(|pair| {
+            (
+                pair[0].as_str().unwrap().to_owned(),
+                pair[1].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+const MESSAGE_ROUNDS: u64 = 20;
+
+/// Every round's sendmsg, recvmsg (with a source address and MSG_TRUNC over UDP), select
+/// and setsockopt take the fast path at `socket-rw`: none stops in the monitor.
+#[test]
+fn socket_messages_take_the_fast_path_at_socket_rw() {
+    let counts = socket_messages("plain", MESSAGE_ROUNDS);
+    for name in ["sendmsg", "recvmsg", "setsockopt", "select", "pselect6"] {
+        assert_eq!(
+            counts.get(name),
+            None,
+            "{name} was lock-stepped: {counts:?}"
+        );
+    }
+}
+
+/// Messages carrying fds (SCM_RIGHTS) stay in lock-step, and the fds still arrive.
+#[test]
+fn messages_passing_fds_stay_in_lock_step() {
+    let counts = socket_messages("fds", MESSAGE_ROUNDS);
+    for name in ["sendmsg", "recvmsg"] {
+        assert_eq!(
+            counts.get(name),
+            Some(&MESSAGE_ROUNDS),
+            "{name}: {counts:?}"
+        );
+    }
+}

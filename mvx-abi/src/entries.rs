@@ -328,7 +328,8 @@ const REBOOT_ARG: Arg = Sel {
 };
 
 // setsockopt's value: a classic BPF program for SOL_SOCKET's SO_ATTACH_FILTER and
-// SO_ATTACH_REUSEPORT_CBPF (a struct with a pointer), bytes for everything else.
+// SO_ATTACH_REUSEPORT_CBPF (a struct with a pointer), bytes for everything else. The fast
+// path carries byte values only: attaching a BPF program stays in lock-step.
 const SOCKOPT_VALUE: Arg = Sel {
     by: 1,
     mask: 0xffff_ffff,
@@ -366,6 +367,17 @@ const OPENS_FOR_WRITING: ArgBits = ArgBits {
 /// would pass; the runtime never sends a non-NULL mask to the gadget either.
 const SIGMASK_GIVEN: ArgBits = ArgBits {
     arg: 4,
+    bits: u32::MAX,
+};
+/// ppoll with a signal mask (argument 3): as epoll_pwait's.
+const PPOLL_SIGMASK_GIVEN: ArgBits = ArgBits {
+    arg: 3,
+    bits: u32::MAX,
+};
+/// pselect6's mask is behind its data pointer, which the filter cannot follow: any data
+/// pointer keeps the call in lock-step (glibc's select passes none; its pselect always does).
+const PSELECT_DATA_GIVEN: ArgBits = ArgBits {
+    arg: 5,
     bits: u32::MAX,
 };
 const ANONYMOUS: Option<ArgBits> = Some(ArgBits {
@@ -547,9 +559,9 @@ pub(super) static ENTRIES: &[Spec] = &[
 
     // --- Readiness: poll, select, epoll: leader only.
     sc(Sysno::poll, LeaderOnly, &[InOut(ArgTimes(1, POLLFD)), Int, Timeout], Ret::Int).fast(Fast::Wait),
-    sc(Sysno::ppoll, LeaderOnly, &[InOut(ArgTimes(1, POLLFD)), Int, Out(Fixed(TIMESPEC)), In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).sigmask(SigMask::Arg(3)),
-    sc(Sysno::select, LeaderOnly, &[Int, InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), Out(Fixed(TIMEVAL))], Ret::Int),
-    sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), Out(Fixed(TIMESPEC)), Ptr], Ret::Int).sigmask(SigMask::PselectData(5)),
+    sc(Sysno::ppoll, LeaderOnly, &[InOut(ArgTimes(1, POLLFD)), Int, Out(Fixed(TIMESPEC)), In(Fixed(KERNEL_SIGSET)), Int], Ret::Int).sigmask(SigMask::Arg(3)).fast(Fast::Wait).fast_unless(PPOLL_SIGMASK_GIVEN),
+    sc(Sysno::select, LeaderOnly, &[Int, InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), Out(Fixed(TIMEVAL))], Ret::Int).fast(Fast::Wait),
+    sc(Sysno::pselect6, LeaderOnly, &[Int, InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), InOut(Fixed(FD_SET)), Out(Fixed(TIMESPEC)), Ptr], Ret::Int).sigmask(SigMask::PselectData(5)).fast(Fast::Wait).fast_unless(PSELECT_DATA_GIVEN),
     sc(Sysno::epoll_create, LeaderOnly, &[Int], Ret::NewFd),
     sc(Sysno::epoll_create1, LeaderOnly, &[Flags], Ret::NewFd),
     sc(Sysno::epoll_ctl, Special(Special::EpollCtl), &[Fd, Int, Fd, EpollEvent], Ret::Int).fast(Fast::Wait),
@@ -567,15 +579,15 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::accept4, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT)), Flags], Ret::NewFd).fast(Fast::FdTable),
     sc(Sysno::sendto, LeaderOnly, &[Fd, In(Arg(2)), Int, Flags, SockAddr { len_arg: 5 }, Int], Ret::Int).fast(Fast::Write),
     sc(Sysno::recvfrom, LeaderOnly, &[Fd, Out(RetUpTo(2)), Int, Flags, Out(DerefArg(5)), InOut(Fixed(INT))], Ret::Int).fast(Fast::Read),
-    sc(Sysno::sendmsg, LeaderOnly, &[Fd, MsgIn, Flags], Ret::Int),
-    sc(Sysno::recvmsg, LeaderOnly, &[Fd, MsgOut, Flags], Ret::Int),
+    sc(Sysno::sendmsg, LeaderOnly, &[Fd, MsgIn, Flags], Ret::Int).fast(Fast::Write),
+    sc(Sysno::recvmsg, LeaderOnly, &[Fd, MsgOut, Flags], Ret::Int).fast(Fast::Read),
     sc(Sysno::sendmmsg, LeaderOnly, &[Fd, MmsgIn { count: 2 }, Int, Flags], Ret::Int),
     // The timeout is written back with the time left, like ppoll's.
     sc(Sysno::recvmmsg, LeaderOnly, &[Fd, MmsgOut { count: 2 }, Int, Flags, Out(Fixed(TIMESPEC))], Ret::Int),
     sc(Sysno::shutdown, LeaderOnly, &[Fd, Int], Ret::Int).fast(Fast::Write),
     sc(Sysno::getsockname, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT))], Ret::Int),
     sc(Sysno::getpeername, LeaderOnly, &[Fd, Out(DerefArg(2)), InOut(Fixed(INT))], Ret::Int),
-    sc(Sysno::setsockopt, LeaderOnly, &[Fd, Int, Int, SOCKOPT_VALUE, Int], Ret::Int),
+    sc(Sysno::setsockopt, LeaderOnly, &[Fd, Int, Int, SOCKOPT_VALUE, Int], Ret::Int).fast(Fast::Write),
     sc(Sysno::getsockopt, LeaderOnly, &[Fd, Int, Int, Out(DerefArg(4)), InOut(Fixed(INT))], Ret::Int).fast(Fast::Read),
 
     // --- System V IPC and POSIX message queues: kernel objects outside the process, used by

@@ -419,6 +419,15 @@ mod tests {
             eval_at(&rw, X86, pwait, gadget, [3, 0x1000, 1, 0, 0x2000, 8]),
             libc::SECCOMP_RET_TRACE
         );
+        // So do ppoll with a mask and pselect6 with any data pointer (the mask is behind it).
+        let ppoll = libc::SYS_ppoll as u32;
+        let pselect = libc::SYS_pselect6 as u32;
+        for (nr, mask_arg) in [(ppoll, 3), (pselect, 5)] {
+            let mut args = [1, 0x1000, 0, 0, 0, 0];
+            assert_eq!(eval_at(&rw, X86, nr, gadget, args), libc::SECCOMP_RET_ALLOW);
+            args[mask_arg] = 0x2000;
+            assert_eq!(eval_at(&rw, X86, nr, gadget, args), libc::SECCOMP_RET_TRACE);
+        }
         let ro = table_filter(Level::NonsocketRo);
         assert_eq!(
             eval_at(&ro, X86, read, gadget, [0; 6]),

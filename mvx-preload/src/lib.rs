@@ -86,6 +86,7 @@ mod fd_calls;
 mod handlers;
 mod librand;
 mod rewrite;
+mod socket_calls;
 
 /// libc's syscall sites are rewritten at load, in the main thread, before `main` (and before
 /// any other thread can run libc code).

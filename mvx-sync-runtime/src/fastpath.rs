@@ -86,6 +86,9 @@ pub struct Request<'a> {
     /// Bytes the call hands to the kernel, compared across variants.
     pub input: &'a [(*const u8, usize)],
     pub output: Output<'a>,
+    /// Structs the kernel fills besides a scattered output (recvmsg's name and the msghdr
+    /// fields it writes back): copied whole after the scattered bytes when the call succeeds.
+    pub tail: &'a [(*mut u8, usize)],
     /// Whether an EPIPE of this call came with SIGPIPE (a write not sent with MSG_NOSIGNAL).
     pub sigpipe: bool,
     /// Bytes per unit of the result, for `Output::Scatter` (an epoll_event's size for
@@ -95,6 +98,8 @@ pub struct Request<'a> {
     pub fds: &'a [i32],
     /// poll's array of fds, and its length.
     pub pollfds: Option<(*const libc::pollfd, usize)>,
+    /// select's fd sets (`fd_set`, the fds it names are its set bits).
+    pub fd_sets: &'a [*const u8],
     /// Whether the call's first input is a path (stat by path).
     pub paths: bool,
     /// Whether the kernel overwrites some input (in-out buffers).
@@ -118,11 +123,15 @@ pub struct Described {
     noutput: usize,
     /// `output` is filled by the return value's bytes in order; else each buffer whole.
     scatter: bool,
+    tail: [MaybeUninit<(*mut u8, usize)>; MAX_TAIL],
+    ntail: usize,
     sigpipe: bool,
     ret_scale: usize,
     fds: [i32; 2],
     nfds: usize,
     pollfds: Option<(*const libc::pollfd, usize)>,
+    fd_sets: [*const u8; 3],
+    nfd_sets: usize,
     paths: bool,
     inout: bool,
 }
@@ -148,11 +157,15 @@ impl Described {
             output: [const { MaybeUninit::uninit() }; MAX_BUFFERS],
             noutput: 0,
             scatter: false,
+            tail: [const { MaybeUninit::uninit() }; MAX_TAIL],
+            ntail: 0,
             sigpipe: false,
             ret_scale: 1,
             fds: [0; 2],
             nfds: 0,
             pollfds: None,
+            fd_sets: [std::ptr::null(); 3],
+            nfd_sets: 0,
             paths: false,
             inout: false,
         }
@@ -172,10 +185,12 @@ impl Described {
                 (_, true) => Output::Scatter(out),
                 (_, false) => Output::Whole(out),
             },
+            tail: filled(&self.tail, self.ntail),
             sigpipe: self.sigpipe,
             ret_scale: self.ret_scale,
             fds: &self.fds[..self.nfds],
             pollfds: self.pollfds,
+            fd_sets: &self.fd_sets[..self.nfd_sets],
             paths: self.paths,
             inout: self.inout,
         }
@@ -201,6 +216,13 @@ impl Described {
         self.scatter = scatter;
         self.output.get_mut(self.noutput)?.write((p as *mut u8, n));
         self.noutput += 1;
+        Some(())
+    }
+
+    /// A struct the kernel fills after a scattered output (`Request::tail`).
+    fn tail(&mut self, p: u64, n: usize) -> Option<()> {
+        self.tail.get_mut(self.ntail)?.write((p as *mut u8, n));
+        self.ntail += 1;
         Some(())
     }
 }
@@ -235,7 +257,9 @@ unsafe fn fill(d: &mut Described) -> Option<()> {
         }
     }
     // A wait with a signal mask changes the mask: signals stay in lock-step.
-    if let Some(mvx_abi::SigMask::Arg(k)) = spec.props.sigmask {
+    // pselect6's mask is behind its data pointer: any data pointer keeps it in lock-step, as
+    // the kernel filter does (`fast_unless`).
+    if let Some(mvx_abi::SigMask::Arg(k) | mvx_abi::SigMask::PselectData(k)) = spec.props.sigmask {
         if args[k as usize] != 0 {
             return None;
         }
@@ -316,7 +340,13 @@ unsafe fn fill(d: &mut Described) -> Option<()> {
             Arg::InOut(len) => {
                 d.scalar(1)?;
                 let n = match len {
-                    Len::Fixed(n) => n,
+                    Len::Fixed(n) => {
+                        if n == mvx_abi::size::FD_SET {
+                            *d.fd_sets.get_mut(d.nfd_sets)? = v as *const u8;
+                            d.nfd_sets += 1;
+                        }
+                        n
+                    }
                     Len::Arg(k) => args[k as usize] as usize,
                     Len::ArgTimes(k, size) => {
                         let count = args[k as usize] as usize;
@@ -357,6 +387,45 @@ unsafe fn fill(d: &mut Described) -> Option<()> {
                     // The lengths are compared, as the strict path does.
                     d.scalar(n as u64)?;
                     d.output(p, n, true)?;
+                }
+            }
+            // sendmsg: the name, the data and the control bytes compared, each by its length
+            // and bytes (as the strict path's capture), and msg_flags.
+            Arg::MsgIn => {
+                d.scalar(1)?;
+                // SAFETY: the caller's msghdr and its buffers, as the kernel reads them.
+                let m = unsafe { crate::msghdr::sent(v) }?;
+                d.scalar(m.name.1 as u64)?;
+                d.scalar(m.control.1 as u64)?;
+                d.scalar(u64::from(m.flags))?;
+                if m.name.1 > 0 {
+                    d.input(m.name.0, m.name.1)?;
+                }
+                // SAFETY: the message's iovec array.
+                for (p, n) in unsafe { iovecs(m.iov, m.iovlen) }? {
+                    d.input(p, n)?;
+                }
+                if m.control.1 > 0 {
+                    d.input(m.control.0, m.control.1)?;
+                }
+            }
+            // recvmsg: the data scattered over the iovecs, then the name and the fields the
+            // kernel writes back. The strict path compares only the msghdr's NULL-ness; the
+            // name's capacity is compared too, as it shapes the record.
+            Arg::MsgOut => {
+                d.scalar(1)?;
+                // SAFETY: the caller's msghdr.
+                let m = unsafe { crate::msghdr::received(v) }?;
+                d.scalar(m.name.1 as u64)?;
+                // SAFETY: the message's iovec array.
+                for (p, n) in unsafe { iovecs(m.iov, m.iovlen) }? {
+                    d.output(p, n, true)?;
+                }
+                if m.name.1 > 0 {
+                    d.tail(m.name.0, m.name.1)?;
+                }
+                for (p, n) in m.fields {
+                    d.tail(p, n)?;
                 }
             }
             _ => return None,
@@ -480,6 +549,12 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
                 let fds = unsafe { std::slice::from_raw_parts(fds, count) };
                 for p in fds.iter().filter(|p| p.fd >= 0) {
                     fd_class(map, p.fd)?;
+                }
+            }
+            for &set in req.fd_sets {
+                // SAFETY: the caller's fd_set, as the kernel reads it.
+                for fd in unsafe { fd_set_members(set) } {
+                    fd_class(map, fd)?;
                 }
             }
             (mvx_abi::Fast::Wait, None)
@@ -656,10 +731,33 @@ fn fd_class(map: &memmap2::MmapMut, fd: i32) -> Option<u8> {
     crate::fd_classes::class(map, fd)
 }
 
+/// The fds of an `fd_set`: its set bits. All of it, not only those below `nfds`: a bit the
+/// kernel ignores can only keep the call off the fast path.
+///
+/// # Safety
+/// `set` must point to a readable `fd_set`.
+unsafe fn fd_set_members(set: *const u8) -> impl Iterator<Item = i32> {
+    const WORDS: usize = mvx_abi::size::FD_SET / 8;
+    // SAFETY: as the caller vouches (read unaligned: the caller's struct may be anywhere).
+    let words: [u64; WORDS] = unsafe { (set as *const [u64; WORDS]).read_unaligned() };
+    words.into_iter().enumerate().flat_map(|(k, mut word)| {
+        std::iter::from_fn(move || {
+            let bit = word.trailing_zeros();
+            (bit < 64).then(|| {
+                word &= word - 1;
+                (k * 64) as i32 + bit as i32
+            })
+        })
+    })
+}
+
 /// Most buffers (iovecs) a fast-path call may have, in or out.
 pub const MAX_BUFFERS: usize = 16;
-/// Most parts of a record: header, inputs and outputs.
-const MAX_PARTS: usize = 1 + 2 * MAX_BUFFERS;
+/// Most structs filled after a scattered output (`Request::tail`): recvmsg's name and three
+/// msghdr fields.
+const MAX_TAIL: usize = 4;
+/// Most parts of a record: header, inputs, outputs and the tail.
+const MAX_PARTS: usize = 1 + 2 * MAX_BUFFERS + MAX_TAIL;
 /// Header words: counts, result, output length, then up to `MAX_SCALARS` scalars.
 const MAX_HEADER_WORDS: usize = 4 + MAX_SCALARS;
 
@@ -672,7 +770,7 @@ unsafe fn with_record<R>(
     sink: impl FnOnce(&[&[u8]]) -> R,
 ) -> R {
     let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
-    let mut outputs: [&[u8]; MAX_BUFFERS] = [&[]; MAX_BUFFERS];
+    let mut outputs: [&[u8]; MAX_BUFFERS + MAX_TAIL] = [&[]; MAX_BUFFERS + MAX_TAIL];
     let mut nout = 0;
     let mut output_len = 0;
     match req.output {
@@ -699,6 +797,14 @@ unsafe fn with_record<R>(
                 }
                 left -= take;
             }
+        }
+    }
+    if ret >= 0 {
+        for &(p, n) in req.tail.iter().take(MAX_TAIL) {
+            // SAFETY: the structs the kernel filled.
+            outputs[nout] = unsafe { std::slice::from_raw_parts(p, n) };
+            nout += 1;
+            output_len += n;
         }
     }
     let mut words = [0u64; MAX_HEADER_WORDS];
@@ -818,7 +924,21 @@ pub(crate) unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
         // SAFETY: as `handshake`.
         unsafe { libc::syscall(HANDSHAKE_NR, OP_SIGPIPE) };
     }
-    let bytes = &record[at..];
+    let mut bytes = &record[at..];
+    // The tail comes after the output, whole.
+    let tail_len: usize = req.tail.iter().map(|&(_, n)| n).sum();
+    if ret >= 0 && tail_len > 0 {
+        let Some(split) = bytes.len().checked_sub(tail_len) else {
+            diverged(own_nr, u64::MAX, &[]);
+        };
+        let mut rest = &bytes[split..];
+        for &(p, n) in req.tail {
+            // SAFETY: the caller's writable structs.
+            unsafe { std::ptr::copy_nonoverlapping(rest.as_ptr(), p, n) };
+            rest = &rest[n..];
+        }
+        bytes = &bytes[..split];
+    }
     match req.output {
         Output::None => {}
         Output::Whole(bufs) => {
@@ -1015,11 +1135,18 @@ mod tests {
         for spec in mvx_abi::fast_entries() {
             let nr = spec.nr.id() as i64;
             // Plausible arguments: small values, pointers to buffers (iovecs to iovec arrays).
-            let build = |buf: &mut [u8; 64], int: u64| -> ([u64; 6], Vec<libc::iovec>) {
+            let build = |buf: &mut [u8; 64], int: u64| {
                 let v = iov(buf, &[2, 2]);
+                // A message of those iovecs, without name or control.
+                let mut m: Box<libc::msghdr> = Box::new(unsafe { std::mem::zeroed() });
+                m.msg_iov = v.as_ptr() as *mut libc::iovec;
+                m.msg_iovlen = v.len();
                 let mut a = [0u64; 6];
                 for (i, kind) in spec.args.iter().enumerate() {
                     a[i] = match kind {
+                        Arg::MsgIn | Arg::MsgOut => &*m as *const libc::msghdr as u64,
+                        // Decided by other arguments (setsockopt's value): a buffer.
+                        Arg::Sel { .. } => buf.as_mut_ptr() as u64,
                         Arg::Out(Len::DerefArg(_)) => 0,
                         Arg::IovIn { .. } | Arg::IovOut { .. } => v.as_ptr() as u64,
                         Arg::In(_) | Arg::Out(_) | Arg::Ptr | Arg::Path | Arg::EpollEvent => {
@@ -1046,10 +1173,10 @@ mod tests {
                         a[*count as usize] = 2;
                     }
                 }
-                (a, v)
+                (a, v, m)
             };
-            let (a, _va) = build(&mut buf, 2);
-            let (b, _vb) = build(&mut other, 2);
+            let (a, _va, _ma) = build(&mut buf, 2);
+            let (b, _vb, _mb) = build(&mut other, 2);
             let d = unsafe { describe(nr, a) }.unwrap_or_else(|| panic!("{}", spec.name()));
             let e = unsafe { describe(nr, b) }.unwrap();
             assert_eq!(Some(d.request().class.fast()), spec.fast, "{}", spec.name());
@@ -1070,7 +1197,7 @@ mod tests {
             let ints =
                 (0..spec.args.len()).any(|i| spec.args[i] == Arg::Int && !counts.contains(&i));
             if ints {
-                let (c, _vc) = build(&mut other, 1);
+                let (c, _vc, _mc) = build(&mut other, 1);
                 let f = unsafe { describe(nr, c) }.unwrap();
                 assert_ne!(
                     d.request().scalars,
@@ -1080,6 +1207,163 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn msghdr(v: &[libc::iovec], name: &mut [u8], control: &mut [u8]) -> libc::msghdr {
+        let mut m: libc::msghdr = unsafe { std::mem::zeroed() };
+        m.msg_iov = v.as_ptr() as *mut libc::iovec;
+        m.msg_iovlen = v.len();
+        if !name.is_empty() {
+            m.msg_name = name.as_mut_ptr().cast();
+            m.msg_namelen = name.len() as u32;
+        }
+        if !control.is_empty() {
+            m.msg_control = control.as_mut_ptr().cast();
+            m.msg_controllen = control.len();
+        }
+        m
+    }
+
+    /// sendmsg compares the name, the data and the control bytes each (where one ends and
+    /// the next begins too), as the strict path's capture does.
+    #[test]
+    fn sendmsg_compares_each_part_of_the_message() {
+        let send = |name: &[u8], data: &[u8]| {
+            let (mut name, mut data) = (name.to_vec(), data.to_vec());
+            let v = [libc::iovec {
+                iov_base: data.as_mut_ptr().cast(),
+                iov_len: data.len(),
+            }];
+            let m = msghdr(&v, &mut name, &mut []);
+            let d = unsafe { describe(libc::SYS_sendmsg, [3, &m as *const _ as u64, 0, 0, 0, 0]) }
+                .unwrap();
+            let req = d.request();
+            assert_eq!(req.class, Class::Write(3));
+            let input: Vec<u8> = req
+                .input
+                .iter()
+                .flat_map(|&(p, n)| unsafe { std::slice::from_raw_parts(p, n) }.to_vec())
+                .collect();
+            (req.scalars.to_vec(), input)
+        };
+        assert_eq!(send(b"ab", b"cd"), send(b"ab", b"cd"));
+        assert_eq!(send(b"ab", b"cd").1, b"abcd");
+        assert_ne!(send(b"ab", b"cd").1, send(b"ab", b"ce").1);
+        // The same bytes split otherwise between name and data.
+        assert_ne!(send(b"ab", b"cd").0, send(b"a", b"bcd").0);
+    }
+
+    /// recvmsg: the follower gets the leader's data over its own iovecs, the leader's source
+    /// address, its length and msg_flags.
+    #[test]
+    fn a_recvmsg_follower_takes_data_name_and_flags() {
+        // What the kernel gave the leader: 6 bytes, a 4-byte address, a flag.
+        let mut leader = *b"abcdef\0\0";
+        let lv = iov(&mut leader, &[3, 5]);
+        let mut lname = [0u8; 16];
+        lname[..4].copy_from_slice(b"\x01\x00xy");
+        let mut lm = msghdr(&lv, &mut lname, &mut []);
+        let lp = &mut lm as *mut libc::msghdr;
+        let d = unsafe { describe(libc::SYS_recvmsg, [3, lp as u64, 0, 0, 0, 0]) }.unwrap();
+        assert_eq!(d.request().class, Class::Read(3));
+        unsafe {
+            (*lp).msg_namelen = 4;
+            (*lp).msg_flags = libc::MSG_TRUNC;
+        }
+        let rec = unsafe { encode(&d.request(), 6) };
+
+        let mut mine = [0u8; 8];
+        let mv = iov(&mut mine, &[3, 5]);
+        let mut mname = [0u8; 16];
+        let mut mm = msghdr(&mv, &mut mname, &mut []);
+        let mp = &mut mm as *mut libc::msghdr as u64;
+        let f = unsafe { describe(libc::SYS_recvmsg, [3, mp, 0, 0, 0, 0]) }.unwrap();
+        let ret = unsafe { follow(&f.request(), FAST_ID | libc::SYS_recvmsg as u64, &rec) };
+        assert_eq!(ret, 6);
+        assert_eq!(&mine, b"abcdef\0\0");
+        assert_eq!(&mname[..4], b"\x01\x00xy");
+        assert_eq!((mm.msg_namelen, mm.msg_flags), (4, libc::MSG_TRUNC));
+        assert_eq!(mm.msg_controllen, 0);
+    }
+
+    #[test]
+    fn calls_that_move_fds_or_change_the_mask_stay_in_lock_step() {
+        let ok = |nr, args| unsafe { describe(nr, args) }.is_some();
+        let mut data = *b"data";
+        let v = [libc::iovec {
+            iov_base: data.as_mut_ptr().cast(),
+            iov_len: 4,
+        }];
+        // sendmsg passing an fd.
+        let mut rights = vec![0u8; 24];
+        rights[..8].copy_from_slice(&20u64.to_ne_bytes());
+        rights[8..12].copy_from_slice(&libc::SOL_SOCKET.to_ne_bytes());
+        rights[12..16].copy_from_slice(&libc::SCM_RIGHTS.to_ne_bytes());
+        let m = msghdr(&v, &mut [], &mut rights);
+        assert!(!ok(
+            libc::SYS_sendmsg,
+            [3, &m as *const _ as u64, 0, 0, 0, 0]
+        ));
+        let m = msghdr(&v, &mut [], &mut []);
+        assert!(ok(
+            libc::SYS_sendmsg,
+            [3, &m as *const _ as u64, 0, 0, 0, 0]
+        ));
+        // recvmsg with room for control messages (fds could arrive).
+        let mut control = [0u8; 64];
+        let m = msghdr(&v, &mut [], &mut control);
+        assert!(!ok(
+            libc::SYS_recvmsg,
+            [3, &m as *const _ as u64, 0, 0, 0, 0]
+        ));
+        // setsockopt attaching a BPF program (SOL_SOCKET, SO_ATTACH_FILTER); a plain value.
+        let one = 1i32;
+        let p = &one as *const i32 as u64;
+        assert!(!ok(libc::SYS_setsockopt, [3, 1, 26, p, 16, 0]));
+        assert!(ok(
+            libc::SYS_setsockopt,
+            [3, 1, libc::SO_REUSEADDR as u64, p, 4, 0]
+        ));
+        // ppoll and pselect6 with a signal mask.
+        let mut fds = [libc::pollfd {
+            fd: 0,
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        let fp = fds.as_mut_ptr() as u64;
+        let mask = 0u64;
+        let mp = &mask as *const u64 as u64;
+        assert!(!ok(libc::SYS_ppoll, [fp, 1, 0, mp, 8, 0]));
+        assert!(ok(libc::SYS_ppoll, [fp, 1, 0, 0, 8, 0]));
+        let mut set = [0u64; 16];
+        let sp = set.as_mut_ptr() as u64;
+        let data = [mp, 8];
+        assert!(!ok(
+            libc::SYS_pselect6,
+            [1, sp, 0, 0, 0, data.as_ptr() as u64]
+        ));
+        assert!(ok(libc::SYS_pselect6, [1, sp, 0, 0, 0, 0]));
+    }
+
+    /// select's fds are the set bits of its sets, checked against the fd classes.
+    #[test]
+    fn select_names_the_fds_of_its_sets() {
+        let mut read = [0u64; 16];
+        let mut write = [0u64; 16];
+        read[0] = 1 << 3 | 1 << 63;
+        read[15] = 1 << 63;
+        write[1] = 1;
+        let (rp, wp) = (read.as_mut_ptr() as u64, write.as_mut_ptr() as u64);
+        let d = unsafe { describe(libc::SYS_select, [1024, rp, wp, 0, 0, 0]) }.unwrap();
+        let req = d.request();
+        assert_eq!(req.class, Class::Wait);
+        let fds: Vec<Vec<i32>> = req
+            .fd_sets
+            .iter()
+            .map(|&s| unsafe { fd_set_members(s) }.collect())
+            .collect();
+        assert_eq!(fds, [vec![3, 63, 1023], vec![64]]);
+        assert!(req.inout);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod epoll;
 pub mod fastpath;
 pub mod fd_calls;
 mod fd_classes;
+mod msghdr;
 mod mutex;
 mod order;
 pub mod protocol;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -242,6 +243,54 @@ static int c_getsockopt(const char *dir) {
     sockets(sv);
     return getsockopt(sv[0], SOL_SOCKET, PICK(SO_TYPE, SO_ERROR), &v, &len) != 0;
 }
+/* The message calls: the payload (sendmsg), the flags (recvmsg) differ. */
+static int c_sendmsg(const char *dir) {
+    int sv[2];
+    struct iovec iov[2] = {{(void *)"same", 4}, {(void *)PICK("tail", "TAIL"), 4}};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+    (void)dir;
+    sockets(sv);
+    return sendmsg(sv[0], &m, 0) != 8;
+}
+static int c_recvmsg(const char *dir) {
+    int sv[2];
+    struct iovec iov[2] = {{buf, 3}, {buf + 16, 5}};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+    (void)dir;
+    sockets(sv);
+    return recvmsg(sv[0], &m, PICK(0, MSG_PEEK)) != 8 || memcmp(buf + 16, "34567", 5) != 0;
+}
+static int c_setsockopt(const char *dir) {
+    int sv[2], v = PICK(1, 0);
+    (void)dir;
+    sockets(sv);
+    return setsockopt(sv[0], SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v) != 0;
+}
+static int c_ppoll(const char *dir) {
+    struct pollfd p = {.fd = full_pipe(), .events = PICK(POLLIN, POLLOUT)};
+    struct timespec zero = {0, 0};
+    (void)dir;
+    return ppoll(&p, 1, &zero, NULL) < 0;
+}
+/* select and pselect (without a mask): the same set, a different nfds. */
+static int c_select(const char *dir) {
+    int fd = full_pipe();
+    fd_set r;
+    struct timeval zero = {0, 0};
+    (void)dir;
+    FD_ZERO(&r);
+    FD_SET(fd, &r);
+    return select(fd + PICK(1, 2), &r, NULL, NULL, &zero) != 1 || !FD_ISSET(fd, &r);
+}
+static int c_pselect6(const char *dir) {
+    int fd = full_pipe();
+    fd_set r;
+    struct timespec zero = {0, 0};
+    (void)dir;
+    FD_ZERO(&r);
+    FD_SET(fd, &r);
+    return pselect(fd + PICK(1, 2), &r, NULL, NULL, &zero, NULL) != 1 || !FD_ISSET(fd, &r);
+}
 static time_t t __attribute__((unused));
 static struct timezone tz __attribute__((unused));
 
@@ -316,6 +365,12 @@ static const struct {
     {"epoll_pwait", "file", c_epoll_pwait},
     {"shutdown", "socket", c_shutdown},
     {"getsockopt", "socket", c_getsockopt},
+    {"sendmsg", "socket", c_sendmsg},
+    {"recvmsg", "socket", c_recvmsg},
+    {"setsockopt", "socket", c_setsockopt},
+    {"ppoll", "file", c_ppoll},
+    {"select", "file", c_select},
+    {"pselect6", "file", c_pselect6},
 };
 
 int main(int argc, char **argv) {
