@@ -105,14 +105,33 @@ fn word(map: &memmap2::MmapMut, at: usize) -> &AtomicU64 {
     unsafe { &*(map.as_ptr().add(at) as *const AtomicU64) }
 }
 
-/// The monitor's current snapshot of `process`'s classes. The monitor writes it only while
-/// the process's threads are stopped (at a rendezvous or an event), so it is never torn.
-fn snapshot(map: &memmap2::MmapMut, process: usize) -> Snapshot {
+/// The monitor's current snapshot of `process`'s classes and its generation. The monitor
+/// writes it as a seqlock (the generation is odd meanwhile: this variant's thread may run
+/// while the monitor handles another variant), so it is read again until it is whole.
+fn snapshot(map: &memmap2::MmapMut, process: usize) -> (u64, Snapshot) {
+    let generation = word(map, fd_generation(process));
     let at = fd_class_slot(process);
-    Snapshot {
-        journal: word(map, fd_journal(process) + 8).load(Ordering::Acquire),
-        classes: map[at..at + FD_CLASSES].to_vec(),
+    for tries in 0u32.. {
+        let before = generation.load(Ordering::Acquire);
+        if before % 2 == 1 {
+            if tries < 100 {
+                std::hint::spin_loop();
+            } else {
+                // SAFETY: sched_yield has no preconditions (and runs outside the monitor).
+                unsafe { libc::sched_yield() };
+            }
+            continue;
+        }
+        let snapshot = Snapshot {
+            journal: word(map, fd_journal(process) + 8).load(Ordering::Acquire),
+            classes: map[at..at + FD_CLASSES].to_vec(),
+        };
+        std::sync::atomic::fence(Ordering::Acquire);
+        if generation.load(Ordering::Relaxed) == before {
+            return (before, snapshot);
+        }
     }
+    unreachable!("the loop above returns")
 }
 
 /// Runs `f` on this variant's copy of the classes, brought up to date with the monitor's if
@@ -123,11 +142,15 @@ fn with_own<R>(map: &memmap2::MmapMut, process: usize, f: impl FnOnce(&mut Own) 
     match own.as_mut() {
         Some(o) if o.process == process => {
             if o.generation != generation {
+                let (generation, snapshot) = snapshot(map, process);
                 o.generation = generation;
-                o.adopt(snapshot(map, process));
+                o.adopt(snapshot);
             }
         }
-        _ => *own = Some(Own::new(process, generation, snapshot(map, process))),
+        _ => {
+            let (generation, snapshot) = snapshot(map, process);
+            *own = Some(Own::new(process, generation, snapshot));
+        }
     }
     f(own.as_mut().expect("filled above"))
 }

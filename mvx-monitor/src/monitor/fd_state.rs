@@ -220,7 +220,12 @@ impl Monitor {
     /// they been lock-stepped. Called before the monitor looks at the table.
     pub(super) fn apply_fd_journal(&mut self, proc_: ProcId) {
         use mvx_sync_runtime::protocol::FdChange;
-        for change in self.runtime.take_fd_journal(proc_) {
+        let (changes, taken) = self.runtime.take_fd_journal(proc_);
+        if changes.is_empty() {
+            return;
+        }
+        self.runtime.hold_publishing(proc_);
+        for change in changes {
             let (effect, fd) = match change {
                 FdChange::OpenedPerVariant(fd) => (
                     FdEffect::New {
@@ -241,6 +246,8 @@ impl Monitor {
             trace!(proc_, ?change, "fd journal");
             self.apply_effect(proc_, effect, Some(fd as i64), None);
         }
+        self.runtime
+            .release_publishing(proc_, &self.procs[proc_], taken);
     }
 }
 

@@ -99,6 +99,8 @@ pub(super) struct RuntimeServer {
     group_slots: Lender<GroupId>,
     process_slots: Lender<ProcId>,
     live_groups: LiveGroups<ProcId>,
+    /// Processes whose fd journal is being applied: published once, at the end.
+    holding: HashSet<ProcId>,
 }
 
 impl RuntimeServer {
@@ -110,6 +112,7 @@ impl RuntimeServer {
             group_slots: Lender::new(MAX_GROUPS),
             process_slots: Lender::new(MAX_GROUPS),
             live_groups: LiveGroups::default(),
+            holding: HashSet::new(),
         }
     }
 
@@ -162,8 +165,9 @@ impl RuntimeServer {
             buffer.map[classes..classes + FD_CLASSES].fill(FD_UNKNOWN);
             let threaded = threaded_flag(slot);
             buffer.map[threaded..threaded + 8].fill(0);
+            // By two: an odd generation means classes being written (`publish_snapshot`).
             word(&buffer.map, fd_generation(slot))
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
+                .fetch_add(2, std::sync::atomic::Ordering::Release);
         }
         slot
     }
@@ -178,7 +182,15 @@ impl RuntimeServer {
     /// Writes process `proc_`'s fd classes where its runtime's fast path reads them. Called
     /// whenever the table changes, before the variant that changed it runs on.
     pub(super) fn publish_fd_classes(&mut self, p: ProcId, proc_: &VProc) {
-        if !self.fast_io {
+        self.publish_snapshot(p, proc_, None);
+    }
+
+    /// Writes the classes (and, with `journal`, how many journal entries they include) as a
+    /// seqlock: the generation word is odd while they change, so a variant that reads them
+    /// meanwhile (one whose thread runs while the monitor handles another) reads again.
+    fn publish_snapshot(&mut self, p: ProcId, proc_: &VProc, journal: Option<u64>) {
+        use std::sync::atomic::Ordering;
+        if !self.fast_io || self.holding.contains(&p) {
             return;
         }
         let Some(slot) = self.process_slots.slot_of(p) else {
@@ -187,23 +199,39 @@ impl RuntimeServer {
         let Some(buffer) = self.buffer.as_mut() else {
             return;
         };
+        // The variants take the new classes at their next fast call (`fd_classes.rs`).
+        word(&buffer.map, fd_generation(slot)).fetch_add(1, Ordering::AcqRel);
+        std::sync::atomic::fence(Ordering::Release);
+        if let Some(taken) = journal {
+            word(&buffer.map, fd_journal(slot) + 8).store(taken, Ordering::Release);
+        }
         let at = fd_class_slot(slot);
         buffer.map[at..at + FD_CLASSES].copy_from_slice(&proc_.fd.table.classes());
-        // The variants take the new classes at their next fast call (`fd_classes.rs`).
-        let generation = word(&buffer.map, fd_generation(slot));
-        generation.fetch_add(1, std::sync::atomic::Ordering::Release);
+        word(&buffer.map, fd_generation(slot)).fetch_add(1, Ordering::Release);
     }
 
-    /// Takes the fd-table changes the leader of process `proc_` made on the fast path since
-    /// the last call (read-only opens, closes, accepts), in order.
-    pub(super) fn take_fd_journal(&mut self, p: ProcId) -> Vec<FdChange> {
+    /// Applies the leader's fast fd-table changes of process `p` with `apply`, publishing
+    /// once at the end, with the journal position the classes then include.
+    pub(super) fn hold_publishing(&mut self, p: ProcId) {
+        self.holding.insert(p);
+    }
+
+    pub(super) fn release_publishing(&mut self, p: ProcId, proc_: &VProc, taken: u64) {
+        self.holding.remove(&p);
+        self.publish_snapshot(p, proc_, Some(taken));
+    }
+
+    /// The fd-table changes the leader of process `p` made on the fast path since the last
+    /// call (read-only opens, closes, accepts), in order, and the journal position after them
+    /// (marked taken by `release_publishing`, with the classes that include them).
+    pub(super) fn take_fd_journal(&mut self, p: ProcId) -> (Vec<FdChange>, u64) {
         use std::sync::atomic::Ordering;
         let (Some(slot), Some(buffer)) = (self.process_slots.slot_of(p), self.buffer.as_ref())
         else {
-            return vec![];
+            return (vec![], 0);
         };
         if !self.fast_io {
-            return vec![];
+            return (vec![], 0);
         }
         let base = fd_journal(slot);
         let written = word(&buffer.map, base).load(Ordering::Acquire);
@@ -214,8 +242,7 @@ impl RuntimeServer {
                 FdChange::decode(word(&buffer.map, at).load(Ordering::Relaxed))
             })
             .collect();
-        word(&buffer.map, base + 8).store(written, Ordering::Release);
-        changes
+        (changes, written)
     }
 
     /// Marks process `p` multi-threaded (or, after an exec, single-threaded again) for its
