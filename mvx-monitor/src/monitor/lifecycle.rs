@@ -83,7 +83,10 @@ impl Monitor {
         let first = matches!(task.state, State::Starting);
         if first {
             task.exec_error = None;
+        } else {
+            self.place_for_exec();
         }
+        let task = &mut self.tasks[t];
         let (p, variant) = (task.proc_, task.variant);
         let former = stop.event_message().unwrap_or(0) as i32;
         if former != 0 && former != task.tracee.pid.as_raw() {
