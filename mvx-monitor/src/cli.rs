@@ -109,7 +109,7 @@ pub struct RunArgs {
     pub dump_on_hang: bool,
     /// Where the monitor and the variants run on the CPUs mvx may use: `adaptive` (the
     /// default) puts the monitor and every variant on one CPU while the program is
-    /// syscall-bound, so that each stop/resume hand-off is a local context switch instead of
+    /// syscall-bound (many lock-stepped calls, its tasks mostly stopped), so that each stop/resume hand-off is a local context switch instead of
     /// a cross-CPU wake-up, and spreads them again once it computes (decided every 50 ms from
     /// the kernel's accounting; a program that starts sees every CPU; a program that sets its
     /// own affinity keeps it); `split` shares the CPUs out among the variants (the leader

@@ -302,7 +302,7 @@ impl Monitor {
             .map(|t| t.tracee.pid)
             .collect();
         let all: Vec<Pid> = live().map(|t| t.tracee.pid).collect();
-        self.placer.tick(first, &leaders, &all);
+        self.placer.tick(first, &leaders, &all, self.rendezvous);
     }
 
     /// A program starts: placement as it wants that (`Placer::on_exec`).

@@ -17,7 +17,7 @@
 //! before it sleeps (measured here on a loaded 2-vCPU VM: more CPU time and no faster, so off
 //! by default; kept to measure it on other machines).
 
-use super::colocate::{BusySampler, Hysteresis, Mode};
+use super::colocate::{BusySampler, Hysteresis, Mode, Window};
 use anyhow::{Context, Result};
 use nix::unistd::Pid;
 use std::time::{Duration, Instant};
@@ -57,6 +57,8 @@ pub(super) struct Placer {
     hysteresis: Hysteresis,
     sampler: BusySampler,
     together_on: Option<usize>,
+    /// Lock-stepped calls of the run at the last sample.
+    calls_then: u64,
     /// `adaptive` stops for good once the program set an affinity of its own (`give_up`),
     /// after putting the tasks it had placed back on every allowed CPU (`restored`).
     given_up: bool,
@@ -78,6 +80,7 @@ impl Placer {
             hysteresis: Hysteresis::default(),
             sampler: BusySampler::default(),
             together_on: None,
+            calls_then: 0,
             given_up: false,
             restored: false,
         }
@@ -115,11 +118,12 @@ impl Placer {
     }
 
     /// The periodic part of placement: `first` is the leader of the first process, `leaders`
-    /// every live task of the leader variant, `all` every live task.
-    pub(super) fn tick(&mut self, first: Pid, leaders: &[Pid], all: &[Pid]) {
+    /// every live task of the leader variant, `all` every live task, `calls` the lock-stepped
+    /// calls of the run so far.
+    pub(super) fn tick(&mut self, first: Pid, leaders: &[Pid], all: &[Pid], calls: u64) {
         match self.policy {
             Placement::Follow => self.follow(first),
-            Placement::Adaptive => self.adapt(leaders, all),
+            Placement::Adaptive => self.adapt(leaders, all, calls),
             Placement::None | Placement::Split => {}
         }
     }
@@ -159,17 +163,23 @@ impl Placer {
     }
 
     /// `adaptive`: samples the leader's tasks and switches mode when the hysteresis says so.
-    fn adapt(&mut self, leaders: &[Pid], all: &[Pid]) {
+    fn adapt(&mut self, leaders: &[Pid], all: &[Pid], calls: u64) {
         if self.given_up {
             self.restore(all);
             return;
         }
-        let Some(busy) = self.sampler.sample(leaders) else {
+        let calls_in_window = calls.saturating_sub(self.calls_then);
+        self.calls_then = calls;
+        let Some((busy, window)) = self.sampler.sample(leaders) else {
             return;
         };
+        let w = Window {
+            busy,
+            calls_per_sec: calls_in_window as f64 / window.as_secs_f64().max(1e-6),
+        };
         let before = self.hysteresis.mode;
-        self.hysteresis = self.hysteresis.next(busy);
-        tracing::trace!(busy, mode = ?self.hysteresis.mode, "adaptive placement sample");
+        self.hysteresis = self.hysteresis.next(w);
+        tracing::trace!(?w, mode = ?self.hysteresis.mode, "adaptive placement sample");
         let after = self.hysteresis.mode;
         if after == before {
             return;
@@ -183,7 +193,7 @@ impl Placer {
                     .unwrap_or(self.cpus[0]),
             );
         }
-        debug!(busy, ?after, "adaptive placement switches");
+        debug!(?w, ?after, "adaptive placement switches");
         self.switch(before, after, all);
     }
 
@@ -372,14 +382,15 @@ mod tests {
         Some((Placer::new(Placement::Adaptive), child, pid))
     }
 
-    /// Runs windows of the placer until its mode is `mode` (at most 10).
+    /// Runs windows of the placer until its mode is `mode` (at most 10), with 1000
+    /// lock-stepped calls in each (a syscall-bound rate).
     fn tick_until(placer: &mut Placer, pid: Pid, mode: Mode) {
-        for _ in 0..10 {
+        for k in 1..=10 {
             if placer.hysteresis.mode == mode {
                 return;
             }
             std::thread::sleep(Duration::from_millis(5));
-            placer.tick(pid, &[pid], &[pid]);
+            placer.tick(pid, &[pid], &[pid], k * 1000);
         }
         panic!("no switch to {mode:?}");
     }
@@ -419,9 +430,9 @@ mod tests {
         // ...and the program pins itself to another.
         let own = vec![*all.iter().find(|&&c| c != here).expect("another CPU")];
         set_affinity(pid, &own).expect("set");
-        for _ in 0..10 {
+        for k in 1..=10 {
             std::thread::sleep(Duration::from_millis(5));
-            placer.tick(pid, &[pid], &[pid]);
+            placer.tick(pid, &[pid], &[pid], k * 1000);
         }
         let kept = affinity_of(pid).expect("get");
         child.kill().ok();
