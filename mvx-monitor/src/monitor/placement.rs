@@ -123,7 +123,7 @@ impl Placer {
     pub(super) fn tick(&mut self, first: Pid, leaders: &[Pid], all: &[Pid], calls: u64) {
         match self.policy {
             Placement::Follow => self.follow(first),
-            Placement::Adaptive => self.adapt(leaders, all, calls),
+            Placement::Adaptive => self.adapt(first, leaders, all, calls),
             Placement::None | Placement::Split => {}
         }
     }
@@ -163,7 +163,7 @@ impl Placer {
     }
 
     /// `adaptive`: samples the leader's tasks and switches mode when the hysteresis says so.
-    fn adapt(&mut self, leaders: &[Pid], all: &[Pid], calls: u64) {
+    fn adapt(&mut self, first: Pid, leaders: &[Pid], all: &[Pid], calls: u64) {
         if self.given_up {
             self.restore(all);
             return;
@@ -185,9 +185,10 @@ impl Placer {
             return;
         }
         if after == Mode::Together {
-            // The CPU the monitor is on: it need not move.
+            // The CPU the leader last ran on: the scheduler found room for it there (another
+            // mvx gathering its own program is likelier on the other CPU); else the monitor's.
             // SAFETY: sched_getcpu takes no arguments.
-            let cpu = usize::try_from(unsafe { libc::sched_getcpu() }).ok();
+            let cpu = last_cpu(first).or(usize::try_from(unsafe { libc::sched_getcpu() }).ok());
             self.together_on = Some(
                 cpu.filter(|c| self.cpus.contains(c))
                     .unwrap_or(self.cpus[0]),
@@ -423,17 +424,13 @@ mod tests {
             return;
         };
         let all = placer.cpus.clone();
-        // The monitor (this thread) stays on one CPU, the one it would gather on...
-        // SAFETY: sched_getcpu takes no arguments.
-        let here = usize::try_from(unsafe { libc::sched_getcpu() }).expect("cpu");
-        set_affinity(Pid::from_raw(0), &[here]).expect("set");
-        // ...and the program pins itself to another.
-        let own = vec![*all.iter().find(|&&c| c != here).expect("another CPU")];
+        tick_until(&mut placer, pid, Mode::Together);
+        let cpu = placer.together_on.expect("a CPU to gather on");
+        // The program, gathered, pins itself to another CPU; then it execs (a switch).
+        let own = vec![*all.iter().find(|&&c| c != cpu).expect("another CPU")];
         set_affinity(pid, &own).expect("set");
-        for k in 1..=10 {
-            std::thread::sleep(Duration::from_millis(5));
-            placer.tick(pid, &[pid], &[pid], k * 1000);
-        }
+        placer.on_exec(&[pid]);
+        placer.tick(pid, &[pid], &[pid], 20_000);
         let kept = affinity_of(pid).expect("get");
         child.kill().ok();
         child.wait().ok();
