@@ -111,7 +111,7 @@ pub struct RunArgs {
     /// default) puts the monitor and every variant on one CPU while the program is
     /// syscall-bound (many lock-stepped calls, its tasks mostly stopped), so that each stop/resume hand-off is a local context switch instead of
     /// a cross-CPU wake-up, and spreads them again once it computes (decided every 50 ms from
-    /// the kernel's accounting; a program that starts sees every CPU; a program that sets its
+    /// the kernel's accounting; a program that starts sees every CPU for its first 0.5 s; a program that sets its
     /// own affinity keeps it); `split` shares the CPUs out among the variants (the leader
     /// first) and pins the monitor to the leader's share; `follow` pins only the monitor, to
     /// the CPU the leader last ran on (rechecked every few ms); `none` leaves everything to

@@ -83,9 +83,8 @@ impl Monitor {
         let first = matches!(task.state, State::Starting);
         if first {
             task.exec_error = None;
-        } else {
-            self.place_for_exec();
         }
+        self.place_for_exec();
         let task = &mut self.tasks[t];
         let (p, variant) = (task.proc_, task.variant);
         let former = stop.event_message().unwrap_or(0) as i32;

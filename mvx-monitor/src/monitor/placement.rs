@@ -43,6 +43,11 @@ pub enum Placement {
 /// measured 0.2 reads per lock-stepped getpid).
 const FOLLOW_PERIOD: Duration = Duration::from_millis(10);
 
+/// `adaptive` does not gather for this long after an exec: a program starting sizes its thread
+/// pools by the CPUs it may use (sched_getaffinity: Go's GOMAXPROCS, Rust's
+/// available_parallelism, OpenMP, nproc), and that should be every allowed CPU.
+const START_GRACE: Duration = Duration::from_millis(500);
+
 /// The placement state of a run.
 pub(super) struct Placer {
     policy: Placement,
@@ -59,6 +64,8 @@ pub(super) struct Placer {
     together_on: Option<usize>,
     /// Lock-stepped calls of the run at the last sample.
     calls_then: u64,
+    /// Until when the program that last started (exec) must not be gathered.
+    starting_until: Option<Instant>,
     /// `adaptive` stops for good once the program set an affinity of its own (`give_up`),
     /// after putting the tasks it had placed back on every allowed CPU (`restored`).
     given_up: bool,
@@ -81,6 +88,7 @@ impl Placer {
             sampler: BusySampler::default(),
             together_on: None,
             calls_then: 0,
+            starting_until: None,
             given_up: false,
             restored: false,
         }
@@ -147,14 +155,15 @@ impl Placer {
         }
     }
 
-    /// `adaptive`: a program that starts (execs) sees every allowed CPU, however busy its
-    /// predecessor was: runtimes size their thread pools by the CPUs they may use
-    /// (sched_getaffinity) as they start, and on one CPU they would stay small for good.
-    /// The count to gather starts again from there.
+    /// `adaptive`: a program that starts (execs) sees every allowed CPU for its first
+    /// `START_GRACE`, however busy its predecessor was: runtimes size their thread pools by
+    /// the CPUs they may use as they start, and on one CPU they would stay small for good.
+    /// The count to gather starts again after that.
     pub(super) fn on_exec(&mut self, all: &[Pid]) {
         if self.policy != Placement::Adaptive || self.given_up {
             return;
         }
+        self.starting_until = Some(Instant::now() + START_GRACE);
         self.sampler = BusySampler::default();
         if self.hysteresis.mode == Mode::Together {
             self.switch(Mode::Together, Mode::Spread, all);
@@ -178,6 +187,9 @@ impl Placer {
             calls_per_sec: calls_in_window as f64 / window.as_secs_f64().max(1e-6),
         };
         let before = self.hysteresis.mode;
+        if self.starting_until.is_some_and(|t| Instant::now() < t) {
+            return; // a program is starting: stay spread, count nothing yet
+        }
         self.hysteresis = self.hysteresis.next(w);
         tracing::trace!(?w, mode = ?self.hysteresis.mode, "adaptive placement sample");
         let after = self.hysteresis.mode;
@@ -407,6 +419,12 @@ mod tests {
         let gathered = (affinity_of(pid).expect("get"), allowed_cpus().expect("get"));
         placer.on_exec(&[pid]);
         let spread = (affinity_of(pid).expect("get"), allowed_cpus().expect("get"));
+        // The program that just started is not gathered again at once, however idle.
+        for k in 11..=15 {
+            std::thread::sleep(Duration::from_millis(5));
+            placer.tick(pid, &[pid], &[pid], k * 1000);
+        }
+        let starting = placer.hysteresis.mode;
         child.kill().ok();
         child.wait().ok();
         assert_eq!(
@@ -415,7 +433,7 @@ mod tests {
             "task and monitor gathered"
         );
         assert_eq!(spread, (all.clone(), all), "an exec spreads them again");
-        assert_eq!(placer.hysteresis.mode, Mode::Spread);
+        assert_eq!(starting, Mode::Spread, "gathered while starting");
     }
 
     #[test]
