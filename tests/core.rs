@@ -1114,6 +1114,31 @@ fn placement_follow_runs_a_shell_loop_as_natively() {
 }
 
 #[test]
+fn placement_adaptive_runs_a_shell_loop_as_natively() {
+    runs_as_natively_with(&["--placement", "adaptive"], None);
+}
+
+/// A program that starts while adaptive placement has gathered everything on one CPU still
+/// sees every CPU as it starts (runtimes size their thread pools by it): first a syscall-bound
+/// phase long enough to gather, then a program that reads its CPUs (sched_getaffinity).
+#[test]
+fn placement_adaptive_shows_a_starting_program_every_cpu() {
+    let bench = example("syscallbench");
+    let prog = Prog::new("/bin/sh").args([
+        "-c",
+        &format!("{} getpid-raw 20000 >/dev/null; nproc", bench.display()),
+    ]);
+    let native = prog.run_native();
+    let under = run(
+        &mut prog.mvx_command(["--placement", "adaptive", "-n", "2"]),
+        None,
+    );
+    assert_no_divergence(&under);
+    assert_eq!(under.code(), 0, "{}", under.context());
+    assert_eq!(native.stdout, under.stdout, "{}", under.context());
+}
+
+#[test]
 fn a_monitor_that_spins_before_sleeping_runs_a_shell_loop_as_natively() {
     runs_as_natively_with(&[], Some(("MVX_WAIT_SPIN_US", "30")));
 }

@@ -107,11 +107,15 @@ pub struct RunArgs {
     /// prints it at any time.
     #[arg(long)]
     pub dump_on_hang: bool,
-    /// Where the monitor and the variants run on the CPUs mvx may use: `split` shares them
-    /// out among the variants (the leader first) and pins the monitor to the leader's share,
-    /// so that most stop/resume wake-ups stay on one CPU while variants still run in
-    /// parallel; `follow` pins only the monitor, to the CPU the leader last ran on
-    /// (rechecked every few ms); `none` leaves everything to the scheduler.
+    /// Where the monitor and the variants run on the CPUs mvx may use: `adaptive` (the
+    /// default) puts the monitor and every variant on one CPU while the program is
+    /// syscall-bound (many lock-stepped calls, its tasks mostly stopped), so that each stop/resume hand-off is a local context switch instead of
+    /// a cross-CPU wake-up, and spreads them again once it computes (decided every 50 ms from
+    /// the kernel's accounting; a program that starts sees every CPU for its first 0.5 s; a program that sets its
+    /// own affinity keeps it); `split` shares the CPUs out among the variants (the leader
+    /// first) and pins the monitor to the leader's share; `follow` pins only the monitor, to
+    /// the CPU the leader last ran on (rechecked every few ms); `none` leaves everything to
+    /// the scheduler.
     #[arg(long, value_enum, default_value_t = crate::monitor::placement::Placement::default())]
     pub placement: crate::monitor::placement::Placement,
     /// PROG ARGS... (or ARGS... with --variant).

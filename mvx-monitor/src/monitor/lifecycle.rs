@@ -87,6 +87,8 @@ impl Monitor {
         if first {
             task.exec_error = None;
         }
+        self.place_for_exec();
+        let task = &mut self.tasks[t];
         let (p, variant) = (task.proc_, task.variant);
         let former = stop.event_message().unwrap_or(0) as i32;
         if former != 0 && former != task.tracee.pid.as_raw() {

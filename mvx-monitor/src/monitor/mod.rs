@@ -46,6 +46,7 @@
 
 mod buffer_slots;
 mod clock;
+mod colocate;
 mod epoll;
 mod fd_place;
 mod fd_state;
@@ -293,7 +294,36 @@ impl Monitor {
             self.groups[group].members[variant] = Some(id);
         }
         self.by_pid.insert(pid, id);
+        self.placer.place_new_task(pid);
         id
+    }
+
+    /// The periodic part of placement (`placement.rs`), when it is due: it needs the tasks.
+    fn place(&mut self) {
+        if !self.placer.due() {
+            return;
+        }
+        let Some(first) = self.groups[0].members[0].map(|t| self.tasks[t].tracee.pid) else {
+            return;
+        };
+        let live = || self.tasks.iter().filter(|t| t.alive());
+        let leaders: Vec<Pid> = live()
+            .filter(|t| t.variant == 0)
+            .map(|t| t.tracee.pid)
+            .collect();
+        let all: Vec<Pid> = live().map(|t| t.tracee.pid).collect();
+        self.placer.tick(first, &leaders, &all, self.rendezvous);
+    }
+
+    /// A program starts: placement as it wants that (`Placer::on_exec`).
+    fn place_for_exec(&mut self) {
+        let all: Vec<Pid> = self
+            .tasks
+            .iter()
+            .filter(|t| t.alive())
+            .map(|t| t.tracee.pid)
+            .collect();
+        self.placer.on_exec(&all);
     }
 
     /// Pids of the first process of each variant (the leader first), for messages.
@@ -376,9 +406,7 @@ impl Monitor {
             if let Some(stop) = self.finished()? {
                 return Ok(stop);
             }
-            if let Some(&leader) = self.groups[0].members[0].as_ref() {
-                self.placer.follow(self.tasks[leader].tracee.pid);
-            }
+            self.place();
             if let Some(stop) = self.check_termination() {
                 return Ok(stop);
             }
