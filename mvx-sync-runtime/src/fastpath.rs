@@ -420,8 +420,6 @@ thread_local! {
     /// handler) takes the monitored path, so handlers, which run at different points in
     /// different variants, never interleave with a thread's records.
     static BUSY: Cell<u32> = const { Cell::new(0) };
-    /// A follower's buffer for the record it takes (reused, so no allocation per call).
-    static RECORD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Runs a signal handler with the fast path off on this thread (called by the preload
@@ -540,15 +538,13 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
             ret
         }
         Some(index) => {
-            let take = |buf: &mut Vec<u8>| {
-                let id = ring.try_consume_into(index, buf)?;
+            // The record is read in place, then consumed.
+            let taken = ring.next(index).map(|record| {
                 // SAFETY: as above.
-                Some(unsafe { follow(req, id, buf) })
-            };
-            // At exit, after thread-local destructors ran (stdio flushing), with a fresh buffer.
-            let taken = RECORD
-                .try_with(|buf| take(&mut buf.borrow_mut()))
-                .unwrap_or_else(|_| take(&mut Vec::new()));
+                let ret = unsafe { follow(req, record.id, &record.data) };
+                ring.advance(index, record);
+                ret
+            });
             match taken {
                 Some(ret) => {
                     if let (Class::FdTable(kind), true) = (req.class, ret != DECLINED) {
