@@ -29,7 +29,6 @@
 
 use crate::protocol::*;
 use crate::{settled_role, Role};
-use std::cell::Cell;
 use std::mem::MaybeUninit;
 
 /// What a call does, which decides the level it needs.
@@ -398,15 +397,21 @@ unsafe fn iovecs(iov: u64, count: u64) -> Option<impl Iterator<Item = (u64, usiz
 /// # Safety
 /// The arguments must be valid for the syscall, as the kernel would take them.
 pub unsafe fn syscall(nr: i64, args: [u64; 6]) -> Option<i64> {
-    // Without mvx, at `strict` and inside handlers, nothing is described.
-    if level() == FAST_OFF || BUSY.with(|b| b.get()) > 0 {
+    // Without mvx and at `strict` nothing is described.
+    if level() == FAST_OFF {
         return None;
     }
-    let mut d = Described::new(nr, args);
-    // SAFETY: the caller vouches for the arguments.
-    unsafe { fill(&mut d) }?;
-    // SAFETY: as above; `fill` derived the ranges from them.
-    unsafe { call(&d.request()) }
+    crate::THREAD.with(|thread| {
+        // Nor inside handlers.
+        if thread.busy.get() > 0 {
+            return None;
+        }
+        let mut d = Described::new(nr, args);
+        // SAFETY: the caller vouches for the arguments.
+        unsafe { fill(&mut d) }?;
+        // SAFETY: as above; `fill` derived the ranges from them.
+        unsafe { call_on(thread, &d.request()) }
+    })
 }
 
 /// Records larger than this (input or output) take the monitored path.
@@ -415,19 +420,14 @@ pub const MAX_BYTES: usize = 64 << 10;
 /// Record ids are the syscall number under this tag.
 const FAST_ID: u64 = 0x4d56_5846_0000_0000;
 
-thread_local! {
-    /// Set while a fast call or a signal handler runs on this thread: a call made then (from a
-    /// handler) takes the monitored path, so handlers, which run at different points in
-    /// different variants, never interleave with a thread's records.
-    static BUSY: Cell<u32> = const { Cell::new(0) };
-}
-
 /// Runs a signal handler with the fast path off on this thread (called by the preload
-/// library's handler trampoline).
+/// library's handler trampoline): a call made while a fast call or a handler runs (`busy`)
+/// takes the monitored path, so handlers, which run at different points in different
+/// variants, never interleave with a thread's records.
 pub fn in_signal_handler<R>(handler: impl FnOnce() -> R) -> R {
-    BUSY.with(|b| b.set(b.get() + 1));
+    crate::THREAD.with(|t| t.busy.set(t.busy.get() + 1));
     let r = handler();
-    BUSY.with(|b| b.set(b.get() - 1));
+    crate::THREAD.with(|t| t.busy.set(t.busy.get() - 1));
     r
 }
 
@@ -446,13 +446,22 @@ pub fn level() -> u64 {
 /// Every pointer in `req` must be valid as the syscall requires; the input and output ranges
 /// must be readable and writable for their lengths.
 pub unsafe fn call(req: &Request) -> Option<i64> {
+    // SAFETY: as the caller vouches.
+    crate::THREAD.with(|thread| unsafe { call_on(thread, req) })
+}
+
+/// `call`, with this thread's state looked up already.
+///
+/// # Safety
+/// As `call`.
+unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
     // Before the role is settled (while it is being settled) nothing is fast.
     let (map, fast, follower) = match settled_role()? {
         Role::PassThrough => return None,
         Role::Leader { map, fast, .. } => (map, *fast, None),
         Role::Follower { map, fast, index } => (map, *fast, Some(*index)),
     };
-    if fast == FAST_OFF || BUSY.with(|b| b.get()) > 0 {
+    if fast == FAST_OFF || thread.busy.get() > 0 {
         return None;
     }
     let (class, fd_class) = match req.class {
@@ -506,9 +515,9 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
     {
         return None;
     }
-    let group = crate::try_group()?;
+    let group = thread.try_group()?;
 
-    BUSY.with(|b| b.set(1));
+    thread.busy.set(1);
     // SAFETY: the group's slot lies within the mapping.
     let ring = unsafe { crate::ring::Ring::new(map.as_ptr().add(data_slot(group)) as *mut u8) };
     let ret = match follower {
@@ -558,13 +567,13 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
                 None => {
                     // The leader ended before making this call: make it the ordinary way, so
                     // the monitor sees this variant go on where the leader did not.
-                    BUSY.with(|b| b.set(0));
+                    thread.busy.set(0);
                     return None;
                 }
             }
         }
     };
-    BUSY.with(|b| b.set(0));
+    thread.busy.set(0);
     // Declined by the leader: every variant makes the ordinary call.
     (ret != DECLINED).then_some(ret)
 }
