@@ -663,8 +663,7 @@ unsafe fn with_record<R>(
     sink: impl FnOnce(&[&[u8]]) -> R,
 ) -> R {
     let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
-    let mut outputs: [&[u8]; MAX_BUFFERS] = [&[]; MAX_BUFFERS];
-    let mut nout = 0;
+    let mut outputs = Few::<&[u8], MAX_BUFFERS>::new();
     let mut output_len = 0;
     match req.output {
         Output::None => {}
@@ -672,8 +671,7 @@ unsafe fn with_record<R>(
             if ret >= 0 {
                 for &(p, n) in bufs.iter().take(MAX_BUFFERS) {
                     // SAFETY: the structs the kernel filled.
-                    outputs[nout] = unsafe { std::slice::from_raw_parts(p, n) };
-                    nout += 1;
+                    outputs.push(unsafe { std::slice::from_raw_parts(p, n) });
                     output_len += n;
                 }
             }
@@ -684,49 +682,73 @@ unsafe fn with_record<R>(
                 let take = n.min(left);
                 if take > 0 {
                     // SAFETY: the kernel wrote `ret` bytes over the buffers in order.
-                    outputs[nout] = unsafe { std::slice::from_raw_parts(p, take) };
-                    nout += 1;
+                    outputs.push(unsafe { std::slice::from_raw_parts(p, take) });
                     output_len += take;
                 }
                 left -= take;
             }
         }
     }
-    let mut words = [0u64; MAX_HEADER_WORDS];
     let nscalars = req.scalars.len().min(MAX_HEADER_WORDS - 4);
-    words[..4].copy_from_slice(&[
+    let mut words = Few::<u64, MAX_HEADER_WORDS>::new();
+    for w in [
         nscalars as u64,
         input_len as u64,
         ret as u64,
         output_len as u64,
-    ]);
-    words[4..4 + nscalars].copy_from_slice(&req.scalars[..nscalars]);
+    ] {
+        words.push(w);
+    }
+    for &w in &req.scalars[..nscalars] {
+        words.push(w);
+    }
+    let words = words.as_slice();
     // SAFETY: plain integers viewed as bytes.
     let header =
-        unsafe { std::slice::from_raw_parts(words.as_ptr() as *const u8, (4 + nscalars) * 8) };
-    let mut parts: [&[u8]; MAX_PARTS] = [&[]; MAX_PARTS];
-    parts[0] = header;
-    let mut n = 1;
+        unsafe { std::slice::from_raw_parts(words.as_ptr() as *const u8, words.len() * 8) };
+    let mut parts = Few::<&[u8], MAX_PARTS>::new();
+    parts.push(header);
     match input_before {
-        Some(bytes) => {
-            parts[n] = bytes;
-            n += 1;
-        }
+        Some(bytes) => parts.push(bytes),
         None => {
             for &(p, len) in req.input.iter().take(MAX_BUFFERS) {
                 if len > 0 {
                     // SAFETY: the caller's readable input.
-                    parts[n] = unsafe { std::slice::from_raw_parts(p, len) };
-                    n += 1;
+                    parts.push(unsafe { std::slice::from_raw_parts(p, len) });
                 }
             }
         }
     }
-    for out in &outputs[..nout] {
-        parts[n] = out;
-        n += 1;
+    for &out in outputs.as_slice() {
+        parts.push(out);
     }
-    sink(&parts[..n])
+    sink(parts.as_slice())
+}
+
+/// Up to `N` items on the stack, none initialised but those pushed: the record's arrays are
+/// built on every fast call, and filling them whole first cost more than their contents.
+struct Few<T: Copy, const N: usize> {
+    items: [MaybeUninit<T>; N],
+    n: usize,
+}
+
+impl<T: Copy, const N: usize> Few<T, N> {
+    fn new() -> Self {
+        Few {
+            items: [const { MaybeUninit::uninit() }; N],
+            n: 0,
+        }
+    }
+
+    /// Panics beyond `N` (callers take at most as many).
+    fn push(&mut self, item: T) {
+        self.items[self.n].write(item);
+        self.n += 1;
+    }
+
+    fn as_slice(&self) -> &[T] {
+        filled(&self.items, self.n)
+    }
 }
 
 #[cfg(test)]
