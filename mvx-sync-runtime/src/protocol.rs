@@ -196,4 +196,5 @@ pub fn record_size(len: usize) -> usize {
     (RECORD_HEADER + len).div_ceil(RECORD_ALIGN) * RECORD_ALIGN
 }
 
-const _: () = assert!(RING_START % RECORD_ALIGN == 0 && RING_SIZE % RECORD_ALIGN == 0);
+const _: () =
+    assert!(RING_START.is_multiple_of(RECORD_ALIGN) && RING_SIZE.is_multiple_of(RECORD_ALIGN));
