@@ -30,6 +30,11 @@ pub struct Record<'a> {
     end: u64,
 }
 
+/// How long a follower polls for a record before it sleeps: `SPINS` pauses (about 10 µs
+/// here), then `YIELDS` sched_yields (about 30 µs when nothing else wants the CPU).
+const SPINS: u32 = 1000;
+const YIELDS: u32 = 64;
+
 /// A record's tag: its position + 1, so that no stale word (zero, or the tag of a record a
 /// lap before) matches.
 fn tag_of(at: u64) -> u64 {
@@ -83,15 +88,24 @@ impl Ring {
     }
 
     /// Follower: waits until the record at `at` is published. Spins first (a record usually
-    /// follows within microseconds), then sleeps on a futex the leader wakes, so an idle
-    /// follower of a server blocked in `read` costs no CPU. `false` if the leader thread ended
-    /// without publishing it.
+    /// follows within microseconds), then yields the CPU for a while (the leader may be waiting
+    /// for this very CPU: on a busy machine a spinning follower kept its own leader from running
+    /// for whole time slices), then sleeps on a futex the leader wakes, so an idle follower of a
+    /// server blocked in `read` costs no CPU. `false` if the leader thread ended without
+    /// publishing it.
     fn wait_for(&self, at: u64) -> bool {
-        for _ in 0..4000 {
+        for _ in 0..SPINS {
             if self.published(at, Ordering::Acquire) {
                 return true;
             }
             std::hint::spin_loop();
+        }
+        for _ in 0..YIELDS {
+            if self.published(at, Ordering::Acquire) {
+                return true;
+            }
+            // SAFETY: sched_yield has no preconditions (and runs outside mvx's lock-step).
+            unsafe { libc::sched_yield() };
         }
         loop {
             // The sleeper's half of the handshake with `wake_sleepers`: count itself in, then
