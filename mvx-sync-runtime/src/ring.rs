@@ -264,7 +264,7 @@ impl Ring {
         let len = self.ring_word(at + 16).load(Ordering::Relaxed) as usize;
         // A leader's length beyond the ring is a forged record: take none of its bytes (its
         // id and length cannot match a real call, so the caller reports it).
-        let len = if record_size(len) + RECORD_ALIGN <= RING_SIZE {
+        let len = if len < RING_SIZE && record_size(len) + RECORD_ALIGN <= RING_SIZE {
             len
         } else {
             0
