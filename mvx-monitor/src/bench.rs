@@ -256,8 +256,9 @@ impl Bench {
 
     fn syscalls(&mut self) -> Result<()> {
         // A first guess at the calls per run; each mode's count is then scaled until its calls
-        // take at least `MIN_SECONDS` (a few thousand fast-path calls last about a millisecond,
-        // less than the noise of starting the program).
+        // take at least `MIN_SECONDS` and twice an empty run (a few thousand fast-path calls
+        // last about a millisecond, and starting mvx varies by more than that: 2000 lock-stepped
+        // getpids within the noise of a loaded machine once measured "0 µs").
         let first: u64 = if self.quick { 2000 } else { 20000 };
         const MIN_SECONDS: f64 = 0.2;
         const MAX_COUNT: u64 = 100_000_000;
@@ -275,22 +276,27 @@ impl Bench {
             "clock_gettime",
         ] {
             let prog = |n: u64| vec![self.example("syscallbench"), op.to_string(), n.to_string()];
-            // Seconds the calls of one run of `mode` take: the run less an empty run.
-            let spent = |mode: Mode, n: u64| -> Result<f64> {
+            // Seconds of one run of `mode` and of an empty run.
+            let runs = |mode: Mode, n: u64| -> Result<(f64, f64)> {
                 let full = time(&mut command(mode, &self.mvx, &prog(n)))?;
                 let empty = time(&mut command(mode, &self.mvx, &prog(0)))?;
+                Ok((full, empty))
+            };
+            let spent = |mode: Mode, n: u64| -> Result<f64> {
+                let (full, empty) = runs(mode, n)?;
                 Ok(full - empty)
             };
             let mut counts = Vec::with_capacity(modes.len());
             for &mode in &modes {
                 let mut n = first;
                 loop {
-                    let s = spent(mode, n)?;
-                    if s >= MIN_SECONDS || n >= MAX_COUNT {
+                    let (full, empty) = runs(mode, n)?;
+                    let (s, min) = (full - empty, MIN_SECONDS.max(2.0 * empty));
+                    if s >= min || n >= MAX_COUNT {
                         break;
                     }
                     // Aim past the minimum; at most 100x per step (the first run may be noise).
-                    let scale = (1.5 * MIN_SECONDS / s.max(MIN_SECONDS / 100.0)).max(2.0);
+                    let scale = (1.5 * min / s.max(min / 100.0)).max(2.0);
                     n = ((n as f64 * scale) as u64).min(MAX_COUNT);
                 }
                 counts.push(n);
