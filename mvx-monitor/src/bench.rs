@@ -255,7 +255,13 @@ impl Bench {
     }
 
     fn syscalls(&mut self) -> Result<()> {
-        let count: u64 = if self.quick { 2000 } else { 20000 };
+        // A first guess at the calls per run; each mode's count is then scaled until its calls
+        // take at least `MIN_SECONDS` and twice an empty run (a few thousand fast-path calls
+        // last about a millisecond, and starting mvx varies by more than that: 2000 lock-stepped
+        // getpids within the noise of a loaded machine once measured "0 µs").
+        let first: u64 = if self.quick { 2000 } else { 20000 };
+        const MIN_SECONDS: f64 = 0.2;
+        const MAX_COUNT: u64 = 100_000_000;
         let mut modes = vec![Mode::Native, Mode::Mvx(2), Mode::MvxFast];
         if self.strace {
             modes.insert(1, Mode::Strace);
@@ -270,13 +276,39 @@ impl Bench {
             "clock_gettime",
         ] {
             let prog = |n: u64| vec![self.example("syscallbench"), op.to_string(), n.to_string()];
-            let full = self.measure(&prog(count), &modes)?;
-            let empty = self.measure(&prog(0), &modes)?;
-            let per_op: Vec<f64> = full
-                .iter()
-                .zip(&empty)
-                .map(|(f, e)| (f - e).max(0.0) / count as f64 * 1e6)
-                .collect();
+            // Seconds of one run of `mode` and of an empty run.
+            let runs = |mode: Mode, n: u64| -> Result<(f64, f64)> {
+                let full = time(&mut command(mode, &self.mvx, &prog(n)))?;
+                let empty = time(&mut command(mode, &self.mvx, &prog(0)))?;
+                Ok((full, empty))
+            };
+            let spent = |mode: Mode, n: u64| -> Result<f64> {
+                let (full, empty) = runs(mode, n)?;
+                Ok(full - empty)
+            };
+            let mut counts = Vec::with_capacity(modes.len());
+            for &mode in &modes {
+                let mut n = first;
+                loop {
+                    let (full, empty) = runs(mode, n)?;
+                    let (s, min) = (full - empty, MIN_SECONDS.max(2.0 * empty));
+                    if s >= min || n >= MAX_COUNT {
+                        break;
+                    }
+                    // Aim past the minimum; at most 100x per step (the first run may be noise).
+                    let scale = (1.5 * min / s.max(min / 100.0)).max(2.0);
+                    n = ((n as f64 * scale) as u64).min(MAX_COUNT);
+                }
+                counts.push(n);
+            }
+            // Interleaved rounds, each mode at its own count.
+            let mut samples = vec![Vec::new(); modes.len()];
+            for _ in 0..self.rounds {
+                for (i, &mode) in modes.iter().enumerate() {
+                    samples[i].push(spent(mode, counts[i])?.max(0.0) / counts[i] as f64 * 1e6);
+                }
+            }
+            let per_op: Vec<f64> = samples.into_iter().map(median).collect();
             eprintln!("mvx bench: {op} done");
             self.rows.push(Row {
                 group: "syscall",

@@ -55,27 +55,23 @@ fn same_call(req: &Request, id: u64, record: &[u8]) -> bool {
 }
 
 /// A follower's clock read `req` in a multi-threaded process, answered from group ring
-/// `ring` as the module says; `buf` is scratch space for records.
+/// `ring` as the module says.
 ///
 /// # Safety
 /// As `fastpath::call`: `req`'s output buffers are writable.
-pub(crate) unsafe fn follow_clock(
-    ring: &Ring,
-    variant: usize,
-    req: &Request,
-    buf: &mut Vec<u8>,
-) -> i64 {
+pub(crate) unsafe fn follow_clock(ring: &Ring, variant: usize, req: &Request) -> i64 {
     let mut deadline = None;
     let mut spins = 0;
     loop {
-        match ring.peek_into(variant, buf) {
-            Some(id) if same_call(req, id, buf) => {
-                ring.skip(variant, buf.len());
-                remember(req, id, buf);
+        match ring.try_next(variant) {
+            Some(record) if same_call(req, record.id, &record.data) => {
+                remember(req, record.id, &record.data);
                 // SAFETY: the caller's buffers; `follow` checks what `same_call` did not.
-                return unsafe { follow(req, id, buf) };
+                let ret = unsafe { follow(req, record.id, &record.data) };
+                ring.advance(variant, record);
+                return ret;
             }
-            Some(id) if is_clock_record(id) => ring.skip(variant, buf.len()),
+            Some(record) if is_clock_record(record.id) => ring.advance(variant, record),
             Some(_) => break,
             None if ring.leader_gone() => break,
             None if spins < SPINS => {
@@ -93,7 +89,7 @@ pub(crate) unsafe fn follow_clock(
         }
     }
     // SAFETY: as above.
-    unsafe { latest_or_own(req, buf) }
+    unsafe { latest_or_own(req) }
 }
 
 /// Keeps `record` as the latest of its clock.
@@ -116,21 +112,21 @@ fn remember(req: &Request, id: u64, record: &[u8]) {
 ///
 /// # Safety
 /// As `follow_clock`.
-unsafe fn latest_or_own(req: &Request, buf: &mut Vec<u8>) -> i64 {
+unsafe fn latest_or_own(req: &Request) -> i64 {
     let id = FAST_ID | req.nr as u64;
     let found = LATEST
         .try_with(|latest| {
             let latest = latest.borrow();
-            let (_, record) = latest.iter().find(|(i, r)| same_call(req, *i, r))?;
-            buf.clear();
-            buf.extend_from_slice(record);
-            Some(())
+            latest
+                .iter()
+                .find(|(i, r)| same_call(req, *i, r))
+                .map(|(_, r)| r.clone())
         })
         .ok()
         .flatten();
     match found {
         // SAFETY: the caller's buffers; the record is one `follow` accepted before.
-        Some(()) => unsafe { follow(req, id, buf) },
+        Some(record) => unsafe { follow(req, id, &record) },
         // SAFETY: the caller vouches for the arguments, as for the leader's own call.
         None => unsafe { gadget(req.nr, &req.args) },
     }

@@ -29,7 +29,6 @@
 
 use crate::protocol::*;
 use crate::{settled_role, Role};
-use std::cell::Cell;
 use std::mem::MaybeUninit;
 
 /// What a call does, which decides the level it needs.
@@ -467,15 +466,21 @@ unsafe fn iovecs(iov: u64, count: u64) -> Option<impl Iterator<Item = (u64, usiz
 /// # Safety
 /// The arguments must be valid for the syscall, as the kernel would take them.
 pub unsafe fn syscall(nr: i64, args: [u64; 6]) -> Option<i64> {
-    // Without mvx, at `strict` and inside handlers, nothing is described.
-    if level() == FAST_OFF || BUSY.with(|b| b.get()) > 0 {
+    // Without mvx and at `strict` nothing is described.
+    if level() == FAST_OFF {
         return None;
     }
-    let mut d = Described::new(nr, args);
-    // SAFETY: the caller vouches for the arguments.
-    unsafe { fill(&mut d) }?;
-    // SAFETY: as above; `fill` derived the ranges from them.
-    unsafe { call(&d.request()) }
+    crate::THREAD.with(|thread| {
+        // Nor inside handlers.
+        if thread.busy.get() > 0 {
+            return None;
+        }
+        let mut d = Described::new(nr, args);
+        // SAFETY: the caller vouches for the arguments.
+        unsafe { fill(&mut d) }?;
+        // SAFETY: as above; `fill` derived the ranges from them.
+        unsafe { call_on(thread, &d.request()) }
+    })
 }
 
 /// Records larger than this (input or output) take the monitored path.
@@ -484,21 +489,14 @@ pub const MAX_BYTES: usize = 64 << 10;
 /// Record ids are the syscall number under this tag.
 pub(crate) const FAST_ID: u64 = 0x4d56_5846_0000_0000;
 
-thread_local! {
-    /// Set while a fast call or a signal handler runs on this thread: a call made then (from a
-    /// handler) takes the monitored path, so handlers, which run at different points in
-    /// different variants, never interleave with a thread's records.
-    static BUSY: Cell<u32> = const { Cell::new(0) };
-    /// A follower's buffer for the record it takes (reused, so no allocation per call).
-    static RECORD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 /// Runs a signal handler with the fast path off on this thread (called by the preload
-/// library's handler trampoline).
+/// library's handler trampoline): a call made while a fast call or a handler runs (`busy`)
+/// takes the monitored path, so handlers, which run at different points in different
+/// variants, never interleave with a thread's records.
 pub fn in_signal_handler<R>(handler: impl FnOnce() -> R) -> R {
-    BUSY.with(|b| b.set(b.get() + 1));
+    crate::THREAD.with(|t| t.busy.set(t.busy.get() + 1));
     let r = handler();
-    BUSY.with(|b| b.set(b.get() - 1));
+    crate::THREAD.with(|t| t.busy.set(t.busy.get() - 1));
     r
 }
 
@@ -517,13 +515,22 @@ pub fn level() -> u64 {
 /// Every pointer in `req` must be valid as the syscall requires; the input and output ranges
 /// must be readable and writable for their lengths.
 pub unsafe fn call(req: &Request) -> Option<i64> {
+    // SAFETY: as the caller vouches.
+    crate::THREAD.with(|thread| unsafe { call_on(thread, req) })
+}
+
+/// `call`, with this thread's state looked up already.
+///
+/// # Safety
+/// As `call`.
+unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
     // Before the role is settled (while it is being settled) nothing is fast.
     let (map, fast, follower) = match settled_role()? {
         Role::PassThrough => return None,
         Role::Leader { map, fast, .. } => (map, *fast, None),
         Role::Follower { map, fast, index } => (map, *fast, Some(*index)),
     };
-    if fast == FAST_OFF || BUSY.with(|b| b.get()) > 0 {
+    if fast == FAST_OFF || thread.busy.get() > 0 {
         return None;
     }
     let (class, fd_class) = match req.class {
@@ -582,9 +589,9 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
     {
         return None;
     }
-    let group = crate::try_group()?;
+    let group = thread.try_group()?;
 
-    BUSY.with(|b| b.set(1));
+    thread.busy.set(1);
     // SAFETY: the group's slot lies within the mapping.
     let ring = unsafe { crate::ring::Ring::new(map.as_ptr().add(data_slot(group)) as *mut u8) };
     let ret = match follower {
@@ -616,28 +623,26 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
         Some(index) => {
             // In multi-threaded processes clock reads are paired loosely (`clock_reads.rs`).
             let loose_clocks = threaded(map);
-            let clock = loose_clocks && is_clock(req.nr);
-            let take = |buf: &mut Vec<u8>| {
-                if clock {
-                    // SAFETY: as above.
-                    return Some(unsafe {
-                        crate::clock_reads::follow_clock(&ring, index, req, buf)
-                    });
-                }
+            let taken = if loose_clocks && is_clock(req.nr) {
+                // SAFETY: as above.
+                Some(unsafe { crate::clock_reads::follow_clock(&ring, index, req) })
+            } else {
                 loop {
-                    let id = ring.try_consume_into(index, buf)?;
+                    let Some(record) = ring.next(index) else {
+                        break None;
+                    };
                     // The leader read a clock where this follower did not: passed over.
-                    if loose_clocks && crate::clock_reads::is_clock_record(id) {
+                    if loose_clocks && crate::clock_reads::is_clock_record(record.id) {
+                        ring.advance(index, record);
                         continue;
                     }
+                    // The record is read in place, then consumed.
                     // SAFETY: as above.
-                    return Some(unsafe { follow(req, id, buf) });
+                    let ret = unsafe { follow(req, record.id, &record.data) };
+                    ring.advance(index, record);
+                    break Some(ret);
                 }
             };
-            // At exit, after thread-local destructors ran (stdio flushing), with a fresh buffer.
-            let taken = RECORD
-                .try_with(|buf| take(&mut buf.borrow_mut()))
-                .unwrap_or_else(|_| take(&mut Vec::new()));
             match taken {
                 Some(ret) => {
                     if let (Class::FdTable(kind), true) = (req.class, ret != DECLINED) {
@@ -651,13 +656,13 @@ pub unsafe fn call(req: &Request) -> Option<i64> {
                 None => {
                     // The leader ended before making this call: make it the ordinary way, so
                     // the monitor sees this variant go on where the leader did not.
-                    BUSY.with(|b| b.set(0));
+                    thread.busy.set(0);
                     return None;
                 }
             }
         }
     };
-    BUSY.with(|b| b.set(0));
+    thread.busy.set(0);
     // Declined by the leader: every variant makes the ordinary call.
     (ret != DECLINED).then_some(ret)
 }
@@ -770,8 +775,7 @@ unsafe fn with_record<R>(
     sink: impl FnOnce(&[&[u8]]) -> R,
 ) -> R {
     let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
-    let mut outputs: [&[u8]; MAX_BUFFERS + MAX_TAIL] = [&[]; MAX_BUFFERS + MAX_TAIL];
-    let mut nout = 0;
+    let mut outputs = Few::<&[u8], { MAX_BUFFERS + MAX_TAIL }>::new();
     let mut output_len = 0;
     match req.output {
         Output::None => {}
@@ -779,8 +783,7 @@ unsafe fn with_record<R>(
             if ret >= 0 {
                 for &(p, n) in bufs.iter().take(MAX_BUFFERS) {
                     // SAFETY: the structs the kernel filled.
-                    outputs[nout] = unsafe { std::slice::from_raw_parts(p, n) };
-                    nout += 1;
+                    outputs.push(unsafe { std::slice::from_raw_parts(p, n) });
                     output_len += n;
                 }
             }
@@ -791,8 +794,7 @@ unsafe fn with_record<R>(
                 let take = n.min(left);
                 if take > 0 {
                     // SAFETY: the kernel wrote `ret` bytes over the buffers in order.
-                    outputs[nout] = unsafe { std::slice::from_raw_parts(p, take) };
-                    nout += 1;
+                    outputs.push(unsafe { std::slice::from_raw_parts(p, take) });
                     output_len += take;
                 }
                 left -= take;
@@ -802,46 +804,70 @@ unsafe fn with_record<R>(
     if ret >= 0 {
         for &(p, n) in req.tail.iter().take(MAX_TAIL) {
             // SAFETY: the structs the kernel filled.
-            outputs[nout] = unsafe { std::slice::from_raw_parts(p, n) };
-            nout += 1;
+            outputs.push(unsafe { std::slice::from_raw_parts(p, n) });
             output_len += n;
         }
     }
-    let mut words = [0u64; MAX_HEADER_WORDS];
     let nscalars = req.scalars.len().min(MAX_HEADER_WORDS - 4);
-    words[..4].copy_from_slice(&[
+    let mut words = Few::<u64, MAX_HEADER_WORDS>::new();
+    for w in [
         nscalars as u64,
         input_len as u64,
         ret as u64,
         output_len as u64,
-    ]);
-    words[4..4 + nscalars].copy_from_slice(&req.scalars[..nscalars]);
+    ] {
+        words.push(w);
+    }
+    for &w in &req.scalars[..nscalars] {
+        words.push(w);
+    }
+    let words = words.as_slice();
     // SAFETY: plain integers viewed as bytes.
     let header =
-        unsafe { std::slice::from_raw_parts(words.as_ptr() as *const u8, (4 + nscalars) * 8) };
-    let mut parts: [&[u8]; MAX_PARTS] = [&[]; MAX_PARTS];
-    parts[0] = header;
-    let mut n = 1;
+        unsafe { std::slice::from_raw_parts(words.as_ptr() as *const u8, words.len() * 8) };
+    let mut parts = Few::<&[u8], MAX_PARTS>::new();
+    parts.push(header);
     match input_before {
-        Some(bytes) => {
-            parts[n] = bytes;
-            n += 1;
-        }
+        Some(bytes) => parts.push(bytes),
         None => {
             for &(p, len) in req.input.iter().take(MAX_BUFFERS) {
                 if len > 0 {
                     // SAFETY: the caller's readable input.
-                    parts[n] = unsafe { std::slice::from_raw_parts(p, len) };
-                    n += 1;
+                    parts.push(unsafe { std::slice::from_raw_parts(p, len) });
                 }
             }
         }
     }
-    for out in &outputs[..nout] {
-        parts[n] = out;
-        n += 1;
+    for &out in outputs.as_slice() {
+        parts.push(out);
     }
-    sink(&parts[..n])
+    sink(parts.as_slice())
+}
+
+/// Up to `N` items on the stack, none initialised but those pushed: the record's arrays are
+/// built on every fast call, and filling them whole first cost more than their contents.
+struct Few<T: Copy, const N: usize> {
+    items: [MaybeUninit<T>; N],
+    n: usize,
+}
+
+impl<T: Copy, const N: usize> Few<T, N> {
+    fn new() -> Self {
+        Few {
+            items: [const { MaybeUninit::uninit() }; N],
+            n: 0,
+        }
+    }
+
+    /// Panics beyond `N` (callers take at most as many).
+    fn push(&mut self, item: T) {
+        self.items[self.n].write(item);
+        self.n += 1;
+    }
+
+    fn as_slice(&self) -> &[T] {
+        filled(&self.items, self.n)
+    }
 }
 
 #[cfg(test)]

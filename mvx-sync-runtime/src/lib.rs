@@ -133,32 +133,52 @@ fn map_buffer() -> Option<memmap2::MmapMut> {
     (map.len() >= SHM_SIZE).then_some(map)
 }
 
+/// What the runtime keeps per thread, in one thread-local: in the preload library each
+/// thread-local lookup is a `__tls_get_addr` call, so a fast call makes one, not one per item.
+pub(crate) struct ThreadState {
+    /// This thread's lock-step group, asked once (and again in a forked child).
+    group: Cell<Option<usize>>,
+    /// Set while a fast call or a signal handler runs on this thread (`fastpath`).
+    pub(crate) busy: Cell<u32>,
+}
+
 thread_local! {
     /// Nesting depth of open regions: only the outermost one syncs.
     static DEPTH: Cell<u32> = const { Cell::new(0) };
-    /// This thread's lock-step group, asked once (and again in a forked child).
-    static GROUP: Cell<Option<usize>> = const { Cell::new(None) };
+    pub(crate) static THREAD: ThreadState = const {
+        ThreadState {
+            group: Cell::new(None),
+            busy: Cell::new(0),
+        }
+    };
 }
 
 /// This process's lock-order slot (+1; 0: not asked yet). Reset in a forked child.
 static PROCESS: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn forget_ids_in_child() {
-    GROUP.with(|g| g.set(None));
+    THREAD.with(|t| t.group.set(None));
     PROCESS.store(0, Ordering::Relaxed);
 }
 
 /// This thread's lock-step group, `None` beyond the buffer's slots.
 pub(crate) fn try_group() -> Option<usize> {
-    let group = GROUP.with(|g| match g.get() {
-        Some(group) => group,
-        None => {
-            let group = handshake(OP_GROUP, 0, 0).max(0) as usize;
-            g.set(Some(group));
-            group
-        }
-    });
-    (group < MAX_GROUPS).then_some(group)
+    THREAD.with(ThreadState::try_group)
+}
+
+impl ThreadState {
+    /// This thread's lock-step group, `None` beyond the buffer's slots.
+    pub(crate) fn try_group(&self) -> Option<usize> {
+        let group = match self.group.get() {
+            Some(group) => group,
+            None => {
+                let group = handshake(OP_GROUP, 0, 0).max(0) as usize;
+                self.group.set(Some(group));
+                group
+            }
+        };
+        (group < MAX_GROUPS).then_some(group)
+    }
 }
 
 /// This process's slot, `None` beyond the buffer's slots.

@@ -164,28 +164,41 @@ impl FdChange {
     }
 }
 
-/// Slot layout: the leader's write position, then one read position per variant (each on its
-/// own cache line), then the ring of records.
+/// Slot layout, by who writes each 64-byte line, so that a record costs as few cache-line
+/// transfers between the leader's and the followers' CPUs as possible:
+/// - line 0, the leader's own: its write position and its note of the slowest follower;
+/// - line 1, written only when a follower goes to sleep (and by the monitor when the leader
+///   ends): the sleeper count, the futex word, the leader-gone flag. The leader reads it at
+///   every record, which costs nothing while it does not change;
+/// - one line per variant for its read position, written by that follower; the leader reads
+///   them only when the ring might be full;
+/// - the ring of records, each starting on a line of its own (see `RECORD_HEADER`).
 pub const WRITE_POS: usize = 0;
-/// Followers asleep on the write position's futex (same cache line: the leader reads it at
-/// every record anyway).
-pub const SLEEPERS: usize = 8;
-/// Set by the monitor when the group's leader thread has ended: no record will come, so a
-/// waiting follower makes its call the ordinary way and the monitor sees where it went.
-pub const LEADER_GONE: usize = 16;
 /// The leader's own note of the slowest follower's read position when last looked at, so that
 /// it reads the followers' cache lines only when the ring might be full.
-pub const LEADER_SEEN: usize = 24;
+pub const LEADER_SEEN: usize = 8;
+/// Followers asleep on `WAKE_SEQ`.
+pub const SLEEPERS: usize = 64;
 /// A 32-bit futex word that followers sleep on (see `Ring`); the monitor bumps it too.
-pub const WAKE_SEQ: usize = 32;
-pub const READ_POS: usize = 64;
+pub const WAKE_SEQ: usize = 72;
+/// Set by the monitor when the group's leader thread has ended: no record will come, so a
+/// waiting follower makes its call the ordinary way and the monitor sees where it went.
+pub const LEADER_GONE: usize = 80;
+pub const READ_POS: usize = 128;
 pub const MAX_VARIANTS: usize = 8;
 pub const RING_START: usize = READ_POS + 64 * MAX_VARIANTS;
 pub const RING_SIZE: usize = SLOT_SIZE - RING_START;
 
-/// A record: id (u64), length (u64), then the bytes padded to 8.
-pub const RECORD_HEADER: usize = 16;
+/// Records start on a cache line: the leader never writes into a line a follower is still
+/// reading, and a small record (a getpid's) is one line.
+pub const RECORD_ALIGN: usize = 64;
+/// A record: its tag (its position + 1, written last: a follower waits for this word and never
+/// for a separate position), id (u64), length (u64), then the bytes, padded to `RECORD_ALIGN`.
+pub const RECORD_HEADER: usize = 24;
 
 pub fn record_size(len: usize) -> usize {
-    RECORD_HEADER + len.div_ceil(8) * 8
+    (RECORD_HEADER + len).div_ceil(RECORD_ALIGN) * RECORD_ALIGN
 }
+
+const _: () =
+    assert!(RING_START.is_multiple_of(RECORD_ALIGN) && RING_SIZE.is_multiple_of(RECORD_ALIGN));
