@@ -133,14 +133,16 @@ impl RuntimeServer {
     }
 
     /// Group `g`'s data slot (`MAX_GROUPS` if none is free: no fast path for it). A slot
-    /// lent anew starts with an empty ring.
+    /// lent anew starts zeroed: an empty ring.
     pub(super) fn group_slot(&mut self, g: GroupId) -> usize {
         match self.group_slots.lend(g) {
             Some((slot, fresh)) => {
                 if fresh {
                     if let Some(buffer) = self.buffer.as_mut() {
+                        // Whole: a record's published tag derives from its position, so the
+                        // former holder's records would look published to the new one.
                         let at = data_slot(slot);
-                        buffer.map[at..at + RING_START].fill(0);
+                        buffer.map[at..at + SLOT_SIZE].fill(0);
                     }
                 }
                 slot

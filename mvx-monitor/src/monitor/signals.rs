@@ -511,6 +511,9 @@ impl Monitor {
     /// expirations taken as one, which the kernel does too when a task runs late; holding
     /// the copy instead would stop `t` until the others caught up, and pair each variant's
     /// k-th copy with the others' k-th however far apart they came.
+    /// Only copies a timer sent merge: those the program sends itself (raise, kill) come in
+    /// the same number in every variant and are delivered one by one, as natively (a signal
+    /// pending for the thread and one pending for the process are two deliveries).
     fn merges_into_delivery(&self, t: TaskId, sig: i32) -> bool {
         let g = self.tasks[t].group;
         sig < libc::SIGRTMIN()
@@ -520,6 +523,10 @@ impl Monitor {
                 .taken
                 .get(&g)
                 .is_some_and(|taken| taken.contains(&t))
+            && self.tasks[t].siginfo().is_ok_and(|info| {
+                // SI_TIMER: a POSIX timer; SI_KERNEL: setitimer's SIGALRM and the like.
+                info.si_code == libc::SI_TIMER || info.si_code == libc::SI_KERNEL
+            })
     }
 
     /// One step of a member-by-member delivery of `sig` to group `g`: members stopped in
