@@ -212,8 +212,9 @@ impl RuntimeServer {
         word(&buffer.map, fd_generation(slot)).fetch_add(1, Ordering::Release);
     }
 
-    /// Applies the leader's fast fd-table changes of process `p` with `apply`, publishing
-    /// once at the end, with the journal position the classes then include.
+    /// While the leader's journal of process `p` is being applied, its classes are not
+    /// published change by change: `release_publishing` publishes them once, with the
+    /// journal position they then include.
     pub(super) fn hold_publishing(&mut self, p: ProcId) {
         self.holding.insert(p);
     }
