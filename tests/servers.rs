@@ -542,6 +542,26 @@ fn tinyhttpd_keeps_the_fast_path_past_64_threads() {
     );
 }
 
+/// Sixteen connections at once: sixteen threads, so glibc's malloc makes arenas as contention
+/// dictates, differently in each variant. Served at socket-rw with no alarm (mvx gives malloc a
+/// fixed arena limit, so no variant reads the CPU count at a point the others do not).
+#[test]
+fn tinyhttpd_under_16_concurrent_connections_at_socket_rw() {
+    let root = docroot("tinyhttpd-16");
+    let binary = example("tinyhttpd");
+    let mut server = Server::announcing(
+        Mode::MvxAt("socket-rw"),
+        &binary,
+        &[OsStr::new("0"), root.path().as_os_str()],
+    );
+    let url = server.url("/page.txt");
+    let length = ab(&mut server, 16, 3000, &url);
+    assert_eq!(length, format!("{} bytes", generated_text(60).len()));
+    let out = server.terminate();
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 128 + libc::SIGTERM, "{}", out.context());
+}
+
 /// Our own example, natively: the test's expectations hold without mvx.
 #[test]
 fn tinyhttpd_native_baseline() {

@@ -257,6 +257,10 @@ pub fn config(args: &RunArgs) -> Result<Config> {
     if compat_wrappers(args, programs.len()) {
         vars.push(("MVX_PRELOAD_COMPAT".into(), "1".into()));
     }
+    if programs.len() > 1 {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        fix_malloc_arena_limit(&mut vars, 8 * cpus);
+    }
     let envp = vars
         .into_iter()
         .map(|(k, v)| {
@@ -287,6 +291,26 @@ pub fn config(args: &RunArgs) -> Result<Config> {
 /// than one variant to agree.
 fn compat_wrappers(args: &RunArgs, variants: usize) -> bool {
     !args.no_compat_wrappers && variants > 1
+}
+
+/// Gives glibc's malloc a fixed arena limit (`limit`, its own default on 64-bit: 8 per CPU),
+/// unless the user set one. Without it, the first time a thread finds every arena busy glibc
+/// reads /sys/devices/system/cpu/online, under its arena-list lock, to size the limit; whether
+/// a thread finds them busy depends on contention, so one variant makes that open and another
+/// does not: a false divergence, or a thread waiting at the open's rendezvous while its twin
+/// waits for the lock. With a fixed limit the arena a thread gets still differs, but only
+/// memory calls follow, which run relaxed in multi-threaded processes.
+fn fix_malloc_arena_limit(vars: &mut Vec<(OsString, OsString)>, limit: usize) {
+    const KEY: &str = "glibc.malloc.arena_max";
+    let setting = format!("{KEY}={limit}");
+    match vars.iter_mut().find(|(k, _)| k == "GLIBC_TUNABLES") {
+        Some((_, v)) if v.to_string_lossy().contains(KEY) => {}
+        Some((_, v)) => {
+            v.push(":");
+            v.push(&setting);
+        }
+        None => vars.push(("GLIBC_TUNABLES".into(), setting.into())),
+    }
 }
 
 /// The preload library the variants get, if any. `--preload` needs it; the fast path (levels
@@ -392,4 +416,36 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
 fn write_report(path: &PathBuf, report: &Report) -> Result<()> {
     let json = serde_json::to_string_pretty(report)?;
     std::fs::write(path, json + "\n").with_context(|| format!("writing report {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tunables(vars: &[(OsString, OsString)]) -> Option<String> {
+        vars.iter()
+            .find(|(k, _)| k == "GLIBC_TUNABLES")
+            .map(|(_, v)| v.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn malloc_gets_a_fixed_arena_limit_unless_the_user_set_one() {
+        let mut none = vec![];
+        fix_malloc_arena_limit(&mut none, 16);
+        assert_eq!(
+            tunables(&none).as_deref(),
+            Some("glibc.malloc.arena_max=16")
+        );
+
+        let mut other = vec![("GLIBC_TUNABLES".into(), "glibc.malloc.check=3".into())];
+        fix_malloc_arena_limit(&mut other, 16);
+        assert_eq!(
+            tunables(&other).as_deref(),
+            Some("glibc.malloc.check=3:glibc.malloc.arena_max=16")
+        );
+
+        let mut own = vec![("GLIBC_TUNABLES".into(), "glibc.malloc.arena_max=2".into())];
+        fix_malloc_arena_limit(&mut own, 16);
+        assert_eq!(tunables(&own).as_deref(), Some("glibc.malloc.arena_max=2"));
+    }
 }
