@@ -290,6 +290,44 @@ fn variants_get_the_same_arguments() {
     );
 }
 
+/// cpuid has no effect outside the variant and one answer for all: a build that probes the CPU
+/// more often (other dispatch code) is no divergence, and no probe waits for a rendezvous.
+#[test]
+fn builds_that_probe_the_cpu_differently_do_not_diverge() {
+    for level in ["strict", "socket-rw"] {
+        let dir = TempDir::new("cpuid-probe");
+        let report = dir.join("report.json");
+        let mut cmd = Command::new(mvx_bin());
+        cmd.arg("run")
+            .args(["--monitor-level", level, "--report"])
+            .arg(&report)
+            .arg("--variant")
+            .arg(example("cpuid-probe-a"))
+            .arg("--variant")
+            .arg(example("cpuid-probe-b"));
+        let out = run(&mut cmd, None);
+        assert_no_divergence(&out);
+        assert_eq!(out.code(), 0, "{level}\n{}", out.context());
+        assert!(
+            out.stdout_str().starts_with("max leaf >= 1: 1"),
+            "{level}\n{}",
+            out.context()
+        );
+        let (text, json) = read_report(&report);
+        let in_lock_step = |name: &str| {
+            json["syscalls_by_name"]
+                .as_array()
+                .expect("syscalls_by_name")
+                .iter()
+                .any(|pair| pair[0] == name)
+        };
+        assert!(
+            !in_lock_step("cpuid"),
+            "{level}: cpuid went through a rendezvous\n{text}"
+        );
+    }
+}
+
 #[test]
 fn different_writes_diverge_before_anything_is_written() {
     let dir = TempDir::new("diverge");

@@ -530,7 +530,7 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
         Role::Leader { map, fast, .. } => (map, *fast, None),
         Role::Follower { map, fast, index } => (map, *fast, Some(*index)),
     };
-    if fast == FAST_OFF || thread.busy.get() > 0 {
+    if fast == FAST_OFF || thread.busy.get() > 0 || memory_shared(map) {
         return None;
     }
     let (class, fd_class) = match req.class {
@@ -717,18 +717,25 @@ fn report_fd_mismatch(req: &Request, got: i64) -> ! {
     std::process::abort()
 }
 
-/// Whether `nr` reads a clock (paired loosely in threaded processes, see `threaded_flag`).
+/// Whether `nr` reads a clock (paired loosely in threaded processes, see `PROCESS_THREADED`).
 pub(crate) fn is_clock(nr: i64) -> bool {
     mvx_abi::lookup(nr as u64).is_some_and(|s| s.reads_clock())
 }
 
-/// Whether the monitor marked this process multi-threaded (`threaded_flag`).
+/// Whether the monitor marked this process multi-threaded (`PROCESS_THREADED`).
 fn threaded(map: &memmap2::MmapMut) -> bool {
     // Beyond the slots the fd classes are unknown too, so nothing but identity is fast.
-    crate::try_process().is_none_or(|p| {
-        let at = threaded_flag(p);
-        map[at..at + 8].iter().any(|&b| b != 0)
-    })
+    crate::try_process().is_none_or(|p| flags_of(map, p) & PROCESS_THREADED != 0)
+}
+
+/// Whether a vfork-like child runs in this process's memory (`PROCESS_SHARES_MEMORY`).
+fn memory_shared(map: &memmap2::MmapMut) -> bool {
+    crate::try_process().is_some_and(|p| flags_of(map, p) & PROCESS_SHARES_MEMORY != 0)
+}
+
+fn flags_of(map: &memmap2::MmapMut, process: usize) -> u64 {
+    let at = process_flags(process);
+    u64::from_ne_bytes(map[at..at + 8].try_into().expect("8 bytes"))
 }
 
 /// The class byte of `fd` in this process's table, `None` if the fast path cannot take it.

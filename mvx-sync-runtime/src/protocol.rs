@@ -99,13 +99,20 @@ pub const fn order_slot(process: usize) -> usize {
 pub const fn fd_class_slot(process: usize) -> usize {
     2 * MAX_GROUPS * SLOT_SIZE + process * FD_CLASSES
 }
-/// A word per process, nonzero once it has several threads (set by the monitor at the clone,
-/// which every variant passes in lock-step). Then clock reads leave the fast path: how often
-/// each thread reads the clock depends on timing, so they cannot be paired record by record
-/// (the monitor's clock channel serves them).
-pub const fn threaded_flag(process: usize) -> usize {
+/// A word of flags per process, set by the monitor at calls every variant passes in lock-step
+/// (clone, exec, and the end of a child): `PROCESS_THREADED`, `PROCESS_SHARES_MEMORY`.
+pub const fn process_flags(process: usize) -> usize {
     2 * MAX_GROUPS * SLOT_SIZE + MAX_GROUPS * FD_CLASSES + 8 * process
 }
+
+/// The process has (had) several threads: clock reads are paired loosely and fd-table calls
+/// leave the fast path (how often and in which order threads make them depends on timing).
+pub const PROCESS_THREADED: u64 = 1;
+
+/// A child created with CLONE_VM (vfork, posix_spawn) runs in the process's memory and has
+/// not exec'd yet: it sees this process's runtime (thread slot, fd classes), so nothing takes
+/// the fast path until it is gone, and the monitor sees the child's calls as its own.
+pub const PROCESS_SHARES_MEMORY: u64 = 2;
 
 /// The `byte` of an OP_FAST_DIVERGED report whose follower got another fd number than the
 /// leader's from a fast fd-table call (the report's fd word holds the follower's number).

@@ -13,6 +13,7 @@ impl Monitor {
         let flags = clone_flags(&self.tasks[self.member(g, 0).expect("leader")], leader)?;
         let parent_proc = self.groups[g].proc_;
         let thread = flags & libc::CLONE_THREAD as u64 != 0;
+        let shares_memory = !thread && flags & libc::CLONE_VM as u64 != 0;
         let ng = self.groups.len();
         let proc_ = if thread {
             parent_proc
@@ -27,9 +28,17 @@ impl Monitor {
                 epoll: parent.epoll.clone(),
                 temp_names: parent.temp_names.clone(),
                 threaded: false,
+                memory_children: 0,
+                memory_parent: shares_memory
+                    .then_some((parent_proc, flags & libc::CLONE_VFORK as u64 != 0)),
             };
             self.procs.push(p);
             let child = self.procs.len() - 1;
+            if shares_memory {
+                self.procs[parent_proc].memory_children += 1;
+                self.runtime
+                    .publish_process_flags(parent_proc, &self.procs[parent_proc]);
+            }
             self.runtime.group_started(child);
             self.runtime.publish_fd_classes(child, &self.procs[child]);
             child
@@ -48,7 +57,8 @@ impl Monitor {
         if thread {
             self.runtime.group_started(proc_);
             self.procs[proc_].threaded = true;
-            self.runtime.mark_threaded(proc_, true);
+            self.runtime
+                .publish_process_flags(proc_, &self.procs[proc_]);
         }
         Ok(ng)
     }
@@ -68,6 +78,9 @@ impl Monitor {
             );
         };
         let c = self.add_task(child, variant, ng, State::NewChild);
+        if self.procs[self.groups[ng].proc_].memory_parent.is_some() {
+            self.tasks[c].in_memory_of = Some(t);
+        }
         debug!(group = ng, variant, %child, "new task");
         if let Some(child_stop) = self.unclaimed.remove(&child) {
             self.start_new_child(c, child_stop)?;
@@ -95,11 +108,14 @@ impl Monitor {
             self.exec_from_thread(t, Pid::from_raw(former));
         }
         let task = &mut self.tasks[t];
+        task.in_memory_of = None;
         task.state = State::AtExec(stop);
         // A new address space: nothing injected yet, vDSO to hide again.
         self.procs[p].spaces[variant] = AddressSpace::default();
         self.procs[p].threaded = false;
-        self.runtime.mark_threaded(p, false);
+        // Children still in the former image's memory do not share the new one.
+        self.procs[p].memory_children = 0;
+        self.runtime.publish_process_flags(p, &self.procs[p]);
         if !vdso::hide(task.stopped()?)
             .with_context(|| format!("hiding the vDSO of task {}", task.tracee.pid))?
         {
@@ -207,6 +223,19 @@ impl Monitor {
                 unreachable!("set above")
             };
             if let Some(raw) = fault {
+                let (g, variant) = (self.tasks[t].group, self.tasks[t].variant);
+                if raw.nr == inject::PSEUDO_CPUID && self.groups[g].delivery.is_none() {
+                    let call = crate::tracee::RawCall {
+                        nr: raw.nr,
+                        args: raw.args,
+                    };
+                    if variant == 0 {
+                        *self.unpaired_by_nr.entry(raw.nr).or_default() += 1;
+                    }
+                    let task = &mut self.tasks[t];
+                    handlers::instructions::answer_cpuid_alone(task, &call, &regs, stop)?;
+                    return Ok(None);
+                }
                 let call = crate::capture::capture_raw(crate::tracee::RawCall {
                     nr: raw.nr,
                     args: raw.args,
@@ -299,6 +328,22 @@ impl Monitor {
 }
 
 impl Monitor {
+    /// The vfork of group `g` returned in every variant: every variant's child has exec'd or
+    /// ended, so none runs in the parent's memory any more and its fast path comes back. A
+    /// child of CLONE_VM without CLONE_VFORK runs beside its parent for as long as it likes:
+    /// the parent stays off the fast path until its own exec (the point where the flag comes
+    /// back must be the same in every variant's program order, and only vfork's return is).
+    pub(super) fn vfork_returned(&mut self, child_group: GroupId) {
+        let child = self.groups[child_group].proc_;
+        let Some((parent, true)) = self.procs[child].memory_parent else {
+            return;
+        };
+        self.procs[child].memory_parent = Some((parent, false));
+        self.procs[parent].memory_children -= 1;
+        self.runtime
+            .publish_process_flags(parent, &self.procs[parent]);
+    }
+
     /// Whether every variant's member of group `g` has ended (a variant the majority policy
     /// retired counts as ended; one whose task is not known yet, as alive).
     fn group_ended(&self, g: GroupId) -> bool {

@@ -614,6 +614,7 @@ impl Monitor {
         };
         if let Some(ng) = new_group {
             debug!(group = ng, label = %self.group_label(ng), "new lock-step group");
+            self.vfork_returned(ng);
         }
         let new_fd = matches!(effect, FdEffect::New { .. } | FdEffect::Dup { .. });
         let leader_pid = self.tasks[first].tracee.pid;

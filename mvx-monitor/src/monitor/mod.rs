@@ -146,6 +146,12 @@ struct VProc {
     /// The process has (had) more than one thread since its exec: thread scheduling can change
     /// its syscalls (see `relaxed.rs`, `clock.rs`).
     threaded: bool,
+    /// Children created with CLONE_VM (vfork, posix_spawn) that run in this process's memory
+    /// and have not exec'd or ended in every variant (`PROCESS_SHARES_MEMORY`).
+    memory_children: u32,
+    /// For a child of CLONE_VM: the parent whose memory it runs in until it execs, and
+    /// whether the parent waits for that (vfork) and so counts it in `memory_children`.
+    memory_parent: Option<(ProcId, bool)>,
     /// Temporary names followers took from the leader: (variant, own name) -> leader's name.
     temp_names: HashMap<(usize, Vec<u8>), Vec<u8>>,
 }
@@ -236,6 +242,8 @@ impl Monitor {
                 epoll: epoll::EpollData::default(),
                 temp_names: HashMap::new(),
                 threaded: false,
+                memory_children: 0,
+                memory_parent: None,
             }],
             by_pid: HashMap::new(),
             unclaimed: HashMap::new(),
@@ -286,6 +294,7 @@ impl Monitor {
             sig: signals::SignalBook::default(),
             setup_calls: 0,
             temp_name_redraws: 0,
+            in_memory_of: None,
         });
         if self.majority.is_retired(variant) {
             // A task a retired variant created as it was being killed.

@@ -165,8 +165,8 @@ impl RuntimeServer {
             buffer.map[journal..journal + FD_JOURNAL_SIZE].fill(0);
             let classes = fd_class_slot(slot);
             buffer.map[classes..classes + FD_CLASSES].fill(FD_UNKNOWN);
-            let threaded = threaded_flag(slot);
-            buffer.map[threaded..threaded + 8].fill(0);
+            let flags = process_flags(slot);
+            buffer.map[flags..flags + 8].fill(0);
             // By two: an odd generation means classes being written (`publish_snapshot`).
             word(&buffer.map, fd_generation(slot))
                 .fetch_add(2, std::sync::atomic::Ordering::Release);
@@ -248,15 +248,21 @@ impl RuntimeServer {
         (changes, written)
     }
 
-    /// Marks process `p` multi-threaded (or, after an exec, single-threaded again) for its
-    /// runtime (see `threaded_flag`).
-    pub(super) fn mark_threaded(&mut self, p: ProcId, threaded: bool) {
+    /// Writes process `p`'s flags for its runtime (`PROCESS_THREADED`, `PROCESS_SHARES_MEMORY`).
+    pub(super) fn publish_process_flags(&mut self, p: ProcId, proc_: &VProc) {
         let (Some(slot), Some(buffer)) = (self.process_slots.slot_of(p), self.buffer.as_mut())
         else {
             return;
         };
-        let at = threaded_flag(slot);
-        buffer.map[at..at + 8].copy_from_slice(&u64::from(threaded).to_ne_bytes());
+        let mut flags = 0;
+        if proc_.threaded {
+            flags |= PROCESS_THREADED;
+        }
+        if proc_.memory_children > 0 {
+            flags |= PROCESS_SHARES_MEMORY;
+        }
+        let at = process_flags(slot);
+        buffer.map[at..at + 8].copy_from_slice(&flags.to_ne_bytes());
     }
 
     /// Tells group `g`'s followers that its leader thread ended: a follower waiting for a
@@ -386,8 +392,16 @@ impl Monitor {
         let answer: i64 = match op {
             OP_INDEX => task.variant as i64,
             OP_VARIANTS => self.variants() as i64,
-            OP_GROUP => self.runtime.group_slot(task.group) as i64,
-            OP_PROCESS => self.runtime.process_slot(task.proc_) as i64,
+            // A vfork child before its exec asks in its parent's memory, where the answer is
+            // kept: it gets the parent's slots (and sees there that nothing is fast).
+            OP_GROUP => {
+                let owner = &self.tasks[task.in_memory_of.unwrap_or(t)];
+                self.runtime.group_slot(owner.group) as i64
+            }
+            OP_PROCESS => {
+                let owner = &self.tasks[task.in_memory_of.unwrap_or(t)];
+                self.runtime.process_slot(owner.proc_) as i64
+            }
             OP_SETUP => {
                 let n = a.min(MAX_SETUP_CALLS);
                 self.tasks[t].setup_calls = n;

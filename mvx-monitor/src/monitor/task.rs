@@ -135,6 +135,9 @@ pub(super) struct Task {
     pub(super) setup_calls: u64,
     /// Random draws made alone in a row before a temporary file's creation (`temp_names.rs`).
     pub(super) temp_name_redraws: u32,
+    /// A child of CLONE_VM (vfork, posix_spawn) until its exec: the task whose memory, and so
+    /// whose runtime state (thread-local group, process slot), it runs in.
+    pub(super) in_memory_of: Option<super::TaskId>,
 }
 
 impl State {
