@@ -344,6 +344,7 @@ mod tests {
             sig: signals::SignalBook::default(),
             setup_calls: 0,
             temp_name_redraws: 0,
+            in_memory_of: None,
         }
     }
 
