@@ -60,6 +60,40 @@ fn validity_experiment_timer_signals_cause_no_alarm() {
     }
 }
 
+/// A handler that bumps a counter the next call writes out (a progress count, `ping`'s
+/// alarm): a variant that ran it in program code before making the call's arguments wrote
+/// another count than one that ran it at the call's entry, a false alarm at every level
+/// (strict included). Every variant now takes it at the same call's entry, or, with the
+/// fast path, before the same record.
+#[test]
+fn a_counter_a_handler_bumps_reaches_every_variants_next_call_alike() {
+    let levels = ["strict".to_string(), monitor_level()];
+    for level in levels.iter().collect::<std::collections::BTreeSet<_>>() {
+        for n in [2, 3] {
+            let out = Prog::new(example("tickwrite")).arg("20000").run_mvx_opts([
+                "-n".to_string(),
+                n.to_string(),
+                "--monitor-level".into(),
+                level.clone(),
+                "--stats".into(),
+            ]);
+            assert_no_divergence(&out);
+            assert_eq!(out.code(), 0, "{level} -n {n}\n{}", out.context());
+            assert_eq!(
+                out.stdout_str(),
+                "20000 writes, each with the ticks seen so far\n",
+                "{level}\n{}",
+                out.context()
+            );
+            assert!(
+                !out.stderr_str().contains("signals delivered: 0,"),
+                "{level}: no tick was handled\n{}",
+                out.context()
+            );
+        }
+    }
+}
+
 #[test]
 fn without_signal_sync_the_same_run_is_flagged() {
     let prog = Prog::new(example("timer")).arg("150000000");

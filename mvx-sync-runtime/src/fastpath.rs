@@ -591,9 +591,16 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
     }
     let group = thread.try_group()?;
 
-    thread.busy.set(1);
     // SAFETY: the group's slot lies within the mapping.
     let ring = unsafe { crate::ring::Ring::new(map.as_ptr().add(data_slot(group)) as *mut u8) };
+    let me = follower.unwrap_or(0);
+    if ring.signal_owed_here(me) {
+        // A signal waits for this call's entry (the arguments are made, the call is not):
+        // the monitor delivers it as the handshake returns, as at a lock-stepped call.
+        crate::handshake(OP_SIGNAL_POINT, ring.position(me), 0);
+    }
+    ring.enter_call(me);
+    thread.busy.set(1);
     let ret = match follower {
         None => {
             // Buffers the kernel reads and then overwrites (poll's array, accept's address
@@ -618,6 +625,7 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
                     ring.publish_parts(variants, FAST_ID | req.nr as u64, parts)
                 })
             };
+            ring.leave_call(0);
             ret
         }
         Some(index) => {
@@ -631,6 +639,13 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
                     let Some(record) = ring.next(index) else {
                         break None;
                     };
+                    if ring.signal_owed_here(index) {
+                        // The leader took a signal at this call's entry (this follower was
+                        // waiting here already): take it here too, then look again.
+                        drop(record);
+                        crate::handshake(OP_SIGNAL_POINT, ring.position(index), 0);
+                        continue;
+                    }
                     // The leader read a clock where this follower did not: passed over.
                     if loose_clocks && crate::clock_reads::is_clock_record(record.id) {
                         ring.advance(index, record);
@@ -640,6 +655,7 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
                     // SAFETY: as above.
                     let ret = unsafe { follow(req, record.id, &record.data) };
                     ring.advance(index, record);
+                    ring.leave_call(index);
                     break Some(ret);
                 }
             };
@@ -657,12 +673,14 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
                     // The leader ended before making this call: make it the ordinary way, so
                     // the monitor sees this variant go on where the leader did not.
                     thread.busy.set(0);
+                    ring.leave_call(index);
                     return None;
                 }
             }
         }
     };
     thread.busy.set(0);
+    ring.leave_call(me);
     // Declined by the leader: every variant makes the ordinary call.
     (ret != DECLINED).then_some(ret)
 }

@@ -47,7 +47,7 @@ enum Role {
     },
 }
 
-fn handshake(op: u64, a: u64, b: u64) -> i64 {
+pub(crate) fn handshake(op: u64, a: u64, b: u64) -> i64 {
     // SAFETY: a syscall number no kernel has; the kernel answers ENOSYS, mvx answers the op.
     unsafe { libc::syscall(HANDSHAKE_NR, op, a, b) }
 }
@@ -312,7 +312,13 @@ fn sync_slice(id: u64, bytes: &mut [u8]) {
             ring_of_this_thread(map).publish(*variants, id, bytes)
         }
         Role::Follower { map, index, .. } => {
-            let (leader_id, data) = ring_of_this_thread(map).consume(*index);
+            let ring = ring_of_this_thread(map);
+            if ring.signal_owed_here(*index) {
+                // The leader took a signal before this record: so does this variant. (The
+                // leader takes its own at its next fast-path call: a sync op has no entry.)
+                handshake(OP_SIGNAL_POINT, ring.position(*index), 0);
+            }
+            let (leader_id, data) = ring.consume(*index);
             if leader_id != id || data.len() != bytes.len() {
                 handshake(OP_MISMATCH, leader_id, id);
                 // The monitor ends the run; never go on with unsynchronised bytes.

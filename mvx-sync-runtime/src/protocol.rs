@@ -40,6 +40,11 @@ pub const OP_SIGPIPE: u64 = 8;
 /// variant does next (abort) is no divergence of the program's.
 pub const OP_RUNTIME_PANIC: u64 = 9;
 
+/// A follower reached the ring position where the leader took a signal (`signal_point_word`),
+/// the argument. The monitor delivers the signal as the handshake returns, so the handler
+/// runs at the point where the leader's ran.
+pub const OP_SIGNAL_POINT: u64 = 10;
+
 /// Fast-path levels as the handshake answers them: `mvx_abi::Level as u64` (`--monitor-level`),
 /// cumulative: which calls the runtime may run without a monitor round trip.
 pub const FAST_OFF: u64 = mvx_abi::Level::Strict as u64;
@@ -192,6 +197,24 @@ pub const WAKE_SEQ: usize = 72;
 /// waiting follower makes its call the ordinary way and the monitor sees where it went.
 pub const LEADER_GONE: usize = 80;
 pub const READ_POS: usize = 128;
+/// In variant `v`'s line: a signal it must take at the entry of a fast-path call (the
+/// arguments made, as at a lock-stepped call's entry stop, where every variant takes a
+/// signal), or 0. For a follower, the ring position (+1) where the leader took it: the call
+/// whose record is there. For the leader, any nonzero value: its next call. Written by the
+/// monitor, cleared by it when the variant took the signal. (Handlers run with the fast path
+/// off, `fastpath::in_signal_handler`, so their own calls are lock-stepped.)
+pub const fn signal_point_word(variant: usize) -> usize {
+    READ_POS + 64 * variant + 8
+}
+
+/// In variant `v`'s line: while its thread is inside a fast-path call, the call's ring
+/// position (+1), else 0. While that is still the variant's position, the call's record is
+/// not published (leader) or consumed (follower) yet, and a signal stop there is at the
+/// call's entry as far as the program is concerned: its arguments are made. (The leader's
+/// position moves when the record is published, before it leaves the call.)
+pub const fn in_call_word(variant: usize) -> usize {
+    READ_POS + 64 * variant + 16
+}
 pub const MAX_VARIANTS: usize = 8;
 pub const RING_START: usize = READ_POS + 64 * MAX_VARIANTS;
 pub const RING_SIZE: usize = SLOT_SIZE - RING_START;

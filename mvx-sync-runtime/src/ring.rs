@@ -78,6 +78,37 @@ impl Ring {
         unsafe { &*(self.base.add(WAKE_SEQ) as *const AtomicU32) }
     }
 
+    /// Whether variant `variant` must take a signal here, at the entry of its next call
+    /// (`signal_point_word`): the leader wherever it is, a follower at the read position where
+    /// the leader took it, before it consumes the record there.
+    pub fn signal_owed_here(&self, variant: usize) -> bool {
+        let point = self
+            .word(signal_point_word(variant))
+            .load(Ordering::Acquire);
+        point != 0 && (variant == 0 || point == self.position(variant) + 1)
+    }
+
+    /// Variant `variant`'s position: the leader's write position, a follower's read position.
+    pub fn position(&self, variant: usize) -> u64 {
+        if variant == 0 {
+            self.write_pos().load(Ordering::Relaxed)
+        } else {
+            self.read_pos(variant).load(Ordering::Relaxed)
+        }
+    }
+
+    /// Marks variant `variant`'s thread inside a fast-path call (`in_call_word`): the call
+    /// whose record is at its current position.
+    pub fn enter_call(&self, variant: usize) {
+        self.word(in_call_word(variant))
+            .store(self.position(variant) + 1, Ordering::Relaxed);
+    }
+
+    /// Variant `variant`'s thread left its fast-path call.
+    pub fn leave_call(&self, variant: usize) {
+        self.word(in_call_word(variant)).store(0, Ordering::Relaxed);
+    }
+
     /// Whether the group's leader thread has ended (no record will come after the last).
     pub fn leader_gone(&self) -> bool {
         self.word(LEADER_GONE).load(Ordering::Acquire) != 0

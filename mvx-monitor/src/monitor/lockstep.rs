@@ -108,6 +108,7 @@ impl Monitor {
         let task = &mut self.tasks[t];
         task.history
             .push(format!("{} = ?", decode::syscall_text(&entry.call)));
+        task.entries += 1;
         task.state = State::AtEntry(entry, stop);
         let g = task.group;
         if let Some((sig, _)) = self.groups[g].delivery {

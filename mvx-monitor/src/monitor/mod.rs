@@ -295,6 +295,7 @@ impl Monitor {
             setup_calls: 0,
             temp_name_redraws: 0,
             in_memory_of: None,
+            entries: 0,
         });
         if self.majority.is_retired(variant) {
             // A task a retired variant created as it was being killed.
@@ -553,6 +554,7 @@ impl Monitor {
             .signals_waiting()
             .then_some(Duration::from_millis(5))
             .into_iter()
+            .chain(self.delivery_poll())
             .chain(
                 clock::next_clock_deadline(self.running_tasks())
                     .map(|d| d.saturating_duration_since(Instant::now())),

@@ -265,6 +265,48 @@ impl RuntimeServer {
         buffer.map[at..at + 8].copy_from_slice(&flags.to_ne_bytes());
     }
 
+    /// Where variant `variant` of group `g` is in its ring (the leader's write position, a
+    /// follower's read position); `None` if the group has no ring. Exact while the variant
+    /// is stopped; a running follower's position cannot pass a signal point it owes (its
+    /// runtime stops there, `signal_point_word`).
+    pub(super) fn ring_position(&self, g: GroupId, variant: usize) -> Option<u64> {
+        use std::sync::atomic::Ordering;
+        let slot = self.group_slots.slot_of(g)?;
+        let buffer = self.buffer.as_ref()?;
+        let base = data_slot(slot);
+        let at = if variant == 0 {
+            WRITE_POS
+        } else {
+            READ_POS + 64 * variant
+        };
+        Some(word(&buffer.map, base + at).load(Ordering::Acquire))
+    }
+
+    /// Whether variant `variant` of group `g` is inside a fast-path call whose record it
+    /// has not published or consumed yet (`in_call_word`): at that call's entry.
+    pub(super) fn in_call(&self, g: GroupId, variant: usize) -> bool {
+        let (Some(slot), Some(buffer)) = (self.group_slots.slot_of(g), self.buffer.as_ref()) else {
+            return false;
+        };
+        let at = data_slot(slot) + in_call_word(variant);
+        let call = word(&buffer.map, at).load(std::sync::atomic::Ordering::Acquire);
+        call != 0 && Some(call - 1) == self.ring_position(g, variant)
+    }
+
+    /// Whether group `g` has a fast-path ring, lending it one now if there is a buffer.
+    pub(super) fn has_ring(&mut self, g: GroupId) -> bool {
+        self.buffer.is_some() && self.group_slot(g) < MAX_GROUPS
+    }
+
+    /// Sets (or, with 0, clears) the signal point follower `variant` of group `g` owes.
+    pub(super) fn set_signal_point(&mut self, g: GroupId, variant: usize, value: u64) {
+        let (Some(slot), Some(buffer)) = (self.group_slots.slot_of(g), self.buffer.as_ref()) else {
+            return;
+        };
+        let at = data_slot(slot) + signal_point_word(variant);
+        word(&buffer.map, at).store(value, std::sync::atomic::Ordering::Release);
+    }
+
     /// Tells group `g`'s followers that its leader thread ended: a follower waiting for a
     /// fast-path record then makes its call the ordinary way, and the monitor sees it.
     pub(super) fn mark_leader_gone(&mut self, g: GroupId) {
@@ -408,6 +450,7 @@ impl Monitor {
                 n as i64
             }
             OP_FAST_LEVEL => self.fast_level_of(t) as i64,
+            OP_SIGNAL_POINT => return self.signal_point_reached(t, stop, regs, a),
             OP_SIGPIPE => {
                 super::signals::tkill(task.tracee.pid, libc::SIGPIPE);
                 0

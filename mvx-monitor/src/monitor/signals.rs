@@ -35,6 +35,45 @@ const FAST_PATH_GRACE: Duration = Duration::from_millis(5);
 /// How long a member still running program code gets to stop by itself (its own copy of the
 /// signal, or its next syscall) when the others took the signal already, before a kick.
 const CATCH_UP_GRACE: Duration = Duration::from_millis(5);
+/// How long a leader in program code gets to reach its next call's entry, where it takes a
+/// signal of a member-by-member delivery (`leader_takes`), before it takes it where it is.
+const ENTRY_GRACE: Duration = Duration::from_millis(2);
+
+/// How long a call-free stretch of a member holds a signal back from it while the others
+/// wait at a call's entry (`leader_takes`): beyond it, the member takes it where it is.
+const ENTRY_WAIT_MAX: Duration = Duration::from_millis(100);
+
+/// Which of the member-by-member delivery's waits are over.
+#[derive(Clone, Copy)]
+struct Waited {
+    entry_grace: bool,
+    catch_up: bool,
+    too_long: bool,
+}
+
+impl Waited {
+    fn since(decided: Instant) -> Waited {
+        let waited = decided.elapsed();
+        Waited {
+            entry_grace: waited >= ENTRY_GRACE,
+            catch_up: waited >= CATCH_UP_GRACE,
+            too_long: waited >= ENTRY_WAIT_MAX,
+        }
+    }
+}
+
+/// Where the leader took a signal of a member-by-member delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TakenAt {
+    /// At a call's entry: its arguments were made without the handler.
+    Entry,
+    /// In a loop: it made no call since the group's previous delivery, so the others are
+    /// in the same call-free stretch, which is where each takes it as it stops.
+    Loop,
+    /// In program code, with every member stopped in program code at its position (it made
+    /// no call within `ENTRY_GRACE`).
+    ProgramCode,
+}
 
 fn kick_signal() -> i32 {
     libc::SIGRTMAX()
@@ -147,6 +186,14 @@ pub(super) struct SignalSync {
     /// Groups whose delivery in progress goes member by member (`deliver_as_they_stop`),
     /// with the members that took it already.
     taken: HashMap<GroupId, Vec<TaskId>>,
+    /// For such a group: the ring position where its leader took the signal, and whether
+    /// at a call's entry; where every follower takes it too.
+    points: HashMap<GroupId, (u64, TakenAt)>,
+    /// Groups whose leader, in program code past `ENTRY_GRACE`, is held while the others
+    /// are stopped too (`followers_gathered`).
+    gathering: HashSet<GroupId>,
+    /// Per group, where its leader took its latest signal: ring position and syscall entries.
+    last_leader_point: HashMap<GroupId, (u64, u64)>,
 }
 
 impl SignalSync {
@@ -484,17 +531,18 @@ impl Monitor {
     }
 
     /// Whether the delivery of `sig` just decided for group `g` may go member by member:
-    /// at `strict` every syscall is a rendezvous, so a member that has not passed the
-    /// others' next syscall is in their signal time frame wherever it is, and each member can
+    /// every lock-stepped syscall is a rendezvous, so a member that has not passed the
+    /// others' next one is in their signal time frame wherever it is, and each member can
     /// take the signal as soon as it stops (its own copy, its next syscall, or a kick after
     /// `CATCH_UP_GRACE`) while the others run on: nobody is held waiting for the rest, and a
-    /// member whose own copy comes by itself is neither kicked nor stopped twice. Only for
+    /// member whose own copy comes by itself is neither kicked nor stopped twice. Calls on
+    /// the fast path pass no rendezvous: there the leader takes the signal first and its
+    /// ring position is the point where every follower takes it (`take_in_order`). Only for
     /// the plain case: one thread, nothing in flight, every member in program code or at a
     /// syscall entry (so the calls they are held at are re-executed after the handler).
     fn can_deliver_as_they_stop(&self, g: GroupId, sig: i32, live: &[TaskId]) -> bool {
         let group = &self.groups[g];
-        self.cfg.level == crate::seccomp::Level::Strict
-            && !self.procs[group.proc_].threaded
+        !self.procs[group.proc_].threaded
             && group.in_flight.is_none()
             && live.first().is_some_and(|&m| !self.stops_process(m, sig))
             && live.iter().all(|&m| match &self.tasks[m].state {
@@ -553,35 +601,348 @@ impl Monitor {
             self.signal_sync.taken.insert(g, Vec::new());
         }
         let grace_over = since.elapsed() >= CATCH_UP_GRACE;
+        // With a shared buffer the group's calls may take the fast path (from its first one,
+        // which may come after the signal): its ring is lent now if it has none yet.
+        let ring = self.runtime.has_ring(g);
+        let leader_alive = live.iter().any(|&m| self.tasks[m].variant == 0);
         for &m in live {
             if self.signal_sync.taken[&g].contains(&m) {
                 continue;
             }
-            match &self.tasks[m].state {
-                State::AtSignal { resume, .. } if matches!(**resume, State::Running) => {}
-                State::AtEntry(..) => {}
-                State::Running if !grace_over => continue,
-                State::Running | State::InSyscall(_) | State::Restarting { .. } => {
-                    self.kick(m)?;
-                    continue;
-                }
-                _ => continue,
+            if !leader_alive {
+                self.member_takes_where_it_stops(g, m, sig, grace_over)?;
+            } else if self.tasks[m].variant == 0 {
+                self.leader_takes(g, m, sig, ring, Waited::since(since))?;
+            } else {
+                self.follower_takes_in_order(g, m, sig, Waited::since(since))?;
             }
-            // A call the member is held at comes again after the handler (or ends with EINTR
-            // if waiting for a signal is what it is for), as when a handler interrupts
-            // program code just before it.
-            self.deliver_to_member(m, sig, true, false, false)?;
-            self.signal_sync.taken.entry(g).or_default().push(m);
         }
-        let taken = &self.signal_sync.taken[&g];
+        self.finish_if_all_took(g, live)
+    }
+
+    /// Ends group `g`'s member-by-member delivery once every live member took it.
+    fn finish_if_all_took(&mut self, g: GroupId, live: &[TaskId]) -> Result<Option<Stop>> {
+        let Some((_, since)) = self.groups[g].delivery else {
+            return Ok(None);
+        };
+        let Some(taken) = self.signal_sync.taken.get(&g) else {
+            return Ok(None);
+        };
         if live.iter().all(|m| taken.contains(m)) {
             self.signal_sync.taken.remove(&g);
+            self.signal_sync.points.remove(&g);
+            self.signal_sync.gathering.remove(&g);
+            for v in 1..self.variants() {
+                self.runtime.set_signal_point(g, v, 0);
+            }
             self.groups[g].delivery = None;
             self.signal_sync.delivered(Some(since));
             // Members that took it early may be waiting at their next syscall.
             return self.try_rendezvous(g);
         }
         Ok(None)
+    }
+
+    /// Member `m` takes `sig` at its first stop in program code or at a syscall entry
+    /// (kicked after `CATCH_UP_GRACE`), the others wherever they are: for a group whose
+    /// leader is gone.
+    fn member_takes_where_it_stops(
+        &mut self,
+        g: GroupId,
+        m: TaskId,
+        sig: i32,
+        grace_over: bool,
+    ) -> Result<()> {
+        match &self.tasks[m].state {
+            State::AtSignal { resume, .. } if matches!(**resume, State::Running) => {}
+            State::AtEntry(..) => {}
+            State::Running if !grace_over => return Ok(()),
+            State::Running | State::InSyscall(_) | State::Restarting { .. } => {
+                return self.kick(m);
+            }
+            _ => return Ok(()),
+        }
+        // A call the member is held at comes again after the handler (or ends with EINTR
+        // if waiting for a signal is what it is for), as when a handler interrupts
+        // program code just before it.
+        self.deliver_to_member(m, sig, true, false, false)?;
+        self.signal_sync.taken.entry(g).or_default().push(m);
+        Ok(())
+    }
+
+    /// The leader takes the signal first, at the entry of a call: at a lock-stepped call's
+    /// entry stop, inside a fast-path call whose record it has not published, or at the top
+    /// of its next fast-path call (its runtime asks, `OP_SIGNAL_POINT`). There the call's
+    /// arguments are made without the handler in every variant, which is where the others
+    /// take it too: taken in program code, a handler's effects (a counter it bumps) could
+    /// reach the next call's arguments in one variant and not in another. A leader that makes
+    /// no call within `ENTRY_GRACE` (a loop) takes it in program code.
+    fn leader_takes(
+        &mut self,
+        g: GroupId,
+        m: TaskId,
+        sig: i32,
+        ring: bool,
+        waited: Waited,
+    ) -> Result<()> {
+        let in_call = ring && self.runtime.in_call(g, 0);
+        let at = match &self.tasks[m].state {
+            State::AtEntry(..) => TakenAt::Entry,
+            State::AtSignal { resume, .. } if matches!(**resume, State::Running) => {
+                if in_call {
+                    TakenAt::Entry
+                } else if self.made_no_call_since_last_delivery(g, m) {
+                    TakenAt::Loop
+                } else if waited.too_long && self.another_member_at_entry(g, m) {
+                    // A long call-free stretch (a slower build, a computation): the signal
+                    // is not held back any longer, at the price of taking it in program
+                    // code here while the others are at the entry.
+                    TakenAt::ProgramCode
+                } else if waited.entry_grace && !self.another_member_at_entry(g, m) {
+                    // No call within the grace: a loop, or a leader that did not get a CPU.
+                    // Held here while the others are stopped too; taken in program code
+                    // only if they all are in program code where it is (a loop of the
+                    // program's), else it goes on to the call the others are at.
+                    self.signal_sync.gathering.insert(g);
+                    if !self.followers_gathered(g, m)? {
+                        return Ok(());
+                    }
+                    TakenAt::ProgramCode
+                } else {
+                    if ring {
+                        self.runtime.set_signal_point(g, 0, 1);
+                    }
+                    return self.release_signal_stop(m);
+                }
+            }
+            State::Running => {
+                if ring {
+                    self.runtime.set_signal_point(g, 0, 1);
+                }
+                // Kicked to gather the group only if nobody waits at a call's entry already:
+                // then the leader is on its way there (a kick would only slow it down).
+                let gather = waited.entry_grace && !self.another_member_at_entry(g, m);
+                return if gather || waited.too_long {
+                    self.kick(m)
+                } else {
+                    Ok(())
+                };
+            }
+            State::InSyscall(_) | State::Restarting { .. } => return self.kick(m),
+            _ => return Ok(()),
+        };
+        self.leader_point(g, sig, at);
+        self.deliver_to_member(m, sig, true, false, false)?;
+        self.signal_sync.taken.entry(g).or_default().push(m);
+        Ok(())
+    }
+
+    /// Whether the leader `m` of group `g` made no call (fast or lock-stepped) since where it
+    /// took the group's previous signal.
+    fn made_no_call_since_last_delivery(&self, g: GroupId, m: TaskId) -> bool {
+        let now = (
+            self.runtime.ring_position(g, 0).unwrap_or(0),
+            self.tasks[m].entries,
+        );
+        self.signal_sync.last_leader_point.get(&g) == Some(&now)
+    }
+
+    /// Whether every follower of group `g` is stopped in program code at the position of
+    /// its leader `m`; kicks those still running, lets go those behind it.
+    fn followers_gathered(&mut self, g: GroupId, m: TaskId) -> Result<bool> {
+        let position = self.runtime.ring_position(g, 0).unwrap_or(0);
+        let followers: Vec<TaskId> = self.groups[g]
+            .members
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&f| f != m && self.tasks[f].alive())
+            .collect();
+        let mut all = true;
+        for f in followers {
+            let v = self.tasks[f].variant;
+            let here = self.runtime.ring_position(g, v).unwrap_or(0);
+            match &self.tasks[f].state {
+                State::AtSignal { resume, .. } if matches!(**resume, State::Running) => {
+                    if here < position {
+                        self.release_signal_stop(f)?;
+                        all = false;
+                    }
+                }
+                State::Running | State::InSyscall(_) | State::Restarting { .. } => {
+                    self.kick(f)?;
+                    all = false;
+                }
+                _ => all = false,
+            }
+        }
+        Ok(all)
+    }
+
+    /// Whether a member of group `g` other than `m` is at a call's entry: then `m`, in
+    /// program code, is on its way there too (and a handler it ran now could reach the
+    /// arguments of that call, which the other made without it).
+    fn another_member_at_entry(&self, g: GroupId, m: TaskId) -> bool {
+        self.groups[g].members.iter().flatten().any(|&o| {
+            o != m
+                && (matches!(self.tasks[o].state, State::AtEntry(..))
+                    || self.runtime.in_call(g, self.tasks[o].variant))
+        })
+    }
+
+    /// The leader of group `g` takes `sig` now: its ring position (the records it has
+    /// published) is where each follower takes it (`signal_point_word`).
+    fn leader_point(&mut self, g: GroupId, sig: i32, at: TakenAt) {
+        self.signal_sync.gathering.remove(&g);
+        let position = self.runtime.ring_position(g, 0).unwrap_or(0);
+        if let Some(leader) = self.member(g, 0) {
+            let entries = self.tasks[leader].entries;
+            self.signal_sync
+                .last_leader_point
+                .insert(g, (position, entries));
+        }
+        debug!(group = g, sig, position, ?at, "the leader takes the signal");
+        self.signal_sync.points.insert(g, (position, at));
+        self.runtime.set_signal_point(g, 0, 0);
+        for v in 1..self.variants() {
+            self.runtime.set_signal_point(g, v, position + 1);
+        }
+    }
+
+    /// Follower `m` takes `sig` where the leader took it: at the same ring position (having
+    /// consumed the records the leader had published then), and at a call's entry if the
+    /// leader took it at one. Stopped before that point it runs on: its runtime asks for the
+    /// signal at the entry of the call whose record is there (`OP_SIGNAL_POINT`), and a
+    /// lock-stepped call's entry stop is one too. Before the leader took it there is no
+    /// point yet.
+    fn follower_takes_in_order(
+        &mut self,
+        g: GroupId,
+        m: TaskId,
+        sig: i32,
+        waited: Waited,
+    ) -> Result<()> {
+        let in_program_code = matches!(&self.tasks[m].state,
+            State::AtSignal { resume, .. } if matches!(**resume, State::Running));
+        let Some(&(point, at)) = self.signal_sync.points.get(&g) else {
+            // Held while the leader gathers the group (`leader_takes`), else let go.
+            if in_program_code && !self.signal_sync.gathering.contains(&g) {
+                self.release_signal_stop(m)?;
+            }
+            return Ok(());
+        };
+        let v = self.tasks[m].variant;
+        let here = self.runtime.ring_position(g, v).unwrap_or(0);
+        let in_call = self.runtime.in_call(g, v);
+        // (Never beyond the point: its runtime stops there. Beyond it, it takes it now.)
+        let ready = match &self.tasks[m].state {
+            State::AtEntry(..) => true,
+            _ if in_program_code => {
+                here > point
+                    || (here == point && (in_call || at != TakenAt::Entry || waited.too_long))
+            }
+            _ => false,
+        };
+        if !ready {
+            return match &self.tasks[m].state {
+                _ if in_program_code => self.release_signal_stop(m),
+                // The leader took it in a loop: so does this follower, as its own copy stops
+                // it in the loop (or a kick, later).
+                State::Running if at == TakenAt::Loop && waited.catch_up && here >= point => {
+                    self.kick(m)
+                }
+                State::Running if at == TakenAt::ProgramCode && here >= point => self.kick(m),
+                // A long call-free stretch before its next call's entry: not waited for
+                // any longer (as the leader is not, `leader_takes`).
+                State::Running if waited.too_long && here >= point => self.kick(m),
+                State::InSyscall(_) | State::Restarting { .. } => self.kick(m),
+                _ => Ok(()),
+            };
+        }
+        debug!(
+            task = m,
+            here,
+            point,
+            ?at,
+            in_call,
+            state = self.tasks[m].state.name(),
+            "a follower takes the signal"
+        );
+        self.runtime.set_signal_point(g, v, 0);
+        self.deliver_to_member(m, sig, true, false, false)?;
+        self.signal_sync.taken.entry(g).or_default().push(m);
+        Ok(())
+    }
+
+    /// How often to look at member-by-member deliveries: a leader waiting for its next call's
+    /// entry is looked at again after `ENTRY_GRACE`.
+    pub(super) fn delivery_poll(&self) -> Option<Duration> {
+        let waits_for_leader = self
+            .signal_sync
+            .taken
+            .keys()
+            .any(|g| !self.signal_sync.points.contains_key(g));
+        waits_for_leader.then_some(ENTRY_GRACE)
+    }
+
+    /// A variant's runtime is at the entry of a fast-path call where it owes a signal
+    /// (`OP_SIGNAL_POINT`, at ring `position`): the leader takes it here first, a follower
+    /// where the leader did; it is delivered as the handshake returns. A point no longer
+    /// owed (taken at a stop meanwhile) just returns.
+    pub(super) fn signal_point_reached(
+        &mut self,
+        t: TaskId,
+        stop: Stopped,
+        regs: user_regs_struct,
+        position: u64,
+    ) -> Result<Option<Stop>> {
+        let (g, variant) = (self.tasks[t].group, self.tasks[t].variant);
+        self.runtime.set_signal_point(g, variant, 0);
+        let taken = self
+            .signal_sync
+            .taken
+            .get(&g)
+            .is_some_and(|v| v.contains(&t));
+        let point = self.signal_sync.points.get(&g).map(|&(p, _)| p);
+        let owed = match self.groups[g].delivery {
+            Some((sig, _)) if !taken && variant == 0 && point.is_none() => Some(sig),
+            Some((sig, _)) if !taken && variant != 0 && point.is_some_and(|p| position >= p) => {
+                Some(sig)
+            }
+            _ => None,
+        };
+        let Some(sig) = owed else {
+            let task = &mut self.tasks[t];
+            task.history
+                .push("mvx_signal_point() = 0 (nothing owed)".into());
+            return super::lockstep::answer(task, stop, &regs, 0, None).map(|()| None);
+        };
+        debug!(
+            task = t,
+            position, "a variant takes the signal at a fast-path call's entry"
+        );
+        if variant == 0 {
+            self.leader_point(g, sig, TakenAt::Entry);
+        }
+        self.tasks[t].history.push(format!(
+            "mvx_signal_point() = 0 ({} taken here)",
+            crate::decode::signal_name(sig)
+        ));
+        let in_kernel = self.settle_member_copy(t, sig, false);
+        let mut regs = regs;
+        regs.orig_rax = u64::MAX; // the handshake is not made: answered with 0
+        regs.rax = 0;
+        self.send_before_return(t, stop, regs, sig, in_kernel)?;
+        self.signal_sync.taken.entry(g).or_default().push(t);
+        let live: Vec<TaskId> = self.groups[g]
+            .members
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&m| self.tasks[m].alive())
+            .collect();
+        // The followers held at a stop may take it now.
+        self.deliver_as_they_stop(g, sig, &live)
     }
 
     /// Interrupts a task sitting in a syscall; its kick stop holds it for the delivery.
@@ -653,6 +1014,17 @@ impl Monitor {
         }
     }
 
+    /// Member `m` takes `sig` now: its own copy, if it had one, is used up; whether that copy
+    /// is still pending in its kernel (else a later copy of its own is credited against it).
+    fn settle_member_copy(&mut self, m: TaskId, sig: i32, process_directed: bool) -> bool {
+        let had = self.tasks[m].sig.pending.remove(&sig);
+        let in_kernel = !had && self.member_has(m, sig);
+        if !had && !in_kernel {
+            self.credit_member(m, sig, process_directed);
+        }
+        in_kernel
+    }
+
     /// Delivers `sig` to member `m` at the stop it is held at: at a signal stop it takes it
     /// there; at a syscall entry or exit the call is ended (restarted or EINTR, or taken under
     /// the call's own mask) and the signal sent before it returns.
@@ -664,20 +1036,14 @@ impl Monitor {
         clone_in_flight: bool,
         process_directed: bool,
     ) -> Result<()> {
-        let had = self.tasks[m].sig.pending.remove(&sig);
-        let in_kernel = !had && self.member_has(m, sig);
         debug!(
             task = m,
-            had,
-            in_kernel,
             restart,
             state = ?std::mem::discriminant(&self.tasks[m].state),
             at = ?self.tasks[m].entry().map(|e| table::name_of(e.call.raw.nr)),
             "delivering to member"
         );
-        if !had && !in_kernel {
-            self.credit_member(m, sig, process_directed);
-        }
+        let in_kernel = self.settle_member_copy(m, sig, process_directed);
         if let State::AtSignal {
             resume, stop_sig, ..
         } = &mut self.tasks[m].state

@@ -138,6 +138,9 @@ pub(super) struct Task {
     /// A child of CLONE_VM (vfork, posix_spawn) until its exec: the task whose memory, and so
     /// whose runtime state (thread-local group, process slot), it runs in.
     pub(super) in_memory_of: Option<super::TaskId>,
+    /// Syscall entry stops it arrived at (a signal delivery asks whether it made a call
+    /// since the previous one, `signals.rs`).
+    pub(super) entries: u64,
 }
 
 impl State {
@@ -345,6 +348,7 @@ mod tests {
             setup_calls: 0,
             temp_name_redraws: 0,
             in_memory_of: None,
+            entries: 0,
         }
     }
 
