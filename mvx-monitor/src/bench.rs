@@ -420,15 +420,18 @@ impl Bench {
             eprintln!("mvx bench: no {kernels} (make -C examples): kernels rows skipped");
             return Ok(());
         }
-        // Repetitions for ~0.5-1 s natively here (a quarter of that with --quick).
+        // First guesses at the repetitions; each is scaled until a native run takes
+        // `native_seconds` (a quarter with --quick), so that starting mvx (~20 ms: the
+        // loader's lock-stepped calls) weighs as little as in a real run of a kernel.
         let sizes = [
             ("list", 3000),
             ("statemachine", 1200),
             ("matmul", 160),
             ("stencil", 3000),
         ];
+        let native_seconds = if self.quick { 0.25 } else { 1.0 };
         for (kernel, size) in sizes {
-            let size = if self.quick { size / 4 } else { size };
+            let size = self.repetitions_for(&kernels, kernel, size, native_seconds)?;
             for timer in [false, true] {
                 let mut program = vec![kernels.clone()];
                 if timer {
@@ -456,6 +459,26 @@ impl Bench {
             }
         }
         Ok(())
+    }
+
+    /// Repetitions of `kernel` for a native run of about `seconds`, from a first guess.
+    fn repetitions_for(
+        &self,
+        kernels: &str,
+        kernel: &str,
+        guess: u64,
+        seconds: f64,
+    ) -> Result<u64> {
+        let mut reps = guess;
+        for _ in 0..4 {
+            let program = [kernels.to_string(), kernel.to_string(), reps.to_string()];
+            let took = time(&mut command(Mode::Native, &self.mvx, &program))?;
+            if took >= 0.8 * seconds {
+                break;
+            }
+            reps = ((reps as f64 * seconds / took.max(0.01)).ceil() as u64).max(reps + 1);
+        }
+        Ok(reps)
     }
 
     /// Like `measure`, and every run must print what the first native run printed (a checksum).
