@@ -15,7 +15,7 @@
 
 use crate::protocol::*;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 /// How many of its own latest changes a variant remembers, to apply again on top of an
@@ -100,16 +100,11 @@ impl Own {
 
 static OWN: Mutex<Option<Own>> = Mutex::new(None);
 
-fn word(map: &memmap2::MmapMut, at: usize) -> &AtomicU64 {
-    // SAFETY: an aligned word within the mapping, only accessed atomically.
-    unsafe { &*(map.as_ptr().add(at) as *const AtomicU64) }
-}
-
 /// The monitor's current snapshot of `process`'s classes and its generation. The monitor
 /// writes it as a seqlock (the generation is odd meanwhile: this variant's thread may run
 /// while the monitor handles another variant), so it is read again until it is whole.
 fn snapshot(map: &memmap2::MmapMut, process: usize) -> (u64, Snapshot) {
-    let generation = word(map, fd_generation(process));
+    let generation = shared_word(map, fd_generation(process));
     let at = fd_class_slot(process);
     for tries in 0u32.. {
         let before = generation.load(Ordering::Acquire);
@@ -123,7 +118,7 @@ fn snapshot(map: &memmap2::MmapMut, process: usize) -> (u64, Snapshot) {
             continue;
         }
         let snapshot = Snapshot {
-            journal: word(map, fd_journal(process) + 8).load(Ordering::Acquire),
+            journal: shared_word(map, fd_journal(process) + 8).load(Ordering::Acquire),
             classes: map[at..at + FD_CLASSES].to_vec(),
         };
         std::sync::atomic::fence(Ordering::Acquire);
@@ -137,7 +132,7 @@ fn snapshot(map: &memmap2::MmapMut, process: usize) -> (u64, Snapshot) {
 /// Runs `f` on this variant's copy of the classes, brought up to date with the monitor's if
 /// it wrote them since (or this is another process, after a fork).
 fn with_own<R>(map: &memmap2::MmapMut, process: usize, f: impl FnOnce(&mut Own) -> R) -> R {
-    let generation = word(map, fd_generation(process)).load(Ordering::Acquire);
+    let generation = shared_word(map, fd_generation(process)).load(Ordering::Acquire);
     let mut own = OWN.lock().unwrap_or_else(|e| e.into_inner());
     match own.as_mut() {
         Some(o) if o.process == process => {
@@ -180,8 +175,7 @@ pub(crate) fn journal(map: &memmap2::MmapMut, change: FdChange) -> bool {
         return false;
     };
     let base = fd_journal(process);
-    // SAFETY: aligned words within the mapping, accessed atomically.
-    let word = |i: usize| unsafe { &*(map.as_ptr().add(base + 8 * i) as *const AtomicU64) };
+    let word = |i: usize| shared_word(map, base + 8 * i);
     let (written, taken) = (
         word(0).load(Ordering::Relaxed),
         word(1).load(Ordering::Acquire),
@@ -200,8 +194,7 @@ pub(crate) fn journal_has_room(map: &memmap2::MmapMut) -> bool {
         return false;
     };
     let base = fd_journal(process);
-    // SAFETY: as in `journal`.
-    let word = |i: usize| unsafe { &*(map.as_ptr().add(base + 8 * i) as *const AtomicU64) };
+    let word = |i: usize| shared_word(map, base + 8 * i);
     word(0).load(Ordering::Relaxed) - word(1).load(Ordering::Acquire) < FD_JOURNAL_ENTRIES as u64
 }
 

@@ -232,3 +232,15 @@ pub fn record_size(len: usize) -> usize {
 
 const _: () =
     assert!(RING_START.is_multiple_of(RECORD_ALIGN) && RING_SIZE.is_multiple_of(RECORD_ALIGN));
+
+/// The shared word at byte `at` of the sync buffer's mapping. The variants and the monitor
+/// access the buffer's words only atomically, through this (or the ring's own accessor).
+pub fn shared_word(map: &memmap2::MmapMut, at: usize) -> &std::sync::atomic::AtomicU64 {
+    assert!(
+        at.is_multiple_of(8) && at + 8 <= map.len(),
+        "shared word {at:#x} outside the buffer"
+    );
+    // SAFETY: an aligned word within the mapping, which outlives the reference; every access
+    // to it, in every process, is atomic.
+    unsafe { &*(map.as_ptr().add(at) as *const std::sync::atomic::AtomicU64) }
+}

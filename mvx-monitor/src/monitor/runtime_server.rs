@@ -515,8 +515,4 @@ impl RuntimeServer {
 }
 
 /// The shared buffer's word at byte `at`, which the variants access atomically.
-fn word(map: &memmap2::MmapMut, at: usize) -> &std::sync::atomic::AtomicU64 {
-    assert!(at.is_multiple_of(8) && at + 8 <= map.len());
-    // SAFETY: an aligned word within the mapping.
-    unsafe { &*(map.as_ptr().add(at) as *const std::sync::atomic::AtomicU64) }
-}
+use mvx_sync_runtime::protocol::shared_word as word;
