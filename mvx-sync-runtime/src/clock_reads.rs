@@ -19,7 +19,7 @@
 //! read them, and every non-clock call puts the pairing right again. The monitor's own clock
 //! channel (`clock.rs` in mvx-monitor) does the same for the calls that reach it.
 
-use crate::fastpath::{follow, gadget, is_clock, Request, FAST_ID};
+use crate::fastpath::{follow, gadget, is_clock, RecordHeader, Request, FAST_ID};
 use crate::ring::Ring;
 use std::cell::RefCell;
 
@@ -42,16 +42,8 @@ pub(crate) fn is_clock_record(id: u64) -> bool {
 /// Whether `record` (of id `id`) is the leader's making of the same call as `req`: the same
 /// syscall with the same compared values (the clock id, which pointers are NULL).
 fn same_call(req: &Request, id: u64, record: &[u8]) -> bool {
-    if id != FAST_ID | req.nr as u64 || record.len() < 32 {
-        return false;
-    }
-    let word = |i: usize| {
-        record
-            .get(i * 8..i * 8 + 8)
-            .map(|b| u64::from_ne_bytes(b.try_into().unwrap()))
-    };
-    word(0) == Some(req.scalars.len() as u64)
-        && (0..req.scalars.len()).all(|i| word(4 + i) == Some(req.scalars[i]))
+    id == FAST_ID | req.nr as u64
+        && RecordHeader::parse(record).is_some_and(|h| h.has_scalars(req.scalars))
 }
 
 /// A follower's clock read `req` in a multi-threaded process, answered from group ring

@@ -869,6 +869,49 @@ unsafe fn with_record<R>(
     sink(parts.as_slice())
 }
 
+/// A record's header as `with_record` writes it: scalar count, input length, result, output
+/// length, then the scalars.
+pub(crate) struct RecordHeader<'a> {
+    pub input_len: usize,
+    pub ret: i64,
+    pub output_len: usize,
+    scalars: &'a [u8],
+}
+
+impl RecordHeader<'_> {
+    /// The header at the start of `record`; `None` if it does not fit (a forged record).
+    pub(crate) fn parse(record: &[u8]) -> Option<RecordHeader<'_>> {
+        let word = |i: usize| {
+            record
+                .get(i * 8..i * 8 + 8)
+                .map(|b| u64::from_ne_bytes(b.try_into().expect("8 bytes")))
+        };
+        let nscalars = usize::try_from(word(0)?).ok()?;
+        let scalars = record.get(32..32usize.checked_add(nscalars.checked_mul(8)?)?)?;
+        Some(RecordHeader {
+            input_len: usize::try_from(word(1)?).ok()?,
+            ret: word(2)? as i64,
+            output_len: usize::try_from(word(3)?).ok()?,
+            scalars,
+        })
+    }
+
+    /// The header's length in bytes.
+    pub(crate) fn size(&self) -> usize {
+        32 + self.scalars.len()
+    }
+
+    /// Whether the leader's scalars are `mine`.
+    pub(crate) fn has_scalars(&self, mine: &[u64]) -> bool {
+        self.scalars.len() == mine.len() * 8
+            && self
+                .scalars
+                .chunks_exact(8)
+                .zip(mine)
+                .all(|(b, &m)| u64::from_ne_bytes(b.try_into().expect("8 bytes")) == m)
+    }
+}
+
 /// Up to `N` items on the stack, none initialised but those pushed: the record's arrays are
 /// built on every fast call, and filling them whole first cost more than their contents.
 struct Few<T: Copy, const N: usize> {
@@ -934,24 +977,22 @@ pub(crate) unsafe fn follow(req: &Request, id: u64, record: &[u8]) -> i64 {
         // The monitor ends the run; never go on with the wrong result.
         std::process::abort()
     };
-    if id & !0xffff_ffff != FAST_ID || id != FAST_ID | own_nr || record.len() < 32 {
+    if id & !0xffff_ffff != FAST_ID || id != FAST_ID | own_nr {
         diverged(id & 0xffff_ffff, u64::MAX, &[]);
     }
-    let word = |i: usize| u64::from_ne_bytes(record[i * 8..i * 8 + 8].try_into().unwrap());
-    let (nscalars, input_len, ret, output_len) = (
-        word(0) as usize,
-        word(1) as usize,
-        word(2) as i64,
-        word(3) as usize,
-    );
-    if nscalars != req.scalars.len()
-        || record.len() != 32 + nscalars * 8 + input_len + output_len
-        || (0..nscalars).any(|i| word(4 + i) != req.scalars[i])
-    {
+    let Some(header) = RecordHeader::parse(record) else {
+        diverged(own_nr, u64::MAX, &[]);
+    };
+    let (input_len, ret) = (header.input_len, header.ret);
+    let whole = header
+        .size()
+        .checked_add(input_len)
+        .and_then(|n| n.checked_add(header.output_len));
+    if !header.has_scalars(req.scalars) || whole != Some(record.len()) {
         diverged(own_nr, u64::MAX, &[]);
     }
     // The bytes handed to the kernel, compared in order.
-    let mut at = 32 + nscalars * 8;
+    let mut at = header.size();
     let leader_input = &record[at..at + input_len];
     let mut offset = 0usize;
     for &(p, n) in req.input {
