@@ -40,6 +40,28 @@ fn write_pid(info: &mut libc::siginfo_t, pid: i32) {
 }
 
 impl Monitor {
+    /// Whether the members of group `g` got `sig` from their own process (raise, kill or
+    /// tgkill of itself, a kernel signal like SIGPIPE sent as the process's own, or mvx's
+    /// stand-in for SIGPIPE on the fast path), as the siginfo recorded for it says: each
+    /// variant then has it at the same point of its program, right after the call that sent
+    /// it, rather than wherever an asynchronous signal finds it.
+    pub(super) fn sent_by_itself(&self, g: GroupId, sig: i32) -> bool {
+        let Some(info) = self.groups[g]
+            .members
+            .iter()
+            .flatten()
+            .find_map(|&m| self.tasks[m].sig.infos.get(&sig))
+        else {
+            return false;
+        };
+        let own = self.groups[self.procs[self.groups[g].proc_].main_group].members[0]
+            .map(|t| self.tasks[t].tracee.pid.as_raw());
+        let sender = read_pid(info);
+        matches!(info.si_code, libc::SI_USER | SI_QUEUE | SI_TKILL)
+            && (Some(sender) == own
+                || (info.si_code == SI_TKILL && sender as u32 == std::process::id()))
+    }
+
     /// Records the siginfo of the copy of `sig` task `t` is stopped with, its pid virtual.
     pub(super) fn record_siginfo(&mut self, t: TaskId, sig: i32) {
         let task = &self.tasks[t];

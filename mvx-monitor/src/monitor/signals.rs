@@ -192,6 +192,11 @@ pub(super) struct SignalSync {
     /// Groups whose leader, in program code past `ENTRY_GRACE`, is held while the others
     /// are stopped too (`followers_gathered`).
     gathering: HashSet<GroupId>,
+    /// Groups whose delivery is of an asynchronous signal: the leader takes it first, at a
+    /// call's entry, and the others where it did (`leader_takes`). A signal the process sent
+    /// itself each member takes as it stops (`member_takes_where_it_stops`): it is at the same
+    /// point of every variant already.
+    leader_first: HashSet<GroupId>,
     /// Per group, where its leader took its latest signal: ring position and syscall entries.
     last_leader_point: HashMap<GroupId, (u64, u64)>,
 }
@@ -599,17 +604,21 @@ impl Monitor {
             self.procs[proc_].signals.delivered(g, sig);
             self.share_siginfo(sig, live);
             self.signal_sync.taken.insert(g, Vec::new());
+            if !self.sent_by_itself(g, sig) {
+                self.signal_sync.leader_first.insert(g);
+            }
         }
         let grace_over = since.elapsed() >= CATCH_UP_GRACE;
         // With a shared buffer the group's calls may take the fast path (from its first one,
         // which may come after the signal): its ring is lent now if it has none yet.
         let ring = self.runtime.has_ring(g);
-        let leader_alive = live.iter().any(|&m| self.tasks[m].variant == 0);
+        let leader_first = self.signal_sync.leader_first.contains(&g)
+            && live.iter().any(|&m| self.tasks[m].variant == 0);
         for &m in live {
             if self.signal_sync.taken[&g].contains(&m) {
                 continue;
             }
-            if !leader_alive {
+            if !leader_first {
                 self.member_takes_where_it_stops(g, m, sig, grace_over)?;
             } else if self.tasks[m].variant == 0 {
                 self.leader_takes(g, m, sig, ring, Waited::since(since))?;
@@ -632,6 +641,7 @@ impl Monitor {
             self.signal_sync.taken.remove(&g);
             self.signal_sync.points.remove(&g);
             self.signal_sync.gathering.remove(&g);
+            self.signal_sync.leader_first.remove(&g);
             for v in 1..self.variants() {
                 self.runtime.set_signal_point(g, v, 0);
             }
@@ -644,8 +654,8 @@ impl Monitor {
     }
 
     /// Member `m` takes `sig` at its first stop in program code or at a syscall entry
-    /// (kicked after `CATCH_UP_GRACE`), the others wherever they are: for a group whose
-    /// leader is gone.
+    /// (kicked after `CATCH_UP_GRACE`), the others wherever they are: for a signal the process
+    /// sent itself, and for a group whose leader is gone.
     fn member_takes_where_it_stops(
         &mut self,
         g: GroupId,
