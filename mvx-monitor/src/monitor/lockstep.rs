@@ -109,6 +109,7 @@ impl Monitor {
         task.history
             .push(format!("{} = ?", decode::syscall_text(&entry.call)));
         task.entries += 1;
+        task.sig.answered_eintr = false;
         task.state = State::AtEntry(entry, stop);
         let g = task.group;
         if let Some((sig, _)) = self.groups[g].delivery {
@@ -517,6 +518,7 @@ impl Monitor {
             bail!("task {} is not at a syscall entry", task.tracee.pid);
         };
         let (g, v) = (task.group, task.variant);
+        task.sig.answered_eintr = ret == -(libc::EINTR as i64);
         if let Some(f) = &mut self.groups[g].in_flight {
             f.remaining.remove(&v);
         }

@@ -111,6 +111,10 @@ pub(super) struct SignalBook {
     /// With each, whether the group already decided to deliver it (then it is let through
     /// at its stop) or it is this task's own copy (then it is synchronised as usual).
     after_clone: Vec<(i32, bool)>,
+    /// The task was just answered EINTR for a call the leader ran for it (the leader's was
+    /// interrupted), and has made no call since: it is where the leader's signal came, at
+    /// the end of that call.
+    pub(super) answered_eintr: bool,
 }
 
 /// A task (state) that will re-execute an interrupted clone when it resumes.
@@ -188,7 +192,7 @@ pub(super) struct SignalSync {
     taken: HashMap<GroupId, Vec<TaskId>>,
     /// For such a group: the ring position where its leader took the signal, and whether
     /// at a call's entry; where every follower takes it too.
-    points: HashMap<GroupId, (u64, TakenAt)>,
+    points: HashMap<GroupId, (u64, TakenAt, Option<u64>)>,
     /// Groups whose leader, in program code past `ENTRY_GRACE`, is held while the others
     /// are stopped too (`followers_gathered`).
     gathering: HashSet<GroupId>,
@@ -606,6 +610,13 @@ impl Monitor {
             self.signal_sync.taken.insert(g, Vec::new());
             if !self.sent_by_itself(g, sig) {
                 self.signal_sync.leader_first.insert(g);
+                // A leader in a loop (no call since the group's previous signal): every
+                // member is in that call-free stretch, where each takes it as it stops.
+                if let Some(leader) = self.member(g, 0) {
+                    if self.made_no_call_since_last_delivery(g, leader) {
+                        self.leader_point(g, sig, TakenAt::Loop, None);
+                    }
+                }
             }
         }
         let grace_over = since.elapsed() >= CATCH_UP_GRACE;
@@ -675,9 +686,7 @@ impl Monitor {
         // A call the member is held at comes again after the handler (or ends with EINTR
         // if waiting for a signal is what it is for), as when a handler interrupts
         // program code just before it.
-        self.deliver_to_member(m, sig, true, false, false)?;
-        self.signal_sync.taken.entry(g).or_default().push(m);
-        Ok(())
+        self.take_here(g, m, sig, true)
     }
 
     /// The leader takes the signal first, at the entry of a call: at a lock-stepped call's
@@ -695,7 +704,20 @@ impl Monitor {
         ring: bool,
         waited: Waited,
     ) -> Result<()> {
-        let in_call = ring && self.runtime.in_call(g, 0);
+        let interrupted = self.interrupted_call(m);
+        let in_call = (ring && self.runtime.in_call(g, 0)) || interrupted.is_some();
+        if let Some(&(_, TakenAt::Loop, _)) = self.signal_sync.points.get(&g) {
+            // Decided for a loop (`deliver_as_they_stop`): taken where it stops, as by the others.
+            return match &self.tasks[m].state {
+                State::AtSignal { resume, .. } if matches!(**resume, State::Running) => {
+                    self.take_here(g, m, sig, true)
+                }
+                State::AtEntry(..) => self.take_here(g, m, sig, true),
+                State::Running if waited.catch_up => self.kick(m),
+                State::InSyscall(_) | State::Restarting { .. } => self.kick(m),
+                _ => Ok(()),
+            };
+        }
         let at = match &self.tasks[m].state {
             State::AtEntry(..) => TakenAt::Entry,
             State::AtSignal { resume, .. } if matches!(**resume, State::Running) => {
@@ -741,8 +763,19 @@ impl Monitor {
             State::InSyscall(_) | State::Restarting { .. } => return self.kick(m),
             _ => return Ok(()),
         };
-        self.leader_point(g, sig, at);
-        self.deliver_to_member(m, sig, true, false, false)?;
+        // A call the leader was inside ends as the kernel decides; the others' same call ends
+        // the same way (held at its entry, a follower's comes again or returns EINTR).
+        let ends_early = interrupted
+            .filter(|&(_, code)| !self.comes_again(g, sig, code))
+            .map(|(nr, _)| nr);
+        self.leader_point(g, sig, at, ends_early);
+        self.take_here(g, m, sig, true)
+    }
+
+    /// Member `m` of group `g` takes `sig` at the stop it is held at (a call it is held at
+    /// comes again after the handler if `comes_again`, else ends with EINTR).
+    fn take_here(&mut self, g: GroupId, m: TaskId, sig: i32, comes_again: bool) -> Result<()> {
+        self.deliver_to_member(m, sig, comes_again, false, false)?;
         self.signal_sync.taken.entry(g).or_default().push(m);
         Ok(())
     }
@@ -755,6 +788,35 @@ impl Monitor {
             self.tasks[m].entries,
         );
         self.signal_sync.last_leader_point.get(&g) == Some(&now)
+    }
+
+    /// Whether task `m`, at a signal stop, was inside a syscall the signal interrupts (a
+    /// blocking call made from program code, or one of the fast path's, whose kernel part the
+    /// monitor does not see): its arguments are made, as at the call's entry, and the call
+    /// ends as the kernel decides (EINTR, or again after the handler).
+    fn interrupted_call(&self, m: TaskId) -> Option<(u64, i64)> {
+        if !matches!(self.tasks[m].state, State::AtSignal { .. }) {
+            return None;
+        }
+        let r = self.tasks[m].regs().ok()?;
+        let code = r.rax as i64;
+        (r.orig_rax as i64 >= 0
+            && (super::lockstep::ERESTART_CODES.contains(&code) || code == -(libc::EINTR as i64)))
+            .then_some((r.orig_rax, code))
+    }
+
+    /// Whether a call interrupted with `code` by `sig` comes again after the handler (else
+    /// it ends with EINTR), as the kernel decides.
+    fn comes_again(&self, g: GroupId, sig: i32, code: i64) -> bool {
+        let sa_restart = matches!(
+            self.procs[self.groups[g].proc_].signals.disposition(sig),
+            Disposition::Handler { restart: true }
+        );
+        match code {
+            ERESTARTNOINTR => true,
+            ERESTARTSYS => sa_restart,
+            _ => false,
+        }
     }
 
     /// Whether every follower of group `g` is stopped in program code at the position of
@@ -802,7 +864,7 @@ impl Monitor {
 
     /// The leader of group `g` takes `sig` now: its ring position (the records it has
     /// published) is where each follower takes it (`signal_point_word`).
-    fn leader_point(&mut self, g: GroupId, sig: i32, at: TakenAt) {
+    fn leader_point(&mut self, g: GroupId, sig: i32, at: TakenAt, ends_early: Option<u64>) {
         self.signal_sync.gathering.remove(&g);
         let position = self.runtime.ring_position(g, 0).unwrap_or(0);
         if let Some(leader) = self.member(g, 0) {
@@ -812,7 +874,9 @@ impl Monitor {
                 .insert(g, (position, entries));
         }
         debug!(group = g, sig, position, ?at, "the leader takes the signal");
-        self.signal_sync.points.insert(g, (position, at));
+        self.signal_sync
+            .points
+            .insert(g, (position, at, ends_early));
         self.runtime.set_signal_point(g, 0, 0);
         for v in 1..self.variants() {
             self.runtime.set_signal_point(g, v, position + 1);
@@ -834,16 +898,28 @@ impl Monitor {
     ) -> Result<()> {
         let in_program_code = matches!(&self.tasks[m].state,
             State::AtSignal { resume, .. } if matches!(**resume, State::Running));
-        let Some(&(point, at)) = self.signal_sync.points.get(&g) else {
-            // Held while the leader gathers the group (`leader_takes`), else let go.
-            if in_program_code && !self.signal_sync.gathering.contains(&g) {
+        let v = self.tasks[m].variant;
+        let Some(&(point, at, ends_early)) = self.signal_sync.points.get(&g) else {
+            // Before the leader took it: held where the leader may still take it (at the
+            // leader's ring position; without the fast path, anywhere: a follower answered a
+            // call the leader was interrupted in is past the leader's syscall already), let
+            // go if behind it (it cannot pass that position before the leader took it).
+            let behind = match (
+                self.runtime.ring_position(g, v),
+                self.runtime.ring_position(g, 0),
+            ) {
+                (Some(here), Some(leader)) => here < leader,
+                _ => false,
+            };
+            if in_program_code && behind && !self.signal_sync.gathering.contains(&g) {
                 self.release_signal_stop(m)?;
             }
             return Ok(());
         };
-        let v = self.tasks[m].variant;
         let here = self.runtime.ring_position(g, v).unwrap_or(0);
-        let in_call = self.runtime.in_call(g, v);
+        let in_call = self.runtime.in_call(g, v)
+            || self.interrupted_call(m).is_some()
+            || self.tasks[m].sig.answered_eintr;
         // (Never beyond the point: its runtime stops there. Beyond it, it takes it now.)
         let ready = match &self.tasks[m].state {
             State::AtEntry(..) => true,
@@ -879,9 +955,10 @@ impl Monitor {
             "a follower takes the signal"
         );
         self.runtime.set_signal_point(g, v, 0);
-        self.deliver_to_member(m, sig, true, false, false)?;
-        self.signal_sync.taken.entry(g).or_default().push(m);
-        Ok(())
+        // Held at the entry of the call the leader's ended with EINTR: so does this one.
+        let comes_again = !matches!(&self.tasks[m].state,
+            State::AtEntry(e, _) if Some(e.call.raw.nr) == ends_early);
+        self.take_here(g, m, sig, comes_again)
     }
 
     /// How often to look at member-by-member deliveries: a leader waiting for its next call's
@@ -913,7 +990,7 @@ impl Monitor {
             .taken
             .get(&g)
             .is_some_and(|v| v.contains(&t));
-        let point = self.signal_sync.points.get(&g).map(|&(p, _)| p);
+        let point = self.signal_sync.points.get(&g).map(|&(p, ..)| p);
         let owed = match self.groups[g].delivery {
             Some((sig, _)) if !taken && variant == 0 && point.is_none() => Some(sig),
             Some((sig, _)) if !taken && variant != 0 && point.is_some_and(|p| position >= p) => {
@@ -932,7 +1009,7 @@ impl Monitor {
             position, "a variant takes the signal at a fast-path call's entry"
         );
         if variant == 0 {
-            self.leader_point(g, sig, TakenAt::Entry);
+            self.leader_point(g, sig, TakenAt::Entry, None);
         }
         self.tasks[t].history.push(format!(
             "mvx_signal_point() = 0 ({} taken here)",
