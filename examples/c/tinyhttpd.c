@@ -270,5 +270,9 @@ int main(int argc, char **argv) {
         pthread_t tid;
         if (pthread_create(&tid, NULL, connection, (void *)(intptr_t)client) != 0)
             close(client);
+        else
+            /* Nobody joins it: detached, its stack is freed when it ends (undetached, tens of
+             * thousands of connections used up the address space and new ones were reset). */
+            pthread_detach(tid);
     }
 }
