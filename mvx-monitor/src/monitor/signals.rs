@@ -202,7 +202,7 @@ pub(super) struct SignalSync {
     /// point of every variant already.
     leader_first: HashSet<GroupId>,
     /// Per group, where its leader took its latest signal: ring position and syscall entries.
-    last_leader_point: HashMap<GroupId, (u64, u64)>,
+    last_leader_point: HashMap<GroupId, (u64, u64, TakenAt)>,
 }
 
 impl SignalSync {
@@ -787,7 +787,14 @@ impl Monitor {
             self.runtime.ring_position(g, 0).unwrap_or(0),
             self.tasks[m].entries,
         );
-        self.signal_sync.last_leader_point.get(&g) == Some(&now)
+        // Only after a delivery that found it in program code too: right after one at a
+        // call's entry, the leader is between that call and the next, not in a loop.
+        self.signal_sync
+            .last_leader_point
+            .get(&g)
+            .is_some_and(|&(position, entries, at)| {
+                (position, entries) == now && at != TakenAt::Entry
+            })
     }
 
     /// Whether task `m`, at a signal stop, was inside a syscall the signal interrupts (a
@@ -871,7 +878,7 @@ impl Monitor {
             let entries = self.tasks[leader].entries;
             self.signal_sync
                 .last_leader_point
-                .insert(g, (position, entries));
+                .insert(g, (position, entries, at));
         }
         debug!(group = g, sig, position, ?at, "the leader takes the signal");
         self.signal_sync
