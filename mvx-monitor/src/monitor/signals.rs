@@ -438,15 +438,20 @@ impl Monitor {
                 && crate::procfs::signal_pending(task.tracee.pid, sig))
     }
 
-    /// The synchronisation step for `sig` in group `g`, run whenever a member stops.
-    pub(super) fn sync_signal(&mut self, g: GroupId, sig: i32) -> Result<Option<Stop>> {
-        let live: Vec<TaskId> = self.groups[g]
+    /// Group `g`'s members that are alive, in variant order.
+    fn live_members(&self, g: GroupId) -> Vec<TaskId> {
+        self.groups[g]
             .members
             .iter()
             .flatten()
             .copied()
             .filter(|&m| self.tasks[m].alive())
-            .collect();
+            .collect()
+    }
+
+    /// The synchronisation step for `sig` in group `g`, run whenever a member stops.
+    pub(super) fn sync_signal(&mut self, g: GroupId, sig: i32) -> Result<Option<Stop>> {
+        let live = self.live_members(g);
         let deciding = self.groups[g].delivery.is_none();
         if deciding {
             // A member-by-member delivery that ended without this group (a member died).
@@ -830,15 +835,8 @@ impl Monitor {
     /// its leader `m`; kicks those still running, lets go those behind it.
     fn followers_gathered(&mut self, g: GroupId, m: TaskId) -> Result<bool> {
         let position = self.runtime.ring_position(g, 0).unwrap_or(0);
-        let followers: Vec<TaskId> = self.groups[g]
-            .members
-            .iter()
-            .flatten()
-            .copied()
-            .filter(|&f| f != m && self.tasks[f].alive())
-            .collect();
         let mut all = true;
-        for f in followers {
+        for f in self.live_members(g).into_iter().filter(|&f| f != m) {
             let v = self.tasks[f].variant;
             let here = self.runtime.ring_position(g, v).unwrap_or(0);
             match &self.tasks[f].state {
@@ -1028,13 +1026,7 @@ impl Monitor {
         regs.rax = 0;
         self.send_before_return(t, stop, regs, sig, in_kernel)?;
         self.signal_sync.taken.entry(g).or_default().push(t);
-        let live: Vec<TaskId> = self.groups[g]
-            .members
-            .iter()
-            .flatten()
-            .copied()
-            .filter(|&m| self.tasks[m].alive())
-            .collect();
+        let live = self.live_members(g);
         // The followers held at a stop may take it now.
         self.deliver_as_they_stop(g, sig, &live)
     }
