@@ -32,14 +32,65 @@ pub enum Command {
     Run(RunArgs),
     /// Measure workloads natively, under strace and under mvx, and print the ratios.
     Bench(crate::bench::BenchArgs),
+    /// Serve runs of `mvx run --remote`: run their follower variants on this host.
+    Follower(FollowerArgs),
+}
+
+/// How links between hosts are secured (`mvx run --remote`, `mvx follower`).
+#[derive(clap::Args, Debug, Default)]
+pub struct LinkArgs {
+    /// This host's certificate (PEM), signed by a CA the other host trusts.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The private key of --cert (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The CA (PEM) that the other host's certificate must chain to.
+    #[arg(long, value_name = "FILE")]
+    pub peer_ca: Option<PathBuf>,
+    /// No authentication and no encryption, for demos on loopback addresses only.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl LinkArgs {
+    fn security(&self) -> Result<crate::remote::tls::Security> {
+        crate::remote::tls::Security::from_args(
+            self.cert.clone(),
+            self.key.clone(),
+            self.peer_ca.clone(),
+            self.insecure,
+        )
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FollowerArgs {
+    /// The address to listen on (ADDR:PORT).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// Serve one run, then exit with the status of its session.
+    #[arg(long)]
+    pub once: bool,
+    #[command(flatten)]
+    pub link: LinkArgs,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Number of copies of PROG to run (1 = transparent mode). Ignored with --variant.
-    #[arg(short = 'n', long = "variants", default_value_t = 2,
+    /// Number of copies of PROG to run on this host (1 = transparent mode; default 2, or 1
+    /// with --remote). Ignored with --variant.
+    #[arg(short = 'n', long = "variants",
           value_parser = clap::value_parser!(u8).range(1..=8))]
-    pub n: u8,
+    pub n: Option<u8>,
+    /// Run a follower variant on the follower host HOST:PORT (where `mvx follower --listen`
+    /// runs); repeat for more. The program and the files it reads must be the same at the
+    /// same paths there (the executable is checked). With --variant, the last variants run
+    /// remotely.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub remote: Vec<String>,
+    #[command(flatten)]
+    pub link: LinkArgs,
     /// A variant binary (repeat: the first is the leader). The command line after `--` is
     /// then the arguments only.
     #[arg(long = "variant", value_name = "PATH")]
@@ -164,6 +215,10 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Run(args) => run(args, cli.verbose),
         Command::Bench(args) => crate::bench::run(args),
+        Command::Follower(args) => args
+            .link
+            .security()
+            .and_then(|sec| crate::remote::agent::serve(&args.listen, &sec, args.once)),
     };
     match result {
         Ok(status) => status,
@@ -201,9 +256,10 @@ pub fn config(args: &RunArgs) -> Result<Config> {
     anyhow::ensure!(args.window > 0.0, "--window must be positive");
     anyhow::ensure!(args.signal_wait > 0.0, "--signal-wait must be positive");
     anyhow::ensure!(args.variant.len() <= 8, "at most 8 variants are supported");
+    let local = args.n.unwrap_or(if args.remote.is_empty() { 2 } else { 1 }) as usize;
     if args.policy == PolicyArg::Majority {
         let n = if args.variant.is_empty() {
-            args.n as usize
+            local + args.remote.len()
         } else {
             args.variant.len()
         };
@@ -224,7 +280,11 @@ pub fn config(args: &RunArgs) -> Result<Config> {
             .context("no program given: mvx run [-n N] -- PROG ARGS...")?;
         let prog_str = prog.to_string_lossy().into_owned();
         let path = resolve_program(&prog_str)?;
-        (vec![path; args.n as usize], prog.clone(), rest.to_vec())
+        (
+            vec![path; local + args.remote.len()],
+            prog.clone(),
+            rest.to_vec(),
+        )
     } else {
         let mut programs = Vec::new();
         for v in &args.variant {
@@ -235,6 +295,20 @@ pub fn config(args: &RunArgs) -> Result<Config> {
             args.variant[0].clone().into_os_string(),
             args.command.clone(),
         )
+    };
+    anyhow::ensure!(
+        programs.len() <= 8,
+        "at most 8 variants are supported ({} asked for)",
+        programs.len()
+    );
+    anyhow::ensure!(
+        programs.len() > args.remote.len(),
+        "the leader runs on this host: give one --variant more than --remote"
+    );
+    let security = if args.remote.is_empty() {
+        None
+    } else {
+        Some(args.link.security()?)
     };
     let mut argv = vec![cstring(argv0.into_vec())?];
     for a in rest {
@@ -284,6 +358,12 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         policy: args.policy.into(),
         dump_on_hang: args.dump_on_hang,
         placement: args.placement,
+        remotes: args
+            .remote
+            .iter()
+            .map(|a| crate::remote::link::RemoteSpec { address: a.clone() })
+            .collect(),
+        security,
     })
 }
 
@@ -364,7 +444,20 @@ fn preload_library() -> Result<PathBuf> {
 fn run(args: RunArgs, verbose: u8) -> Result<i32> {
     let cfg = config(&args)?;
     let n = cfg.programs.len();
-    let monitor = Monitor::start(cfg)?;
+    if !cfg.remotes.is_empty() && cfg.level > Level::Strict {
+        eprintln!(
+            "mvx: note: with --remote the in-process fast path is off (the record rings are not \
+             mirrored to follower hosts yet): calls it would take stop in the monitor"
+        );
+    }
+    let started = Monitor::start(cfg);
+    let monitor = match started {
+        Ok(m) => m,
+        Err(e) => {
+            crate::remote::link::close_all();
+            return Err(e);
+        }
+    };
     if verbose > 0 {
         eprintln!(
             "mvx: pid {} runs variants {:?}; signals sent to mvx reach every variant",
@@ -372,7 +465,9 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
             monitor.pids()
         );
     }
-    let report = monitor.run()?;
+    let report = monitor.run();
+    crate::remote::link::close_all();
+    let report = report?;
     if let Some(d) = &report.divergence {
         eprint!("{}", d.render());
         let policy = match args.policy {

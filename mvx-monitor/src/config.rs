@@ -54,9 +54,19 @@ pub struct Config {
     pub dump_on_hang: bool,
     /// Where the monitor and the variants run.
     pub placement: crate::monitor::placement::Placement,
+    /// Follower hosts (`--remote`), one variant each: the last `remotes.len()` variants.
+    pub remotes: Vec<crate::remote::link::RemoteSpec>,
+    /// How the links to follower hosts are secured.
+    pub security: Option<crate::remote::tls::Security>,
 }
 
 impl Config {
+    /// The follower host that runs variant `index`, if it runs remotely.
+    pub fn remote_of(&self, index: usize) -> Option<&crate::remote::link::RemoteSpec> {
+        let first = self.programs.len() - self.remotes.len();
+        index.checked_sub(first).map(|k| &self.remotes[k])
+    }
+
     /// The memory layout of variant `index`.
     pub fn layout_of(&self, index: usize) -> Layout {
         match (self.aslr, self.partition) {

@@ -8,7 +8,7 @@ use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::time::TimeSpec;
 use nix::unistd::Pid;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, RawFd};
 use std::time::Duration;
 
 /// A wait status, decoded. Signals stay plain numbers: real-time signals have no `Signal`.
@@ -150,7 +150,8 @@ impl Events {
         &self.child_mask
     }
 
-    /// The next pending wait status of any child, without blocking.
+    /// The next pending wait status of any child, or of a task on a follower host, without
+    /// blocking.
     pub fn next_wait_status(&self) -> Result<Option<Waited>> {
         let mut status = 0;
         // SAFETY: plain waitpid(2) with a valid out pointer.
@@ -163,6 +164,7 @@ impl Events {
             },
             pid => Ok(Some(Waited::decode(Pid::from_raw(pid), status))),
         }
+        .map(|w| w.or_else(crate::remote::link::next_wait_status))
     }
 
     /// Polls for a wait status for up to `spin` before the caller blocks: a stop that comes
@@ -185,14 +187,27 @@ impl Events {
         }
     }
 
-    /// Blocks until a signal arrives or `timeout` passes.
+    /// Blocks until a signal arrives, a follower host reports, or `timeout` passes.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Event> {
+        self.wait_also(timeout, &crate::remote::link::wake_fds())
+    }
+
+    /// Blocks until a signal arrives, one of `extra` becomes readable (`Event::Child`), or
+    /// `timeout` passes.
+    pub fn wait_also(&self, timeout: Option<Duration>, extra: &[RawFd]) -> Result<Event> {
         if let Some(ev) = self.read_signal()? {
             return Ok(ev);
         }
         // ppoll: microsecond timeouts (signal delivery waits a few hundred of them).
         let t = timeout.map(TimeSpec::from_duration);
-        let mut fds = [PollFd::new(self.sfd.as_fd(), PollFlags::POLLIN)];
+        let mut fds = vec![PollFd::new(self.sfd.as_fd(), PollFlags::POLLIN)];
+        for &fd in extra {
+            // SAFETY: the caller's fds stay open for the duration of this call.
+            fds.push(PollFd::new(
+                unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+                PollFlags::POLLIN,
+            ));
+        }
         match ppoll(&mut fds, t, None) {
             Ok(0) => Ok(Event::Timeout),
             Ok(_) => Ok(self.read_signal()?.unwrap_or(Event::Child)),

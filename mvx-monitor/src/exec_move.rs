@@ -31,6 +31,7 @@ use crate::events::{WaitEvent, Waited};
 use crate::tracee::Stopped;
 use anyhow::{bail, ensure, Context, Result};
 use libc::user_regs_struct;
+use nix::unistd::Pid;
 
 const SYSCALL_INSN: [u8; 2] = [0x0f, 0x05];
 const PR_SET_MM: u64 = 35;
@@ -84,7 +85,7 @@ pub fn move_image(
     });
     let mut ranges = vec![stack];
     if executable {
-        let image = std::fs::read_link(format!("/proc/{pid}/exe"))
+        let image = crate::procfs::read_link(Pid::from_raw(pid), "exe")
             .ok()
             .and_then(|exe| elf::image(&exe));
         let entry = auxv_value(&slots, AT_ENTRY);
@@ -238,7 +239,7 @@ fn initial_stack_slots(word: impl Fn(usize) -> Option<u64>) -> Vec<Slot> {
 /// lower (AT_PHDR, AT_ENTRY, AT_EXECFN, AT_RANDOM, ...), ending with AT_NULL; empty if it
 /// cannot be read. The vDSO entry stays as the kernel recorded it, as in the leader's.
 fn moved_auxv(pid: i32, ranges: &[(u64, u64)], delta: u64) -> Vec<u8> {
-    let Ok(raw) = std::fs::read(format!("/proc/{pid}/auxv")) else {
+    let Ok(raw) = crate::procfs::read(Pid::from_raw(pid), "auxv") else {
         return Vec::new();
     };
     let mut out = Vec::with_capacity(raw.len());
@@ -314,13 +315,7 @@ fn run_syscall_stops(
                 return Err(e);
             }
         }
-        let mut status = 0;
-        // SAFETY: plain waitpid(2) on our own tracee with a valid out pointer.
-        let got = unsafe { libc::waitpid(pid.as_raw(), &mut status, libc::__WALL) };
-        if got != pid.as_raw() {
-            bail!("waiting for pid {pid}: {}", std::io::Error::last_os_error());
-        }
-        let Waited { event, stop: next } = Waited::decode(pid, status);
+        let Waited { event, stop: next } = crate::tracee::wait_for(pid)?;
         // Only an end comes without a stop.
         let Some(next) = next else {
             return Err(Ended(event).into());
@@ -355,7 +350,7 @@ fn run_syscall_stops(
 
 /// Every mapping's range, from /proc/PID/maps.
 fn mappings(pid: i32) -> Result<Vec<(u64, u64)>> {
-    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"))
+    let maps = crate::procfs::read_text(Pid::from_raw(pid), "maps")
         .with_context(|| format!("reading /proc/{pid}/maps"))?;
     Ok(maps.lines().filter_map(parse_range).collect())
 }
@@ -389,7 +384,7 @@ struct MmFields {
 
 impl MmFields {
     fn read(pid: i32) -> Result<MmFields> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        let stat = crate::procfs::read_text(Pid::from_raw(pid), "stat")
             .with_context(|| format!("reading /proc/{pid}/stat"))?;
         MmFields::parse(&stat).with_context(|| format!("parsing /proc/{pid}/stat"))
     }

@@ -20,6 +20,7 @@ pub mod maps_view;
 pub mod monitor;
 pub mod open_policy;
 pub mod procfs;
+pub mod remote;
 pub mod replicate;
 pub mod report;
 pub mod seccomp;

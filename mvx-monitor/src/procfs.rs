@@ -1,10 +1,32 @@
 //! What the monitor reads from /proc about its tracees: signal masks and run state.
 
 use nix::unistd::Pid;
+use std::path::PathBuf;
+
+/// The contents of `/proc/PID/<file>` of a tracee, on this host or a follower host.
+pub fn read(pid: Pid, file: &str) -> std::io::Result<Vec<u8>> {
+    if crate::remote::link::is_remote(pid) {
+        return crate::remote::link::read_proc(pid, file).map_err(std::io::Error::other);
+    }
+    std::fs::read(format!("/proc/{pid}/{file}"))
+}
+
+/// `read` as text.
+pub fn read_text(pid: Pid, file: &str) -> std::io::Result<String> {
+    String::from_utf8(read(pid, file)?).map_err(std::io::Error::other)
+}
+
+/// The target of the link `/proc/PID/<file>` of a tracee, on this host or a follower host.
+pub fn read_link(pid: Pid, file: &str) -> std::io::Result<PathBuf> {
+    if crate::remote::link::is_remote(pid) {
+        return crate::remote::link::read_proc_link(pid, file).map_err(std::io::Error::other);
+    }
+    std::fs::read_link(format!("/proc/{pid}/{file}"))
+}
 
 /// The `/proc/PID/status` lines `fields` (hex signal masks such as "SigPnd"), or'ed together.
 fn status_masks(pid: Pid, fields: &[&str]) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let status = read_text(pid, "status").ok()?;
     let mut found = None;
     for line in status.lines() {
         let Some((name, value)) = line.split_once(':') else {
@@ -29,7 +51,7 @@ pub fn signal_pending(pid: Pid, sig: i32) -> bool {
 
 /// The file position of `pid`'s `fd`, from /proc/PID/fdinfo/FD.
 pub fn file_position(pid: Pid, fd: i32) -> Option<u64> {
-    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    let info = read_text(pid, &format!("fdinfo/{fd}")).ok()?;
     info.lines()
         .find_map(|l| l.strip_prefix("pos:"))
         .and_then(|v| v.trim().parse().ok())
@@ -52,7 +74,7 @@ pub fn ignored_signals(pid: Pid) -> u64 {
 
 /// The syscall a task is in (from /proc/PID/syscall), if it is in one.
 pub fn current_syscall(pid: Pid) -> Option<i64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/syscall")).ok()?;
+    let text = read_text(pid, "syscall").ok()?;
     text.split_whitespace().next()?.parse().ok()
 }
 
@@ -64,7 +86,7 @@ pub fn waits_on_lock(pid: Pid) -> bool {
 
 /// Whether a running task is blocked in the kernel (sleeping in a syscall).
 pub fn blocked_in_kernel(pid: Pid) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+    read_text(pid, "stat")
         .ok()
         .and_then(|s| {
             s.rsplit_once(')')

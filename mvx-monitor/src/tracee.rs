@@ -51,12 +51,54 @@
 use anyhow::{Context, Result};
 use libc::user_regs_struct;
 use nix::sys::ptrace;
-use nix::sys::signal::Signal;
 use nix::sys::uio::{process_vm_readv, process_vm_writev, RemoteIoVec};
 use nix::unistd::Pid;
 use std::fs::OpenOptions;
 use std::io::{IoSlice, IoSliceMut};
 use std::os::unix::fs::FileExt;
+
+use crate::remote::link as remote;
+
+/// kill(2) of a tracee, local or remote; a tracee that is gone already is no error.
+pub fn signal(pid: Pid, sig: i32) {
+    if remote::is_remote(pid) {
+        let _ = remote::signal(pid, sig);
+    } else {
+        // SAFETY: plain kill(2).
+        unsafe { libc::kill(pid.as_raw(), sig) };
+    }
+}
+
+/// tkill(2) of a tracee's thread, local or remote.
+pub fn thread_signal(tid: Pid, sig: i32) {
+    if remote::is_remote(tid) {
+        let _ = remote::thread_signal(tid, sig);
+    } else {
+        // SAFETY: plain tkill(2) on a task of ours.
+        unsafe { libc::syscall(libc::SYS_tkill, tid.as_raw(), sig) };
+    }
+}
+
+/// Blocks until tracee `pid`, local or remote, has a wait status, and returns it.
+pub fn wait_for(pid: Pid) -> Result<crate::events::Waited> {
+    if remote::is_remote(pid) {
+        return remote::wait_for(pid);
+    }
+    let mut status = 0;
+    // SAFETY: plain waitpid(2) on our own tracee with a valid out pointer.
+    let got = unsafe { libc::waitpid(pid.as_raw(), &mut status, libc::__WALL) };
+    if got != pid.as_raw() {
+        anyhow::bail!("waiting for pid {pid}: {}", std::io::Error::last_os_error());
+    }
+    Ok(crate::events::Waited::decode(pid, status))
+}
+
+/// The errno an error of a remote operation carries (ESRCH if none: the link is gone).
+fn errno_of(e: &anyhow::Error) -> nix::errno::Errno {
+    e.chain()
+        .find_map(|c| c.downcast_ref::<nix::errno::Errno>().copied())
+        .unwrap_or(nix::errno::Errno::ESRCH)
+}
 
 /// Length of the `syscall` instruction (0f 05): rewinding rip by this much re-executes it.
 pub const SYSCALL_INSN_LEN: u64 = 2;
@@ -91,15 +133,24 @@ impl Stopped {
     }
 
     pub fn regs(&self) -> Result<user_regs_struct> {
+        if remote::is_remote(self.pid) {
+            return remote::regs(self.pid);
+        }
         ptrace::getregs(self.pid).with_context(|| format!("PTRACE_GETREGS pid {}", self.pid))
     }
 
     pub fn set_regs(&self, regs: &user_regs_struct) -> Result<()> {
+        if remote::is_remote(self.pid) {
+            return remote::set_regs(self.pid, regs);
+        }
         ptrace::setregs(self.pid, *regs).with_context(|| format!("PTRACE_SETREGS pid {}", self.pid))
     }
 
     /// Resume until the next seccomp stop (no syscall-exit stop), delivering `sig` if given.
     pub fn cont(self, sig: Option<i32>) -> Result<()> {
+        if remote::is_remote(self.pid) {
+            return remote::resume(self.pid, crate::remote::wire::ResumeHow::Cont, sig);
+        }
         self.restart(libc::PTRACE_CONT, sig)
             .with_context(|| format!("PTRACE_CONT pid {}", self.pid))
     }
@@ -111,6 +162,9 @@ impl Stopped {
 
     /// Like `cont_to_exit`, delivering `sig` if given.
     pub fn cont_to_exit_with(self, sig: Option<i32>) -> Result<()> {
+        if remote::is_remote(self.pid) {
+            return remote::resume(self.pid, crate::remote::wire::ResumeHow::Syscall, sig);
+        }
         self.restart(libc::PTRACE_SYSCALL, sig)
             .with_context(|| format!("PTRACE_SYSCALL pid {}", self.pid))
     }
@@ -135,21 +189,33 @@ impl Stopped {
 
     /// The message of a PTRACE_EVENT stop (the new task of a clone, the former pid at exec).
     pub fn event_message(&self) -> Result<libc::c_long> {
+        if remote::is_remote(self.pid) {
+            return remote::event_message(self.pid);
+        }
         ptrace::getevent(self.pid).with_context(|| format!("PTRACE_GETEVENTMSG pid {}", self.pid))
     }
 
     /// The siginfo of the signal of a signal-delivery stop (EINVAL at a group-stop).
     pub fn siginfo(&self) -> nix::Result<libc::siginfo_t> {
+        if remote::is_remote(self.pid) {
+            return remote::siginfo(self.pid).map_err(|e| errno_of(&e));
+        }
         ptrace::getsiginfo(self.pid)
     }
 
     /// Replaces the siginfo the signal of a signal-delivery stop is delivered with.
     pub fn set_siginfo(&self, info: &libc::siginfo_t) -> nix::Result<()> {
+        if remote::is_remote(self.pid) {
+            return remote::set_siginfo(self.pid, info).map_err(|e| errno_of(&e));
+        }
         ptrace::setsiginfo(self.pid, info)
     }
 
     /// The blocked-signal mask (PTRACE_GETSIGMASK).
     pub fn sigmask(&self) -> Result<u64> {
+        if remote::is_remote(self.pid) {
+            return remote::sigmask(self.pid);
+        }
         let mut mask: u64 = 0;
         // SAFETY: the kernel writes 8 bytes (the size passed as addr) to `mask`.
         let rc = unsafe {
@@ -169,6 +235,9 @@ impl Stopped {
 
     /// Sets the blocked-signal mask (PTRACE_SETSIGMASK); SIGKILL and SIGSTOP stay unblocked.
     pub fn set_sigmask(&self, mask: u64) -> Result<()> {
+        if remote::is_remote(self.pid) {
+            return remote::set_sigmask(self.pid, mask);
+        }
         // SAFETY: the kernel reads 8 bytes from `mask`.
         let rc = unsafe {
             libc::ptrace(
@@ -198,7 +267,7 @@ impl Tracee {
     }
 
     pub fn kill(&self) {
-        let _ = nix::sys::signal::kill(self.pid, Signal::SIGKILL);
+        signal(self.pid, libc::SIGKILL);
     }
 
     /// Reads `len` bytes at `addr`. Fails if any part is unmapped.
@@ -206,6 +275,9 @@ impl Tracee {
         let mut buf = vec![0u8; len];
         if len == 0 {
             return Ok(buf);
+        }
+        if remote::is_remote(self.pid) {
+            return remote::read_bytes(self.pid, addr, len);
         }
         let n = process_vm_readv(
             self.pid,
@@ -257,6 +329,9 @@ impl Tracee {
     pub fn write_bytes(&self, addr: u64, data: &[u8]) -> Result<()> {
         if data.is_empty() {
             return Ok(());
+        }
+        if remote::is_remote(self.pid) {
+            return remote::write_bytes(self.pid, addr, data);
         }
         let fast = process_vm_writev(
             self.pid,

@@ -97,7 +97,7 @@ impl Monitor {
             if matches!(self.tasks[m].state, State::GroupStopped { .. })
                 && !crate::procfs::signal_pending(pid, libc::SIGCONT)
             {
-                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGCONT);
+                crate::tracee::signal(pid, libc::SIGCONT);
             }
         }
     }

@@ -263,6 +263,9 @@ impl Monitor {
             cfg,
         };
         for variant in 0..n {
+            if m.cfg.remote_of(variant).is_some() {
+                continue;
+            }
             let program = m.cfg.programs[variant].clone();
             let Spawned { pid, exec_error } = spawn::spawn(
                 &program,
@@ -278,7 +281,50 @@ impl Monitor {
             let id = m.add_task(pid, variant, 0, State::Starting);
             m.tasks[id].exec_error = Some(exec_error);
         }
+        // After the local forks: the links run I/O threads.
+        for variant in 0..n {
+            if let Some(spec) = m.cfg.remote_of(variant).cloned() {
+                let pid = m.start_remote(variant, &spec)?;
+                m.add_task(pid, variant, 0, State::Starting);
+            }
+        }
         Ok(m)
+    }
+
+    /// Starts variant `variant` on the follower host `spec`; returns its host pid.
+    fn start_remote(&self, variant: usize, spec: &crate::remote::link::RemoteSpec) -> Result<Pid> {
+        let program = &self.cfg.programs[variant];
+        let start =
+            crate::remote::link::variant_start(variant, program, self.cfg.layout_of(variant))?;
+        let cwd = std::env::current_dir().context("the working directory")?;
+        let hello = crate::remote::wire::Hello {
+            magic: crate::remote::wire::MAGIC,
+            version: crate::remote::wire::VERSION,
+            variants: vec![start],
+            argv: self
+                .cfg
+                .argv
+                .iter()
+                .map(|a| a.as_bytes().to_vec())
+                .collect(),
+            envp: self
+                .cfg
+                .envp
+                .iter()
+                .map(|a| a.as_bytes().to_vec())
+                .collect(),
+            cwd: cwd.as_os_str().as_encoded_bytes().to_vec(),
+            level: self.cfg.level as u8,
+        };
+        let security = self
+            .cfg
+            .security
+            .as_ref()
+            .context("--remote needs --cert/--key/--peer-ca or --insecure")?;
+        let (_, pids) = crate::remote::link::open(spec, security, hello)
+            .with_context(|| format!("starting variant {variant} on {}", spec.address))?;
+        debug!(variant, pid = %pids[0], host = %spec.address, "remote variant started");
+        Ok(pids[0])
     }
 
     fn add_task(&mut self, pid: Pid, variant: usize, group: GroupId, state: State) -> TaskId {
@@ -299,7 +345,7 @@ impl Monitor {
         });
         if self.majority.is_retired(variant) {
             // A task a retired variant created as it was being killed.
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            crate::tracee::signal(pid, libc::SIGKILL);
         } else {
             self.groups[group].members[variant] = Some(id);
         }
@@ -739,7 +785,7 @@ impl Monitor {
         debug!(?sig, "forwarding a signal sent to mvx");
         for &t in self.groups[0].members.iter().flatten() {
             if self.tasks[t].alive() {
-                let _ = nix::sys::signal::kill(self.tasks[t].tracee.pid, sig);
+                crate::tracee::signal(self.tasks[t].tracee.pid, sig as i32);
             }
         }
     }
@@ -834,7 +880,7 @@ impl Monitor {
             t.tracee.kill();
         }
         for (pid, _) in self.unclaimed.drain() {
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            crate::tracee::signal(pid, libc::SIGKILL);
         }
         // Reap everything, including tasks we never got to know.
         let deadline = Instant::now() + Duration::from_secs(5);

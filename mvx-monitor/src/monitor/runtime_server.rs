@@ -107,7 +107,13 @@ impl RuntimeServer {
     /// Creates the run's buffer and names it in `cfg`'s environment.
     pub(super) fn create(cfg: &mut Config) -> RuntimeServer {
         RuntimeServer {
-            buffer: SyncBuffer::create(&mut cfg.envp),
+            // Followers on other hosts cannot map this host's buffer: with them the runtime
+            // passes through in every variant and every call stops in the monitor.
+            buffer: if cfg.remotes.is_empty() {
+                SyncBuffer::create(&mut cfg.envp)
+            } else {
+                None
+            },
             fast_io: cfg.level.uses_fast_io(),
             group_slots: Lender::new(MAX_GROUPS),
             process_slots: Lender::new(MAX_GROUPS),
@@ -432,6 +438,9 @@ impl Monitor {
         let (op, a, b) = (regs.rdi, regs.rsi, regs.rdx);
         let task = &self.tasks[t];
         let answer: i64 = match op {
+            // No buffer (it could not be made, or followers run on other hosts): the runtime
+            // passes through in every variant, as without a monitor.
+            OP_INDEX if self.runtime.buffer.is_none() => -1,
             OP_INDEX => task.variant as i64,
             OP_VARIANTS => self.variants() as i64,
             // A vfork child before its exec asks in its parent's memory, where the answer is

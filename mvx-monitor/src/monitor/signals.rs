@@ -1509,8 +1509,5 @@ fn temporary_mask(t: &Tracee, call: &crate::tracee::RawCall) -> Option<u64> {
 
 /// Sends `sig` to one thread (the kick and forced deliveries must reach that very task).
 pub(super) fn tkill(tid: Pid, sig: i32) {
-    // SAFETY: plain tkill(2) on a task of ours.
-    unsafe {
-        libc::syscall(libc::SYS_tkill, tid.as_raw(), sig);
-    }
+    crate::tracee::thread_signal(tid, sig);
 }
