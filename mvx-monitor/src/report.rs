@@ -23,6 +23,8 @@ pub enum DivergenceKind {
     Timeout,
     /// The in-variant runtime found a follower's sync region out of step with the leader's.
     SyncMismatch,
+    /// The link to a follower host was lost: its variants are gone.
+    HostLost,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -35,7 +37,11 @@ pub struct SyscallView {
 #[derive(Clone, Debug, Serialize)]
 pub struct VariantView {
     pub index: usize,
+    /// Its pid on the host it runs on.
     pub pid: i32,
+    /// The host it runs on, in runs with follower hosts (`--remote`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     pub program: String,
     /// The syscall the variant was stopped at, if any.
     pub syscall: Option<SyscallView>,
@@ -65,7 +71,10 @@ impl Divergence {
             .iter()
             .map(|v| {
                 let role = if v.index == 0 { "leader, " } else { "" };
-                format!("variant {} ({role}pid {})", v.index, v.pid)
+                match &v.host {
+                    Some(host) => format!("variant {} ({role}pid {} on {host})", v.index, v.pid),
+                    None => format!("variant {} ({role}pid {})", v.index, v.pid),
+                }
             })
             .collect();
         let width = labels.iter().map(String::len).max().unwrap_or(0);
@@ -221,6 +230,7 @@ mod tests {
         let view = |index, text: &str| VariantView {
             index,
             pid: 100 + index as i32,
+            host: None,
             program: "p".into(),
             syscall: Some(SyscallView {
                 name: "write".into(),

@@ -421,6 +421,12 @@ impl Monitor {
     /// Runs the program to its end or to a divergence, then kills whatever is left.
     pub fn run(mut self) -> Result<Report> {
         let result = self.event_loop();
+        let result = match result {
+            // A follower host gone in the middle of an operation on its tracee: the run ends
+            // as a divergence (that variant no longer complies), not as mvx's own failure.
+            Err(e) => self.host_lost(&e).map(Stop::Diverged).ok_or(e),
+            ok => ok,
+        };
         self.kill_all();
         let stop = result?;
         let (outcome, exit_status, divergence) = match stop {
@@ -806,6 +812,26 @@ impl Monitor {
         }
     }
 
+    /// The divergence a lost follower host makes, if a link was lost.
+    fn host_lost(&self, e: &anyhow::Error) -> Option<Divergence> {
+        let task = self
+            .tasks
+            .iter()
+            .find(|t| crate::remote::link::lost_reason(t.tracee.pid).is_some())?;
+        let why = crate::remote::link::lost_reason(task.tracee.pid)?;
+        let host = crate::remote::link::host_label(task.tracee.pid).unwrap_or_default();
+        debug!("the run ends with a lost follower host: {e:#}");
+        Some(self.divergence(
+            self.procs[task.proc_].main_group,
+            DivergenceKind::HostLost,
+            format!(
+                "variant {} was lost with the link to its host {host}: {why}",
+                task.variant
+            ),
+            None,
+        ))
+    }
+
     fn divergence(
         &self,
         g: GroupId,
@@ -822,6 +848,7 @@ impl Monitor {
                 None => VariantView {
                     index: v,
                     pid: 0,
+                    host: self.cfg.remote_of(v).map(|r| r.address.clone()),
                     program: self.cfg.programs[v].display().to_string(),
                     syscall: None,
                     status: "not created".into(),
@@ -864,9 +891,28 @@ impl Monitor {
             State::GroupStopped { .. } => "stopped (job control)".into(),
             State::ClockWait { .. } => "at a clock read".into(),
         };
+        let (pid, host, status) = match crate::remote::link::split_pid(task.tracee.pid) {
+            Some((_, own)) => {
+                let status = match crate::remote::link::lost_reason(task.tracee.pid) {
+                    Some(why) if !task.alive() => format!("lost with the link to its host: {why}"),
+                    _ => status,
+                };
+                (
+                    own,
+                    crate::remote::link::host_label(task.tracee.pid),
+                    status,
+                )
+            }
+            None => {
+                let here =
+                    (!self.cfg.remotes.is_empty()).then(crate::remote::link::this_host_label);
+                (task.tracee.pid.as_raw(), here, status)
+            }
+        };
         VariantView {
             index: task.variant,
-            pid: task.tracee.pid.as_raw(),
+            pid,
+            host,
             program: self.cfg.programs[task.variant].display().to_string(),
             syscall: if task.alive() { syscall } else { None },
             status,

@@ -37,7 +37,10 @@ pub fn serve(listen: &str, security: &Security, once: bool) -> Result<i32> {
             .check_peer(&local)
             .context("--insecure: listen on a loopback address")?;
     }
-    eprintln!("mvx follower: listening on {local}");
+    // On stdout, for scripts that start it and wait until it listens.
+    println!("mvx follower: listening on {local}");
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
     loop {
         let (tcp, peer) = listener.accept().context("accepting a connection")?;
         reap_sessions();

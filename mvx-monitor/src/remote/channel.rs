@@ -193,9 +193,11 @@ async fn run_io<S: Serialize, R: DeserializeOwned>(
                     }
                     ring(wake);
                 }
-                Err(e) => return format!(
+                Err(e) => {
+                    return format!(
                     "the peer sent a message this mvx cannot read (another version of mvx?): {e}"
-                ),
+                )
+                }
             }
         }
     };

@@ -299,6 +299,12 @@ pub fn host_label(pid: Pid) -> Option<String> {
     with_link(host, |l| Ok(l.label.clone())).ok()
 }
 
+/// This host's label for reports, beside follower hosts' (`this host (hostname)`).
+pub fn this_host_label() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    format!("this host ({})", name.trim())
+}
+
 /// Why the link of a remote task was lost, if it was.
 pub fn lost_reason(pid: Pid) -> Option<String> {
     let (host, _) = split_pid(pid)?;
