@@ -110,10 +110,14 @@ impl Hosts {
         ]
     }
 
-    /// Starts `mvx follower` on the follower host and waits until it listens.
+    /// Starts `mvx follower` on the follower host and waits until it listens. It is started
+    /// the way a script puts it in the background, with SIGINT and SIGQUIT ignored: its
+    /// variants must not inherit that (Python installs its SIGINT handler only where SIGINT
+    /// is not ignored, and so made another call there than the leader).
     fn follower(&self) -> Background {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &self.follower_ns])
+            .args(["sh", "-c", "trap '' INT QUIT; exec \"$0\" \"$@\""])
             .arg(mvx_bin())
             .args(["follower", "--listen", &format!("{FOLLOWER_IP}:{PORT}")])
             .args(self.identity("follower"));
@@ -205,6 +209,14 @@ fn programs() -> Vec<(Vec<String>, Option<&'static str>)> {
             None,
         ),
     ];
+    list.push((
+        vec![
+            "/usr/bin/python3".into(),
+            "-c".into(),
+            "import json, os; print(json.dumps(sorted(os.listdir('/'))))".into(),
+        ],
+        None,
+    ));
     match find_program("sqlite3") {
         Some(sqlite3) => list.push((
             vec![sqlite3.display().to_string(), ":memory:".into()],

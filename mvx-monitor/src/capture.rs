@@ -7,7 +7,7 @@ use crate::tracee::{RawCall, Tracee};
 const MAX_COMPARED: usize = 64 << 20;
 
 /// One argument as captured at syscall entry: what is compared and what is shown.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// A value compared as is.
     Int(u64),
@@ -40,7 +40,7 @@ impl Value {
 }
 
 /// A syscall captured at entry.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Captured {
     pub raw: RawCall,
     pub values: Vec<Value>,

@@ -89,6 +89,11 @@ pub struct RunArgs {
     /// remotely.
     #[arg(long, value_name = "HOST:PORT")]
     pub remote: Vec<String>,
+    /// Make remote followers keep step at every call (by default a call the monitor level
+    /// does not hold security-sensitive goes ahead without waiting for them; they are checked
+    /// when they get there, before any sensitive call runs).
+    #[arg(long)]
+    pub no_async_replication: bool,
     #[command(flatten)]
     pub link: LinkArgs,
     /// A variant binary (repeat: the first is the leader). The command line after `--` is
@@ -364,6 +369,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
             .map(|a| crate::remote::link::RemoteSpec { address: a.clone() })
             .collect(),
         security,
+        async_replication: !args.no_async_replication,
     })
 }
 

@@ -58,6 +58,9 @@ pub struct Config {
     pub remotes: Vec<crate::remote::link::RemoteSpec>,
     /// How the links to follower hosts are secured.
     pub security: Option<crate::remote::tls::Security>,
+    /// Calls the level does not hold sensitive go ahead without remote members that have
+    /// not reached them yet (`monitor/backlog.rs`).
+    pub async_replication: bool,
 }
 
 impl Config {

@@ -85,6 +85,14 @@ impl FdTable {
         }
     }
 
+    /// Whether `fd` is a socket; `None` if its type is not known.
+    pub fn socket(&self, fd: i32) -> Option<bool> {
+        if self.unknown.contains(&fd) || !self.fds.contains_key(&fd) {
+            return None;
+        }
+        Some(self.sockets.contains(&fd))
+    }
+
     /// One byte per fd for the runtime's fast path (`FD_*`).
     pub fn classes(&self) -> Vec<u8> {
         let mut out = vec![FD_UNKNOWN; FD_CLASSES];

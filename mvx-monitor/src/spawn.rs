@@ -126,12 +126,14 @@ pub fn partition_stack_limit(current: u64, index: usize) -> u64 {
 /// Forks a variant that will exec `program` with `argv` and `envp` under the monitor.
 ///
 /// `child_sigmask` is the signal mask the program should start with (the monitor blocks the
-/// signals it reads through a signalfd).
+/// signals it reads through a signalfd), `ignored` the signals it starts ignoring (bit
+/// `sig - 1`), as it would have inherited them from mvx's parent.
 pub fn spawn(
     program: &Path,
     argv: &[CString],
     envp: &[CString],
     child_sigmask: &SigSet,
+    ignored: u64,
     layout: Layout,
     level: seccomp::Level,
 ) -> Result<Spawned> {
@@ -159,8 +161,20 @@ pub fn spawn(
                 child_sigmask.as_ref(),
                 std::ptr::null_mut(),
             );
-            // The Rust runtime ignores SIGPIPE in mvx; the program must start with the default.
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            // Dispositions survive exec only as ignored or default: set every one as asked
+            // (the Rust runtime ignores SIGPIPE in mvx; a follower host's mvx may have been
+            // started with others ignored than the leader's).
+            for sig in 1..=64 {
+                if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+                    continue;
+                }
+                let how = if ignored & (1 << (sig - 1)) != 0 {
+                    libc::SIG_IGN
+                } else {
+                    libc::SIG_DFL
+                };
+                libc::signal(sig, how);
+            }
             // Until PTRACE_O_EXITKILL is set, this covers a monitor that dies early.
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             if libc::getppid() != monitor_pid.as_raw() {
@@ -232,6 +246,39 @@ pub fn spawn(
     }
 }
 
+/// The signals the program inherits as ignored (bit `sig - 1`): those mvx's parent left
+/// ignored, read from /proc, but SIGPIPE, which the Rust runtime ignores in mvx itself.
+pub fn inherited_ignored() -> u64 {
+    let ignored = crate::procfs::ignored_signals(nix::unistd::getpid());
+    ignored & !(1 << (libc::SIGPIPE - 1))
+}
+
+/// A signal set as bits (bit `sig - 1`).
+pub fn sigset_bits(set: &SigSet) -> u64 {
+    (1..=64)
+        .filter(|&sig| {
+            // SAFETY: sigismember on an initialised set.
+            unsafe { libc::sigismember(set.as_ref(), sig) == 1 }
+        })
+        .fold(0, |bits, sig| bits | 1 << (sig - 1))
+}
+
+/// The signal set of `bits` (bit `sig - 1`).
+pub fn sigset_of(bits: u64) -> SigSet {
+    // SAFETY: sigemptyset initialises the set; sigaddset takes real-time signals too, which
+    // nix's `Signal` cannot name.
+    unsafe {
+        let mut raw: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut raw);
+        for sig in 1..=64 {
+            if bits & (1 << (sig - 1)) != 0 {
+                libc::sigaddset(&mut raw, sig);
+            }
+        }
+        SigSet::from_sigset_t_unchecked(raw)
+    }
+}
+
 /// Warns if variant `index` (> 0) could not get its larger stack rlimit (a hard limit below
 /// it): its mmap area then overlaps the leader's.
 fn check_partition(child: Pid, index: usize) {
@@ -268,6 +315,13 @@ pub fn exec_errno(fd: &OwnedFd) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signal_sets_survive_as_bits() {
+        let bits = 1 << (libc::SIGINT - 1) | 1 << (libc::SIGRTMIN() - 1) | 1 << 63;
+        assert_eq!(sigset_bits(&sigset_of(bits)), bits);
+        assert_eq!(sigset_bits(&SigSet::empty()), 0);
+    }
 
     #[test]
     fn partitions_start_whole_steps_apart() {

@@ -359,7 +359,7 @@ impl Tracee {
 }
 
 /// Raw view of a syscall at a stop: number and the six argument registers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RawCall {
     pub nr: u64,
     pub args: [u64; 6],

@@ -53,6 +53,7 @@ impl Monitor {
             delivery: None,
             clock_queues: Default::default(),
             fd_wait_since: None,
+            backlogs: Default::default(),
         });
         if thread {
             self.runtime.group_started(proc_);

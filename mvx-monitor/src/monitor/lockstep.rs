@@ -71,9 +71,12 @@ impl Monitor {
         }
         let spec = table::lookup(raw.nr);
         let tracee = self.tasks[t].tracee;
-        let mut call = match spec {
-            Some(spec) => capture::capture(&tracee, spec, raw),
-            None => capture::capture_unknown(raw),
+        // A remote tracee's host captured the call already (`remote/agent.rs`).
+        let prefetched = crate::remote::link::take_captured(tracee.pid, &raw);
+        let mut call = match (prefetched, spec) {
+            (Some(call), _) => call,
+            (None, Some(spec)) => capture::capture(&tracee, spec, raw),
+            (None, None) => capture::capture_unknown(raw),
         };
         handlers::arrive(self, t, spec, &mut call);
         let entry = Entry {
@@ -112,6 +115,9 @@ impl Monitor {
         task.sig.answered_eintr = false;
         task.state = State::AtEntry(entry, stop);
         let g = task.group;
+        if let Some(outcome) = self.catch_up(t)? {
+            return Ok(outcome);
+        }
         if let Some((sig, _)) = self.groups[g].delivery {
             return self.sync_signal(g, sig);
         }
@@ -189,7 +195,7 @@ impl Monitor {
         if group.in_flight.is_some() || group.delivery.is_some() {
             return Ok(None);
         }
-        let Some(members) = group
+        let Some(mut members) = group
             .members
             .iter()
             .enumerate()
@@ -201,6 +207,20 @@ impl Monitor {
         };
         if members.is_empty() {
             return Ok(None);
+        }
+        self.groups[g].backlogs.absent.clear();
+        let lagging: Vec<TaskId> = members
+            .iter()
+            .copied()
+            .filter(|&t| self.may_lag(t))
+            .collect();
+        if !lagging.is_empty() {
+            if !self.settles_without_laggers(g, &lagging) {
+                return Ok(None);
+            }
+            members.retain(|t| !lagging.contains(t));
+            self.groups[g].backlogs.absent =
+                lagging.iter().map(|&t| self.tasks[t].variant).collect();
         }
         let states: Vec<&State> = members.iter().map(|&t| &self.tasks[t].state).collect();
         if states
@@ -214,7 +234,7 @@ impl Monitor {
         match (dead, live) {
             (_, None) => return Ok(None), // the group is gone; finished() decides the rest
             (Some(d), Some(l)) => {
-                if group.doomed {
+                if self.groups[g].doomed {
                     // The process is exiting: the others will be killed too.
                     return Ok(None);
                 }
@@ -406,6 +426,7 @@ impl Monitor {
         }
         (handlers::of(leader.spec).execute)(self, g, members, leader);
         let variants: HashSet<usize> = members.iter().map(|&t| self.tasks[t].variant).collect();
+        let absent = std::mem::take(&mut self.groups[g].backlogs.absent);
         let in_flight = |decision, new_group| InFlight {
             decision,
             remaining: variants.clone(),
@@ -413,6 +434,7 @@ impl Monitor {
             pair: None,
             new_group,
             first_exit: None,
+            absent: absent.clone(),
         };
         if decision.plan == Plan::All && self.procs[proc_].fd.holds_turn(g) {
             // close in a multi-threaded process: hold the fd table until it is done everywhere.
@@ -423,6 +445,12 @@ impl Monitor {
                 self.apply_effect(proc_, decision.effect, None, None);
                 for &t in members {
                     self.let_go(t)?;
+                }
+                for &v in &absent {
+                    let settled = backlog::Settled::RunOwn {
+                        leader: leader.clone(),
+                    };
+                    self.groups[g].backlogs.push(v, settled);
                 }
             }
             Plan::Deny(errno) => {
@@ -801,7 +829,7 @@ impl Monitor {
             ret,
             own_map: own_map.as_ref(),
         };
-        self.answer_followers(g, handler, &from, &placeholders, sigpipe)
+        self.answer_followers(g, handler, &from, &placeholders, sigpipe, &entry)
     }
 
     /// The answer phase of a leader-only call (the leader has gone on): each follower held at
@@ -814,7 +842,36 @@ impl Monitor {
         from: &handlers::Answer,
         placeholders: &[(i32, bool)],
         sigpipe: bool,
+        leader: &Entry,
     ) -> Result<Option<Stop>> {
+        let absent = self.groups[g]
+            .in_flight
+            .as_ref()
+            .map(|f| f.absent.clone())
+            .unwrap_or_default();
+        for &v in &absent {
+            let arrived = self
+                .member(g, v)
+                .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(..)));
+            match arrived {
+                // It reached the call while the leader made it: compared now, answered below.
+                Some(t) => {
+                    let mine = self.tasks[t].entry().expect("at entry").clone();
+                    if let Some(d) = self.compare_entries(g, &[(0, leader), (v, &mine)]) {
+                        return Ok(Some(Stop::Diverged(d)));
+                    }
+                }
+                None => {
+                    let settled = backlog::Settled::Answer {
+                        leader: leader.clone(),
+                        ret: from.ret,
+                        outputs: from.outputs.clone(),
+                        sigpipe,
+                    };
+                    self.groups[g].backlogs.push(v, settled);
+                }
+            }
+        }
         let followers: Vec<TaskId> = (1..self.variants())
             .filter_map(|v| self.member(g, v))
             .filter(|&t| matches!(self.tasks[t].state, State::AtEntry(..)))

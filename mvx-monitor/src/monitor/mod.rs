@@ -44,6 +44,7 @@
 //! to. The initial stops of tasks not known yet wait in `Monitor::unclaimed` until their
 //! parent's clone event names them.
 
+mod backlog;
 mod buffer_slots;
 mod clock;
 mod colocate;
@@ -111,6 +112,9 @@ struct InFlight {
     new_group: Option<GroupId>,
     /// When the first member came back from a call every variant executes.
     first_exit: Option<Instant>,
+    /// Remote members that lagged and were left out (`backlog.rs`): they get the call's
+    /// outcome from their backlog.
+    absent: Vec<usize>,
 }
 
 /// Corresponding tasks of every variant, stepped together.
@@ -130,6 +134,8 @@ struct Group {
     clock_queues: clock::ClockQueues,
     /// Since when it has waited for its process's fd-table turn (see `take_fd_table`).
     fd_wait_since: Option<Instant>,
+    /// Calls settled without remote members that lag (`backlog.rs`).
+    backlogs: backlog::Backlogs,
 }
 
 /// A process of the program, as all variants share it: what the monitor knows of it.
@@ -233,6 +239,7 @@ impl Monitor {
                 delivery: None,
                 clock_queues: Default::default(),
                 fd_wait_since: None,
+                backlogs: Default::default(),
             }],
             procs: vec![VProc {
                 fd: Default::default(),
@@ -272,6 +279,7 @@ impl Monitor {
                 &m.cfg.argv,
                 &m.cfg.envp,
                 m.events.child_sigmask(),
+                spawn::inherited_ignored(),
                 m.cfg.layout_of(variant),
                 m.cfg.level,
             )
@@ -315,6 +323,8 @@ impl Monitor {
                 .collect(),
             cwd: cwd.as_os_str().as_encoded_bytes().to_vec(),
             level: self.cfg.level as u8,
+            sigmask: spawn::sigset_bits(self.events.child_sigmask()),
+            ignored: spawn::inherited_ignored(),
         };
         let security = self
             .cfg

@@ -191,7 +191,8 @@ impl Session {
                 &program,
                 &argv,
                 &envp,
-                self.events.child_sigmask(),
+                &spawn::sigset_of(hello.sigmask),
+                hello.ignored,
                 layout,
                 level,
             )
@@ -265,10 +266,15 @@ impl Session {
             None => {}
         }
         let status = raw_status(&w.event);
+        let captured = match (w.event, &regs) {
+            (WaitEvent::SeccompStop(_), Some(r)) => Some(capture_here(pid, r)),
+            _ => None,
+        };
         self.channel.send(ToLeader::Wait {
             pid,
             status,
             regs: regs.map(|r| wire::regs_to_wire(&r)),
+            captured,
         });
     }
 
@@ -393,6 +399,16 @@ impl Session {
         if !self.live.is_empty() {
             warn!(left = ?self.live, "variants still there after SIGKILL");
         }
+    }
+}
+
+/// The call at a seccomp stop, captured as the monitor does (`lockstep.rs`, `on_entry`).
+fn capture_here(pid: i32, regs: &libc::user_regs_struct) -> crate::capture::Captured {
+    let raw = crate::tracee::RawCall::from_regs(regs);
+    let tracee = Tracee::new(Pid::from_raw(pid));
+    match crate::table::lookup(raw.nr) {
+        Some(spec) => crate::capture::capture(&tracee, spec, raw),
+        None => crate::capture::capture_unknown(raw),
     }
 }
 

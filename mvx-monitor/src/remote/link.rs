@@ -15,6 +15,7 @@
 use super::channel::{Channel, Incoming};
 use super::tls::Security;
 use super::wire::{self, Answer, Hello, Op, Regs, ToFollower, ToLeader, VariantStart};
+use crate::capture::Captured;
 use crate::events::{WaitEvent, Waited};
 use anyhow::{bail, Context, Result};
 use nix::unistd::Pid;
@@ -83,6 +84,8 @@ struct Link {
     pending: VecDeque<ToLeader>,
     /// Registers of stopped tracees, from their report (host pids).
     regs: HashMap<i32, Regs>,
+    /// The call at a tracee's seccomp stop, captured on its host.
+    captured: HashMap<i32, Captured>,
     /// Tracees that have not ended (their pid on the host).
     live: HashSet<i32>,
     /// Why the link is gone, once it is.
@@ -147,8 +150,19 @@ impl Link {
 
     /// A reported wait status, as the monitor takes it: the registers of a stop are kept
     /// until the tracee is resumed.
-    fn take_wait(&mut self, host: usize, pid: i32, status: i32, regs: Option<Regs>) -> Waited {
+    fn take_wait(
+        &mut self,
+        host: usize,
+        pid: i32,
+        status: i32,
+        regs: Option<Regs>,
+        captured: Option<Captured>,
+    ) -> Waited {
         let waited = Waited::decode(host_pid(host, pid), status);
+        match captured {
+            Some(c) => self.captured.insert(pid, c),
+            None => self.captured.remove(&pid),
+        };
         match (&waited.stop, regs) {
             (Some(_), Some(r)) => {
                 self.regs.insert(pid, r);
@@ -169,10 +183,16 @@ impl Link {
     fn wait_for(&mut self, host: usize, pid: i32) -> Result<Waited> {
         let is_it = |m: &ToLeader| matches!(m, ToLeader::Wait { pid: p, .. } if *p == pid);
         if let Some(i) = self.pending.iter().position(is_it) {
-            let Some(ToLeader::Wait { status, regs, .. }) = self.pending.remove(i) else {
+            let Some(ToLeader::Wait {
+                status,
+                regs,
+                captured,
+                ..
+            }) = self.pending.remove(i)
+            else {
                 unreachable!()
             };
-            return Ok(self.take_wait(host, pid, status, regs));
+            return Ok(self.take_wait(host, pid, status, regs, captured));
         }
         loop {
             if self.lost.is_some() {
@@ -183,8 +203,9 @@ impl Link {
                     pid: p,
                     status,
                     regs,
+                    captured,
                 })) if p == pid => {
-                    return Ok(self.take_wait(host, pid, status, regs));
+                    return Ok(self.take_wait(host, pid, status, regs, captured));
                 }
                 Some(Incoming::Msg(other)) => self.pending.push_back(other),
                 Some(Incoming::Closed(why)) => self.lost = Some(why),
@@ -260,6 +281,7 @@ pub fn open(spec: &RemoteSpec, security: &Security, hello: Hello) -> Result<(usi
         next_id: 0,
         pending: VecDeque::new(),
         regs: HashMap::new(),
+        captured: HashMap::new(),
         live: welcome.pids.iter().copied().collect(),
         lost: None,
     });
@@ -334,8 +356,13 @@ pub fn next_wait_status() -> Option<Waited> {
     for (host, link) in links.iter_mut().enumerate() {
         while let Some(msg) = link.next_report() {
             match msg {
-                ToLeader::Wait { pid, status, regs } => {
-                    return Some(link.take_wait(host, pid, status, regs));
+                ToLeader::Wait {
+                    pid,
+                    status,
+                    regs,
+                    captured,
+                } => {
+                    return Some(link.take_wait(host, pid, status, regs, captured));
                 }
                 ToLeader::Failed { op, error } => {
                     debug!(host, %op, error = %error.text, "a posted operation failed");
@@ -381,6 +408,15 @@ fn on_host<T>(pid: Pid, f: impl FnOnce(&mut Link, i32) -> Result<T>) -> Result<T
 pub fn wait_for(pid: Pid) -> Result<Waited> {
     let (host, own) = split_pid(pid).context("not a remote pid")?;
     with_link(host, |l| l.wait_for(host, own))
+}
+
+/// The call remote tracee `pid` is stopped at, as its host captured it, if it is `raw`.
+pub fn take_captured(pid: Pid, raw: &crate::tracee::RawCall) -> Option<Captured> {
+    let (host, own) = split_pid(pid)?;
+    with_link(host, |l| Ok(l.captured.remove(&own)))
+        .ok()
+        .flatten()
+        .filter(|c| c.raw == *raw)
 }
 
 pub fn regs(pid: Pid) -> Result<libc::user_regs_struct> {

@@ -51,6 +51,10 @@ pub struct Hello {
     pub cwd: Vec<u8>,
     /// The monitor level (`Level as u8`): which seccomp filter the variants get.
     pub level: u8,
+    /// The signal mask and the ignored signals (bit `sig - 1`) the leader starts with: the
+    /// followers start with the same, whatever their host's mvx inherited.
+    pub sigmask: u64,
+    pub ignored: u64,
 }
 
 /// One variant to start.
@@ -189,11 +193,14 @@ pub enum ToLeader {
         result: Result<Answer, WireError>,
     },
     /// A wait status of a tracee, with its registers if it is a stop (`None` if reading them
-    /// failed, e.g. because it was killed meanwhile).
+    /// failed, e.g. because it was killed meanwhile), and at a syscall's seccomp stop the
+    /// call's arguments as the monitor captures them, read there so that comparing them costs
+    /// the leader's host no round trip.
     Wait {
         pid: i32,
         status: i32,
         regs: Option<Regs>,
+        captured: Option<crate::capture::Captured>,
     },
     /// A `Post` failed.
     Failed {
@@ -307,6 +314,8 @@ mod tests {
             envp: vec![b"A=b".to_vec()],
             cwd: b"/tmp".to_vec(),
             level: 0,
+            sigmask: 0,
+            ignored: 1 << 1,
         }));
         round_trip(ToFollower::Call {
             id: 9,
@@ -320,6 +329,16 @@ mod tests {
             pid: 77,
             status: 0x857f,
             regs: Some([3; 27]),
+            captured: Some(crate::capture::Captured {
+                raw: crate::tracee::RawCall {
+                    nr: 1,
+                    args: [1, 2, 3, 0, 0, 0],
+                },
+                values: vec![
+                    crate::capture::Value::Int(1),
+                    crate::capture::Value::Bytes(b"hi".to_vec()),
+                ],
+            }),
         });
         round_trip(ToLeader::Reply {
             id: 3,

@@ -17,7 +17,7 @@
 //! Trapped instructions (rdtsc, cpuid) are answered by the monitor itself: `instructions.rs`.
 //! A regular syscall needs none of this: its table line is all there is.
 
-mod epoll;
+pub(super) mod epoll;
 mod exec_exit;
 pub(super) mod instructions;
 mod mmap;
@@ -65,7 +65,7 @@ const BASE: Handler = Handler {
 fn nothing_to_execute(_: &mut Monitor, _: GroupId, _: &[TaskId], _: &Entry) {}
 
 /// The regular path: nothing besides the table's description.
-static REGULAR: Handler = BASE;
+pub(super) static REGULAR: Handler = BASE;
 
 /// recvmsg, recvmmsg: a `msghdr` the kernel fills may carry fds.
 static RECEIVES_FDS: Handler = Handler {

@@ -1,0 +1,186 @@
+//! Asynchronous replication to followers on other hosts (dMVX's technique).
+//!
+//! A follower on another host reports each call a network round trip late, and takes the
+//! leader's result as late again. Waiting for it at every call would put that round trip on
+//! the leader's path. So a call that is not security-sensitive at the run's level (one the
+//! fast path would take locally: `Level::needed` of its class) goes ahead without the remote
+//! members that have not reached it yet: the leader (and the local followers) make it, and
+//! what each absent member is to get is queued in its **backlog**, in order. A remote member
+//! that arrives with a backlog is compared with the leader's call at the front (divergence
+//! as at a rendezvous, only later) and answered at once, without waiting for anybody.
+//!
+//! Everything else, every call of a sensitive kind (exec, clone, executable memory, opens,
+//! fd-table changes, ...), waits for every member: a remote member then first works through
+//! its backlog, so no effect of a sensitive call happens before every earlier call of every
+//! variant has been checked. Signals are not delivered in a group while a member has a
+//! backlog (it would take them at an older call): its own copies are recorded and
+//! it catches up first.
+//!
+//! Only single-threaded processes replicate asynchronously, and only calls of the regular
+//! path (or epoll waits) whose plan is the leader's alone with no fd effect, or every
+//! variant's own with none.
+
+use super::*;
+use crate::dispatch_plan::{FdEffect, FollowerAction, Plan};
+use std::collections::VecDeque;
+
+/// The most calls a member may be behind; beyond, the group waits for it.
+const MAX_BACKLOG: usize = 4096;
+
+/// What a member that was absent from a call gets when it arrives there.
+pub(super) enum Settled {
+    /// The leader's result (a leader-only call).
+    Answer {
+        leader: Entry,
+        ret: i64,
+        outputs: Outputs,
+        sigpipe: bool,
+    },
+    /// Its own run of the call (every variant makes it).
+    RunOwn { leader: Entry },
+}
+
+impl Settled {
+    fn leader(&self) -> &Entry {
+        match self {
+            Settled::Answer { leader, .. } | Settled::RunOwn { leader } => leader,
+        }
+    }
+}
+
+/// Each member's calls settled without it, oldest first.
+#[derive(Default)]
+pub(super) struct Backlogs {
+    queues: HashMap<usize, VecDeque<Settled>>,
+    /// The members absent from the call being settled now (moved in at dispatch).
+    pub(super) absent: Vec<usize>,
+}
+
+impl Backlogs {
+    pub(super) fn is_behind(&self, variant: usize) -> bool {
+        self.queues.get(&variant).is_some_and(|q| !q.is_empty())
+    }
+
+    pub(super) fn any_behind(&self) -> bool {
+        self.queues.values().any(|q| !q.is_empty())
+    }
+
+    fn len(&self, variant: usize) -> usize {
+        self.queues.get(&variant).map_or(0, VecDeque::len)
+    }
+
+    pub(super) fn push(&mut self, variant: usize, settled: Settled) {
+        self.queues.entry(variant).or_default().push_back(settled);
+    }
+
+    fn pop(&mut self, variant: usize) -> Option<Settled> {
+        self.queues.get_mut(&variant)?.pop_front()
+    }
+}
+
+impl Monitor {
+    /// Whether member `t` may be left out of its group's next call: a remote member that has
+    /// not reached it (running towards it, or behind with a backlog).
+    pub(super) fn may_lag(&self, t: TaskId) -> bool {
+        let task = &self.tasks[t];
+        self.cfg.async_replication
+            && crate::remote::link::is_remote(task.tracee.pid)
+            && (self.groups[task.group].backlogs.is_behind(task.variant)
+                || matches!(task.state, State::Running))
+    }
+
+    /// Whether the call the leader of `g` is at may go ahead without the members that lag.
+    pub(super) fn settles_without_laggers(&self, g: GroupId, lagging: &[TaskId]) -> bool {
+        let group = &self.groups[g];
+        let proc_ = &self.procs[group.proc_];
+        if group.thread || proc_.threaded || proc_.memory_children > 0 {
+            return false;
+        }
+        if lagging
+            .iter()
+            .any(|&t| group.backlogs.len(self.tasks[t].variant) >= MAX_BACKLOG)
+        {
+            return false;
+        }
+        let Some(leader) = self.member(g, 0).and_then(|t| self.tasks[t].entry()) else {
+            return false;
+        };
+        let Some(spec) = leader.spec else {
+            return false;
+        };
+        let Some(class) = spec.fast else {
+            return false;
+        };
+        let handler = handlers::of(Some(spec));
+        if !(std::ptr::eq(handler, &handlers::REGULAR)
+            || std::ptr::eq(handler, &handlers::epoll::WAIT))
+        {
+            return false;
+        }
+        let fds = &proc_.fd.table;
+        let socket = match class {
+            crate::table::Fast::Read | crate::table::Fast::Write => {
+                match fds.socket(leader.call.raw.args[0] as i32) {
+                    Some(s) => s,
+                    None => return false, // an fd of unknown type
+                }
+            }
+            _ => false,
+        };
+        if self.cfg.level < crate::table::Level::needed(class, socket) {
+            return false;
+        }
+        let decision = crate::dispatch_plan::decide(
+            Some(spec),
+            &leader.call,
+            fds,
+            self.tasks[self.member(g, 0).expect("leader")].tracee.pid,
+        );
+        decision.effect == FdEffect::None
+            && decision.shadow_fd.is_none()
+            && matches!(
+                decision.plan,
+                Plan::LeaderOnly(FollowerAction::Skip) | Plan::All
+            )
+    }
+
+    /// Member `t` has arrived at a call with a backlog: the oldest call settled without it
+    /// is this one. Compared with the leader's, then answered or let run. `None` if it has
+    /// no backlog.
+    pub(super) fn catch_up(&mut self, t: TaskId) -> Result<Option<Option<Stop>>> {
+        let (g, v) = (self.tasks[t].group, self.tasks[t].variant);
+        let Some(settled) = self.groups[g].backlogs.pop(v) else {
+            return Ok(None);
+        };
+        let mine = self.tasks[t].entry().expect("at entry").clone();
+        if let Some(d) = self.compare_entries(g, &[(0, settled.leader()), (v, &mine)]) {
+            return Ok(Some(Some(Stop::Diverged(d))));
+        }
+        match settled {
+            Settled::Answer {
+                leader,
+                ret,
+                outputs,
+                sigpipe,
+            } => {
+                if sigpipe {
+                    handlers::sigpipe::pass_on(self, t);
+                }
+                let handler = handlers::of(leader.spec);
+                let from = handlers::Answer {
+                    proc_: self.groups[g].proc_,
+                    call: &leader.call.raw,
+                    outputs: &outputs,
+                    ret,
+                    own_map: None,
+                };
+                let own = (handler.answer)(self, t, &from);
+                self.skip_with(t, ret, Some(own.as_ref().unwrap_or(&outputs)))?;
+            }
+            Settled::RunOwn { .. } => {
+                tolerate_gone(self.tasks[t].resume(State::Running, Resume::Cont(None)))?;
+            }
+        }
+        Ok(Some(None))
+    }
+}
