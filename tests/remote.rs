@@ -440,3 +440,60 @@ fn a_different_executable_on_the_follower_host_is_refused() {
         out.context()
     );
 }
+
+#[test]
+fn a_stalled_follower_host_is_reported_within_the_window() {
+    let Some(hosts) = Hosts::new() else { return };
+    let follower = hosts.follower();
+    let script = "for i in 1 2 3 4 5 6 7 8 9 10; do echo $i; sleep 0.3; done";
+    let mut run =
+        Background::start(&mut hosts.leader("leader", &["--window", "2"], &["bash", "-c", script]));
+    run.wait_for_line(|l| l == "1", Duration::from_secs(20));
+    // The follower host's mvx stops answering (its whole process group).
+    // SAFETY: plain kill(2) of the process group the test made.
+    unsafe { libc::kill(-(follower.id() as i32), libc::SIGSTOP) };
+    let start = Instant::now();
+    let out = run.finish(Duration::from_secs(15));
+    // SAFETY: as above.
+    unsafe { libc::kill(-(follower.id() as i32), libc::SIGCONT) };
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    assert!(
+        start.elapsed() < Duration::from_secs(6),
+        "noticed only after {:?}",
+        start.elapsed()
+    );
+    assert!(
+        out.stderr_str()
+            .contains(&format!("on {FOLLOWER_IP}:{PORT}")),
+        "{}",
+        out.context()
+    );
+}
+
+#[test]
+fn with_the_majority_policy_a_lost_follower_host_is_retired_and_the_run_goes_on() {
+    let Some(hosts) = Hosts::new() else { return };
+    let mut follower = hosts.follower();
+    let script = "for i in 1 2 3 4 5 6 7 8; do echo $i; sleep 0.2; done";
+    let mut run = Background::start(&mut hosts.leader(
+        "leader",
+        &["-n", "2", "--policy", "majority", "--window", "3"],
+        &["bash", "-c", script],
+    ));
+    run.wait_for_line(|l| l == "2", Duration::from_secs(20));
+    let _ = follower.kill_and_context();
+    let out = run.finish(Duration::from_secs(20));
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert_eq!(
+        out.stdout_str(),
+        "1\n2\n3\n4\n5\n6\n7\n8\n",
+        "{}",
+        out.context()
+    );
+    assert!(
+        out.stderr_str().contains("retired by the majority policy")
+            && out.stderr_str().contains("lost with the link to its host"),
+        "{}",
+        out.context()
+    );
+}

@@ -293,11 +293,16 @@ impl Monitor {
             Death::Signaled(_) => DivergenceKind::Crash,
             Death::Exited(_) => DivergenceKind::ExitMismatch,
         };
+        let what = match crate::remote::link::lost_reason(self.tasks[dead].tracee.pid) {
+            Some(why) => format!(
+                "was lost with the link to its host {} ({why})",
+                crate::remote::link::host_label(self.tasks[dead].tracee.pid).unwrap_or_default()
+            ),
+            None => how.describe(),
+        };
         let msg = format!(
-            "variant {} {} while variant {} called {name}",
-            self.tasks[dead].variant,
-            how.describe(),
-            self.tasks[live].variant
+            "variant {} {what} while variant {} called {name}",
+            self.tasks[dead].variant, self.tasks[live].variant
         );
         Stop::Diverged(self.divergence(g, kind, msg, Some(name)))
     }

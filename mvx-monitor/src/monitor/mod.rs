@@ -331,7 +331,7 @@ impl Monitor {
             .security
             .as_ref()
             .context("--remote needs --cert/--key/--peer-ca or --insecure")?;
-        let (_, pids) = crate::remote::link::open(spec, security, hello)
+        let (_, pids) = crate::remote::link::open(spec, security, hello, self.cfg.window)
             .with_context(|| format!("starting variant {variant} on {}", spec.address))?;
         debug!(variant, pid = %pids[0], host = %spec.address, "remote variant started");
         Ok(pids[0])

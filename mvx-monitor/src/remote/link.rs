@@ -30,8 +30,8 @@ use tracing::debug;
 const HOST_SHIFT: u32 = 23;
 const PID_MASK: i32 = (1 << HOST_SHIFT) - 1;
 
-/// How long a read of a remote tracee may take before the link counts as stalled.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long starting a run on a follower host may take.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The monitor's pid for `pid` on follower host `host`.
 pub fn host_pid(host: usize, pid: i32) -> Pid {
@@ -90,6 +90,8 @@ struct Link {
     live: HashSet<i32>,
     /// Why the link is gone, once it is.
     lost: Option<String>,
+    /// How long an answer may take before the link counts as stalled (the run's `--window`).
+    timeout: Duration,
 }
 
 static LINKS: Mutex<Vec<Link>> = Mutex::new(Vec::new());
@@ -128,7 +130,7 @@ impl Link {
         self.next_id += 1;
         let id = self.next_id;
         self.channel.send(ToFollower::Call { id, op });
-        let deadline = std::time::Instant::now() + CALL_TIMEOUT;
+        let deadline = std::time::Instant::now() + self.timeout;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match self.channel.recv_timeout(left) {
@@ -141,7 +143,10 @@ impl Link {
                     return Err(lost_error(self));
                 }
                 None => {
-                    self.lost = Some(format!("no answer within {}s", CALL_TIMEOUT.as_secs()));
+                    self.lost = Some(format!(
+                        "no answer within {:.1}s (--window)",
+                        self.timeout.as_secs_f64()
+                    ));
                     return Err(lost_error(self));
                 }
             }
@@ -198,7 +203,7 @@ impl Link {
             if self.lost.is_some() {
                 return Err(lost_error(self));
             }
-            match self.channel.recv_timeout(CALL_TIMEOUT) {
+            match self.channel.recv_timeout(self.timeout) {
                 Some(Incoming::Msg(ToLeader::Wait {
                     pid: p,
                     status,
@@ -209,7 +214,12 @@ impl Link {
                 }
                 Some(Incoming::Msg(other)) => self.pending.push_back(other),
                 Some(Incoming::Closed(why)) => self.lost = Some(why),
-                None => self.lost = Some(format!("no report within {}s", CALL_TIMEOUT.as_secs())),
+                None => {
+                    self.lost = Some(format!(
+                        "no report within {:.1}s (--window)",
+                        self.timeout.as_secs_f64()
+                    ))
+                }
             }
         }
     }
@@ -234,7 +244,12 @@ impl Link {
 
 /// Connects to a follower host and starts `variants` there. Returns the host's number and
 /// the host pid of each variant.
-pub fn open(spec: &RemoteSpec, security: &Security, hello: Hello) -> Result<(usize, Vec<Pid>)> {
+pub fn open(
+    spec: &RemoteSpec,
+    security: &Security,
+    hello: Hello,
+    window: Duration,
+) -> Result<(usize, Vec<Pid>)> {
     let addr = spec.socket_addr()?;
     let name = spec.host_name().to_string();
     let sec = security.clone();
@@ -245,7 +260,7 @@ pub fn open(spec: &RemoteSpec, security: &Security, hello: Hello) -> Result<(usi
         )?;
     let n = hello.variants.len();
     channel.send(ToFollower::Hello(hello));
-    let welcome = match channel.recv_timeout(CALL_TIMEOUT) {
+    let welcome = match channel.recv_timeout(START_TIMEOUT) {
         Some(Incoming::Msg(ToLeader::Welcome(w))) => w,
         Some(Incoming::Msg(ToLeader::Refused { reason })) => {
             bail!(
@@ -284,6 +299,7 @@ pub fn open(spec: &RemoteSpec, security: &Security, hello: Hello) -> Result<(usi
         captured: HashMap::new(),
         live: welcome.pids.iter().copied().collect(),
         lost: None,
+        timeout: window,
     });
     Ok((
         host,
