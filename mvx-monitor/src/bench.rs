@@ -37,10 +37,17 @@ pub struct BenchArgs {
     /// Where the example programs are (`make -C examples` builds them).
     #[arg(long, value_name = "DIR")]
     pub examples: Option<PathBuf>,
-    /// Run only these groups (syscall, cpu, kernels, runtime, servers; http = servers),
+    /// Run only these groups (syscall, cpu, kernels, runtime, servers; http = servers;
+    /// remote, only when asked for by name),
     /// comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
     pub only: Vec<String>,
+    /// The `remote` group: lighttpd with its follower on this follower host (HOST:PORT, where
+    /// `mvx follower` runs); see benches/remote.sh.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub remote: Vec<String>,
+    #[command(flatten)]
+    pub link: crate::cli::LinkArgs,
 }
 
 /// The CPU loop's row with a timer.
@@ -736,7 +743,9 @@ struct Report<'a> {
 }
 
 /// The groups `--only` accepts (`http` is the old name of `servers`).
-const GROUPS: [&str; 6] = ["syscall", "cpu", "kernels", "runtime", "servers", "http"];
+const GROUPS: [&str; 7] = [
+    "syscall", "cpu", "kernels", "runtime", "servers", "http", "remote",
+];
 
 pub fn run(args: BenchArgs) -> Result<i32> {
     if let Some(unknown) = args.only.iter().find(|g| !GROUPS.contains(&g.as_str())) {
@@ -801,6 +810,18 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         }
         if wants("servers") {
             bench.servers()?;
+        }
+        if args.only.iter().any(|g| g == "remote") {
+            anyhow::ensure!(
+                !args.remote.is_empty(),
+                "the remote group needs --remote HOST:PORT (see benches/remote.sh)"
+            );
+            let mut opts = Vec::new();
+            for r in &args.remote {
+                opts.extend(["--remote".to_string(), r.clone()]);
+            }
+            opts.extend(args.link.run_options());
+            crate::bench_remote::run(&bench.mvx, &opts, bench.server_rounds(), bench.quick)?;
         }
         Ok::<(), anyhow::Error>(())
     })();

@@ -54,6 +54,24 @@ pub struct LinkArgs {
 }
 
 impl LinkArgs {
+    /// These options as they are given to `mvx run`.
+    pub fn run_options(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        for (flag, file) in [
+            ("--cert", &self.cert),
+            ("--key", &self.key),
+            ("--peer-ca", &self.peer_ca),
+        ] {
+            if let Some(f) = file {
+                v.extend([flag.to_string(), f.display().to_string()]);
+            }
+        }
+        if self.insecure {
+            v.push("--insecure".into());
+        }
+        v
+    }
+
     fn security(&self) -> Result<crate::remote::tls::Security> {
         crate::remote::tls::Security::from_args(
             self.cert.clone(),
