@@ -497,3 +497,30 @@ fn with_the_majority_policy_a_lost_follower_host_is_retired_and_the_run_goes_on(
         out.context()
     );
 }
+
+/// OpenSSL mixes addresses into its generator's input: under mvx its bytes are the leader's.
+/// Without the runtime's buffer (a remote follower cannot map it) they come from getrandom,
+/// which mvx replicates; before that, every `openssl rand` diverged.
+#[test]
+fn openssl_rand_agrees_with_a_remote_follower() {
+    let Some(hosts) = Hosts::new() else { return };
+    let _follower = hosts.follower();
+    for level in ["strict", "socket-rw"] {
+        let out = run(
+            &mut hosts.leader(
+                "leader",
+                &["--monitor-level", level],
+                &["openssl", "rand", "-hex", "16"],
+            ),
+            None,
+        );
+        assert!(!out.has_divergence_line(), "{level}\n{}", out.context());
+        assert_eq!(out.code(), 0, "{level}\n{}", out.context());
+        let text = out.stdout_str();
+        assert!(
+            text.len() == 33 && text.trim().bytes().all(|b| b.is_ascii_hexdigit()),
+            "{level}\n{}",
+            out.context()
+        );
+    }
+}

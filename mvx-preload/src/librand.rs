@@ -46,9 +46,11 @@ unsafe fn replicated<R: Copy>(
     ok: impl Fn(R) -> bool,
     generate: impl FnOnce() -> R,
 ) -> R {
-    if !compat_on() || INSIDE.get() || !mvx_sync_runtime::active() {
+    if !compat_on() || INSIDE.get() {
         return generate();
     }
+    // Under mvx without the runtime's buffer (followers on other hosts, which cannot map
+    // it): no record slot anywhere, the kernel's bytes as below.
     let replicating = mvx_sync_runtime::replicating();
     INSIDE.set(true);
     let r = if replicating {
@@ -64,8 +66,9 @@ unsafe fn replicated<R: Copy>(
     };
     INSIDE.set(false);
     if !replicating {
-        // The thread has no record slot (a run's threads and processes beyond the buffer's).
-        // The kernel's bytes then: getrandom is made by the leader and replicated by mvx.
+        // The thread has no record slot (a run's threads and processes beyond the buffer's,
+        // or no buffer). The kernel's bytes then: getrandom is made by the leader and
+        // replicated by mvx.
         if ok(r) && !buf.is_null() {
             // SAFETY: the caller's buffer, filled by the library.
             fill_from_kernel(unsafe { std::slice::from_raw_parts_mut(buf, len) });
