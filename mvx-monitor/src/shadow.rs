@@ -46,11 +46,34 @@ impl Backing {
     }
 }
 
+/// A shadow file: here, or on the follower host of a remote variant (reached through any
+/// of its tasks, by the host pid).
+enum ShadowFile {
+    Here(File),
+    Remote(Pid),
+}
+
+impl ShadowFile {
+    fn write_all_at(&self, path: &std::path::Path, data: &[u8], offset: u64) -> Result<()> {
+        match self {
+            ShadowFile::Here(f) => Ok(f.write_all_at(data, offset)?),
+            ShadowFile::Remote(pid) => crate::remote::link::shadow_write(*pid, path, offset, data),
+        }
+    }
+
+    fn set_len(&self, path: &std::path::Path, len: u64) -> Result<()> {
+        match self {
+            ShadowFile::Here(f) => Ok(f.set_len(len)?),
+            ShadowFile::Remote(pid) => crate::remote::link::shadow_size(*pid, path, len),
+        }
+    }
+}
+
 /// The shadows of one run.
 #[derive(Default)]
 pub struct Shadows {
     /// Per file: each follower variant's shadow (index: variant).
-    files: HashMap<FileKey, Vec<Option<(PathBuf, File)>>>,
+    files: HashMap<FileKey, Vec<Option<(PathBuf, ShadowFile)>>>,
 }
 
 /// /dev/zero: major 1, minor 5.
@@ -63,8 +86,15 @@ impl Shadows {
     }
 
     /// What follower `variant` maps for the leader's `fd`, creating its shadow if this is the
-    /// first time; `None` for fds that cannot be shadowed (sockets, pipes, other devices).
-    pub fn backing_for(&mut self, leader: Pid, fd: i32, variant: usize) -> Result<Option<Backing>> {
+    /// first time (on its own host if `remote`, a task of it there); `None` for fds that
+    /// cannot be shadowed (sockets, pipes, other devices).
+    pub fn backing_for(
+        &mut self,
+        leader: Pid,
+        fd: i32,
+        variant: usize,
+        remote: Option<Pid>,
+    ) -> Result<Option<Backing>> {
         let link = format!("/proc/{leader}/fd/{fd}");
         let meta = std::fs::metadata(&link).with_context(|| format!("stat {link}"))?;
         let kind = meta.mode() & libc::S_IFMT;
@@ -93,6 +123,12 @@ impl Shadows {
             key.dev,
             key.ino
         ));
+        if let Some(pid) = remote {
+            let contents = std::fs::read(&link).with_context(|| format!("reading {link}"))?;
+            crate::remote::link::shadow_create(pid, &path, &contents)?;
+            slots[variant] = Some((path.clone(), ShadowFile::Remote(pid)));
+            return Ok(Some(Backing::Shadow(path)));
+        }
         let _ = std::fs::remove_file(&path);
         let mut shadow = std::fs::OpenOptions::new()
             .read(true)
@@ -106,12 +142,12 @@ impl Shadows {
             .with_context(|| format!("copying {link} into {}", path.display()))?;
         shadow.set_len(meta.len())?;
         tracing::debug!(%leader, fd, variant, path = %path.display(), "shadow created");
-        slots[variant] = Some((path.clone(), shadow));
+        slots[variant] = Some((path.clone(), ShadowFile::Here(shadow)));
         Ok(Some(Backing::Shadow(path)))
     }
 
     /// The shadows of the file behind the leader's `fd`, if it has any.
-    fn shadows_of(&self, leader: Pid, fd: i32) -> Option<&Vec<Option<(PathBuf, File)>>> {
+    fn shadows_of(&self, leader: Pid, fd: i32) -> Option<&Vec<Option<(PathBuf, ShadowFile)>>> {
         if self.files.is_empty() {
             return None;
         }
@@ -130,8 +166,8 @@ impl Shadows {
     /// The leader wrote `data` at `offset` of the file behind its `fd`: so do the shadows.
     pub fn mirror_write(&self, leader: Pid, fd: i32, offset: u64, data: &[u8]) {
         for (path, file) in self.shadows_of(leader, fd).into_iter().flatten().flatten() {
-            if let Err(e) = file.write_all_at(data, offset) {
-                tracing::warn!(path = %path.display(), "mirroring a write into a shadow: {e}");
+            if let Err(e) = file.write_all_at(path, data, offset) {
+                tracing::warn!(path = %path.display(), "mirroring a write into a shadow: {e:#}");
             }
         }
     }
@@ -139,8 +175,8 @@ impl Shadows {
     /// The file behind the leader's `fd` now has `len` bytes: so do the shadows.
     pub fn mirror_size(&self, leader: Pid, fd: i32, len: u64) {
         for (path, file) in self.shadows_of(leader, fd).into_iter().flatten().flatten() {
-            if let Err(e) = file.set_len(len) {
-                tracing::warn!(path = %path.display(), "resizing a shadow: {e}");
+            if let Err(e) = file.set_len(path, len) {
+                tracing::warn!(path = %path.display(), "resizing a shadow: {e:#}");
             }
         }
     }
@@ -148,14 +184,17 @@ impl Shadows {
 
 impl Drop for Shadows {
     fn drop(&mut self) {
-        for (path, _) in self.files.values().flatten().flatten() {
-            let _ = std::fs::remove_file(path);
+        // Remote ones go with their host's session.
+        for (path, file) in self.files.values().flatten().flatten() {
+            if let ShadowFile::Here(_) = file {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }
 
 /// Where shadows live: /dev/shm (memory, like the objects they stand for), else the temp dir.
-fn shadow_dir() -> PathBuf {
+pub fn shadow_dir() -> PathBuf {
     if std::path::Path::new("/dev/shm").is_dir() {
         PathBuf::from("/dev/shm")
     } else {

@@ -17,9 +17,11 @@ use anyhow::{bail, Context, Result};
 use nix::unistd::Pid;
 use std::collections::HashMap;
 use std::ffi::CString;
+use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::time::Duration;
 use tracing::{debug, warn};
@@ -105,6 +107,7 @@ fn session(tcp: TcpStream, security: &Security) -> Result<()> {
         events,
         stops: HashMap::new(),
         live: Vec::new(),
+        shadows: Vec::new(),
     };
     if let Err(e) = s.start(&hello) {
         s.channel.send(ToLeader::Refused {
@@ -115,6 +118,9 @@ fn session(tcp: TcpStream, security: &Security) -> Result<()> {
     }
     let result = s.serve();
     s.kill_all();
+    for path in &s.shadows {
+        let _ = std::fs::remove_file(path);
+    }
     s.channel.close(Duration::from_secs(2));
     result
 }
@@ -149,6 +155,8 @@ struct Session {
     stops: HashMap<i32, Stopped>,
     /// Tracees that have not ended.
     live: Vec<i32>,
+    /// Shadow files made for the leader's monitor, removed when the session ends.
+    shadows: Vec<PathBuf>,
 }
 
 impl Session {
@@ -282,6 +290,19 @@ impl Session {
         self.stops.get(&pid).ok_or_else(|| not_stopped(pid))
     }
 
+    /// A shadow's path from the leader, if it is one this host keeps shadows at.
+    fn shadow_path(&self, path: &[u8]) -> Result<PathBuf> {
+        let path = PathBuf::from(std::ffi::OsStr::from_bytes(path));
+        let dir = crate::shadow::shadow_dir();
+        anyhow::ensure!(
+            wire::shadow_path_allowed(&path, &dir),
+            "{} is no shadow in {}",
+            path.display(),
+            dir.display()
+        );
+        Ok(path)
+    }
+
     fn ours(&self, pid: i32) -> Result<Tracee> {
         if !self.live.contains(&pid) {
             return Err(anyhow::Error::new(nix::errno::Errno::ESRCH)
@@ -367,6 +388,35 @@ impl Session {
                 );
                 Answer::Bytes(std::fs::read(format!("/proc/{pid}/{file}"))?)
             }
+            Op::ShadowCreate { path, contents } => {
+                let path = self.shadow_path(&path)?;
+                let _ = std::fs::remove_file(&path);
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)
+                    .with_context(|| format!("creating the shadow {}", path.display()))?;
+                f.write_all(&contents)?;
+                self.shadows.push(path);
+                Answer::Done
+            }
+            Op::ShadowWrite { path, offset, data } => {
+                let path = self.shadow_path(&path)?;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)?
+                    .write_all_at(&data, offset)?;
+                Answer::Done
+            }
+            Op::ShadowSize { path, len } => {
+                let path = self.shadow_path(&path)?;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)?
+                    .set_len(len)?;
+                Answer::Done
+            }
             Op::ReadProcLink { pid, file } => {
                 self.ours(pid)?;
                 anyhow::ensure!(
@@ -447,6 +497,9 @@ fn op_name(op: &Op) -> &'static str {
         Op::ThreadSignal { .. } => "ThreadSignal",
         Op::ReadProc { .. } => "ReadProc",
         Op::ReadProcLink { .. } => "ReadProcLink",
+        Op::ShadowCreate { .. } => "ShadowCreate",
+        Op::ShadowWrite { .. } => "ShadowWrite",
+        Op::ShadowSize { .. } => "ShadowSize",
     }
 }
 

@@ -551,6 +551,40 @@ pub fn thread_signal(tid: Pid, sig: i32) -> Result<()> {
     on_host(tid, |l, own| l.post(Op::ThreadSignal { tid: own, sig }))
 }
 
+/// Creates a shadow file at `path` on the host of remote task `pid` (`shadow.rs`).
+pub fn shadow_create(pid: Pid, path: &std::path::Path, contents: &[u8]) -> Result<()> {
+    on_host(pid, |l, _| {
+        match l.call(Op::ShadowCreate {
+            path: path.as_os_str().as_encoded_bytes().to_vec(),
+            contents: contents.to_vec(),
+        })? {
+            Answer::Done => Ok(()),
+            other => bail!("ShadowCreate answered {other:?}"),
+        }
+    })
+}
+
+/// Writes `data` at `offset` of the shadow at `path` on the host of remote task `pid`.
+pub fn shadow_write(pid: Pid, path: &std::path::Path, offset: u64, data: &[u8]) -> Result<()> {
+    on_host(pid, |l, _| {
+        l.post(Op::ShadowWrite {
+            path: path.as_os_str().as_encoded_bytes().to_vec(),
+            offset,
+            data: data.to_vec(),
+        })
+    })
+}
+
+/// Resizes the shadow at `path` on the host of remote task `pid`.
+pub fn shadow_size(pid: Pid, path: &std::path::Path, len: u64) -> Result<()> {
+    on_host(pid, |l, _| {
+        l.post(Op::ShadowSize {
+            path: path.as_os_str().as_encoded_bytes().to_vec(),
+            len,
+        })
+    })
+}
+
 /// `/proc/PID/<file>` of a remote task.
 pub fn read_proc(pid: Pid, file: &str) -> Result<Vec<u8>> {
     on_host(pid, |l, own| {

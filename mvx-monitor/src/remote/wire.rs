@@ -152,6 +152,32 @@ pub enum Op {
         pid: i32,
         file: String,
     },
+    /// A shadow of a file the leader maps shared (`shadow.rs`), made on this host for its
+    /// variants: created with `contents`, then written and resized as the leader's file is.
+    /// `path` must be a shadow's name in this host's shadow directory.
+    ShadowCreate {
+        path: Vec<u8>,
+        contents: Vec<u8>,
+    },
+    ShadowWrite {
+        path: Vec<u8>,
+        offset: u64,
+        data: Vec<u8>,
+    },
+    ShadowSize {
+        path: Vec<u8>,
+        len: u64,
+    },
+}
+
+/// Whether `path` names a shadow file a leader may have made on a follower host: directly in
+/// `dir`, named `mvx-sync-*-shadow-*`.
+pub fn shadow_path_allowed(path: &std::path::Path, dir: &std::path::Path) -> bool {
+    let name_ok = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("mvx-sync-") && n.contains("-shadow-"));
+    name_ok && path.parent() == Some(dir)
 }
 
 /// The `/proc/PID/` files a leader may ask for: what the monitor reads of its tracees.
@@ -370,6 +396,24 @@ mod tests {
         r.rip = 0x401000;
         let back = regs_from_wire(&regs_to_wire(&r));
         assert_eq!((back.orig_rax, back.rip), (231, 0x401000));
+    }
+
+    #[test]
+    fn shadows_stay_in_the_shadow_directory() {
+        let dir = std::path::Path::new("/dev/shm");
+        let ok = std::path::Path::new("/dev/shm/mvx-sync-12-shadow-1-2-3");
+        assert!(shadow_path_allowed(ok, dir));
+        for bad in [
+            "/etc/passwd",
+            "/dev/shm/other",
+            "/dev/shm/x/mvx-sync-1-shadow-1",
+            "/dev/shm/../shm/mvx-sync-1-shadow-1",
+        ] {
+            assert!(
+                !shadow_path_allowed(std::path::Path::new(bad), dir),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

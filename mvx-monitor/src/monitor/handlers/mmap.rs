@@ -26,7 +26,9 @@ impl Monitor {
                 out.push(None);
                 continue;
             }
-            match self.shadows.backing_for(leader, fd, v) {
+            let pid = self.tasks[t].tracee.pid;
+            let remote = crate::remote::link::is_remote(pid).then_some(pid);
+            match self.shadows.backing_for(leader, fd, v, remote) {
                 Ok(Some(b)) => out.push(Some(b)),
                 Ok(None) => {
                     *decision = Decision {
