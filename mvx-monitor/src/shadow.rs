@@ -222,16 +222,16 @@ mod tests {
         real.write_all(b"hello world").unwrap();
         let fd = real.as_raw_fd();
         let mut shadows = Shadows::default();
-        let Some(Backing::Shadow(shadow)) = shadows.backing_for(me, fd, 1).unwrap() else {
+        let Some(Backing::Shadow(shadow)) = shadows.backing_for(me, fd, 1, None).unwrap() else {
             panic!("a regular file gets a shadow");
         };
         assert_eq!(std::fs::read(&shadow).unwrap(), b"hello world");
         // The same variant gets the same shadow; another variant its own.
         assert_eq!(
-            shadows.backing_for(me, fd, 1).unwrap(),
+            shadows.backing_for(me, fd, 1, None).unwrap(),
             Some(Backing::Shadow(shadow.clone()))
         );
-        let Some(Backing::Shadow(other)) = shadows.backing_for(me, fd, 2).unwrap() else {
+        let Some(Backing::Shadow(other)) = shadows.backing_for(me, fd, 2, None).unwrap() else {
             panic!()
         };
         assert_ne!(other, shadow);
