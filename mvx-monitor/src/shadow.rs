@@ -252,11 +252,11 @@ mod tests {
         let zero = File::open("/dev/zero").unwrap();
         let mut shadows = Shadows::default();
         assert_eq!(
-            shadows.backing_for(me, zero.as_raw_fd(), 1).unwrap(),
+            shadows.backing_for(me, zero.as_raw_fd(), 1, None).unwrap(),
             Some(Backing::Device("/dev/zero"))
         );
         let (r, _w) = nix::unistd::pipe().unwrap();
-        assert_eq!(shadows.backing_for(me, r.as_raw_fd(), 1).unwrap(), None);
+        assert_eq!(shadows.backing_for(me, r.as_raw_fd(), 1, None).unwrap(), None);
         assert!(shadows.is_empty());
     }
 }
