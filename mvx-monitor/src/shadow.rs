@@ -256,7 +256,10 @@ mod tests {
             Some(Backing::Device("/dev/zero"))
         );
         let (r, _w) = nix::unistd::pipe().unwrap();
-        assert_eq!(shadows.backing_for(me, r.as_raw_fd(), 1, None).unwrap(), None);
+        assert_eq!(
+            shadows.backing_for(me, r.as_raw_fd(), 1, None).unwrap(),
+            None
+        );
         assert!(shadows.is_empty());
     }
 }
