@@ -107,6 +107,9 @@ pub enum Event {
     Timeout,
     /// A signal sent to mvx that the program should receive.
     Forward(Signal),
+    /// A signal the terminal sent to the foreground process group (Ctrl-C): the variants on
+    /// this host have it already, those on follower hosts do not.
+    FromTerminal(Signal),
 }
 
 pub struct Events {
@@ -227,7 +230,7 @@ impl Events {
         Ok(Some(match sig {
             // A terminal resize reaches the variants directly (same process group).
             Signal::SIGCHLD | Signal::SIGWINCH => Event::Child,
-            _ if from_kernel => Event::Child,
+            s if from_kernel => Event::FromTerminal(s),
             s => Event::Forward(s),
         }))
     }

@@ -38,12 +38,21 @@ pub(super) enum Settled {
     },
     /// Its own run of the call (every variant makes it).
     RunOwn { leader: Entry },
+    /// Placeholders at the fds the leader's call made, then its result and out-buffers.
+    Placeholders {
+        leader: Entry,
+        ret: i64,
+        fds: Vec<(i32, bool)>,
+        outputs: Outputs,
+    },
 }
 
 impl Settled {
     fn leader(&self) -> &Entry {
         match self {
-            Settled::Answer { leader, .. } | Settled::RunOwn { leader } => leader,
+            Settled::Answer { leader, .. }
+            | Settled::RunOwn { leader }
+            | Settled::Placeholders { leader, .. } => leader,
         }
     }
 }
@@ -136,12 +145,55 @@ impl Monitor {
             fds,
             self.tasks[self.member(g, 0).expect("leader")].tracee.pid,
         );
-        decision.effect == FdEffect::None
-            && decision.shadow_fd.is_none()
+        // A new fd of the leader's is a placeholder at its number in the follower whenever it
+        // gets there (its fd table changes in the same order as the leader's): no network round
+        // trip to learn the number, as dMVX's fd prediction.
+        decision.shadow_fd.is_none()
             && matches!(
-                decision.plan,
-                Plan::LeaderOnly(FollowerAction::Skip) | Plan::All
+                (decision.plan, decision.effect),
+                (Plan::LeaderOnly(FollowerAction::Skip), FdEffect::None)
+                    | (
+                        Plan::LeaderOnly(FollowerAction::Placeholder),
+                        FdEffect::New { pair_arg: None, .. }
+                    )
+                    | (Plan::All, FdEffect::None | FdEffect::Close { .. })
             )
+    }
+
+    /// Member `t` has arrived, with no backlog, at the call its group makes without it: it
+    /// joins the call (compared now), so that it ends the call as the others do, a signal
+    /// that interrupts the leader there included. `Some` if it diverged.
+    pub(super) fn join_call_in_flight(&mut self, t: TaskId) -> Option<Stop> {
+        let (g, v) = (self.tasks[t].group, self.tasks[t].variant);
+        let absent = self.groups[g]
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.absent.contains(&v));
+        if !absent {
+            return None;
+        }
+        let leader = self
+            .member(g, 0)
+            .and_then(|l| self.tasks[l].entry().cloned())?;
+        let mine = self.tasks[t].entry().expect("at entry").clone();
+        if let Some(d) = self.compare_entries(g, &[(0, &leader), (v, &mine)]) {
+            return Some(Stop::Diverged(d));
+        }
+        let f = self.groups[g].in_flight.as_mut().expect("in flight");
+        f.absent.retain(|&a| a != v);
+        f.remaining.insert(v);
+        None
+    }
+
+    /// Whether a member of `g` has not caught up with the group: calls behind, or absent from
+    /// the call in flight. Signals wait for it (they would find it at another call).
+    pub(super) fn lags_behind(&self, g: GroupId) -> bool {
+        let group = &self.groups[g];
+        group.backlogs.any_behind()
+            || group
+                .in_flight
+                .as_ref()
+                .is_some_and(|f| !f.absent.is_empty())
     }
 
     /// Member `t` has arrived at a call with a backlog: the oldest call settled without it
@@ -180,6 +232,9 @@ impl Monitor {
             Settled::RunOwn { .. } => {
                 tolerate_gone(self.tasks[t].resume(State::Running, Resume::Cont(None)))?;
             }
+            Settled::Placeholders {
+                ret, fds, outputs, ..
+            } => self.start_placeholders(t, &fds, ret, Some(outputs))?,
         }
         Ok(Some(None))
     }

@@ -42,6 +42,10 @@ pub(super) struct Placement {
     /// Whether the task was sent back into user mode to re-execute its `syscall`
     /// instruction (its next stop is that call's seccomp stop).
     rewound: bool,
+    /// The leader's out-buffers, which the program gets with `Finish::Result` (accept's
+    /// peer address). Kept here, not read from the group's call in flight at the end: a
+    /// remote follower catching up (`backlog.rs`) is placed long after that call.
+    outputs: Option<Outputs>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +126,7 @@ impl Monitor {
         t: TaskId,
         fds: &[(i32, bool)],
         result: i64,
+        outputs: Option<Outputs>,
     ) -> Result<()> {
         let task = &mut self.tasks[t];
         let State::AtEntry(entry, stop) = task.take_state() else {
@@ -139,6 +144,7 @@ impl Monitor {
             step: placeholder_open(target, cloexec),
             saved_mask: None,
             rewound: false,
+            outputs,
         };
         self.inject_step(t, stop, placement, None)
     }
@@ -171,6 +177,7 @@ impl Monitor {
             },
             saved_mask: None,
             rewound: false,
+            outputs: None,
         };
         self.inject_step(t, stop, placement, Some(regs))
     }
@@ -214,6 +221,7 @@ impl Monitor {
             },
             saved_mask: None,
             rewound: false,
+            outputs: None,
         };
         self.inject_step(t, stop, placement, None)
     }
@@ -372,10 +380,7 @@ impl Monitor {
             }
         };
         let g = self.tasks[t].group;
-        let outputs = self.groups[g]
-            .in_flight
-            .as_ref()
-            .and_then(|f| f.outputs.clone());
+        let outputs = p.outputs.take();
         let task = &mut self.tasks[t];
         if let Some(mask) = p.saved_mask {
             tolerate_gone(stop.set_sigmask(mask))?;

@@ -10,7 +10,7 @@ impl Monitor {
     /// The virtual (leader's) id of variant `variant`'s task `real`; negative values name
     /// process groups. Unknown ids are returned unchanged.
     pub(super) fn pid_to_virtual(&self, variant: usize, real: i64) -> i64 {
-        self.translate(real, |t| {
+        self.translate(real, variant, |t| {
             (self.tasks[t].variant == variant)
                 .then(|| self.member(self.tasks[t].group, 0))
                 .flatten()
@@ -19,29 +19,46 @@ impl Monitor {
 
     /// Variant `variant`'s own id for the virtual (leader's) id `virt`.
     pub(super) fn pid_to_real(&self, variant: usize, virt: i64) -> i64 {
-        self.translate(virt, |t| {
+        self.translate(virt, 0, |t| {
             (self.tasks[t].variant == 0)
                 .then(|| self.member(self.tasks[t].group, variant))
                 .flatten()
         })
     }
 
-    fn translate(&self, id: i64, counterpart: impl Fn(TaskId) -> Option<TaskId>) -> i64 {
+    /// `id` as variant `from` knows it, mapped to the id of its counterpart task.
+    fn translate(
+        &self,
+        id: i64,
+        from: usize,
+        counterpart: impl Fn(TaskId) -> Option<TaskId>,
+    ) -> i64 {
         // 0, -1 and other non-ids pass through; -pgid maps like pgid.
         let magnitude = id.unsigned_abs();
         if magnitude <= 1 || magnitude > i32::MAX as u64 {
             return id;
         }
+        // A remote variant's ids are its host's: the monitor knows its tasks by host pids.
+        let key = match self.host_of_variant(from) {
+            Some(host) => crate::remote::link::host_pid(host, magnitude as i32),
+            None => Pid::from_raw(magnitude as i32),
+        };
         let mapped = self
             .by_pid
-            .get(&Pid::from_raw(magnitude as i32))
+            .get(&key)
             .and_then(|&t| counterpart(t))
-            .map(|t| self.tasks[t].tracee.pid.as_raw() as i64);
+            .map(|t| crate::remote::link::own_pid(self.tasks[t].tracee.pid) as i64);
         match mapped {
             Some(m) if id < 0 => -m,
             Some(m) => m,
             None => id,
         }
+    }
+
+    /// The follower host variant `variant` runs on, if it runs remotely.
+    pub(super) fn host_of_variant(&self, variant: usize) -> Option<usize> {
+        let t = self.groups[0].members.get(variant).copied().flatten()?;
+        crate::remote::link::split_pid(self.tasks[t].tracee.pid).map(|(host, _)| host)
     }
 
     /// A clock id as the leader would name it: a CPU clock of a process or thread encodes its

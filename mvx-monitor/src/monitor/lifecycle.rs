@@ -54,6 +54,7 @@ impl Monitor {
             clock_queues: Default::default(),
             fd_wait_since: None,
             backlogs: Default::default(),
+            leader_siginfo: HashMap::new(),
         });
         if thread {
             self.runtime.group_started(proc_);

@@ -118,6 +118,9 @@ impl Monitor {
         if let Some(outcome) = self.catch_up(t)? {
             return Ok(outcome);
         }
+        if let Some(stop) = self.join_call_in_flight(t) {
+            return Ok(Some(stop));
+        }
         if let Some((sig, _)) = self.groups[g].delivery {
             return self.sync_signal(g, sig);
         }
@@ -867,11 +870,20 @@ impl Monitor {
                     }
                 }
                 None => {
-                    let settled = backlog::Settled::Answer {
-                        leader: leader.clone(),
-                        ret: from.ret,
-                        outputs: from.outputs.clone(),
-                        sigpipe,
+                    let settled = if placeholders.is_empty() {
+                        backlog::Settled::Answer {
+                            leader: leader.clone(),
+                            ret: from.ret,
+                            outputs: from.outputs.clone(),
+                            sigpipe,
+                        }
+                    } else {
+                        backlog::Settled::Placeholders {
+                            leader: leader.clone(),
+                            ret: from.ret,
+                            fds: placeholders.to_vec(),
+                            outputs: from.outputs.clone(),
+                        }
                     };
                     self.groups[g].backlogs.push(v, settled);
                 }
@@ -886,7 +898,7 @@ impl Monitor {
                 handlers::sigpipe::pass_on(self, t);
             }
             if !placeholders.is_empty() {
-                self.start_placeholders(t, placeholders, from.ret)?;
+                self.start_placeholders(t, placeholders, from.ret, Some(from.outputs.clone()))?;
                 continue;
             }
             let mine = (handler.answer)(self, t, from);

@@ -136,6 +136,8 @@ struct Group {
     fd_wait_since: Option<Instant>,
     /// Calls settled without remote members that lag (`backlog.rs`).
     backlogs: backlog::Backlogs,
+    /// The siginfo the leader was last delivered each signal with (`siginfo.rs`).
+    leader_siginfo: HashMap<i32, libc::siginfo_t>,
 }
 
 /// A process of the program, as all variants share it: what the monitor knows of it.
@@ -240,6 +242,7 @@ impl Monitor {
                 clock_queues: Default::default(),
                 fd_wait_since: None,
                 backlogs: Default::default(),
+                leader_siginfo: HashMap::new(),
             }],
             procs: vec![VProc {
                 fd: Default::default(),
@@ -521,6 +524,7 @@ impl Monitor {
                         return Ok(stop);
                     }
                 }
+                Event::FromTerminal(sig) => self.forward_signal_to_remote(sig),
             }
         }
     }
@@ -795,6 +799,22 @@ impl Monitor {
             ))));
         }
         Ok(None)
+    }
+
+    /// Sends `sig` to the first process of each remote variant (a terminal's signal, which
+    /// reached the local ones in their process group).
+    fn forward_signal_to_remote(&mut self, sig: nix::sys::signal::Signal) {
+        for &t in self.groups[0].members.iter().flatten() {
+            let task = &self.tasks[t];
+            if task.alive() && crate::remote::link::is_remote(task.tracee.pid) {
+                debug!(
+                    ?sig,
+                    variant = task.variant,
+                    "a terminal's signal forwarded to a follower host"
+                );
+                crate::tracee::signal(task.tracee.pid, sig as i32);
+            }
+        }
     }
 
     fn forward_signal(&mut self, sig: nix::sys::signal::Signal) {

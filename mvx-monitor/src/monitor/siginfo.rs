@@ -72,7 +72,13 @@ impl Monitor {
             return;
         }
         if carries_pid(&info) {
-            let virt = self.pid_to_virtual(task.variant, read_pid(&info) as i64);
+            let sender = read_pid(&info);
+            let virt = if crate::remote::link::is_hosts_mvx(task.tracee.pid, sender) {
+                // Forwarded by its host's mvx: as if by this one, the leader's sender.
+                std::process::id() as i64
+            } else {
+                self.pid_to_virtual(task.variant, sender as i64)
+            };
             write_pid(&mut info, virt as i32);
         }
         self.tasks[t].sig.infos.insert(sig, info);
@@ -96,13 +102,28 @@ impl Monitor {
         }
     }
 
-    /// Sets the siginfo task `t` is to be delivered `sig` with, if one is known.
+    /// Sets the siginfo task `t` is to be delivered `sig` with, if one is known. A member on a
+    /// follower host gets the one the leader was last delivered `sig` with: a signal sent to
+    /// a process group here reaches it only as mvx forwards it, from another sender.
     pub(super) fn apply_siginfo(&mut self, t: TaskId, sig: i32) {
-        if let Some(info) = self.tasks[t].sig.infos.remove(&sig) {
+        let g = self.tasks[t].group;
+        let own = self.tasks[t].sig.infos.remove(&sig);
+        let info = if self.tasks[t].variant == 0 {
+            if let Some(info) = own {
+                self.groups[g].leader_siginfo.insert(sig, info);
+            }
+            own
+        } else if crate::remote::link::is_remote(self.tasks[t].tracee.pid) {
+            self.groups[g].leader_siginfo.get(&sig).copied().or(own)
+        } else {
+            own
+        };
+        if let Some(info) = info {
             debug!(
                 task = t,
                 sig,
                 code = info.si_code,
+                pid = read_pid(&info),
                 "siginfo set for the delivery"
             );
             if let Err(e) = self.tasks[t].set_siginfo(&info) {

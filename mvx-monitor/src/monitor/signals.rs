@@ -343,7 +343,7 @@ impl Monitor {
                 self.record_siginfo(t, s);
                 self.tasks[t].sig.pending.insert(s);
                 let g = self.tasks[t].group;
-                if self.groups[g].backlogs.is_behind(self.tasks[t].variant) {
+                if self.lags_behind(g) && crate::remote::link::is_remote(self.tasks[t].tracee.pid) {
                     // Calls behind: its copy is kept while it catches up (`backlog.rs`).
                     return self.leave_signal_stop(t, None).map(|()| None);
                 }
@@ -456,7 +456,7 @@ impl Monitor {
 
     /// The synchronisation step for `sig` in group `g`, run whenever a member stops.
     pub(super) fn sync_signal(&mut self, g: GroupId, sig: i32) -> Result<Option<Stop>> {
-        if self.groups[g].delivery.is_none() && self.groups[g].backlogs.any_behind() {
+        if self.groups[g].delivery.is_none() && self.lags_behind(g) {
             // A member is calls behind (`backlog.rs`): it catches up first, so that it takes
             // the signal at the same call as the others.
             return Ok(None);

@@ -215,6 +215,7 @@ impl Session {
             version: wire::VERSION,
             host,
             pids,
+            agent_pid: std::process::id() as i32,
         }));
         Ok(())
     }
@@ -250,7 +251,7 @@ impl Session {
                 Some(Duration::from_secs(1)),
                 &[self.channel.wake_fd().as_raw_fd()],
             )? {
-                Event::Forward(sig) => bail!("ended by {sig}"),
+                Event::Forward(sig) | Event::FromTerminal(sig) => bail!("ended by {sig}"),
                 Event::Child | Event::Timeout => {}
             }
         }

@@ -44,6 +44,20 @@ pub fn split_pid(pid: Pid) -> Option<(usize, i32)> {
     (raw > PID_MASK).then(|| (((raw >> HOST_SHIFT) - 1) as usize, raw & PID_MASK))
 }
 
+/// The id a task is known by on its own host (its pid there).
+pub fn own_pid(pid: Pid) -> i32 {
+    split_pid(pid).map_or(pid.as_raw(), |(_, own)| own)
+}
+
+/// Whether `pid`, as a remote task of `task`'s host sees it, is that host's mvx (which sends
+/// the signals mvx forwards there, as this host's mvx does here).
+pub fn is_hosts_mvx(task: Pid, pid: i32) -> bool {
+    let Some((host, _)) = split_pid(task) else {
+        return false;
+    };
+    with_link(host, |l| Ok(l.agent_pid == pid)).unwrap_or(false)
+}
+
 /// Whether `pid` names a task on a follower host.
 pub fn is_remote(pid: Pid) -> bool {
     split_pid(pid).is_some()
@@ -92,6 +106,8 @@ struct Link {
     lost: Option<String>,
     /// How long an answer may take before the link counts as stalled (the run's `--window`).
     timeout: Duration,
+    /// The follower host's mvx (its session), which sends the signals forwarded there.
+    agent_pid: i32,
 }
 
 static LINKS: Mutex<Vec<Link>> = Mutex::new(Vec::new());
@@ -300,6 +316,7 @@ pub fn open(
         live: welcome.pids.iter().copied().collect(),
         lost: None,
         timeout: window,
+        agent_pid: welcome.agent_pid,
     });
     Ok((
         host,

@@ -242,6 +242,9 @@ pub struct Welcome {
     pub host: String,
     /// The first pid of each started variant, in the order of `Hello::variants`.
     pub pids: Vec<i32>,
+    /// The follower's mvx session process: signals mvx forwards to the variants there come
+    /// from it.
+    pub agent_pid: i32,
 }
 
 /// The answer to a `Call`.
