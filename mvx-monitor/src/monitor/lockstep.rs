@@ -47,6 +47,19 @@ impl Monitor {
             debug!(task = t, "interrupted syscall did not come back");
             task.state = State::Running;
         }
+        if std::mem::take(&mut task.sig.restarts_untraced) && handlers::is_restart(regs.orig_rax) {
+            // The continuation of an untraced call a signal interrupted (see
+            // `SignalBook::restarts_untraced`): untraced like the call. Held for a rendezvous,
+            // it would wait for a twin that never makes it (its twin was not interrupted, or
+            // elsewhere): a false divergence, or a hang when the twin waits for a lock.
+            if task.variant == 0 {
+                *self.unpaired_by_nr.entry(regs.orig_rax).or_default() += 1;
+            }
+            task.history
+                .push("restart_syscall() (continues an untraced call, not compared)".into());
+            let resumed = task.resume_from(stop, State::Running, Resume::Cont(None));
+            return tolerate_gone(resumed).map(|()| None);
+        }
         let (proc_, variant) = (task.proc_, task.variant);
         if let Some(what) = inject::needed(
             &self.procs[proc_],
