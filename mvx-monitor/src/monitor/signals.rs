@@ -27,8 +27,6 @@ const ERESTARTSYS: i64 = -512;
 /// every member anyway.
 const FORCE_AFTER: Duration = Duration::from_millis(100);
 const ERESTARTNOINTR: i64 = -513;
-/// A call with a timeout (futex, nanosleep, poll) continues as restart_syscall.
-const ERESTART_RESTARTBLOCK: i64 = -516;
 
 /// The real-time signal mvx sends to interrupt a task that sits in a syscall; its stop is
 /// turned into the delivery of the signal being synchronised.
@@ -117,13 +115,6 @@ pub(super) struct SignalBook {
     /// interrupted), and has made no call since: it is where the leader's signal came, at
     /// the end of that call.
     pub(super) answered_eintr: bool,
-    /// Its latest signal stop interrupted a call that runs untraced (a futex wait with a
-    /// timeout: CPython's GIL, any timed pthread wait) with ERESTART_RESTARTBLOCK: once the
-    /// signal is dropped (SIGCHLD) or the process is continued, the kernel goes on with that
-    /// call as restart_syscall, which the filter traces. It continues a call made outside
-    /// lock-step, in this variant alone (the signal lands on whichever thread each kernel
-    /// picks, in whatever call it is in), so it runs untraced too (`Monitor::on_entry`).
-    pub(super) restarts_untraced: bool,
 }
 
 /// A task (state) that will re-execute an interrupted clone when it resumes.
@@ -264,13 +255,6 @@ impl Monitor {
     ) -> Result<Option<Stop>> {
         // Held at the stop while it is looked at (its siginfo); let go from it below, or kept.
         let task = &mut self.tasks[t];
-        if matches!(task.state, State::Running) {
-            // Running: in program code or in a call the monitor let through untraced; a traced
-            // call interrupted here is `Restarting` and comes back through its own state.
-            task.sig.restarts_untraced = stop
-                .regs()
-                .is_ok_and(|r| r.orig_rax as i64 >= 0 && r.rax as i64 == ERESTART_RESTARTBLOCK);
-        }
         let interrupted = task.take_state();
         task.state = State::AtSignal {
             resume: Box::new(interrupted),
