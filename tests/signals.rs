@@ -185,6 +185,34 @@ fn sigterm_ends_sleep_in_every_variant_with_the_native_status() {
     assert_eq!(out.code(), 128 + libc::SIGTERM, "{}", out.context());
 }
 
+/// A signal that interrupts a futex wait with a timeout (untraced: futex never stops in the
+/// monitor) in one variant only: the kernel goes on with the wait as restart_syscall, which
+/// the filter traces. It was held for a rendezvous that the other variant, still in its own
+/// wait, never came to: a divergence (restart_syscall against its next call) or, when the
+/// other waits for a lock, a hang. Here a SIGCHLD (ignored by default, dropped by the
+/// monitor) is sent to the leader alone while Python waits on an Event with a timeout.
+#[test]
+fn a_signal_interrupting_an_untraced_timed_wait_in_one_variant_is_no_divergence() {
+    let script = "import os, threading\n\
+        print(os.getpid(), flush=True)\n\
+        threading.Event().wait(1.5)\n\
+        print('done')\n";
+    let mut cmd = Command::new(mvx_bin());
+    cmd.args(["run", "-n", "2", "--", "/usr/bin/python3", "-c", script]);
+    let mut bg = Background::start(&mut cmd);
+    // Every variant prints the leader's pid (getpid is the leader's in every variant).
+    let leader: u32 = bg
+        .wait_for_line(|l| l.parse::<u32>().is_ok(), TIMEOUT)
+        .parse()
+        .unwrap();
+    thread::sleep(Duration::from_millis(300)); // the leader is in its timed futex wait now
+    send(leader, libc::SIGCHLD);
+    let out = bg.finish(Duration::from_secs(20));
+    assert_no_divergence(&out);
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert!(out.stdout_str().ends_with("\ndone\n"), "{}", out.context());
+}
+
 #[test]
 fn sigusr1_interrupts_a_read_on_stdin_once_per_variant() {
     let dir = TempDir::new("readsig");

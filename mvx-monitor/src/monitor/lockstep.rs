@@ -47,6 +47,24 @@ impl Monitor {
             debug!(task = t, "interrupted syscall did not come back");
             task.state = State::Running;
         }
+        if handlers::is_restart(regs.orig_rax) {
+            // restart_syscall outside `Restarting`: the kernel going on with a call the monitor
+            // let through untraced, a futex wait with a timeout (CPython's GIL, any timed
+            // pthread wait) that a signal interrupted: one the monitor dropped (SIGCHLD), or
+            // one another thread took first (a process-directed signal wakes one thread,
+            // which then finds nothing to take and no stop is reported). That happens in one
+            // variant's thread only, and held for a rendezvous it waited for a twin that
+            // never came: a false divergence, or a hang when the twin waits for the GIL. It
+            // runs untraced, like the call it continues. (Called by the program itself it
+            // can only go on with a wait the kernel set up, or fail with EINTR.)
+            if task.variant == 0 {
+                *self.unpaired_by_nr.entry(regs.orig_rax).or_default() += 1;
+            }
+            task.history
+                .push("restart_syscall() (continues an untraced call, not compared)".into());
+            let resumed = task.resume_from(stop, State::Running, Resume::Cont(None));
+            return tolerate_gone(resumed).map(|()| None);
+        }
         let (proc_, variant) = (task.proc_, task.variant);
         if let Some(what) = inject::needed(
             &self.procs[proc_],

@@ -120,8 +120,12 @@ pub(super) fn rendezvous(m: &mut Monitor, members: &[TaskId]) -> Result<bool> {
 /// Whether a task whose call `interrupted` a signal interrupted is back at it: the same call
 /// re-executed, or the kernel's restart_syscall standing for it.
 pub(super) fn continues_interrupted(nr: u64, interrupted: &Entry) -> bool {
-    nr == interrupted.call.raw.nr
-        || table::lookup(nr).is_some_and(|s| s.dispatch == Dispatch::Special(Special::Restart))
+    nr == interrupted.call.raw.nr || is_restart(nr)
+}
+
+/// Whether `nr` is the kernel's restart_syscall (the continuation of an interrupted call).
+pub(super) fn is_restart(nr: u64) -> bool {
+    table::lookup(nr).is_some_and(|s| s.dispatch == Dispatch::Special(Special::Restart))
 }
 
 #[cfg(test)]
