@@ -66,7 +66,7 @@ else
     # A relay in the leader's namespace: every chunk either way is passed on 1 ms after it
     # arrived (order kept, pipelined, as a delaying link does).
     ip netns exec "$L" /usr/bin/python3 - 127.0.0.1 7100 10.213.0.2 7000 0.001 <<'EOF' &
-import asyncio, sys
+import asyncio, socket, sys
 listen_host, listen_port, to_host, to_port, delay = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
 async def pipe(reader, writer):
     loop = asyncio.get_running_loop()
@@ -91,6 +91,9 @@ async def pipe(reader, writer):
     await task
 async def serve(r, w):
     tr, tw = await asyncio.open_connection(to_host, to_port)
+    # No Nagle: a small message must not wait for the previous one's acknowledgement.
+    for s in (w, tw):
+        s.get_extra_info('socket').setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     await asyncio.gather(pipe(r, tw), pipe(tr, w), return_exceptions=True)
 async def main():
     server = await asyncio.start_server(serve, listen_host, listen_port)
