@@ -118,6 +118,31 @@ impl Hosts {
         ]
     }
 
+    /// `follower`, on a host whose `dir` is its own: `own` is seen there in its place.
+    fn follower_with_own(&self, own: &std::path::Path, dir: &std::path::Path) -> Background {
+        let mut cmd = Command::new("ip");
+        cmd.args([
+            "netns",
+            "exec",
+            &self.follower_ns,
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+        ])
+        .arg(format!(
+            "mount --bind {} {} && {FOLLOWER_HOST_SETUP}",
+            own.display(),
+            dir.display()
+        ))
+        .arg(mvx_bin())
+        .args(["follower", "--listen", &format!("{FOLLOWER_IP}:{PORT}")])
+        .args(self.identity("follower"));
+        let mut bg = Background::start(&mut cmd);
+        bg.wait_for_line(|l| l.contains("listening on"), Duration::from_secs(20));
+        bg
+    }
+
     /// Starts `mvx follower` on the follower host and waits until it listens (see
     /// `FOLLOWER_HOST_SETUP`).
     fn follower(&self) -> Background {
@@ -557,4 +582,82 @@ fn sqlite_in_wal_mode_runs_with_a_remote_follower() {
         assert!(!out.has_divergence_line(), "{level}\n{}", out.context());
         assert_eq!(out.stdout_str(), "wal\n6\n", "{level}\n{}", out.context());
     }
+}
+
+/// A shell that writes a file and reads it back, in a directory the follower host has its
+/// own copy of.
+const WRITE_READ_BACK: &str = "cat in; echo data > out; cat out; echo more >> out; wc -l < out; ls";
+
+/// The program's writes reach the leader's host only: a file it wrote, or a directory it
+/// changed, is read there and replicated. Before, the follower host opened its own copy,
+/// which lacked the file: "openat returned 3 in variant 0 but -1 ENOENT in variant 1".
+#[test]
+fn a_file_the_program_wrote_is_read_back_with_the_follower_on_a_host_of_its_own() {
+    let Some(hosts) = Hosts::new() else { return };
+    let (mine, theirs) = (TempDir::new("remote-files"), TempDir::new("remote-files-f"));
+    for d in [&mine, &theirs] {
+        std::fs::write(d.join("in"), "seed\n").unwrap();
+    }
+    let _follower = hosts.follower_with_own(theirs.path(), mine.path());
+    let mut cmd = hosts.leader("leader", &[], &["sh", "-c", WRITE_READ_BACK]);
+    cmd.current_dir(mine.path());
+    let out = run(&mut cmd, None);
+    assert!(!out.has_divergence_line(), "{}", out.context());
+    assert_eq!(
+        out.stdout_str(),
+        "seed\ndata\n2\nin\nout\n",
+        "{}",
+        out.context()
+    );
+    assert!(
+        !theirs.join("out").exists(),
+        "the follower host's copy was written"
+    );
+}
+
+/// `--host-local DIR` (dMVX's selective replication): each host reads and writes its own
+/// copy of DIR's files.
+#[test]
+fn host_local_files_are_written_on_each_hosts_own_copy() {
+    let Some(hosts) = Hosts::new() else { return };
+    let (mine, theirs) = (
+        TempDir::new("remote-host-local"),
+        TempDir::new("remote-host-local-f"),
+    );
+    for d in [&mine, &theirs] {
+        std::fs::write(d.join("in"), "seed\n").unwrap();
+    }
+    let _follower = hosts.follower_with_own(theirs.path(), mine.path());
+    let dir = mine.path().to_str().unwrap();
+    let mut cmd = hosts.leader(
+        "leader",
+        &["--host-local", dir],
+        &["sh", "-c", WRITE_READ_BACK],
+    );
+    cmd.current_dir(mine.path());
+    let out = run(&mut cmd, None);
+    assert!(!out.has_divergence_line(), "{}", out.context());
+    assert_eq!(
+        out.stdout_str(),
+        "seed\ndata\n2\nin\nout\n",
+        "{}",
+        out.context()
+    );
+    for d in [&mine, &theirs] {
+        assert_eq!(
+            std::fs::read_to_string(d.join("out")).unwrap(),
+            "data\nmore\n"
+        );
+    }
+    // Refused where two variants would write one copy.
+    let local = run(
+        &mut hosts.leader("leader", &["-n", "2", "--host-local", dir], &["true"]),
+        None,
+    );
+    assert_ne!(local.code(), 0, "{}", local.context());
+    assert!(
+        local.stderr_str().contains("--host-local needs"),
+        "{}",
+        local.context()
+    );
 }

@@ -112,6 +112,12 @@ pub struct RunArgs {
     /// when they get there, before any sensitive call runs).
     #[arg(long)]
     pub no_async_replication: bool,
+    /// Files under DIR are read and written by every variant on its own host's copy instead
+    /// of by the leader alone and replicated (dMVX's selective replication; repeat for more).
+    /// Every follower must run on another host (-n 1), and each host must have its own DIR
+    /// with the same contents at the start.
+    #[arg(long, value_name = "DIR")]
+    pub host_local: Vec<PathBuf>,
     #[command(flatten)]
     pub link: LinkArgs,
     /// A variant binary (repeat: the first is the leader). The command line after `--` is
@@ -388,7 +394,34 @@ pub fn config(args: &RunArgs) -> Result<Config> {
             .collect(),
         security,
         async_replication: !args.no_async_replication,
+        host_local: host_local_dirs(args, local)?,
     })
+}
+
+/// `--host-local`'s directories, resolved; only with every follower on another host, which
+/// alone keeps two variants from writing one copy.
+fn host_local_dirs(args: &RunArgs, local: usize) -> Result<Vec<PathBuf>> {
+    if args.host_local.is_empty() {
+        return Ok(Vec::new());
+    }
+    anyhow::ensure!(
+        !args.remote.is_empty() && local == 1 && args.variant.len() <= args.remote.len() + 1,
+        "--host-local needs every follower on another host (--remote, and -n 1): variants on \
+         one host would write one copy"
+    );
+    args.host_local
+        .iter()
+        .map(|d| {
+            let real = std::fs::canonicalize(d)
+                .with_context(|| format!("--host-local {}", d.display()))?;
+            anyhow::ensure!(
+                real.is_dir(),
+                "--host-local {}: not a directory",
+                d.display()
+            );
+            Ok(real)
+        })
+        .collect()
 }
 
 /// Whether the preload's library-randomness wrappers are on: by default, when there is more

@@ -61,6 +61,9 @@ pub struct Config {
     /// Calls the level does not hold sensitive go ahead without remote members that have
     /// not reached them yet (`monitor/backlog.rs`).
     pub async_replication: bool,
+    /// Directories whose files every variant reads and writes on its own host's copy
+    /// (`--host-local`; every follower remote).
+    pub host_local: Vec<PathBuf>,
 }
 
 impl Config {

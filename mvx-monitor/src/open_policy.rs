@@ -31,10 +31,55 @@ pub fn set_runtime_buffer(path: &std::path::Path) {
     let _ = RUNTIME_BUFFER.set(path.as_os_str().as_bytes().to_vec());
 }
 
+/// Directories whose files each host reads and writes on its own copy (`--host-local`:
+/// dMVX's selective replication, with every follower on another host).
+static HOST_LOCAL: std::sync::OnceLock<Vec<std::path::PathBuf>> = std::sync::OnceLock::new();
+
+pub fn set_host_local(dirs: Vec<std::path::PathBuf>) {
+    let _ = HOST_LOCAL.set(dirs);
+}
+
+/// Whether the file `full` names lies in a `--host-local` directory (its directory resolved,
+/// so that `..` and symbolic links cannot lead out).
+fn in_host_local_dir(full: &std::path::Path) -> bool {
+    let Some(dirs) = HOST_LOCAL.get().filter(|d| !d.is_empty()) else {
+        return false;
+    };
+    let real = match (full.parent(), full.file_name()) {
+        (Some(parent), Some(name)) => std::fs::canonicalize(parent).map(|p| p.join(name)),
+        _ => std::fs::canonicalize(full),
+    };
+    real.is_ok_and(|real| dirs.iter().any(|d| real.starts_with(d) && real != *d))
+}
+
+/// With followers on other hosts: when the run started. A file or directory changed since
+/// (inode change time) may exist or read differently there, since the program's writes reach
+/// the leader's host only: it is read by the leader and replicated, not opened by each host.
+static REMOTE_RUN_START: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+
+pub fn set_remote_run_start() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    // A second early: inode times are coarser than the clock.
+    let _ = REMOTE_RUN_START.set(now - 1);
+}
+
+fn changed_during_remote_run(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    REMOTE_RUN_START
+        .get()
+        .is_some_and(|&start| m.ctime() >= start)
+}
+
 /// Classifies `open(path, flags)` issued by the leader `pid` relative to `dirfd`.
 pub fn classify(pid: Pid, dirfd: i32, path: &[u8], flags: i32) -> OpenClass {
     if RUNTIME_BUFFER.get().is_some_and(|p| p == path) {
         return OpenClass::PerVariant;
+    }
+    if in_host_local_dir(&resolve(pid, dirfd, path)) {
+        // Every variant opens its host's own copy and writes it itself.
+        return OpenClass::ProcessLocal;
     }
     if names_own_thread_name(pid, path) {
         return OpenClass::ProcessLocal;
@@ -61,7 +106,11 @@ pub fn classify(pid: Pid, dirfd: i32, path: &[u8], flags: i32) -> OpenClass {
         Ok(m) => {
             let ft = m.file_type();
             let plain = ft.is_file() || ft.is_dir();
-            if plain && !on_pseudo_fs(&full) && !ft.is_char_device() {
+            if plain
+                && !on_pseudo_fs(&full)
+                && !ft.is_char_device()
+                && !changed_during_remote_run(&m)
+            {
                 OpenClass::PerVariant
             } else {
                 OpenClass::LeaderOnly

@@ -227,6 +227,10 @@ impl Monitor {
     /// Starts every variant. Errors here are start-up failures of mvx itself.
     pub fn start(mut cfg: Config) -> Result<Monitor> {
         let events = Events::new().context("setting up the event loop")?;
+        crate::open_policy::set_host_local(cfg.host_local.clone());
+        if !cfg.remotes.is_empty() {
+            crate::open_policy::set_remote_run_start();
+        }
         let mut runtime = runtime_server::RuntimeServer::create(&mut cfg);
         runtime.group_started(0);
         let n = cfg.programs.len();
