@@ -53,8 +53,13 @@ fn modes(remote: &[String]) -> Vec<Mode> {
             mvx: with("socket-rw", &["--no-async-replication"]),
         },
         Mode {
+            name: "remote relaxed, async, no fd prediction",
+            what: "as below, but a call making an fd (accept) waits for the follower",
+            mvx: with("socket-rw", &["--no-fd-prediction"]),
+        },
+        Mode {
             name: "remote relaxed, async",
-            what: "selective monitoring and asynchronous replication",
+            what: "selective monitoring, asynchronous replication and fd prediction",
             mvx: with("socket-rw", &[]),
         },
     ]

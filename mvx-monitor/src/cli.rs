@@ -112,6 +112,11 @@ pub struct RunArgs {
     /// when they get there, before any sensitive call runs).
     #[arg(long)]
     pub no_async_replication: bool,
+    /// With asynchronous replication: calls that create an fd (accept) wait for remote
+    /// followers, instead of going ahead and giving them a placeholder at the leader's number
+    /// when they get there (for measurement).
+    #[arg(long)]
+    pub no_fd_prediction: bool,
     /// Files under DIR are read and written by every variant on its own host's copy instead
     /// of by the leader alone and replicated (dMVX's selective replication; repeat for more).
     /// Every follower must run on another host (-n 1), and each host must have its own DIR
@@ -394,6 +399,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
             .collect(),
         security,
         async_replication: !args.no_async_replication,
+        fd_prediction: !args.no_fd_prediction,
         host_local: host_local_dirs(args, local)?,
     })
 }

@@ -61,6 +61,9 @@ pub struct Config {
     /// Calls the level does not hold sensitive go ahead without remote members that have
     /// not reached them yet (`monitor/backlog.rs`).
     pub async_replication: bool,
+    /// A lagging remote member gets a new fd of the leader's as a placeholder when it gets
+    /// there, without the leader's host waiting for it (dMVX's fd prediction).
+    pub fd_prediction: bool,
     /// Directories whose files every variant reads and writes on its own host's copy
     /// (`--host-local`; every follower remote).
     pub host_local: Vec<PathBuf>,

@@ -148,16 +148,16 @@ impl Monitor {
         // A new fd of the leader's is a placeholder at its number in the follower whenever it
         // gets there (its fd table changes in the same order as the leader's): no network round
         // trip to learn the number, as dMVX's fd prediction.
-        decision.shadow_fd.is_none()
-            && matches!(
-                (decision.plan, decision.effect),
-                (Plan::LeaderOnly(FollowerAction::Skip), FdEffect::None)
-                    | (
-                        Plan::LeaderOnly(FollowerAction::Placeholder),
-                        FdEffect::New { pair_arg: None, .. }
-                    )
-                    | (Plan::All, FdEffect::None | FdEffect::Close { .. })
-            )
+        let plan_ok = match (decision.plan, decision.effect) {
+            (Plan::LeaderOnly(FollowerAction::Skip), FdEffect::None) => true,
+            (
+                Plan::LeaderOnly(FollowerAction::Placeholder),
+                FdEffect::New { pair_arg: None, .. },
+            ) => self.cfg.fd_prediction,
+            (Plan::All, FdEffect::None | FdEffect::Close { .. }) => true,
+            _ => false,
+        };
+        decision.shadow_fd.is_none() && plan_ok
     }
 
     /// Member `t` has arrived, with no backlog, at the call its group makes without it: it
