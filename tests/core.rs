@@ -845,6 +845,16 @@ fn runs_as_an_unprivileged_user() {
             format!("{mvx} run -n 2 -- /usr/bin/id -u"),
             format!("{uid}\n"),
         ),
+        // A follower "host" on loopback (`--insecure`): no privileges needed either.
+        (
+            format!(
+                "f=$(mktemp); {mvx} follower --listen 127.0.0.1:{port} --insecure --once > $f 2>&1 & \
+                 for i in $(seq 200); do grep -q listening $f && break; sleep 0.05; done; \
+                 {mvx} run --remote 127.0.0.1:{port} --insecure -- /usr/bin/id -u; rm -f $f",
+                port = 17000 + std::process::id() % 1000
+            ),
+            format!("{uid}\n"),
+        ),
     ];
     for (script, expected) in cases {
         let out = run(

@@ -83,7 +83,7 @@ impl RemoteSpec {
     fn socket_addr(&self) -> Result<SocketAddr> {
         self.address
             .to_socket_addrs()
-            .with_context(|| format!("--remote {}: not HOST:PORT", self.address))?
+            .with_context(|| format!("--remote {}: cannot resolve HOST:PORT", self.address))?
             .next()
             .with_context(|| format!("--remote {}: the name has no address", self.address))
     }

@@ -16,6 +16,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls;
 
+/// How long connecting to a follower host may take (an address nobody answers on would
+/// otherwise hold the start for the kernel's two minutes of retries).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How a link is secured.
 #[derive(Clone, Debug)]
 pub enum Security {
@@ -105,8 +109,14 @@ impl Security {
     /// The leader's end: connects to `addr` and authenticates the follower as `name`.
     pub async fn connect(&self, addr: SocketAddr, name: &str) -> Result<Box<dyn Stream>> {
         self.check_peer(&addr)?;
-        let tcp = TcpStream::connect(addr)
+        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
             .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "connecting to the follower host {addr}: no answer within {}s",
+                    CONNECT_TIMEOUT.as_secs()
+                )
+            })?
             .with_context(|| format!("connecting to the follower host {addr}"))?;
         tcp.set_nodelay(true)?;
         let Security::Tls { .. } = self else {
