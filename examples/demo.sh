@@ -71,6 +71,20 @@ if [ "$status" -ne 86 ]; then
     exit 1
 fi
 
+step "A follower on another host: here a second mvx on loopback (--insecure; between hosts, mutual TLS with --cert/--key/--peer-ca)"
+"$MVX" follower --listen 127.0.0.1:0 --insecure > "$tmp/follower.out" 2>&1 &
+follower_pid=$!
+follower_addr=""
+for _ in $(seq 100); do
+    follower_addr=$(sed -n 's/^mvx follower: listening on //p' "$tmp/follower.out" | head -n 1)
+    [ -n "$follower_addr" ] && break
+    sleep 0.1
+done
+if [ -z "$follower_addr" ]; then echo "demo: mvx follower did not start" >&2; cat "$tmp/follower.out" >&2; exit 1; fi
+show "$MVX" run --remote "$follower_addr" --insecure -- bash -c 'echo "leader here, a follower at the other end"; ls / | wc -l'
+kill "$follower_pid" 2>/dev/null || true
+wait "$follower_pid" 2>/dev/null || true
+
 # Starts a server in the background (its stdout in $1.out), waits for its "port N" line.
 serve() {
     local log=$1; shift
