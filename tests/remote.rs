@@ -118,37 +118,28 @@ impl Hosts {
         ]
     }
 
-    /// `follower`, on a host whose `dir` is its own: `own` is seen there in its place.
+    /// `follower`, on a host whose `dir` is its own: `own` is seen there in its place (a
+    /// file or a directory).
     fn follower_with_own(&self, own: &std::path::Path, dir: &std::path::Path) -> Background {
-        let mut cmd = Command::new("ip");
-        cmd.args([
-            "netns",
-            "exec",
-            &self.follower_ns,
-            "unshare",
-            "-m",
-            "sh",
-            "-c",
-        ])
-        .arg(format!(
+        self.follower_after(&format!(
             "mount --bind {} {} && {FOLLOWER_HOST_SETUP}",
             own.display(),
             dir.display()
         ))
-        .arg(mvx_bin())
-        .args(["follower", "--listen", &format!("{FOLLOWER_IP}:{PORT}")])
-        .args(self.identity("follower"));
-        let mut bg = Background::start(&mut cmd);
-        bg.wait_for_line(|l| l.contains("listening on"), Duration::from_secs(20));
-        bg
     }
 
     /// Starts `mvx follower` on the follower host and waits until it listens (see
     /// `FOLLOWER_HOST_SETUP`).
     fn follower(&self) -> Background {
+        self.follower_after(FOLLOWER_HOST_SETUP)
+    }
+
+    /// `mvx follower` in a mount namespace of its own, after the shell commands `setup`
+    /// (which end by exec'ing it).
+    fn follower_after(&self, setup: &str) -> Background {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &self.follower_ns, "unshare", "-m"])
-            .args(["sh", "-c", FOLLOWER_HOST_SETUP])
+            .args(["sh", "-c", setup])
             .arg(mvx_bin())
             .args(["follower", "--listen", &format!("{FOLLOWER_IP}:{PORT}")])
             .args(self.identity("follower"));
@@ -438,28 +429,8 @@ fn a_different_executable_on_the_follower_host_is_refused() {
     let other = dir.join("other");
     std::fs::copy("/bin/true", &prog).unwrap();
     std::fs::copy("/bin/false", &other).unwrap();
-    // The follower host sees another file at the program's path (a mount namespace of its
-    // own, with the other binary bound over it).
-    let mut cmd = Command::new("ip");
-    cmd.args([
-        "netns",
-        "exec",
-        &hosts.follower_ns,
-        "unshare",
-        "-m",
-        "sh",
-        "-c",
-    ])
-    .arg(format!(
-        "mount --bind {} {} && {FOLLOWER_HOST_SETUP}",
-        other.display(),
-        prog.display()
-    ))
-    .arg(mvx_bin())
-    .args(["follower", "--listen", &format!("{FOLLOWER_IP}:{PORT}")])
-    .args(hosts.identity("follower"));
-    let mut follower = Background::start(&mut cmd);
-    follower.wait_for_line(|l| l.contains("listening on"), Duration::from_secs(20));
+    // The follower host sees another file at the program's path.
+    let _follower = hosts.follower_with_own(&other, &prog);
     let out = run(
         &mut hosts.leader("leader", &[], &[prog.to_str().unwrap()]),
         None,
