@@ -523,9 +523,9 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
     };
     if verbose > 0 {
         eprintln!(
-            "mvx: pid {} runs variants {:?}; signals sent to mvx reach every variant",
+            "mvx: pid {} runs variants [{}]; signals sent to mvx reach every variant",
             std::process::id(),
-            monitor.pids()
+            monitor.pids().join(", ")
         );
     }
     let report = monitor.run();

@@ -399,13 +399,20 @@ impl Monitor {
         self.placer.on_exec(&all);
     }
 
-    /// Pids of the first process of each variant (the leader first), for messages.
-    pub fn pids(&self) -> Vec<i32> {
+    /// Pids of the first process of each variant (the leader first), for messages: a
+    /// remote one's as its host knows it, with the host.
+    pub fn pids(&self) -> Vec<String> {
         self.groups[0]
             .members
             .iter()
             .flatten()
-            .map(|&t| self.tasks[t].tracee.pid.as_raw())
+            .map(|&t| {
+                let pid = self.tasks[t].tracee.pid;
+                match crate::remote::link::host_label(pid) {
+                    Some(host) => format!("{} on {host}", crate::remote::link::own_pid(pid)),
+                    None => pid.to_string(),
+                }
+            })
             .collect()
     }
 
