@@ -69,10 +69,7 @@ fn validity_experiment_timer_signals_cause_no_alarm() {
 fn a_counter_a_handler_bumps_reaches_every_variants_next_call_alike() {
     let levels = ["strict".to_string(), monitor_level()];
     for level in levels.iter().collect::<std::collections::BTreeSet<_>>() {
-        // Two variants only: with three, about one run in 16 under load still diverges (not
-        // understood yet; issue 15's closing note).
-        #[allow(clippy::single_element_loop)]
-        for n in [2] {
+        for n in [2, 3] {
             let out = Prog::new(example("tickwrite")).arg("20000").run_mvx_opts([
                 "-n".to_string(),
                 n.to_string(),
@@ -98,7 +95,7 @@ fn a_counter_a_handler_bumps_reaches_every_variants_next_call_alike() {
 }
 
 /// Busy loops on every CPU until dropped: variants that wait for a CPU, as under a loaded
-/// machine (where the test above diverged one run in 16 with three variants).
+/// machine (where the test above diverged about one run in 16 with three variants).
 struct CpuLoad {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     threads: Vec<thread::JoinHandle<()>>,
