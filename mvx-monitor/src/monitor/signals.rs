@@ -310,6 +310,13 @@ impl Monitor {
                 return self.deliver_here(t, real, s).map(|()| None);
             }
             if std::mem::take(&mut self.tasks[t].sig.kicked) {
+                if self.took_delivery_in_progress(t) {
+                    // Kicked before it stopped by itself and took the delivery there (at a
+                    // call's entry, say): the kick, sent to the thread, is dequeued before
+                    // anything sent to the process. Held here, nothing would let it go.
+                    debug!(task = t, "stale kick: the delivery is taken already");
+                    return self.release_signal_stop(t).map(|()| None);
+                }
                 return self.hold_for_delivery(t, None);
             }
         }
@@ -386,6 +393,17 @@ impl Monitor {
             }
         };
         self.sync_signal(g, sig)
+    }
+
+    /// Whether task `t` took its group's member-by-member delivery in progress already.
+    fn took_delivery_in_progress(&self, t: TaskId) -> bool {
+        let g = self.tasks[t].group;
+        self.groups[g].delivery.is_some()
+            && self
+                .signal_sync
+                .taken
+                .get(&g)
+                .is_some_and(|taken| taken.contains(&t))
     }
 
     /// Whether task `t` is about to re-execute a clone that a signal interrupted (a pending
