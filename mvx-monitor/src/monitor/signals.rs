@@ -43,7 +43,15 @@ const ENTRY_GRACE: Duration = Duration::from_millis(2);
 /// wait at a call's entry (`leader_takes`): beyond it, the member takes it where it is.
 const ENTRY_WAIT_MAX: Duration = Duration::from_millis(100);
 
-/// Which of the member-by-member delivery's waits are over.
+/// Which of the member-by-member delivery's waits are over, for one member.
+///
+/// `entry_grace` and `too_long` measure how long the member *could have run* since the
+/// delivery was decided: its CPU time, or the time since the decision while it sleeps in
+/// the kernel (a blocking call, which a kick interrupts). A member that waits for a CPU (a
+/// loaded machine) is not in a call-free stretch however long it waits: judged on the wall
+/// clock, a leader preempted for 2 ms between two calls was taken for one in a loop, and the
+/// signal was taken in program code, where one variant had made its next call's arguments
+/// (read the counter the handler bumps) and another had not.
 #[derive(Clone, Copy)]
 struct Waited {
     entry_grace: bool,
@@ -51,15 +59,25 @@ struct Waited {
     too_long: bool,
 }
 
-impl Waited {
-    fn since(decided: Instant) -> Waited {
-        let waited = decided.elapsed();
-        Waited {
-            entry_grace: waited >= ENTRY_GRACE,
-            catch_up: waited >= CATCH_UP_GRACE,
-            too_long: waited >= ENTRY_WAIT_MAX,
-        }
+/// CPU time a task's process has used (its CPU clock), if it can be read here.
+fn cpu_time(pid: Pid) -> Option<Duration> {
+    if crate::remote::link::is_remote(pid) {
+        return None;
     }
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: plain calls with a valid out-pointer.
+    if unsafe { libc::clock_getcpuclockid(pid.as_raw(), &mut clock) } != 0 {
+        return None;
+    }
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: as above.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return None;
+    }
+    Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
 /// Where the leader took a signal of a member-by-member delivery.
@@ -203,6 +221,9 @@ pub(super) struct SignalSync {
     leader_first: HashSet<GroupId>,
     /// Per group, where its leader took its latest signal: ring position and syscall entries.
     last_leader_point: HashMap<GroupId, (u64, u64, TakenAt)>,
+    /// For a member-by-member delivery: each member's CPU time when it was decided
+    /// (`Waited`).
+    cpu_at_decision: HashMap<TaskId, Duration>,
 }
 
 impl SignalSync {
@@ -289,6 +310,13 @@ impl Monitor {
                 return self.deliver_here(t, real, s).map(|()| None);
             }
             if std::mem::take(&mut self.tasks[t].sig.kicked) {
+                if self.took_delivery_in_progress(t) {
+                    // Kicked before it stopped by itself and took the delivery there (at a
+                    // call's entry, say): the kick, sent to the thread, is dequeued before
+                    // anything sent to the process. Held here, nothing would let it go.
+                    debug!(task = t, "stale kick: the delivery is taken already");
+                    return self.release_signal_stop(t).map(|()| None);
+                }
                 return self.hold_for_delivery(t, None);
             }
         }
@@ -365,6 +393,17 @@ impl Monitor {
             }
         };
         self.sync_signal(g, sig)
+    }
+
+    /// Whether task `t` took its group's member-by-member delivery in progress already.
+    fn took_delivery_in_progress(&self, t: TaskId) -> bool {
+        let g = self.tasks[t].group;
+        self.groups[g].delivery.is_some()
+            && self
+                .signal_sync
+                .taken
+                .get(&g)
+                .is_some_and(|taken| taken.contains(&t))
     }
 
     /// Whether task `t` is about to re-execute a clone that a signal interrupted (a pending
@@ -465,7 +504,9 @@ impl Monitor {
         let deciding = self.groups[g].delivery.is_none();
         if deciding {
             // A member-by-member delivery that ended without this group (a member died).
-            self.signal_sync.taken.remove(&g);
+            if self.signal_sync.taken.remove(&g).is_some() {
+                self.forget_cpu_at_decision(g);
+            }
             let have = live.iter().filter(|&&m| self.member_has(m, sig)).count();
             let all_stopped = live.iter().all(|&m| {
                 matches!(
@@ -623,6 +664,12 @@ impl Monitor {
             self.procs[proc_].signals.delivered(g, sig);
             self.share_siginfo(sig, live);
             self.signal_sync.taken.insert(g, Vec::new());
+            for &m in live {
+                match cpu_time(self.tasks[m].tracee.pid) {
+                    Some(cpu) => self.signal_sync.cpu_at_decision.insert(m, cpu),
+                    None => self.signal_sync.cpu_at_decision.remove(&m),
+                };
+            }
             if !self.sent_by_itself(g, sig) {
                 self.signal_sync.leader_first.insert(g);
                 // A leader in a loop (no call since the group's previous signal): every
@@ -647,12 +694,51 @@ impl Monitor {
             if !leader_first {
                 self.member_takes_where_it_stops(g, m, sig, grace_over)?;
             } else if self.tasks[m].variant == 0 {
-                self.leader_takes(g, m, sig, ring, Waited::since(since))?;
+                let waited = self.waited(m, since);
+                self.leader_takes(g, m, sig, ring, waited)?;
             } else {
-                self.follower_takes_in_order(g, m, sig, Waited::since(since))?;
+                let waited = self.waited(m, since);
+                self.follower_takes_in_order(g, m, sig, waited)?;
             }
         }
         self.finish_if_all_took(g, live)
+    }
+
+    /// Which waits of the member-by-member delivery decided at `decided` are over for
+    /// member `m` (`Waited`).
+    fn waited(&self, m: TaskId, decided: Instant) -> Waited {
+        let wall = decided.elapsed();
+        let pid = self.tasks[m].tracee.pid;
+        let could_run = |limit: Duration| {
+            // (A thread's CPU time never grows faster than the wall clock.)
+            if wall < limit {
+                return false;
+            }
+            let ran = self
+                .signal_sync
+                .cpu_at_decision
+                .get(&m)
+                .and_then(|&at| Some(cpu_time(pid)?.saturating_sub(at)));
+            match ran {
+                Some(ran) if ran >= limit => true,
+                Some(_) => {
+                    matches!(self.tasks[m].state, State::Running | State::InSyscall(_))
+                        && crate::procfs::blocked_in_kernel(pid)
+                }
+                None => true,
+            }
+        };
+        Waited {
+            entry_grace: could_run(ENTRY_GRACE),
+            catch_up: wall >= CATCH_UP_GRACE,
+            too_long: could_run(ENTRY_WAIT_MAX),
+        }
+    }
+
+    fn forget_cpu_at_decision(&mut self, g: GroupId) {
+        for m in self.groups[g].members.iter().flatten() {
+            self.signal_sync.cpu_at_decision.remove(m);
+        }
     }
 
     /// Ends group `g`'s member-by-member delivery once every live member took it.
@@ -665,6 +751,7 @@ impl Monitor {
         };
         if live.iter().all(|m| taken.contains(m)) {
             self.signal_sync.taken.remove(&g);
+            self.forget_cpu_at_decision(g);
             self.signal_sync.points.remove(&g);
             self.signal_sync.gathering.remove(&g);
             self.signal_sync.leader_first.remove(&g);
