@@ -187,7 +187,7 @@ fn time_output(cmd: &mut Command) -> Result<(f64, Vec<u8>)> {
     Ok((seconds, out.stdout))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
 }

@@ -111,12 +111,11 @@ pub fn run(mvx: &Path, remote: &[String], rounds: usize, quick: bool) -> Result<
         eprintln!("mvx bench: remote round {} of {rounds} done", round + 1);
     }
     let med = |i: usize, f: &dyn Fn(&Measured) -> Option<f64>| {
-        let mut v: Vec<f64> = runs[i].iter().filter_map(f).collect();
-        v.sort_by(f64::total_cmp);
+        let v: Vec<f64> = runs[i].iter().filter_map(f).collect();
         if v.is_empty() {
             f64::NAN
         } else {
-            v[v.len() / 2]
+            crate::bench::median(v)
         }
     };
     println!(
