@@ -34,6 +34,8 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// Serve runs of `mvx run --remote`: run their follower variants on this host.
     Follower(FollowerArgs),
+    /// Show a report of `mvx run --report` as text, or as an HTML page with --html.
+    Report(crate::report::ReportArgs),
 }
 
 /// How links between hosts are secured (`mvx run --remote`, `mvx follower`).
@@ -132,6 +134,9 @@ pub struct RunArgs {
     /// Write a JSON report of the run to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Write the report as one self-contained HTML page to FILE (see `mvx report --html`).
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
     /// What to do on divergence.
     #[arg(long, value_enum, default_value_t = PolicyArg::Kill)]
     pub policy: PolicyArg,
@@ -253,6 +258,7 @@ pub fn main() -> i32 {
             .link
             .security()
             .and_then(|sec| crate::remote::agent::serve(&args.listen, &sec, args.once)),
+        Command::Report(args) => crate::report::show(args),
     };
     match result {
         Ok(status) => status,
@@ -564,6 +570,9 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
     }
     if let Some(path) = &args.report {
         write_report(path, &report)?;
+    }
+    if let Some(path) = &args.report_html {
+        crate::report::write_html(path, &report)?;
     }
     if report.outcome == Outcome::Divergence {
         return Ok(exit_status::DIVERGENCE);

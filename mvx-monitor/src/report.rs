@@ -1,12 +1,31 @@
 //! Divergence reports: one line for people, the decoded syscalls side by side, JSON for machines.
+//!
+//! The JSON is read back by `mvx report` (`report/show.rs`), which renders it as aligned text
+//! (`report/text.rs`) or as one HTML page (`report/html.rs`). Fields added after the first
+//! version have defaults, so reports of older runs still load.
 
-use serde::Serialize;
+mod align;
+mod byte_diff;
+mod html;
+#[cfg(test)]
+mod sample;
+mod show;
+mod text;
+
+pub use show::{run as show, write_html, ReportArgs};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::path::Path;
 
 /// How many syscalls of each variant the report keeps.
 pub const HISTORY_LEN: usize = 32;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// How many bytes of each compared buffer of a diverging call the report keeps.
+pub const BUFFER_KEPT: usize = 4096;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DivergenceKind {
     /// Variants called different syscalls.
@@ -27,14 +46,50 @@ pub enum DivergenceKind {
     HostLost,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SyscallView {
     pub name: String,
     pub text: String,
     pub args: Vec<String>,
+    /// The memory contents of the arguments compared byte for byte (write's data, a path).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buffers: Vec<BufferView>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// One compared buffer of a syscall, as the monitor read it from the variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BufferView {
+    /// The argument's position (0-based).
+    pub arg: usize,
+    /// Its whole length.
+    pub len: usize,
+    /// Its first `BUFFER_KEPT` bytes, in hex.
+    pub hex: String,
+}
+
+impl BufferView {
+    pub fn new(arg: usize, bytes: &[u8]) -> BufferView {
+        let kept = &bytes[..bytes.len().min(BUFFER_KEPT)];
+        BufferView {
+            arg,
+            len: bytes.len(),
+            hex: kept.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+
+    /// The kept bytes; `None` if the hex is not hex (a hand-edited report).
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        if !self.hex.len().is_multiple_of(2) {
+            return None;
+        }
+        (0..self.hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(self.hex.get(i..i + 2)?, 16).ok())
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VariantView {
     pub index: usize,
     /// Its pid on the host it runs on.
@@ -50,7 +105,26 @@ pub struct VariantView {
     pub history: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+impl VariantView {
+    /// `variant 0 (leader, pid 100)`.
+    pub fn label(&self) -> String {
+        let role = if self.index == 0 { "leader, " } else { "" };
+        match &self.host {
+            Some(host) => format!("variant {} ({role}pid {} on {host})", self.index, self.pid),
+            None => format!("variant {} ({role}pid {})", self.index, self.pid),
+        }
+    }
+
+    /// The diverging call, or what the variant was doing instead.
+    pub fn what(&self) -> &str {
+        match &self.syscall {
+            Some(sc) => &sc.text,
+            None => &self.status,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Divergence {
     pub kind: DivergenceKind,
     pub message: String,
@@ -59,6 +133,9 @@ pub struct Divergence {
     /// The lock-step group where it happened: "process 1234" or "thread 1240 of process 1234"
     /// (the leader's ids, which the program sees).
     pub group: String,
+    /// The group's `id` in `Report::tree`.
+    #[serde(default)]
+    pub group_id: Option<usize>,
     pub variants: Vec<VariantView>,
 }
 
@@ -66,30 +143,16 @@ impl Divergence {
     /// The text printed on stderr.
     pub fn render(&self) -> String {
         let mut s = format!("mvx: divergence in {}: {}\n", self.group, self.message);
-        let labels: Vec<String> = self
-            .variants
-            .iter()
-            .map(|v| {
-                let role = if v.index == 0 { "leader, " } else { "" };
-                match &v.host {
-                    Some(host) => format!("variant {} ({role}pid {} on {host})", v.index, v.pid),
-                    None => format!("variant {} ({role}pid {})", v.index, v.pid),
-                }
-            })
-            .collect();
+        let labels: Vec<String> = self.variants.iter().map(VariantView::label).collect();
         let width = labels.iter().map(String::len).max().unwrap_or(0);
         for (v, label) in self.variants.iter().zip(&labels) {
-            let what = match &v.syscall {
-                Some(sc) => sc.text.clone(),
-                None => v.status.clone(),
-            };
-            s.push_str(&format!("  {label:<width$}  {what}\n"));
+            s.push_str(&format!("  {label:<width$}  {}\n", v.what()));
         }
         s
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The program exited normally in every variant.
@@ -103,7 +166,7 @@ pub enum Outcome {
     Terminated,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     pub outcome: Outcome,
     pub exit_status: i32,
@@ -119,10 +182,82 @@ pub struct Report {
     /// Synchronous signal delivery.
     pub signals: SignalStats,
     pub divergence: Option<Divergence>,
+    /// How the run was started.
+    #[serde(default)]
+    pub run: RunInfo,
+    /// The lock-step groups (processes and threads) the run had when it stopped, in creation
+    /// order, at most `TREE_KEPT` of them.
+    #[serde(default)]
+    pub tree: Vec<GroupNode>,
+    /// Groups left out of `tree` (long-running servers make thousands).
+    #[serde(default)]
+    pub tree_omitted: usize,
+}
+
+/// How many groups `Report::tree` keeps.
+pub const TREE_KEPT: usize = 256;
+
+/// How the run was started.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub mvx_version: String,
+    /// mvx's own command line.
+    pub command_line: Vec<String>,
+    /// The program's argv (the same in every variant).
+    pub program_argv: Vec<String>,
+    /// `--monitor-level`.
+    pub level: String,
+    /// `--policy`.
+    pub policy: String,
+}
+
+impl RunInfo {
+    /// This process's command line, with the run's settings.
+    pub fn of_this_run(program_argv: Vec<String>, level: &str, policy: &str) -> RunInfo {
+        RunInfo {
+            mvx_version: env!("CARGO_PKG_VERSION").to_string(),
+            command_line: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            program_argv,
+            level: level.to_string(),
+            policy: policy.to_string(),
+        }
+    }
+}
+
+/// One lock-step group: a process, or a thread of one, with its task in every variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupNode {
+    pub id: usize,
+    /// For a process, the group of the process that created it; for a thread, the group of
+    /// its process.
+    pub parent: Option<usize>,
+    pub thread: bool,
+    /// Each variant's pid (tid) on its host; 0 where the variant's task was not created yet.
+    pub pids: Vec<i32>,
+    /// What the leader's task was doing when the run stopped.
+    pub state: String,
+    /// The divergence happened in this group.
+    pub diverged: bool,
+}
+
+impl Report {
+    /// Reads a report `mvx run --report` wrote.
+    pub fn load(path: &Path) -> Result<Report> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading report {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a report of `mvx run --report` (malformed JSON or missing fields)",
+                path.display()
+            )
+        })
+    }
 }
 
 /// What synchronous signal delivery did during a run.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SignalStats {
     /// Signals delivered to a whole group in one signal time frame.
     pub delivered: u64,
@@ -132,7 +267,7 @@ pub struct SignalStats {
     pub delay_us: DelayStats,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DelayStats {
     pub mean: f64,
     pub p50: u64,
@@ -236,6 +371,7 @@ mod tests {
                 name: "write".into(),
                 text: text.into(),
                 args: vec![],
+                buffers: vec![],
             }),
             status: "at syscall".into(),
             history: vec![],
@@ -245,6 +381,7 @@ mod tests {
             message: "write: argument 2 differs".into(),
             syscall: Some("write".into()),
             group: "process 100".into(),
+            group_id: Some(0),
             variants: vec![view(0, "write(1, \"a\", 1)"), view(1, "write(1, \"b\", 1)")],
         };
         let text = d.render();
@@ -253,5 +390,25 @@ mod tests {
         assert!(text.contains("variant 1 (pid 101)          write(1, \"b\", 1)"));
         let json = serde_json::to_string(&d).unwrap();
         assert!(json.contains("\"kind\":\"argument_mismatch\""));
+        let back: Divergence = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back.variants[1].syscall.as_ref().unwrap().text,
+            "write(1, \"b\", 1)"
+        );
+    }
+
+    #[test]
+    fn buffers_keep_their_first_bytes_in_hex() {
+        let b = BufferView::new(1, b"hi\n");
+        assert_eq!(b.hex, "68690a");
+        assert_eq!(b.bytes().unwrap(), b"hi\n");
+        let big = BufferView::new(1, &vec![0xab; BUFFER_KEPT + 10]);
+        assert_eq!(big.len, BUFFER_KEPT + 10);
+        assert_eq!(big.bytes().unwrap().len(), BUFFER_KEPT);
+        let bad = BufferView {
+            hex: "zz".into(),
+            ..b
+        };
+        assert_eq!(bad.bytes(), None);
     }
 }

@@ -55,6 +55,7 @@ impl Monitor {
             fd_wait_since: None,
             backlogs: Default::default(),
             leader_siginfo: HashMap::new(),
+            created_by: Some(g),
         });
         if thread {
             self.runtime.group_started(proc_);

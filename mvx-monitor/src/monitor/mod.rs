@@ -77,7 +77,8 @@ use crate::exit_status;
 use crate::fdtable::FdTable;
 use crate::replicate::Outputs;
 use crate::report::{
-    Divergence, DivergenceKind, History, Outcome, Report, SyscallView, VariantView,
+    BufferView, Divergence, DivergenceKind, GroupNode, History, Outcome, Report, RunInfo,
+    SyscallView, VariantView,
 };
 use crate::spawn::{self, Spawned};
 use crate::table::{self, Spec};
@@ -138,6 +139,8 @@ struct Group {
     backlogs: backlog::Backlogs,
     /// The siginfo the leader was last delivered each signal with (`siginfo.rs`).
     leader_siginfo: HashMap<i32, libc::siginfo_t>,
+    /// The group whose fork/clone created it (`None` for the first), for the report's tree.
+    created_by: Option<GroupId>,
 }
 
 /// A process of the program, as all variants share it: what the monitor knows of it.
@@ -247,6 +250,7 @@ impl Monitor {
                 fd_wait_since: None,
                 backlogs: Default::default(),
                 leader_siginfo: HashMap::new(),
+                created_by: None,
             }],
             procs: vec![VProc {
                 fd: Default::default(),
@@ -451,6 +455,12 @@ impl Monitor {
             Err(e) => self.host_lost(&e).map(Stop::Diverged).ok_or(e),
             ok => ok,
         };
+        // The tree as the run left it: after `kill_all` every task is dead.
+        let diverged_group = match &result {
+            Ok(Stop::Diverged(d)) => d.group_id,
+            _ => None,
+        };
+        let (tree, tree_omitted) = self.group_tree(diverged_group);
         self.kill_all();
         let stop = result?;
         let (outcome, exit_status, divergence) = match stop {
@@ -476,7 +486,74 @@ impl Monitor {
             warnings: std::mem::take(&mut self.warnings.list),
             signals: self.signal_sync.report(),
             divergence,
+            run: self.run_info(),
+            tree,
+            tree_omitted,
         })
+    }
+
+    fn run_info(&self) -> RunInfo {
+        let policy = match self.cfg.policy {
+            crate::config::Policy::Kill => "kill",
+            crate::config::Policy::Majority => "majority",
+        };
+        let argv = self
+            .cfg
+            .argv
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        RunInfo::of_this_run(argv, self.cfg.level.name(), policy)
+    }
+
+    /// The groups for the report: the diverging one and its ancestors always, then the others
+    /// in creation order up to `TREE_KEPT`; and how many were left out.
+    fn group_tree(&self, diverged: Option<GroupId>) -> (Vec<GroupNode>, usize) {
+        let parent_of = |g: GroupId| -> Option<GroupId> {
+            let group = &self.groups[g];
+            if group.thread {
+                Some(self.procs[group.proc_].main_group)
+            } else {
+                group
+                    .created_by
+                    .map(|c| self.procs[self.groups[c].proc_].main_group)
+            }
+        };
+        let mut kept = BTreeSet::new();
+        let mut g = diverged;
+        while let Some(at) = g {
+            if !kept.insert(at) {
+                break;
+            }
+            g = parent_of(at);
+        }
+        for g in 0..self.groups.len() {
+            if kept.len() >= crate::report::TREE_KEPT {
+                break;
+            }
+            kept.insert(g);
+        }
+        let nodes = kept
+            .iter()
+            .map(|&g| {
+                let members = &self.groups[g].members;
+                GroupNode {
+                    id: g,
+                    parent: parent_of(g),
+                    thread: self.groups[g].thread,
+                    pids: members
+                        .iter()
+                        .map(|t| t.map_or(0, |t| shown_pid(&self.tasks[t])))
+                        .collect(),
+                    state: members[0].map_or_else(
+                        || "not created".into(),
+                        |t| state_text(&self.tasks[t].state),
+                    ),
+                    diverged: Some(g) == diverged,
+                }
+            })
+            .collect();
+        (nodes, self.groups.len() - kept.len())
     }
 
     fn event_loop(&mut self) -> Result<Stop> {
@@ -902,6 +979,7 @@ impl Monitor {
             message,
             syscall,
             group: self.group_label(g),
+            group_id: Some(g),
             variants,
         }
     }
@@ -918,20 +996,18 @@ impl Monitor {
                 .enumerate()
                 .map(|(k, val)| decode::arg_text(e.spec.and_then(|s| s.args.get(k)).copied(), val))
                 .collect(),
+            buffers: e
+                .call
+                .values
+                .iter()
+                .enumerate()
+                .filter_map(|(k, val)| match val {
+                    crate::capture::Value::Bytes(b) => Some(BufferView::new(k, b)),
+                    _ => None,
+                })
+                .collect(),
         });
-        let status = match &task.state {
-            State::Dead { how, .. } => how.describe(),
-            State::AtEntry(..) => "at syscall entry".into(),
-            State::Running | State::Starting | State::NewChild => "running".into(),
-            State::AtExec(_) => "at its exec".into(),
-            State::AtFault(_) => "at a fault".into(),
-            State::InSyscall(_) | State::AtExit { .. } | State::Restarting { .. } => {
-                "in syscall".into()
-            }
-            State::AtSignal { .. } => "at a signal".into(),
-            State::GroupStopped { .. } => "stopped (job control)".into(),
-            State::ClockWait { .. } => "at a clock read".into(),
-        };
+        let status = state_text(&task.state);
         let (pid, host, status) = match crate::remote::link::split_pid(task.tracee.pid) {
             Some((_, own)) => {
                 let status = match crate::remote::link::lost_reason(task.tracee.pid) {
@@ -991,6 +1067,28 @@ impl Monitor {
             }
         }
     }
+}
+
+/// What a task was doing, for reports.
+fn state_text(state: &State) -> String {
+    match state {
+        State::Dead { how, .. } => how.describe(),
+        State::AtEntry(..) => "at syscall entry".into(),
+        State::Running | State::Starting | State::NewChild => "running".into(),
+        State::AtExec(_) => "at its exec".into(),
+        State::AtFault(_) => "at a fault".into(),
+        State::InSyscall(_) | State::AtExit { .. } | State::Restarting { .. } => {
+            "in syscall".into()
+        }
+        State::AtSignal { .. } => "at a signal".into(),
+        State::GroupStopped { .. } => "stopped (job control)".into(),
+        State::ClockWait { .. } => "at a clock read".into(),
+    }
+}
+
+/// A task's pid as its own host knows it (remote tracees' pids carry their host in mvx).
+fn shown_pid(task: &Task) -> i32 {
+    crate::remote::link::own_pid(task.tracee.pid)
 }
 
 /// Counts per syscall number as (name, count), most frequent first.
