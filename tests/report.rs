@@ -238,6 +238,36 @@ fn mvx_report_prints_the_divergence_as_aligned_text() {
 }
 
 #[test]
+fn a_divergence_in_a_thread_is_marked_under_its_process() {
+    let dir = TempDir::new("report-thread");
+    let page = dir.join("thread.html");
+    let mut cmd = Command::new(mvx_bin());
+    cmd.arg("run")
+        .arg("--report-html")
+        .arg(&page)
+        .arg("--variant")
+        .arg(example("thread-diverge-a"))
+        .arg("--variant")
+        .arg(example("thread-diverge-b"));
+    let out = run(&mut cmd, None);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    let html = std::fs::read_to_string(&page).expect("--report-html wrote the page");
+    assert_valid_html(&html);
+    // The thread's item is nested in its process's list, and it alone is marked.
+    let process = html
+        .find("<li><span class=\"node\">process ")
+        .expect("the process");
+    let nested =
+        html[process..].find("\n<ul>\n<li class=\"diverged\"><span class=\"node\">thread ");
+    assert!(nested.is_some(), "{html}");
+    assert_eq!(html.matches("<li class=\"diverged\">").count(), 1, "{html}");
+    assert!(
+        html.contains("|thread says <mark class=\"diff\">B</mark>.|"),
+        "{html}"
+    );
+}
+
+#[test]
 fn a_run_without_divergence_has_a_page_too() {
     let dir = TempDir::new("report-clean");
     let page = dir.join("clean.html");

@@ -398,6 +398,25 @@ mod tests {
     }
 
     #[test]
+    fn reports_without_the_later_fields_still_load() {
+        let mut json = serde_json::to_value(sample::sample_report()).unwrap();
+        let report = json.as_object_mut().unwrap();
+        for later in ["run", "tree", "tree_omitted"] {
+            report.remove(later);
+        }
+        let d = report["divergence"].as_object_mut().unwrap();
+        d.remove("group_id");
+        for v in d["variants"].as_array_mut().unwrap() {
+            v["syscall"].as_object_mut().unwrap().remove("buffers");
+        }
+        let old: Report = serde_json::from_value(json).unwrap();
+        assert!(old.tree.is_empty() && old.run.mvx_version.is_empty());
+        let d = old.divergence.unwrap();
+        assert_eq!(d.group_id, None);
+        assert!(d.variants[0].syscall.as_ref().unwrap().buffers.is_empty());
+    }
+
+    #[test]
     fn buffers_keep_their_first_bytes_in_hex() {
         let b = BufferView::new(1, b"hi\n");
         assert_eq!(b.hex, "68690a");

@@ -2,6 +2,7 @@
 
 use super::Report;
 use anyhow::{Context, Result};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -22,9 +23,21 @@ pub fn run(args: ReportArgs) -> Result<i32> {
             write_html(out, &report)?;
             eprintln!("mvx: wrote {}", out.display());
         }
-        None => print!("{}", super::text::render(&report)),
+        None => print_text(&super::text::render(&report))?,
     }
     Ok(0)
+}
+
+/// Writes to stdout; a reader that stopped early (`mvx report FILE | head`) is no error.
+fn print_text(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.context("writing the report to stdout"),
+    }
 }
 
 /// Writes the report's page to `path`.
