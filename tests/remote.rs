@@ -465,35 +465,34 @@ fn a_stalled_follower_host_is_reported_within_the_window() {
     );
 }
 
+/// With `--policy majority`, a lost follower host's variant is retired and the others go on.
+/// The host is killed at several points of a loop that forks and execs, so that the loss
+/// also lands in the middle of the monitor's work on the remote variant (an exec, a clone):
+/// before, an operation that failed there ended the run as a divergence.
 #[test]
-#[ignore = "hangs about one run in three when the remote tests run in parallel: after the lost \
-            host's variant is retired the leader and the local follower stop progressing (no \
-            window report either); not diagnosed yet, see the issue note; run with --ignored"]
 fn with_the_majority_policy_a_lost_follower_host_is_retired_and_the_run_goes_on() {
     let Some(hosts) = Hosts::new() else { return };
-    let mut follower = hosts.follower();
-    let script = "for i in 1 2 3 4 5 6 7 8; do echo $i; sleep 0.2; done";
-    let mut run = Background::start(&mut hosts.leader(
-        "leader",
-        &["-n", "2", "--policy", "majority", "--window", "3"],
-        &["bash", "-c", script],
-    ));
-    run.wait_for_line(|l| l == "2", Duration::from_secs(20));
-    let _ = follower.kill_and_context();
-    let out = run.finish(Duration::from_secs(20));
-    assert_eq!(out.code(), 0, "{}", out.context());
-    assert_eq!(
-        out.stdout_str(),
-        "1\n2\n3\n4\n5\n6\n7\n8\n",
-        "{}",
-        out.context()
-    );
-    assert!(
-        out.stderr_str().contains("retired by the majority policy")
-            && out.stderr_str().contains("lost with the link to its host"),
-        "{}",
-        out.context()
-    );
+    let script = "for i in 1 2 3 4 5 6 7 8 9 10; do echo $i; /bin/true | cat; sleep 0.1; done";
+    let expected: String = (1..=10).map(|i| format!("{i}\n")).collect();
+    for kill_after in ["2", "4", "6"] {
+        let mut follower = hosts.follower();
+        let mut run = Background::start(&mut hosts.leader(
+            "leader",
+            &["-n", "2", "--policy", "majority", "--window", "3"],
+            &["bash", "-c", script],
+        ));
+        run.wait_for_line(|l| l == kill_after, Duration::from_secs(20));
+        let _ = follower.kill_and_context();
+        let out = run.finish(Duration::from_secs(30));
+        let what = format!("killed after {kill_after}\n{}", out.context());
+        assert_eq!(out.code(), 0, "{what}");
+        assert_eq!(out.stdout_str(), expected, "{what}");
+        assert!(
+            out.stderr_str().contains("retired by the majority policy")
+                && out.stderr_str().contains("lost with the link to its host"),
+            "{what}"
+        );
+    }
 }
 
 /// OpenSSL mixes addresses into its generator's input: under mvx its bytes are the leader's.

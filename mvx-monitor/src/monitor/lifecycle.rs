@@ -275,6 +275,9 @@ impl Monitor {
         );
         debug!(task = t, pid = %task.tracee.pid, ?how, "task ended");
         if let State::Starting = was {
+            if let Some(lost) = crate::remote::link::lost_error_of(task.tracee.pid) {
+                return Err(lost); // not the program's failure: its host is gone
+            }
             let errno = task.exec_error.as_ref().and_then(spawn::exec_errno);
             let why = errno.map_or_else(
                 || how.describe(),

@@ -40,6 +40,13 @@ impl Majority {
         self.on && v != 0 && self.is_majority(self.live_variants() - 1)
     }
 
+    /// The variants `lost` (none of them retired yet) were lost together: whether the
+    /// policy retires them all because a majority, the leader among it, is left.
+    fn outvotes_loss_of(&self, lost: impl Iterator<Item = usize>) -> bool {
+        let lost: Vec<usize> = lost.collect();
+        self.on && !lost.contains(&0) && self.is_majority(self.live_variants() - lost.len())
+    }
+
     /// Marks `v` retired; false if it already was.
     fn retire(&mut self, v: usize) -> bool {
         !std::mem::replace(&mut self.retired[v], true)
@@ -73,6 +80,46 @@ impl Monitor {
             .collect();
         let agreeing = self.majority.live_variants() - odd.len();
         self.majority.is_majority(agreeing).then_some(odd)
+    }
+
+    /// An operation failed with `e`: if it failed because the link to a follower host is lost
+    /// and the policy outvotes the loss of that host's variants, they are retired and the
+    /// run goes on (`Ok`, with a stop if retiring ended it); otherwise `e` stands (and the
+    /// run ends, as a `HostLost` divergence if it was a lost link).
+    pub(super) fn outlive_lost_host(&mut self, e: anyhow::Error) -> Result<Option<Stop>> {
+        if !crate::remote::link::is_lost_link_error(&e) {
+            return Err(e);
+        }
+        let mut lost: Vec<(usize, String)> = Vec::new();
+        for task in &self.tasks {
+            let v = task.variant;
+            if self.majority.is_retired(v) || lost.iter().any(|(l, _)| *l == v) {
+                continue;
+            }
+            if let Some(why) = crate::remote::link::lost_reason(task.tracee.pid) {
+                let host = crate::remote::link::host_label(task.tracee.pid).unwrap_or_default();
+                lost.push((v, format!("lost with the link to its host {host}: {why}")));
+            }
+        }
+        if lost.is_empty() || !self.majority.outvotes_loss_of(lost.iter().map(|(v, _)| *v)) {
+            return Err(e);
+        }
+        debug!("retiring the variants of a lost follower host after: {e:#}");
+        for (v, why) in lost {
+            if let Some(stop) = self.retire(v, &why)? {
+                return Ok(Some(stop));
+            }
+        }
+        // The failed operation may have left survivors arrived at a rendezvous that waited
+        // for the retired variant: look at every group again.
+        for g in self.running_groups() {
+            if self.groups[g].in_flight.is_none() {
+                if let Some(stop) = self.try_rendezvous(g)? {
+                    return Ok(Some(stop));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// Takes variant `v` out of the run: kills all its tasks and removes them from every

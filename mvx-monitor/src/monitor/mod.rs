@@ -557,6 +557,19 @@ impl Monitor {
     }
 
     fn event_loop(&mut self) -> Result<Stop> {
+        loop {
+            match self.events_until_stop() {
+                Err(e) => {
+                    if let Some(stop) = self.outlive_lost_host(e)? {
+                        return Ok(stop);
+                    }
+                }
+                stop => return stop,
+            }
+        }
+    }
+
+    fn events_until_stop(&mut self) -> Result<Stop> {
         // Whether the last wait ended by its timeout: only then can tracees have vanished
         // unseen (an event would have come otherwise), so only then is that checked (a waitid).
         let mut idle = false;

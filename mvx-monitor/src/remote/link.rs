@@ -120,14 +120,35 @@ fn with_link<T>(host: usize, f: impl FnOnce(&mut Link) -> Result<T>) -> Result<T
     f(link)
 }
 
+/// What an operation on a tracee of a lost link fails with (under ESRCH in the chain).
+#[derive(Debug, thiserror::Error)]
+#[error("the link to {host} is lost: {why}")]
+pub struct LinkLost {
+    pub host: String,
+    pub why: String,
+}
+
 /// An error for an operation on a lost link: ESRCH, as for a tracee that vanished, which is
-/// what the monitor makes of it.
+/// what the monitor makes of it, with `LinkLost` as its context so that the run can tell it
+/// from a local failure.
 fn lost_error(link: &Link) -> anyhow::Error {
-    anyhow::Error::new(nix::errno::Errno::ESRCH).context(format!(
-        "the link to {} is lost: {}",
-        link.label,
-        link.lost.as_deref().unwrap_or("?")
-    ))
+    anyhow::Error::new(nix::errno::Errno::ESRCH).context(LinkLost {
+        host: link.label.clone(),
+        why: link.lost.clone().unwrap_or_else(|| "?".into()),
+    })
+}
+
+/// The error of an operation on remote tracee `pid`, if its link is lost.
+pub fn lost_error_of(pid: Pid) -> Option<anyhow::Error> {
+    let (host, _) = split_pid(pid)?;
+    with_link(host, |l| Ok(l.lost.is_some().then(|| lost_error(l))))
+        .ok()
+        .flatten()
+}
+
+/// Whether `e` comes from an operation on a lost link (under any context added since).
+pub fn is_lost_link_error(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<LinkLost>().is_some()
 }
 
 impl Link {
@@ -650,5 +671,22 @@ mod tests {
         assert_eq!(s("10.0.0.2:7000").host_name(), "10.0.0.2");
         assert_eq!(s("[::1]:7000").host_name(), "::1");
         assert_eq!(s("follower.example:7000").host_name(), "follower.example");
+    }
+
+    #[test]
+    fn a_lost_link_is_told_apart_under_any_context_and_still_reads_as_esrch() {
+        let e = anyhow::Error::new(nix::errno::Errno::ESRCH).context(LinkLost {
+            host: "h".into(),
+            why: "reset".into(),
+        });
+        let e = Err::<(), _>(e)
+            .context("walking envp")
+            .context("hiding the vDSO")
+            .unwrap_err();
+        assert!(is_lost_link_error(&e));
+        assert!(e
+            .chain()
+            .any(|c| c.downcast_ref::<nix::errno::Errno>() == Some(&nix::errno::Errno::ESRCH)));
+        assert!(!is_lost_link_error(&anyhow::anyhow!("a local failure")));
     }
 }
