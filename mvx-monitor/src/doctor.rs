@@ -174,7 +174,8 @@ pub fn classify_preload(lib: &Result<PathBuf>) -> Verdict {
     match lib {
         Ok(p) => Verdict::Ok(p.display().to_string()),
         Err(e) => Verdict::Missing(format!(
-            "{e:#}; without it mvx runs with no fast path and no compat wrappers"
+            "{e:#}; build it with `cargo build -p mvx-preload` or install mvx with `make \
+             install`; without it mvx runs with no fast path and no compat wrappers"
         )),
     }
 }
@@ -295,7 +296,10 @@ pub fn checks() -> Vec<Check> {
         ),
         check(
             "preload library",
-            classify_preload(&install_paths::preload_library()),
+            classify_preload(&install_paths::library(
+                "libmvx_preload.so",
+                "MVX_PRELOAD_LIB",
+            )),
         ),
         check("sync runtime", classify_runtime(&runtime)),
         check("clang-19", classify_clang(clang.as_deref())),
