@@ -4,6 +4,23 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# What the demo needs: a Rust toolchain, and the Debian packages of scripts/deps.sh. As root it
+# installs them, with those of the test suite (so that `cargo test --workspace` works next);
+# otherwise it names the missing ones in one line and stops.
+if [ -d "${HOME:-/root}/.cargo/bin" ]; then
+    export PATH="${HOME:-/root}/.cargo/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "mvx: cargo is missing: install a Rust toolchain (rustup, or: sudo apt-get install cargo)" >&2
+    exit 1
+fi
+bash scripts/deps.sh demo
+if [ "$(id -u)" -eq 0 ]; then
+    bash scripts/deps.sh --no-update tests
+elif ! bash scripts/deps.sh --check tests 2>/dev/null; then
+    echo "mvx: note: the test suite needs more packages: sudo bash scripts/deps.sh tests" >&2
+fi
+
 MVX="${CARGO_TARGET_DIR:-target}/release/mvx"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -243,6 +243,7 @@ struct Bench {
     quick: bool,
     strace: bool,
     rows: Vec<Row>,
+    progress: crate::bench_progress::Progress,
 }
 
 impl Bench {
@@ -273,15 +274,7 @@ impl Bench {
         if self.strace {
             modes.insert(1, Mode::Strace);
         }
-        for op in [
-            "getpid",
-            "getpid-raw",
-            "getcwd",
-            "read1",
-            "write64",
-            "openclose",
-            "clock_gettime",
-        ] {
+        for op in SYSCALL_OPS {
             let prog = |n: u64| vec![self.example("syscallbench"), op.to_string(), n.to_string()];
             // Seconds of one run of `mode` and of an empty run.
             let runs = |mode: Mode, n: u64| -> Result<(f64, f64)> {
@@ -316,7 +309,7 @@ impl Bench {
                 }
             }
             let per_op: Vec<f64> = samples.into_iter().map(median).collect();
-            eprintln!("mvx bench: {op} done");
+            self.progress.row_done(op);
             self.rows.push(Row {
                 group: "syscall",
                 workload: op.to_string(),
@@ -356,7 +349,7 @@ impl Bench {
         for (name, program) in workloads {
             let modes = [Mode::Native, Mode::Mvx(2), Mode::MvxFast, Mode::Mvx(3)];
             let t = self.measure(&program, &modes)?;
-            eprintln!("mvx bench: {name} done");
+            self.progress.row_done(name);
             self.rows.push(Row {
                 group: "cpu",
                 workload: name.into(),
@@ -375,6 +368,7 @@ impl Bench {
     fn runtime(&mut self) -> Result<()> {
         let syncbench = self.mvx.with_file_name("syncbench");
         if !syncbench.is_file() {
+            self.progress.plan_fewer(RUNTIME_ROWS);
             eprintln!(
                 "mvx bench: no {} (cargo build -p randthreads): runtime rows skipped",
                 syncbench.display()
@@ -402,6 +396,7 @@ impl Bench {
                 .zip(&bare)
                 .map(|(a, b)| (a - b).max(0.0) / ops as f64 * 1e9)
                 .collect();
+            self.progress.row_done(name);
             self.rows.push(Row {
                 group: "runtime",
                 workload: name.into(),
@@ -414,7 +409,6 @@ impl Bench {
                 target: None,
             });
         }
-        eprintln!("mvx bench: runtime done");
         Ok(())
     }
 
@@ -424,20 +418,15 @@ impl Bench {
     fn kernels(&mut self) -> Result<()> {
         let kernels = self.example("kernels");
         if !Path::new(&kernels).is_file() {
+            self.progress.plan_fewer(KERNEL_ROWS);
             eprintln!("mvx bench: no {kernels} (make -C examples): kernels rows skipped");
             return Ok(());
         }
         // First guesses at the repetitions; each is scaled until a native run takes
         // `native_seconds` (a quarter with --quick), so that starting mvx (~20 ms: the
         // loader's lock-stepped calls) weighs as little as in a real run of a kernel.
-        let sizes = [
-            ("list", 3000),
-            ("statemachine", 1200),
-            ("matmul", 160),
-            ("stencil", 3000),
-        ];
         let native_seconds = if self.quick { 0.25 } else { 1.0 };
-        for (kernel, size) in sizes {
+        for (kernel, size) in KERNEL_SIZES {
             let size = self.repetitions_for(&kernels, kernel, size, native_seconds)?;
             for timer in [false, true] {
                 let mut program = vec![kernels.clone()];
@@ -451,7 +440,7 @@ impl Bench {
                 } else {
                     format!("kernel {kernel}, no timer")
                 };
-                eprintln!("mvx bench: {name} done");
+                self.progress.row_done(&name);
                 self.rows.push(Row {
                     group: "kernels",
                     workload: name,
@@ -530,6 +519,7 @@ impl Bench {
         servers.extend(Server::nginx(&site)?);
         servers.extend(Server::redis(&site)?);
         let modes = [Mode::Native, Mode::Mvx(2), Mode::MvxFast];
+        self.progress.plan_more(servers.len());
         for server in servers {
             // Per mode, per round: (peak, [(rate, p50, p99)], CPU s/request).
             let mut runs: Vec<Vec<crate::bench_servers::Measured>> =
@@ -559,7 +549,7 @@ impl Bench {
                     }
                 }
             }
-            eprintln!("mvx bench: {} done", server.name);
+            self.progress.row_done(&server.name);
             let med = |i: usize, f: &dyn Fn(&crate::bench_servers::Measured) -> Option<f64>| {
                 let v: Vec<f64> = runs[i].iter().filter_map(f).collect();
                 if v.is_empty() {
@@ -743,6 +733,32 @@ struct Report<'a> {
 }
 
 /// The groups `--only` accepts (`http` is the old name of `servers`).
+/// The syscall rows: syscallbench's operations.
+const SYSCALL_OPS: [&str; 7] = [
+    "getpid",
+    "getpid-raw",
+    "getcwd",
+    "read1",
+    "write64",
+    "openclose",
+    "clock_gettime",
+];
+
+/// The kernels of examples/bin/kernels, with first guesses at their repetitions.
+const KERNEL_SIZES: [(&str, u64); 4] = [
+    ("list", 3000),
+    ("statemachine", 1200),
+    ("matmul", 160),
+    ("stencil", 3000),
+];
+
+/// Rows per group, for the progress lines' estimate (servers count theirs when they start).
+const SYSCALL_ROWS: usize = SYSCALL_OPS.len();
+const CPU_ROWS: usize = 5;
+/// Each kernel without and with a timer.
+const KERNEL_ROWS: usize = 2 * KERNEL_SIZES.len();
+const RUNTIME_ROWS: usize = 2;
+
 const GROUPS: [&str; 7] = [
     "syscall", "cpu", "kernels", "runtime", "servers", "http", "remote",
 ];
@@ -772,6 +788,23 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         .status()
         .is_ok_and(|s| s.success());
     let rounds = if args.quick { 3 } else { args.rounds.max(1) };
+    let wants = |group: &str| {
+        args.only.is_empty()
+            || args
+                .only
+                .iter()
+                .any(|g| g == group || (group == "servers" && g == "http"))
+    };
+    let planned = [
+        ("syscall", SYSCALL_ROWS),
+        ("cpu", CPU_ROWS),
+        ("kernels", KERNEL_ROWS),
+        ("runtime", RUNTIME_ROWS),
+    ]
+    .iter()
+    .filter(|(group, _)| wants(group))
+    .map(|(_, rows)| rows)
+    .sum();
     let mut bench = Bench {
         mvx,
         examples,
@@ -779,6 +812,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         quick: args.quick,
         strace,
         rows: Vec::new(),
+        progress: crate::bench_progress::Progress::new(planned),
     };
     let data = std::env::temp_dir().join(format!("mvx-bench-{}.txt", std::process::id()));
     let lines = if args.quick { 100_000 } else { 600_000 };
@@ -788,13 +822,6 @@ pub fn run(args: BenchArgs) -> Result<i32> {
     std::fs::write(&data, text).context("writing the benchmark data")?;
     let machine = crate::bench_proc::Machine::describe(crate::bench_servers::CONNECTIONS);
     machine.print();
-    let wants = |group: &str| {
-        args.only.is_empty()
-            || args
-                .only
-                .iter()
-                .any(|g| g == group || (group == "servers" && g == "http"))
-    };
     let result = (|| {
         if wants("syscall") {
             bench.syscalls()?;
@@ -875,6 +902,7 @@ mod tests {
             rounds: 1,
             quick: true,
             strace: false,
+            progress: crate::bench_progress::Progress::new(0),
             rows: vec![
                 // Throughput: socket-rw at 0.6x of native meets ">= 0.5x".
                 row(

@@ -36,6 +36,18 @@ pub enum Command {
     Follower(FollowerArgs),
     /// Show a report of `mvx run --report` as text, or as an HTML page with --html.
     Report(crate::report::ReportArgs),
+    /// Check what this machine allows and what mvx does about it.
+    ///
+    /// One line per check (kernel, ptrace, seccomp, cpuid faulting, rdtsc trapping, Syscall
+    /// User Dispatch, the preload and runtime libraries, clang-19 and the plugin, /dev/shm):
+    /// OK, degraded (what mvx loses) or missing (how to fix it). Exits 1 if anything is missing.
+    Doctor,
+    /// Print a shell completion script (for `make install`).
+    #[command(hide = true)]
+    Completions(crate::completions::CompletionsArgs),
+    /// Write the man pages into a directory (for `make install`).
+    #[command(hide = true)]
+    Man(crate::completions::ManArgs),
 }
 
 /// How links between hosts are secured (`mvx run --remote`, `mvx follower`).
@@ -178,7 +190,8 @@ pub struct RunArgs {
     pub stats: bool,
     /// Preload libmvx_preload.so into the variants: libc's nondeterministic calls (rand, time,
     /// clock_gettime, getrandom, getpid, ...) and pthread lock order are replayed from the
-    /// leader. The library is looked up in $MVX_PRELOAD_LIB, then beside the mvx binary.
+    /// leader. The library is looked up in $MVX_PRELOAD_LIB, beside the mvx binary, then in
+    /// PREFIX/lib/mvx.
     #[arg(long)]
     pub preload: bool,
     /// Do not replicate the random bytes of libraries that mix addresses into their
@@ -259,6 +272,9 @@ pub fn main() -> i32 {
             .security()
             .and_then(|sec| crate::remote::agent::serve(&args.listen, &sec, args.once)),
         Command::Report(args) => crate::report::show(args),
+        Command::Doctor => crate::doctor::run(),
+        Command::Completions(args) => crate::completions::completions(&args),
+        Command::Man(args) => crate::completions::man_pages(&args),
     };
     match result {
         Ok(status) => status,
@@ -493,21 +509,12 @@ fn preload_for(args: &RunArgs, variants: usize) -> Result<Option<PathBuf>> {
     }
 }
 
-/// libmvx_preload.so: $MVX_PRELOAD_LIB, or beside the mvx binary (cargo puts both in one
-/// target directory).
+/// libmvx_preload.so: $MVX_PRELOAD_LIB, beside the mvx binary (cargo's target directory), or
+/// in the install prefix's lib/mvx.
 fn preload_library() -> Result<PathBuf> {
-    let candidate = match std::env::var_os("MVX_PRELOAD_LIB") {
-        Some(p) => PathBuf::from(p),
-        None => std::env::current_exe()
-            .context("locating the mvx binary")?
-            .with_file_name("libmvx_preload.so"),
-    };
-    anyhow::ensure!(
-        candidate.is_file(),
-        "{} not found (build it with `cargo build -p mvx-preload`, or set MVX_PRELOAD_LIB)",
-        candidate.display()
-    );
-    Ok(candidate)
+    let lib = crate::install_paths::preload_library()?;
+    tracing::debug!("preload library: {}", lib.display());
+    Ok(lib)
 }
 
 fn run(args: RunArgs, verbose: u8) -> Result<i32> {

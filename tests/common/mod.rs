@@ -52,6 +52,7 @@ pub fn mvx_bin() -> &'static Path {
 pub fn examples_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        require_packages();
         let examples = repo_root().join("examples");
         let out = run(
             Command::new("make").arg("-s").arg("-C").arg(&examples),
@@ -67,6 +68,18 @@ pub fn examples_bin() -> &'static Path {
             .canonicalize()
             .expect("examples/bin exists after make")
     })
+}
+
+/// Fails the test with scripts/deps.sh's one line naming the missing Debian packages, if any:
+/// on a fresh machine that line, not a compiler error from deep inside `make`, says what to do.
+pub fn require_packages() {
+    let out = run(
+        Command::new("bash")
+            .arg(repo_root().join("scripts/deps.sh"))
+            .args(["--check", "tests"]),
+        None,
+    );
+    assert!(out.status.success(), "{}", out.stderr_str().trim());
 }
 
 /// The absolute path of one example binary, e.g. `example("diverge-a")`.

@@ -70,12 +70,36 @@ fn layout_flags(inv: &Invocation, k: usize) -> Vec<String> {
 }
 
 /// Where the plugin, the runtime library and mvx.h are: beside this binary (cargo's target
-/// directory), overridable by MVX_PLUGIN, MVX_RUNTIME_LIB and MVX_INCLUDE.
+/// directory), else under its install prefix (`PREFIX/bin/mvx-cc` -> `PREFIX/lib/mvx/`,
+/// `PREFIX/include/mvx.h`); overridable by MVX_PLUGIN, MVX_AUTOSYNC, MVX_RUNTIME_LIB and
+/// MVX_INCLUDE.
 struct Parts {
     plugin: PathBuf,
     autosync: PathBuf,
     runtime: PathBuf,
     include: PathBuf,
+}
+
+/// `name` beside the binary if it is there, else in the prefix's lib/mvx (reported as missing
+/// there when it is in neither).
+fn installed_file(bin_dir: &Path, name: &str) -> PathBuf {
+    let beside = bin_dir.join(name);
+    if beside.exists() {
+        return beside;
+    }
+    match bin_dir.parent() {
+        Some(prefix) => prefix.join("lib/mvx").join(name),
+        None => beside,
+    }
+}
+
+/// mvx.h's directory: the prefix's include/ when installed, else the source tree's.
+fn include_dir(bin_dir: &Path) -> PathBuf {
+    let installed = bin_dir.parent().map(|prefix| prefix.join("include"));
+    match installed {
+        Some(dir) if dir.join("mvx.h").is_file() => dir,
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../c-shim/include"),
+    }
 }
 
 fn parts() -> Result<Parts, String> {
@@ -84,16 +108,18 @@ fn parts() -> Result<Parts, String> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let pick =
-        |var: &str, default: PathBuf| std::env::var_os(var).map(PathBuf::from).unwrap_or(default);
+    let pick = |var: &str, name: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| installed_file(&dir, name))
+    };
     let parts = Parts {
-        plugin: pick("MVX_PLUGIN", dir.join("libmvx_pragma.so")),
-        autosync: pick("MVX_AUTOSYNC", dir.join("libmvx_autosync.so")),
-        runtime: pick("MVX_RUNTIME_LIB", dir.join("libmvx_sync.a")),
-        include: pick(
-            "MVX_INCLUDE",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../c-shim/include"),
-        ),
+        plugin: pick("MVX_PLUGIN", "libmvx_pragma.so"),
+        autosync: pick("MVX_AUTOSYNC", "libmvx_autosync.so"),
+        runtime: pick("MVX_RUNTIME_LIB", "libmvx_sync.a"),
+        include: std::env::var_os("MVX_INCLUDE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| include_dir(&dir)),
     };
     for (what, path, build) in [
         (
@@ -109,7 +135,7 @@ fn parts() -> Result<Parts, String> {
     ] {
         if !path.exists() {
             return Err(format!(
-                "{what} is missing at {} (build it with `{build}`)",
+                "{what} is missing at {} (build it with `{build}`, or install mvx with `make install`)",
                 path.display()
             ));
         }
