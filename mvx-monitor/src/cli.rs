@@ -143,6 +143,16 @@ pub struct RunArgs {
     /// then the arguments only.
     #[arg(long = "variant", value_name = "PATH")]
     pub variant: Vec<PathBuf>,
+    /// Equivalence rules: which differences between the variants are benign (extra memory
+    /// calls of one variant, arguments to ignore or mask, paths that name the same file);
+    /// repeat for more files. The language is in the README ("Equivalence rules"). A rule
+    /// can never let a call with an effect outside the process differ.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Do not apply the rules shipped for the variants mvx-cc and cargo mvx build (applied
+    /// when the --variant paths are theirs: prog.v0, prog.v1, ... or target/mvx/vK/...).
+    #[arg(long)]
+    pub no_builtin_rules: bool,
     /// Write a JSON report of the run to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -423,7 +433,23 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         async_replication: !args.no_async_replication,
         fd_prediction: !args.no_fd_prediction,
         host_local: host_local_dirs(args, local)?,
+        rules: rules_of(args)?,
     })
+}
+
+/// The rules of `--rules`, and the ones shipped for mvx-cc's and cargo mvx's variants when
+/// the variants are theirs.
+fn rules_of(args: &RunArgs) -> Result<crate::rules::Rules> {
+    let mut rules = crate::rules::Rules::default();
+    if !args.no_builtin_rules && crate::rules::built_by_mvx_tools(&args.variant) {
+        rules.add("mvx-cc's rules", crate::rules::MVX_CC_RULES)?;
+    }
+    for path in &args.rules {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the rules file {}", path.display()))?;
+        rules.add(&path.display().to_string(), &text)?;
+    }
+    Ok(rules)
 }
 
 /// `--host-local`'s directories, resolved; only with every follower on another host, which
@@ -564,6 +590,7 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
         for (what, counts) in [
             ("lock-stepped by syscall", &report.syscalls_by_name),
             ("in the monitor outside lock-step", &report.unpaired_by_name),
+            ("run alone by equivalence rules", &report.rules_used),
         ] {
             if !counts.is_empty() {
                 let top: Vec<String> = counts

@@ -67,6 +67,8 @@ pub struct Config {
     /// Directories whose files every variant reads and writes on its own host's copy
     /// (`--host-local`; every follower remote).
     pub host_local: Vec<PathBuf>,
+    /// Equivalence rules (`--rules`, and mvx-cc's for its variants).
+    pub rules: crate::rules::Rules,
 }
 
 impl Config {

@@ -29,6 +29,7 @@ pub mod procfs;
 pub mod remote;
 pub mod replicate;
 pub mod report;
+pub mod rules;
 pub mod seccomp;
 pub mod shadow;
 pub mod spawn;

@@ -178,6 +178,9 @@ pub struct Report {
     /// The leader's calls that stopped in the monitor without a rendezvous (the clock channel
     /// and relaxed calls of multi-threaded processes), per syscall, most frequent first.
     pub unpaired_by_name: Vec<(String, u64)>,
+    /// Calls equivalence rules (`--rules`) let a variant make alone, per rule.
+    #[serde(default)]
+    pub rules_used: Vec<(String, u64)>,
     pub warnings: Vec<String>,
     /// Synchronous signal delivery.
     pub signals: SignalStats,
@@ -209,6 +212,9 @@ pub struct RunInfo {
     pub level: String,
     /// `--policy`.
     pub policy: String,
+    /// Where the equivalence rules of the run came from (`--rules`, mvx-cc's).
+    #[serde(default)]
+    pub rules: Vec<String>,
 }
 
 impl RunInfo {
@@ -222,6 +228,7 @@ impl RunInfo {
             program_argv,
             level: level.to_string(),
             policy: policy.to_string(),
+            rules: Vec::new(),
         }
     }
 }

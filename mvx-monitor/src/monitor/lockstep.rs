@@ -287,6 +287,13 @@ impl Monitor {
             return Ok(outcome);
         }
         if let Some(d) = self.compare(g, &members) {
+            let alone = self.members_alone_by_rule(g, &members);
+            if !alone.is_empty() {
+                for t in alone {
+                    self.run_alone_by_rule(t)?;
+                }
+                return Ok(None);
+            }
             match self.outvoted(g, &members) {
                 Some(odd) if !odd.is_empty() => {
                     for t in odd {
@@ -362,7 +369,12 @@ impl Monitor {
                 let kind = leader.spec.and_then(|s| s.args.get(k));
                 let a = &self.pid_arg_to_virtual(kind, 0, a);
                 let b = &self.pid_arg_to_virtual(kind, variant, b);
-                if !a.equivalent(b) {
+                if !a.equivalent(b)
+                    && !self
+                        .cfg
+                        .rules
+                        .equivalent(leader.call.raw.nr, k, kind, variant, a, b)
+                {
                     let what = kind.map_or("value".into(), describe_arg);
                     let hint = match (a, b) {
                         (Value::Bytes(x), Value::Bytes(y))

@@ -49,6 +49,7 @@ mod buffer_slots;
 mod clock;
 mod colocate;
 mod epoll;
+mod equivalence;
 mod fd_place;
 mod fd_state;
 mod handlers;
@@ -207,6 +208,8 @@ pub struct Monitor {
     /// The leader's calls that stopped in the monitor outside lock-step, per syscall number
     /// (the clock channel and relaxed calls of multi-threaded processes).
     unpaired_by_nr: HashMap<u64, u64>,
+    /// (syscall, rule line) -> how often an equivalence rule let a call run alone.
+    rules_used: HashMap<(u64, usize), u64>,
     /// Groups with a member that has not ended: what the event loop looks at, so that its
     /// work follows the live threads, not every thread a long-running server ever had.
     running: BTreeSet<GroupId>,
@@ -269,6 +272,7 @@ impl Monitor {
             rendezvous: 0,
             rendezvous_by_nr: HashMap::new(),
             unpaired_by_nr: HashMap::new(),
+            rules_used: HashMap::new(),
             running: BTreeSet::from([0]),
             warnings: Warnings::default(),
             cpuid_faulting: None,
@@ -483,6 +487,7 @@ impl Monitor {
             syscalls: self.rendezvous,
             syscalls_by_name: by_name(&self.rendezvous_by_nr),
             unpaired_by_name: by_name(&self.unpaired_by_nr),
+            rules_used: self.rules_used(),
             warnings: std::mem::take(&mut self.warnings.list),
             signals: self.signal_sync.report(),
             divergence,
@@ -503,7 +508,10 @@ impl Monitor {
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        RunInfo::of_this_run(argv, self.cfg.level.name(), policy)
+        RunInfo {
+            rules: self.cfg.rules.sources().to_vec(),
+            ..RunInfo::of_this_run(argv, self.cfg.level.name(), policy)
+        }
     }
 
     /// The groups for the report: the diverging one and its ancestors always, then the others

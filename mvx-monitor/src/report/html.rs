@@ -314,12 +314,14 @@ fn statistics(out: &mut String, r: &Report) {
          <dt>syscalls in lock-step</dt><dd>{}</dd>\n\
          <dt>by call</dt><dd class=\"mono\">{}</dd>\n\
          <dt>outside lock-step</dt><dd class=\"mono\">{}</dd>\n\
+         <dt>run alone by equivalence rules</dt><dd class=\"mono\">{}</dd>\n\
          <dt>signals delivered</dt><dd>{}</dd>\n\
          <dt>syscalls skipped for signals</dt><dd>{}</dd>\n\
          <dt>signal delay (µs)</dt><dd>mean {:.0}, p50 {}, p99 {}, max {}</dd>\n</dl>",
         r.syscalls,
         escape(&counts_line(&r.syscalls_by_name)),
         escape(&counts_line(&r.unpaired_by_name)),
+        escape(&counts_line(&r.rules_used)),
         s.delivered,
         s.skipped_syscalls,
         s.delay_us.mean,
@@ -360,6 +362,13 @@ fn run_info(out: &mut String, r: &Report) {
         or_unknown(&run.level),
         or_unknown(&run.policy)
     );
+    if !run.rules.is_empty() {
+        let _ = writeln!(
+            out,
+            "<dt>equivalence rules</dt><dd class=\"mono\">{}</dd>",
+            escape(&run.rules.join(", "))
+        );
+    }
     for (i, v) in r.variants.iter().enumerate() {
         let _ = writeln!(
             out,

@@ -35,6 +35,7 @@ pub fn sample_report() -> Report {
         syscalls: 42,
         syscalls_by_name: vec![("write".into(), 2), ("brk".into(), 1)],
         unpaired_by_name: vec![],
+        rules_used: vec![],
         warnings: vec!["a <b>warning</b>".into()],
         signals: SignalStats::default(),
         divergence: Some(Divergence {
@@ -56,6 +57,7 @@ pub fn sample_report() -> Report {
             program_argv: vec!["prog".into(), "a b".into()],
             level: "strict".into(),
             policy: "kill".into(),
+            rules: vec![],
         },
         tree: vec![
             GroupNode {

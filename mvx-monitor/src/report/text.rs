@@ -272,6 +272,13 @@ fn statistics(out: &mut String, r: &Report) {
             counts_line(&r.unpaired_by_name)
         );
     }
+    if !r.rules_used.is_empty() {
+        let _ = writeln!(
+            out,
+            "  run alone by equivalence rules: {}",
+            counts_line(&r.rules_used)
+        );
+    }
     let _ = writeln!(out, "  {}", r.signals.summary());
     for w in &r.warnings {
         let _ = writeln!(out, "  warning: {w}");
@@ -296,6 +303,9 @@ fn run_info(out: &mut String, r: &Report) {
     if !run.level.is_empty() {
         let _ = writeln!(out, "  level:       {}", run.level);
         let _ = writeln!(out, "  policy:      {}", run.policy);
+    }
+    if !run.rules.is_empty() {
+        let _ = writeln!(out, "  rules:       {}", run.rules.join(", "));
     }
     for (i, v) in r.variants.iter().enumerate() {
         let _ = writeln!(out, "  variant {i}:   {v}");
