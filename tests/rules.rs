@@ -135,3 +135,46 @@ fn a_rule_letting_a_write_differ_is_refused_before_anything_runs() {
         out.context()
     );
 }
+
+/// An equivalent sequence: where the leader maps a work area, variant 1 maps one a page
+/// larger and guards that page (mmap, mprotect). The rule is directional: with the builds the
+/// other way round it does not apply. (At `base` and up these calls do not stop in the
+/// monitor at all, so this runs at `strict`.)
+#[test]
+fn an_equivalent_sequence_is_walked_by_each_side_alone() {
+    let dir = TempDir::new("rules-seq");
+    let rules = dir.join("seq.rules");
+    std::fs::write(
+        &rules,
+        "variant 1 calls mmap, mprotect where the leader calls mmap\n",
+    )
+    .unwrap();
+    let run_pair = |first: &str, second: &str, rules: Option<&Path>| {
+        let mut cmd = Command::new(mvx_bin());
+        cmd.args(["run", "--stats", "--monitor-level", "strict"]);
+        if let Some(rules) = rules {
+            cmd.arg("--rules").arg(rules);
+        }
+        cmd.arg("--variant")
+            .arg(example(first))
+            .arg("--variant")
+            .arg(example(second))
+            .args(["--", "4"]);
+        run(&mut cmd, None)
+    };
+    let out = run_pair("scratch-plain", "scratch-guarded", None);
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+
+    let out = run_pair("scratch-plain", "scratch-guarded", Some(&rules));
+    assert_eq!(out.code(), 0, "{}", out.context());
+    assert_eq!(out.stdout_str(), OUTPUT, "{}", out.context());
+    assert!(
+        out.stderr_str().contains("mprotect alone (line 1) 1"),
+        "{}",
+        out.context()
+    );
+
+    let out = run_pair("scratch-guarded", "scratch-plain", Some(&rules));
+    assert_eq!(out.code(), DIVERGENCE_STATUS, "{}", out.context());
+    assert_eq!(out.stdout_str(), "", "{}", out.context());
+}

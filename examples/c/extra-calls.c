@@ -1,8 +1,9 @@
-/* One program, built two ways that make different syscalls for benign reasons (as
+/* One program, built in ways that make different syscalls for benign reasons (as
  * diversified builds do): extra-alloc takes an extra scratch mapping (a hardened allocator
- * path: mmap, touch, munmap), extra-random seeds a canary of its own with getrandom. Both
- * then do the same work and print the same lines. Under mvx they diverge at the first extra
- * call unless equivalence rules say those calls may run for one variant alone
+ * path: mmap, touch, munmap), extra-random seeds a canary of its own with getrandom;
+ * scratch-plain maps a work area where scratch-guarded maps one a page larger and makes that
+ * page a guard (mmap, mprotect). All then do the same work and print the same lines. Under
+ * mvx they diverge at the first difference unless equivalence rules say it is benign
  * (tests/rules.rs). */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -29,6 +30,22 @@ static void hardening_setup(void) {
         perror("getrandom");
         _exit(1);
     }
+#endif
+#if defined(SCRATCH_PLAIN) || defined(SCRATCH_GUARDED)
+    size_t area = 64 << 10, guard = 0;
+#ifdef SCRATCH_GUARDED
+    guard = 4096;
+#endif
+    char *work = mmap(NULL, area + guard, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (work == MAP_FAILED) {
+        perror("mmap");
+        _exit(1);
+    }
+    if (guard != 0 && mprotect(work, guard, PROT_NONE) != 0) {
+        perror("mprotect");
+        _exit(1);
+    }
+    memset(work + guard, 0x5a, area);
 #endif
 }
 

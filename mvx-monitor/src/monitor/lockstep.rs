@@ -289,8 +289,8 @@ impl Monitor {
         if let Some(d) = self.compare(g, &members) {
             let alone = self.members_alone_by_rule(g, &members);
             if !alone.is_empty() {
-                for t in alone {
-                    self.run_alone_by_rule(t)?;
+                for (t, line) in alone {
+                    self.run_alone_by_rule(t, line)?;
                 }
                 return Ok(None);
             }
@@ -306,6 +306,7 @@ impl Monitor {
                 _ => return Ok(Some(Stop::Diverged(d))),
             }
         }
+        self.leave_sequences(&members);
         self.dispatch(g, &members)
     }
 

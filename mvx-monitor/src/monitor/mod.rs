@@ -367,6 +367,7 @@ impl Monitor {
             temp_name_redraws: 0,
             in_memory_of: None,
             entries: 0,
+            rule_cursor: None,
         });
         if self.majority.is_retired(variant) {
             // A task a retired variant created as it was being killed.

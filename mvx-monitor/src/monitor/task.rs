@@ -141,6 +141,8 @@ pub(super) struct Task {
     /// Syscall entry stops it arrived at (a signal delivery asks whether it made a call
     /// since the previous one, `signals.rs`).
     pub(super) entries: u64,
+    /// Where it is in an equivalent call sequence it walks alone (`--rules`).
+    pub(super) rule_cursor: Option<crate::rules::Cursor>,
 }
 
 impl State {
@@ -349,6 +351,7 @@ mod tests {
             temp_name_redraws: 0,
             in_memory_of: None,
             entries: 0,
+            rule_cursor: None,
         }
     }
 

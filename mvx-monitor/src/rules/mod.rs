@@ -69,8 +69,64 @@ pub struct Rules {
     masks: HashMap<(u64, usize), (u64, usize)>,
     /// Per variant: (its path, the leader's path, line).
     paths: Vec<(Variants, Vec<u8>, Vec<u8>, usize)>,
+    /// Equivalent call sequences.
+    sequences: Vec<Sequence>,
     /// Where the rules come from, for messages ("rules.txt", "mvx-cc's rules").
     sources: Vec<String>,
+}
+
+/// `variant N calls A, B where the leader calls C`: syscall numbers of each side.
+#[derive(Clone, Debug)]
+struct Sequence {
+    variants: Variants,
+    theirs: Vec<u64>,
+    leader: Vec<u64>,
+    line: usize,
+}
+
+/// Where a task is in an equivalent sequence it walks alone: the rule, which side, and the
+/// index of the call it makes next (a DFA state per task, as the survey has one per thread).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    rule: usize,
+    leader_side: bool,
+    next: usize,
+}
+
+/// What a call does to a cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// It was the call the sequence expected, and more follow.
+    Next(Cursor),
+    /// It was the sequence's last call.
+    Done,
+    /// It is not the call the sequence expected: the member is back in plain lock-step.
+    Off,
+}
+
+impl Cursor {
+    pub fn step(self, rules: &Rules, nr: u64) -> Step {
+        let Some(seq) = rules.sequences.get(self.rule) else {
+            return Step::Off;
+        };
+        let side = if self.leader_side {
+            &seq.leader
+        } else {
+            &seq.theirs
+        };
+        match side.get(self.next) {
+            Some(&want) if want == nr && self.next + 1 == side.len() => Step::Done,
+            Some(&want) if want == nr => Step::Next(Cursor {
+                next: self.next + 1,
+                ..self
+            }),
+            _ => Step::Off,
+        }
+    }
+
+    pub fn rule(self) -> usize {
+        self.rule
+    }
 }
 
 /// A rule that cannot be, with where it is.
@@ -166,6 +222,38 @@ impl Rules {
                     }
                 }
             }
+            Rule::Sequence {
+                variants,
+                theirs,
+                leader,
+            } => {
+                let side = |calls: &[Name]| -> Result<Vec<u64>, RuleError> {
+                    calls
+                        .iter()
+                        .map(|call| {
+                            let spec = spec_named(call, fail)?;
+                            match alone_refusal(spec) {
+                                Some(why) => Err(fail(
+                                    call.column,
+                                    format!(
+                                        "{} {why}: no rule can make it part of a sequence a \
+                                         variant makes alone",
+                                        call.text
+                                    ),
+                                )),
+                                None => Ok(spec.nr.id() as u64),
+                            }
+                        })
+                        .collect()
+                };
+                let (theirs, leader) = (side(&theirs)?, side(&leader)?);
+                self.sequences.push(Sequence {
+                    variants,
+                    theirs,
+                    leader,
+                    line,
+                });
+            }
             Rule::Ignore { arg, call } => self.mask(arg, &call, 0, line, fail)?,
             Rule::Mask { arg, call, mask } => self.mask(arg, &call, mask, line, fail)?,
             Rule::Path {
@@ -221,6 +309,7 @@ impl Rules {
             && self.alone_any.iter().all(Option::is_none)
             && self.masks.is_empty()
             && self.paths.is_empty()
+            && self.sequences.is_empty()
     }
 
     /// Where the rules came from, for the report.
@@ -235,6 +324,36 @@ impl Rules {
             .get(variant)
             .and_then(|calls| calls.get(nr).copied().flatten())
             .or_else(|| self.alone_any.get(nr).copied().flatten())
+    }
+
+    /// A sequence rule whose variants' side starts with `theirs` (for `variant`) where the
+    /// leader's starts with `leader`: cursors for a member at either first call.
+    pub fn sequence_starting(&self, variant: usize, theirs: u64, leader: u64) -> Option<usize> {
+        self.sequences.iter().position(|s| {
+            selects(&s.variants, variant) && s.theirs[0] == theirs && s.leader[0] == leader
+        })
+    }
+
+    /// A member starts walking side `leader_side` of sequence `rule` with call `nr`.
+    pub fn start(&self, rule: usize, leader_side: bool, nr: u64) -> Step {
+        Cursor {
+            rule,
+            leader_side,
+            next: 0,
+        }
+        .step(self, nr)
+    }
+
+    /// Whether sequence rule `rule`'s side of the variants is for `variant`.
+    pub fn sequence_selects(&self, rule: usize, variant: usize) -> bool {
+        self.sequences
+            .get(rule)
+            .is_some_and(|s| selects(&s.variants, variant))
+    }
+
+    /// The line of a sequence rule.
+    pub fn sequence_line(&self, rule: usize) -> usize {
+        self.sequences[rule].line
     }
 
     /// Whether argument `k` (from 0) of call `nr` of `variant` (`theirs`) is equivalent to the
@@ -433,6 +552,24 @@ mod tests {
         assert!(!built_by_mvx_tools(&p(&["bin/srv.v1", "bin/srv.v0"])));
         assert!(!built_by_mvx_tools(&p(&["a", "b"])));
         assert!(!built_by_mvx_tools(&p(&["bin/srv.v0"])));
+    }
+
+    #[test]
+    fn a_sequence_is_walked_call_by_call_on_each_side() {
+        let r = rules("variant 1 calls mmap, mprotect where the leader calls mmap\n");
+        let (mmap, mprotect) = (Sysno::mmap.id() as u64, Sysno::mprotect.id() as u64);
+        assert_eq!(r.sequence_starting(1, mmap, mmap), Some(0));
+        assert_eq!(r.sequence_starting(2, mmap, mmap), None);
+        assert_eq!(r.sequence_starting(1, mprotect, mmap), None);
+        let Step::Next(c) = r.start(0, false, mmap) else {
+            panic!("their side goes on")
+        };
+        assert_eq!(c.step(&r, mprotect), Step::Done);
+        assert_eq!(c.step(&r, mmap), Step::Off);
+        assert_eq!(r.start(0, true, mmap), Step::Done);
+        assert_eq!(r.start(0, true, mprotect), Step::Off);
+        let e = refused("variant 1 calls mmap, write where the leader calls mmap\n");
+        assert!(e.message.contains("write has an effect"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! ignore argument 3 of mprotect                # arguments count from 1, as in reports
 //! mask argument 4 of mmap with 0xffff          # compare only these bits
 //! path "/opt/v1/lib.so" in variant 1 is "/opt/lib.so"
+//! variant 1 calls mmap, mprotect where the leader calls mmap   # equivalent sequences
 //! ```
 //!
 //! Variant selectors: `variant N`, `variants N, M`, `any variant`, `the leader`.
@@ -42,6 +43,12 @@ pub enum Rule {
     Ignore { arg: usize, call: Name },
     /// Only the bits of `mask` of argument `arg` of `call` are compared.
     Mask { arg: usize, call: Name, mask: u64 },
+    /// Where the leader makes the calls `leader`, the variants make the calls `theirs`.
+    Sequence {
+        variants: Variants,
+        theirs: Vec<Name>,
+        leader: Vec<Name>,
+    },
     /// Where the leader names `leader`, the variants name `theirs`.
     Path {
         theirs: String,
@@ -124,6 +131,9 @@ fn fix_columns(rule: &mut Rule, line: &str) {
     match rule {
         Rule::Alone { calls, .. } => calls.iter_mut().for_each(fix),
         Rule::Ignore { call, .. } | Rule::Mask { call, .. } => fix(call),
+        Rule::Sequence { theirs, leader, .. } => {
+            theirs.iter_mut().chain(leader.iter_mut()).for_each(fix)
+        }
         Rule::Path { .. } => {}
     }
 }
@@ -200,6 +210,9 @@ fn variants(input: &mut &str) -> winnow::ModalResult<Variants> {
 
 fn alone(input: &mut &str) -> winnow::ModalResult<Rule> {
     let variants = variants(input)?;
+    if opt(word("calls")).parse_next(input)?.is_some() {
+        return sequence(variants, input);
+    }
     let calls = preceded(
         cut_err((word("may"), word("call"))),
         cut_err(terminated(
@@ -210,6 +223,28 @@ fn alone(input: &mut &str) -> winnow::ModalResult<Rule> {
     .context(StrContext::Label("an extra-call rule"))
     .parse_next(input)?;
     Ok(Rule::Alone { variants, calls })
+}
+
+fn call_list(input: &mut &str) -> winnow::ModalResult<Vec<Name>> {
+    separated(1.., call_name, (',', space0)).parse_next(input)
+}
+
+/// `variant N calls A, B where the leader calls C` (after `calls`).
+fn sequence(variants: Variants, input: &mut &str) -> winnow::ModalResult<Rule> {
+    cut_err((
+        call_list,
+        preceded(
+            (word("where"), word("the"), word("leader"), word("calls")),
+            call_list,
+        ),
+    ))
+    .map(|(theirs, leader)| Rule::Sequence {
+        variants: variants.clone(),
+        theirs,
+        leader,
+    })
+    .context(StrContext::Label("a sequence rule"))
+    .parse_next(input)
 }
 
 fn ignore(input: &mut &str) -> winnow::ModalResult<Rule> {
@@ -289,10 +324,25 @@ mod tests {
              the leader may call brk alone\n\
              ignore argument 3 of mprotect\n\
              mask argument 4 of mmap with 0xff\n\
-             path \"/opt/v1/lib.so\" in variant 1 is \"/opt/lib.so\"\n",
+             path \"/opt/v1/lib.so\" in variant 1 is \"/opt/lib.so\"\n\
+             variant 1 calls mmap, mprotect where the leader calls mmap\n",
         )
         .unwrap();
-        assert_eq!(rules.len(), 7);
+        assert_eq!(rules.len(), 8);
+        match &rules[7].rule {
+            Rule::Sequence {
+                variants,
+                theirs,
+                leader,
+            } => {
+                assert_eq!(*variants, Variants::These(vec![1]));
+                let t: Vec<&str> = theirs.iter().map(|c| c.text.as_str()).collect();
+                let l: Vec<&str> = leader.iter().map(|c| c.text.as_str()).collect();
+                assert_eq!((t, l), (vec!["mmap", "mprotect"], vec!["mmap"]));
+                assert_eq!(leader[0].column, 54);
+            }
+            r => panic!("{r:?}"),
+        }
         assert_eq!(rules[0].line, 3);
         match &rules[0].rule {
             Rule::Alone { variants, calls } => {
@@ -355,6 +405,12 @@ mod tests {
         let e = parse("allow everything\n").unwrap_err();
         assert_eq!(e.column, 1, "{e:?}");
         assert!(e.message.contains("a rule: "), "{e:?}");
+
+        let e = parse("variant 1 calls mmap where leader calls mmap\n").unwrap_err();
+        assert!(
+            e.message.contains("in a sequence rule: expected `the`"),
+            "{e:?}"
+        );
 
         let e = parse("variant 1 may cal mmap alone\n").unwrap_err();
         assert_eq!(e.column, 15, "{e:?}");
