@@ -269,6 +269,49 @@ fn a_remote_follower_gives_native_output_at_every_level() {
     }
 }
 
+/// With asynchronous replication the follower host answers the calls the leader settled
+/// without its variant itself (expectations), so a lagging follower costs no round trip per
+/// call; the output stays native and `--stats` counts them. Without asynchronous replication
+/// there are none.
+#[test]
+fn the_follower_host_answers_settled_calls_itself() {
+    let Some(hosts) = Hosts::new() else { return };
+    let _follower = hosts.follower();
+    let script = "for i in $(seq 1 2000); do echo line $i; done";
+    let expected: String = (1..=2000).map(|i| format!("line {i}\n")).collect();
+    for (opts, answered_here) in [
+        (&["--monitor-level", "socket-rw", "--stats"][..], true),
+        (
+            &[
+                "--monitor-level",
+                "socket-rw",
+                "--stats",
+                "--no-async-replication",
+            ][..],
+            false,
+        ),
+    ] {
+        let out = run(
+            &mut hosts.leader("leader", opts, &["bash", "-c", script]),
+            None,
+        );
+        assert!(!out.has_divergence_line(), "{opts:?}\n{}", out.context());
+        assert_eq!(out.code(), 0, "{opts:?}\n{}", out.context());
+        assert_eq!(out.stdout_str(), expected, "{opts:?}\n{}", out.context());
+        let line = out
+            .stderr_str()
+            .lines()
+            .find(|l| l.contains("answered on follower hosts without a round trip: "))
+            .map(str::to_owned);
+        assert_eq!(
+            line.as_deref().is_some_and(|l| l.contains("write ")),
+            answered_here,
+            "{opts:?}\n{}",
+            out.context()
+        );
+    }
+}
+
 #[test]
 fn a_remote_variant_that_writes_other_text_is_caught_before_the_write() {
     let Some(hosts) = Hosts::new() else { return };

@@ -591,6 +591,10 @@ fn run(args: RunArgs, verbose: u8) -> Result<i32> {
             ("lock-stepped by syscall", &report.syscalls_by_name),
             ("in the monitor outside lock-step", &report.unpaired_by_name),
             ("run alone by equivalence rules", &report.rules_used),
+            (
+                "answered on follower hosts without a round trip",
+                &report.answered_on_follower_hosts,
+            ),
         ] {
             if !counts.is_empty() {
                 let top: Vec<String> = counts

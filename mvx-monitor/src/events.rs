@@ -36,6 +36,12 @@ pub enum WaitEvent {
         pid: Pid,
         sig: i32,
     },
+    /// A remote tracee's call was answered on its host, as the leader's expectation `id`
+    /// said (`remote/expect.rs`); the tracee runs on. No wait status of the kernel's.
+    Answered {
+        pid: Pid,
+        id: u64,
+    },
 }
 
 impl WaitEvent {
@@ -69,7 +75,8 @@ impl WaitEvent {
             | WaitEvent::SeccompStop(pid)
             | WaitEvent::SyscallStop(pid)
             | WaitEvent::PtraceEvent { pid, .. }
-            | WaitEvent::SignalStop { pid, .. } => pid,
+            | WaitEvent::SignalStop { pid, .. }
+            | WaitEvent::Answered { pid, .. } => pid,
         }
     }
 }
@@ -90,11 +97,12 @@ impl Waited {
         }
     }
 
-    /// An end (exit or kill) that was collected elsewhere: no stop.
+    /// An end (exit or kill) that was collected elsewhere, or a remote call answered on its
+    /// host: no stop.
     pub fn ended(event: WaitEvent) -> Waited {
         debug_assert!(matches!(
             event,
-            WaitEvent::Exited { .. } | WaitEvent::Killed { .. }
+            WaitEvent::Exited { .. } | WaitEvent::Killed { .. } | WaitEvent::Answered { .. }
         ));
         Waited { event, stop: None }
     }

@@ -341,7 +341,7 @@ fn run_syscall_stops(
             WaitEvent::PtraceEvent { event, .. } => {
                 bail!("unexpected ptrace event {event} while moving the stack")
             }
-            WaitEvent::Exited { .. } | WaitEvent::Killed { .. } => {
+            WaitEvent::Exited { .. } | WaitEvent::Killed { .. } | WaitEvent::Answered { .. } => {
                 unreachable!("an end has no stop")
             }
         }

@@ -9,7 +9,7 @@ use crate::tracee::{RawCall, Tracee};
 use anyhow::{Context, Result};
 
 /// What the leader's syscall wrote into one argument.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 enum Output {
     /// Plain memory at the argument's pointer.
     Flat { arg: usize, data: Vec<u8> },
@@ -31,7 +31,7 @@ enum Output {
 }
 
 /// What the kernel wrote for one received message.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct RecvMsg {
     name: Vec<u8>,
     data: Vec<u8>,
@@ -42,7 +42,7 @@ struct RecvMsg {
 }
 
 /// Everything the leader's syscall wrote, ready to be applied to each follower.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Outputs(Vec<Output>);
 
 impl Outputs {

@@ -181,6 +181,10 @@ pub struct Report {
     /// Calls equivalence rules (`--rules`) let a variant make alone, per rule.
     #[serde(default)]
     pub rules_used: Vec<(String, u64)>,
+    /// Calls of remote followers their hosts answered from the leader's settled calls, without
+    /// a round trip (asynchronous replication), per syscall.
+    #[serde(default)]
+    pub answered_on_follower_hosts: Vec<(String, u64)>,
     pub warnings: Vec<String>,
     /// Synchronous signal delivery.
     pub signals: SignalStats,

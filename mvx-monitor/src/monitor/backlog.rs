@@ -19,9 +19,16 @@
 //! Only single-threaded processes replicate asynchronously, and only calls of the regular
 //! path (or epoll waits) whose plan is the leader's alone with no fd effect, or every
 //! variant's own with none.
+//!
+//! A remote member does not even wait for the leader's host to answer what is in its
+//! backlog: each plain record (the leader's result and out-buffers, or "make it yourself") is
+//! posted to its host ahead as an expectation (`remote/expect.rs`), which answers the call
+//! when the member gets there and reports `Answered`; the bookkeeping here follows
+//! (`answered_at_host`). A record answered the slow way after all is withdrawn there.
 
 use super::*;
 use crate::dispatch_plan::{FdEffect, FollowerAction, Plan};
+use anyhow::{bail, ensure};
 use std::collections::VecDeque;
 
 /// The most calls a member may be behind; beyond, the group waits for it.
@@ -60,7 +67,9 @@ impl Settled {
 /// Each member's calls settled without it, oldest first.
 #[derive(Default)]
 pub(super) struct Backlogs {
-    queues: HashMap<usize, VecDeque<Settled>>,
+    /// Per variant: its settled calls, each with the id of the expectation posted to its host
+    /// for it, if one was.
+    queues: HashMap<usize, VecDeque<(Settled, Option<u64>)>>,
     /// The members absent from the call being settled now (moved in at dispatch).
     pub(super) absent: Vec<usize>,
 }
@@ -78,11 +87,14 @@ impl Backlogs {
         self.queues.get(&variant).map_or(0, VecDeque::len)
     }
 
-    pub(super) fn push(&mut self, variant: usize, settled: Settled) {
-        self.queues.entry(variant).or_default().push_back(settled);
+    fn push(&mut self, variant: usize, settled: Settled, expectation: Option<u64>) {
+        self.queues
+            .entry(variant)
+            .or_default()
+            .push_back((settled, expectation));
     }
 
-    fn pop(&mut self, variant: usize) -> Option<Settled> {
+    fn pop(&mut self, variant: usize) -> Option<(Settled, Option<u64>)> {
         self.queues.get_mut(&variant)?.pop_front()
     }
 }
@@ -201,9 +213,14 @@ impl Monitor {
     /// no backlog.
     pub(super) fn catch_up(&mut self, t: TaskId) -> Result<Option<Option<Stop>>> {
         let (g, v) = (self.tasks[t].group, self.tasks[t].variant);
-        let Some(settled) = self.groups[g].backlogs.pop(v) else {
+        let Some((settled, expectation)) = self.groups[g].backlogs.pop(v) else {
             return Ok(None);
         };
+        if let Some(id) = expectation {
+            // Answered here after all (the stop was reported before the expectation got
+            // there): the host must not answer a later call with it.
+            tolerate_gone(crate::remote::link::forget(self.tasks[t].tracee.pid, id))?;
+        }
         let mine = self.tasks[t].entry().expect("at entry").clone();
         if let Some(d) = self.compare_entries(g, &[(0, settled.leader()), (v, &mine)]) {
             return Ok(Some(Some(Stop::Diverged(d))));
@@ -237,5 +254,79 @@ impl Monitor {
             } => self.start_placeholders(t, &fds, ret, Some(outputs))?,
         }
         Ok(Some(None))
+    }
+
+    /// Queues `settled` for absent member `v` of `g`, and posts it ahead to the member's host
+    /// where it can answer it there (a plain answer or the member's own run).
+    pub(super) fn settle_for_absent(&mut self, g: GroupId, v: usize, settled: Settled) {
+        let expectation = self.expectation_for(g, v, &settled);
+        self.groups[g].backlogs.push(v, settled, expectation);
+    }
+
+    fn expectation_for(&mut self, g: GroupId, v: usize, settled: &Settled) -> Option<u64> {
+        let t = self.member(g, v)?;
+        let pid = self.tasks[t].tracee.pid;
+        if !crate::remote::link::is_remote(pid) {
+            return None;
+        }
+        let answer = match settled {
+            Settled::Answer {
+                leader,
+                ret,
+                outputs,
+                sigpipe: false,
+            } if std::ptr::eq(handlers::of(leader.spec), &handlers::REGULAR) => {
+                crate::remote::wire::Prepared::Answer {
+                    ret: *ret,
+                    outputs: outputs.clone(),
+                }
+            }
+            Settled::RunOwn { .. } => crate::remote::wire::Prepared::RunOwn,
+            _ => return None,
+        };
+        self.next_expectation += 1;
+        let id = self.next_expectation;
+        match crate::remote::link::expect(pid, id, &settled.leader().call, answer) {
+            Ok(()) => Some(id),
+            Err(e) => {
+                debug!(task = t, "posting an expectation: {e:#}");
+                None
+            }
+        }
+    }
+
+    /// Remote member `t`'s host answered its call from expectation `id`: the bookkeeping of
+    /// `catch_up`, with nothing left to do to the member (it runs on).
+    pub(super) fn answered_at_host(&mut self, t: TaskId, id: u64) -> Result<Option<Stop>> {
+        let (g, v) = (self.tasks[t].group, self.tasks[t].variant);
+        let pid = self.tasks[t].tracee.pid;
+        let call = crate::remote::link::take_answered(pid);
+        let Some((settled, Some(expected))) = self.groups[g].backlogs.pop(v) else {
+            bail!("variant {v}'s host answered a call the leader did not expect it to answer");
+        };
+        ensure!(
+            expected == id,
+            "variant {v}'s host answered expectation {id} where {expected} was next"
+        );
+        *self
+            .answered_remotely
+            .entry(settled.leader().call.raw.nr)
+            .or_default() += 1;
+        let task = &mut self.tasks[t];
+        let text = call
+            .as_ref()
+            .map_or_else(|| "?".to_string(), decode::syscall_text);
+        task.history
+            .push(format!("{text} = ? (answered on its host)"));
+        task.entries += 1;
+        if let Settled::Answer { ret, .. } = settled {
+            task.sig.answered_eintr = ret == -(libc::EINTR as i64);
+            task.history.set_last_result(&decode::ret_text(ret));
+        }
+        if !self.groups[g].backlogs.is_behind(v) {
+            // Caught up: a call waiting for it may go now.
+            return self.try_rendezvous(g);
+        }
+        Ok(None)
     }
 }

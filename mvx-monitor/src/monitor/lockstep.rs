@@ -489,7 +489,7 @@ impl Monitor {
                     let settled = backlog::Settled::RunOwn {
                         leader: leader.clone(),
                     };
-                    self.groups[g].backlogs.push(v, settled);
+                    self.settle_for_absent(g, v, settled);
                 }
             }
             Plan::Deny(errno) => {
@@ -916,7 +916,7 @@ impl Monitor {
                             outputs: from.outputs.clone(),
                         }
                     };
-                    self.groups[g].backlogs.push(v, settled);
+                    self.settle_for_absent(g, v, settled);
                 }
             }
         }

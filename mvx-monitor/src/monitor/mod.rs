@@ -210,6 +210,10 @@ pub struct Monitor {
     unpaired_by_nr: HashMap<u64, u64>,
     /// (syscall, rule line) -> how often an equivalence rule let a call run alone.
     rules_used: HashMap<(u64, usize), u64>,
+    /// The last id of an expectation posted to a follower host (`backlog.rs`).
+    next_expectation: u64,
+    /// Calls of remote followers their hosts answered from expectations, per syscall.
+    answered_remotely: HashMap<u64, u64>,
     /// Groups with a member that has not ended: what the event loop looks at, so that its
     /// work follows the live threads, not every thread a long-running server ever had.
     running: BTreeSet<GroupId>,
@@ -273,6 +277,8 @@ impl Monitor {
             rendezvous_by_nr: HashMap::new(),
             unpaired_by_nr: HashMap::new(),
             rules_used: HashMap::new(),
+            next_expectation: 0,
+            answered_remotely: HashMap::new(),
             running: BTreeSet::from([0]),
             warnings: Warnings::default(),
             cpuid_faulting: None,
@@ -489,6 +495,7 @@ impl Monitor {
             syscalls_by_name: by_name(&self.rendezvous_by_nr),
             unpaired_by_name: by_name(&self.unpaired_by_nr),
             rules_used: self.rules_used(),
+            answered_on_follower_hosts: by_name(&self.answered_remotely),
             warnings: std::mem::take(&mut self.warnings.list),
             signals: self.signal_sync.report(),
             divergence,
@@ -695,6 +702,7 @@ impl Monitor {
         let stop = match (status, stop) {
             (WaitEvent::Exited { code, .. }, _) => return self.on_death(t, Death::Exited(code)),
             (WaitEvent::Killed { sig, .. }, _) => return self.on_death(t, Death::Signaled(sig)),
+            (WaitEvent::Answered { id, .. }, _) => return self.answered_at_host(t, id),
             (_, Some(stop)) => stop,
             (_, None) => anyhow::bail!("task {t}: {status:?} reported without a stop"),
         };
@@ -714,7 +722,9 @@ impl Monitor {
                 self.resume_unchanged(t, stop, None).map(|()| None)
             }
             WaitEvent::SignalStop { sig, .. } => self.on_signal(t, sig, stop),
-            WaitEvent::Exited { .. } | WaitEvent::Killed { .. } => unreachable!("handled above"),
+            WaitEvent::Exited { .. } | WaitEvent::Killed { .. } | WaitEvent::Answered { .. } => {
+                unreachable!("handled above")
+            }
         }
     }
 

@@ -8,6 +8,7 @@
 //! exiting, being killed, or its host disappearing (TCP keepalive bounds the last).
 
 use super::channel::{Channel, Incoming};
+use super::expect::{self, Expectations};
 use super::tls::Security;
 use super::wire::{self, Answer, Hello, Op, ResumeHow, ToFollower, ToLeader, WireError};
 use crate::events::{Event, Events, WaitEvent, Waited};
@@ -108,6 +109,7 @@ fn session(tcp: TcpStream, security: &Security) -> Result<()> {
         stops: HashMap::new(),
         live: Vec::new(),
         shadows: Vec::new(),
+        expected: Expectations::default(),
     };
     if let Err(e) = s.start(&hello) {
         s.channel.send(ToLeader::Refused {
@@ -157,6 +159,8 @@ struct Session {
     live: Vec<i32>,
     /// Shadow files made for the leader's monitor, removed when the session ends.
     shadows: Vec<PathBuf>,
+    /// Calls the leader settled ahead, answered here when the tracees get there.
+    expected: Expectations,
 }
 
 impl Session {
@@ -222,9 +226,30 @@ impl Session {
 
     fn serve(&mut self) -> Result<()> {
         loop {
+            // The leader's messages first: an expectation that came in meanwhile answers the
+            // stop it was made for here, without a round trip.
+            if self.take_messages()? {
+                return Ok(());
+            }
             while let Some(w) = self.events.next_wait_status()? {
                 self.report(w);
             }
+            if self.take_messages()? {
+                return Ok(());
+            }
+            match self.events.wait_also(
+                Some(Duration::from_secs(1)),
+                &[self.channel.wake_fd().as_raw_fd()],
+            )? {
+                Event::Forward(sig) | Event::FromTerminal(sig) => bail!("ended by {sig}"),
+                Event::Child | Event::Timeout => {}
+            }
+        }
+    }
+
+    /// Carries out what the leader sent; true once it said the run is over.
+    fn take_messages(&mut self) -> Result<bool> {
+        {
             while let Some(msg) = self.channel.try_recv() {
                 match msg {
                     Incoming::Msg(ToFollower::Call { id, op }) => {
@@ -240,21 +265,15 @@ impl Session {
                             });
                         }
                     }
-                    Incoming::Msg(ToFollower::Bye) => return Ok(()),
+                    Incoming::Msg(ToFollower::Bye) => return Ok(true),
                     Incoming::Msg(ToFollower::Hello(_)) => bail!("a second Hello"),
                     Incoming::Closed(why) => {
                         bail!("the link to the leader's host ended: {why}")
                     }
                 }
             }
-            match self.events.wait_also(
-                Some(Duration::from_secs(1)),
-                &[self.channel.wake_fd().as_raw_fd()],
-            )? {
-                Event::Forward(sig) | Event::FromTerminal(sig) => bail!("ended by {sig}"),
-                Event::Child | Event::Timeout => {}
-            }
         }
+        Ok(false)
     }
 
     /// Sends a wait status to the leader, with the registers of a stop.
@@ -274,11 +293,32 @@ impl Session {
             }
             None => {}
         }
+        if matches!(w.event, WaitEvent::Exited { .. } | WaitEvent::Killed { .. }) {
+            self.expected.drop_pid(pid);
+        }
         let status = raw_status(&w.event);
         let captured = match (w.event, &regs) {
             (WaitEvent::SeccompStop(_), Some(r)) => Some(capture_here(pid, r)),
             _ => None,
         };
+        if let (Some(mine), Some(r)) = (&captured, &regs) {
+            if let Some((id, prepared)) = self.expected.take_match(pid, mine) {
+                let stop = self.stops.remove(&pid).expect("held above");
+                match expect::answer(stop, pid, mine, r, &prepared) {
+                    Ok(()) => {
+                        self.channel.send(ToLeader::Answered {
+                            pid,
+                            id,
+                            captured: mine.clone(),
+                        });
+                        return;
+                    }
+                    // Gone meanwhile: its death is the next status.
+                    Err(e) => debug!(pid, "answering an expected call: {e:#}"),
+                }
+                return;
+            }
+        }
         self.channel.send(ToLeader::Wait {
             pid,
             status,
@@ -410,6 +450,20 @@ impl Session {
                     .write_all_at(&data, offset)?;
                 Answer::Done
             }
+            Op::Expect {
+                pid,
+                id,
+                call,
+                answer,
+            } => {
+                self.ours(pid)?;
+                self.expected.push(pid, id, call, answer);
+                Answer::Done
+            }
+            Op::Forget { pid, id } => {
+                self.expected.forget(pid, id);
+                Answer::Done
+            }
             Op::ShadowSize { path, len } => {
                 let path = self.shadow_path(&path)?;
                 std::fs::OpenOptions::new()
@@ -479,6 +533,8 @@ fn raw_status(event: &WaitEvent) -> i32 {
         WaitEvent::SyscallStop(_) => 0x7f | ((libc::SIGTRAP | 0x80) << 8),
         WaitEvent::PtraceEvent { event, .. } => 0x7f | (libc::SIGTRAP << 8) | (event << 16),
         WaitEvent::SignalStop { sig, .. } => 0x7f | (sig << 8),
+        // Made by the leader's link, never reported by this host's kernel.
+        WaitEvent::Answered { .. } => 0,
     }
 }
 
@@ -501,6 +557,8 @@ fn op_name(op: &Op) -> &'static str {
         Op::ShadowCreate { .. } => "ShadowCreate",
         Op::ShadowWrite { .. } => "ShadowWrite",
         Op::ShadowSize { .. } => "ShadowSize",
+        Op::Expect { .. } => "Expect",
+        Op::Forget { .. } => "Forget",
     }
 }
 

@@ -102,6 +102,8 @@ struct Link {
     captured: HashMap<i32, Captured>,
     /// Tracees that have not ended (their pid on the host).
     live: HashSet<i32>,
+    /// The call a tracee made that its host answered from an expectation (`Answered`).
+    answered: HashMap<i32, Captured>,
     /// Why the link is gone, once it is.
     lost: Option<String>,
     /// How long an answer may take before the link counts as stalled (the run's `--window`).
@@ -336,6 +338,7 @@ pub fn open(
         captured: HashMap::new(),
         live: welcome.pids.iter().copied().collect(),
         lost: None,
+        answered: HashMap::new(),
         timeout: window,
         agent_pid: welcome.agent_pid,
     });
@@ -417,6 +420,14 @@ pub fn next_wait_status() -> Option<Waited> {
                     captured,
                 } => {
                     return Some(link.take_wait(host, pid, status, regs, captured));
+                }
+                ToLeader::Answered { pid, id, captured } => {
+                    link.answered.insert(pid, captured);
+                    link.regs.remove(&pid);
+                    return Some(Waited::ended(WaitEvent::Answered {
+                        pid: host_pid(host, pid),
+                        id,
+                    }));
                 }
                 ToLeader::Failed { op, error } => {
                     debug!(host, %op, error = %error.text, "a posted operation failed");
@@ -518,6 +529,32 @@ pub fn read_bytes(pid: Pid, addr: u64, len: usize) -> Result<Vec<u8>> {
             other => bail!("ReadMem answered {other:?}"),
         }
     })
+}
+
+/// Posts to remote tracee `pid`'s host that its next call is expected to be `call`, to be
+/// answered there as `answer` says (`remote/expect.rs`).
+pub fn expect(pid: Pid, id: u64, call: &Captured, answer: super::wire::Prepared) -> Result<()> {
+    on_host(pid, |l, own| {
+        l.post(Op::Expect {
+            pid: own,
+            id,
+            call: call.clone(),
+            answer,
+        })
+    })
+}
+
+/// Withdraws expectation `id` of remote tracee `pid` (it was answered the slow way).
+pub fn forget(pid: Pid, id: u64) -> Result<()> {
+    on_host(pid, |l, own| l.post(Op::Forget { pid: own, id }))
+}
+
+/// The call remote tracee `pid` made that its host answered from an expectation.
+pub fn take_answered(pid: Pid) -> Option<Captured> {
+    let (host, own) = split_pid(pid)?;
+    with_link(host, |l| Ok(l.answered.remove(&own)))
+        .ok()
+        .flatten()
 }
 
 pub fn write_bytes(pid: Pid, addr: u64, data: &[u8]) -> Result<()> {

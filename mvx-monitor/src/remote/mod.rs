@@ -15,6 +15,7 @@
 
 pub mod agent;
 pub mod channel;
+pub mod expect;
 pub mod link;
 pub mod tls;
 pub mod wire;

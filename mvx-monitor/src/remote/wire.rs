@@ -12,11 +12,16 @@
 //! and the follower reports every wait status of its tracees as a `Wait`, with the
 //! registers of a stop. Messages of each direction are handled in order, so a `Post` followed
 //! by a `Call` on the same tracee sees the `Post` done.
+//!
+//! Calls settled without a lagging remote member (asynchronous replication) are also posted
+//! ahead as [`Op::Expect`]: the follower host answers the member's matching call itself and
+//! reports [`ToLeader::Answered`] instead of a `Wait`, so catching up costs no round trip.
+//! An expectation the leader answered the slow way after all is withdrawn ([`Op::Forget`]).
 
 use serde::{Deserialize, Serialize};
 
 /// The protocol version; both ends must speak the same one.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// First bytes of a `Hello`: tells an mvx peer from anything else on the port.
 pub const MAGIC: [u8; 4] = *b"MVXd";
 /// The largest frame either end accepts (a memory read or write of a tracee is the largest
@@ -168,6 +173,33 @@ pub enum Op {
         path: Vec<u8>,
         len: u64,
     },
+    /// Tracee `pid`'s next call settled without it: if the call it stops at next (after any
+    /// it makes that match no expectation) is `call` (same syscall, equivalent arguments),
+    /// the follower host answers it with `answer` and reports `Answered { id }`.
+    Expect {
+        pid: i32,
+        id: u64,
+        call: crate::capture::Captured,
+        answer: Prepared,
+    },
+    /// Expectation `id` of `pid` was met the slow way: drop it if still held.
+    Forget {
+        pid: i32,
+        id: u64,
+    },
+}
+
+/// How a follower host answers an expected call.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Prepared {
+    /// Skip the call: the leader's result, and its out-buffers written through the tracee's
+    /// own pointers.
+    Answer {
+        ret: i64,
+        outputs: crate::replicate::Outputs,
+    },
+    /// Let the tracee make the call itself (every variant makes it).
+    RunOwn,
 }
 
 /// Whether `path` names a shadow file a leader may have made on a follower host: directly in
@@ -227,6 +259,13 @@ pub enum ToLeader {
         status: i32,
         regs: Option<Regs>,
         captured: Option<crate::capture::Captured>,
+    },
+    /// Expectation `id` of `pid` was met and answered on the follower host; `captured` is the
+    /// call as the tracee made it (the tracee runs on).
+    Answered {
+        pid: i32,
+        id: u64,
+        captured: crate::capture::Captured,
     },
     /// A `Post` failed.
     Failed {

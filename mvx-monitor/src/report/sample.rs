@@ -36,6 +36,7 @@ pub fn sample_report() -> Report {
         syscalls_by_name: vec![("write".into(), 2), ("brk".into(), 1)],
         unpaired_by_name: vec![],
         rules_used: vec![],
+        answered_on_follower_hosts: vec![],
         warnings: vec!["a <b>warning</b>".into()],
         signals: SignalStats::default(),
         divergence: Some(Divergence {
