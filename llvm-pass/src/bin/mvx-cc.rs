@@ -101,7 +101,7 @@ fn print_help() {
 
 /// Where the plugin, the runtime library and mvx.h are: beside this binary (cargo's target
 /// directory), else under its install prefix (`PREFIX/bin/mvx-cc` -> `PREFIX/lib/mvx/`,
-/// `PREFIX/include/mvx.h`); overridable by MVX_PLUGIN, MVX_AUTOSYNC, MVX_RUNTIME_LIB and
+/// `PREFIX/include/mvx.h`); overridable by MVX_PLUGIN, MVX_AUTOSYNC, MVX_LAYOUT, MVX_RUNTIME_LIB and
 /// MVX_INCLUDE.
 struct Parts {
     plugin: PathBuf,
@@ -147,7 +147,7 @@ fn parts() -> Result<Parts, String> {
     let parts = Parts {
         plugin: pick("MVX_PLUGIN", "libmvx_pragma.so"),
         autosync: pick("MVX_AUTOSYNC", "libmvx_autosync.so"),
-        layout: pick("MVX_LAYOUT_PLUGIN", "libmvx_layout.so"),
+        layout: pick("MVX_LAYOUT", "libmvx_layout.so"),
         runtime: pick("MVX_RUNTIME_LIB", "libmvx_sync.a"),
         include: std::env::var_os("MVX_INCLUDE")
             .map(PathBuf::from)
