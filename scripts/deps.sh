@@ -11,8 +11,9 @@ set -euo pipefail
 
 # To build mvx, the preload and runtime libraries, the clang plugins and the C examples:
 # a C compiler and make, pkg-config, OpenSSL and NSS headers for the library-randomness
-# examples, clang-19 and LLVM 19 for the plugin and mvx-cc.
-DEPS_BUILD="build-essential make pkg-config libssl-dev libnss3-dev clang-19 llvm-19-dev libclang-19-dev"
+# examples, clang-19 and LLVM 19 for the plugins and mvx-cc, lld-19 and the compiler-rt
+# runtimes (SafeStack) for mvx-cc's control-flow and max profiles.
+DEPS_BUILD="build-essential make pkg-config libssl-dev libnss3-dev clang-19 llvm-19-dev libclang-19-dev lld-19 libclang-rt-19-dev"
 # The programs the demo runs: python3 (the report and the exploit), coreutils, gzip, openssl, procps.
 DEPS_DEMO="$DEPS_BUILD python3 coreutils gzip openssl procps"
 # The end-to-end tests: passwd (useradd) and util-linux (su) for the unprivileged-user test,

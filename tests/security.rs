@@ -40,13 +40,26 @@ impl Served {
 
     /// Under mvx with the two mvx-cc variants of `server`, at `level`.
     fn mvx(server: &str, marker: &Path, report: &Path, level: &str) -> Served {
+        Served::variants(&format!("{server}-mvx"), marker, report, level, &[])
+    }
+
+    /// Under mvx with the variants `{prefix}.v0` and `{prefix}.v1`, at `level`, with more
+    /// options of `mvx run`.
+    fn variants(
+        prefix: &str,
+        marker: &Path,
+        report: &Path,
+        level: &str,
+        options: &[&str],
+    ) -> Served {
         let mut cmd = Command::new(mvx_bin());
         cmd.args(["run", "--monitor-level", level, "--report"])
             .arg(report)
+            .args(options)
             .arg("--variant")
-            .arg(example(&format!("{server}-mvx.v0")))
+            .arg(example(&format!("{prefix}.v0")))
             .arg("--variant")
-            .arg(example(&format!("{server}-mvx.v1")))
+            .arg(example(&format!("{prefix}.v1")))
             .arg("--")
             .arg("0")
             .arg(marker);
@@ -255,5 +268,102 @@ fn partitioning_alone_catches_the_leak_in_one_binary() {
                 .unwrap_or(usize::MAX);
             assert!(at < 16, "the leaked addresses agree: {text}");
         }
+    }
+}
+
+// The data-only attack (examples/vuln/vuln-data.c): a user name overflows into the session's
+// is_admin flag; no code address is involved, so code diversity alone does not see it.
+
+/// The data-only exploit against `{prefix}.v0`/`.v1` under mvx at `level`: what happened.
+struct DataAttack {
+    caught: bool,
+    marker_created: bool,
+    context: String,
+}
+
+fn data_attack_under_mvx(prefix: &str, level: &str) -> DataAttack {
+    let dir = TempDir::new(&format!("vuln-data-{level}"));
+    let marker = dir.join("pwned");
+    let report = dir.join("report.json");
+    // At socket-rw the variant that kept its flag writes "denied" through the fast path while
+    // the forged one is held at system()'s first lock-stepped call: the rendezvous window
+    // expires (a short one here; see the README's threat table).
+    let served = Served::variants(prefix, &marker, &report, level, &["--window", "3"]);
+    let out = served.client(&["data"]);
+    // A caught attack has ended the run by the time the connection closed; an uncaught one
+    // leaves the server serving: stop it (a signal to an exited, unreaped child is harmless).
+    std::thread::sleep(Duration::from_secs(2));
+    // SAFETY: plain kill(2) of the mvx process we started.
+    unsafe { libc::kill(served.bg.id() as libc::pid_t, libc::SIGTERM) };
+    let under = served.bg.finish(Duration::from_secs(30));
+    let context = format!("{}\n=== exploit ===\n{}", under.context(), out.context());
+    DataAttack {
+        caught: under.code() == DIVERGENCE_STATUS,
+        marker_created: marker.exists(),
+        context,
+    }
+}
+
+#[test]
+fn data_only_exploit_works_natively() {
+    let dir = TempDir::new("vuln-data-native");
+    let marker = dir.join("pwned");
+    let mut served = Served::native("vuln-data", &marker);
+    let out = served.client(&["data"]);
+    let context = served.bg.kill_and_context();
+    assert!(
+        marker.exists(),
+        "the data-only exploit did not work natively\n{}\n=== server ===\n{context}",
+        out.context()
+    );
+}
+
+#[test]
+fn data_only_exploit_is_caught_with_the_data_profile() {
+    for level in ["strict", "socket-rw"] {
+        let attack = data_attack_under_mvx("vuln-data-mvx-data", level);
+        assert!(attack.caught, "{level}: no divergence\n{}", attack.context);
+        assert!(
+            !attack.marker_created,
+            "{level}: the privileged action ran\n{}",
+            attack.context
+        );
+    }
+}
+
+#[test]
+fn data_only_exploit_is_not_caught_with_the_default_profile() {
+    // The gap the data profile closes: both variants share the struct layout, both accept
+    // the forged flag, and the privileged action runs with no alarm.
+    let attack = data_attack_under_mvx("vuln-data-mvx", "strict");
+    assert!(
+        !attack.caught && attack.marker_created,
+        "the default profile was expected to miss the data-only attack\n{}",
+        attack.context
+    );
+}
+
+#[test]
+fn data_only_server_serves_normal_clients_with_the_data_profile() {
+    for level in ["strict", "socket-rw"] {
+        let dir = TempDir::new(&format!("vuln-data-normal-{level}"));
+        let marker = dir.join("pwned");
+        let report = dir.join("report.json");
+        let mut served = Served::variants("vuln-data-mvx-data", &marker, &report, level, &[]);
+        for _ in 0..3 {
+            let out = served.client(&["normal-data"]);
+            if out.stdout_str() != "hello alice\ndenied\n" {
+                let context = served.bg.kill_and_context();
+                panic!(
+                    "{level}: wrong answer\n{}\n=== server ===\n{context}",
+                    out.context()
+                );
+            }
+        }
+        // SAFETY: plain kill(2) of the mvx process we started.
+        unsafe { libc::kill(served.bg.id() as libc::pid_t, libc::SIGTERM) };
+        let under = served.bg.finish(Duration::from_secs(30));
+        assert!(!under.has_divergence_line(), "{}", under.context());
+        assert!(!marker.exists(), "{level}: a normal client became admin");
     }
 }

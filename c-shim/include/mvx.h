@@ -51,4 +51,9 @@ int mvx_variant_index(void);
 /* _Pragma with macro arguments substituted: MVX_PRAGMA(mvx sync before). */
 #define MVX_PRAGMA(x) _Pragma(#x)
 
+/* A struct whose layout is an ABI (shared with a library or a file format not built by mvx-cc):
+ * `struct MVX_FIXED_LAYOUT wire { ... };` keeps its source layout in every variant of
+ * `mvx-cc --profile data` (system headers, unions and packed structs already do). */
+#define MVX_FIXED_LAYOUT __attribute__((annotate("mvx_fixed_layout")))
+
 #endif /* MVX_H */

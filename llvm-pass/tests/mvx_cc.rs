@@ -169,6 +169,57 @@ fn bad_variant_counts_are_refused() {
 }
 
 #[test]
+fn bad_profiles_are_refused_with_the_list_of_profiles() {
+    for (args, expected) in [
+        (
+            &["--variants", "2", "--profile", "fast", "-c", "x.c"][..],
+            "unknown profile 'fast' (the profiles are: default, control-flow, data, max",
+        ),
+        (
+            &["--variants", "2", "--profile"][..],
+            "--profile needs a name",
+        ),
+        (
+            &["--profile=data", "-c", "x.c"][..],
+            "--profile data needs --variants N",
+        ),
+    ] {
+        let out = Command::new(mvx_cc()).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn every_profile_builds_variants_that_run_without_alarm() {
+    if !ready() {
+        return;
+    }
+    let dir = scratch("profiles");
+    let source = workspace().join("examples/c/layout.c");
+    for profile in ["default", "control-flow", "data", "max"] {
+        let out = dir.join(format!("layout-{profile}"));
+        let status = Command::new(mvx_cc())
+            .args(["--variants", "2", "--profile", profile, "-O2", "-o"])
+            .arg(&out)
+            .arg(&source)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{profile}: mvx-cc failed");
+        let bins: Vec<PathBuf> = (0..2)
+            .map(|k| PathBuf::from(format!("{}.v{k}", out.display())))
+            .collect();
+        let run = mvx_over(&bins, &[], &["syscalls"]).output().unwrap();
+        assert!(
+            run.status.success(),
+            "{profile}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+}
+
+#[test]
 fn automatic_mode_runs_an_unannotated_threaded_program_without_alarm() {
     if !ready() {
         return;

@@ -6,76 +6,107 @@
 //! `prog.v0` ... `prog.v{N-1}` (each from its own objects) and `prog` (a copy of variant 0), so
 //! `CC=mvx-cc make` works.
 //!
-//! Variant flag sets (documented here and by `mvx-cc --mvx-help`):
-//! - v0: -O2 -fstack-protector-strong
-//! - v1: -O2 -fno-stack-protector -falign-functions=64 -ftrivial-auto-var-init=pattern
-//! - v2: -O1 -fstack-protector-all -falign-functions=32 -ftrivial-auto-var-init=zero
-//! - v3: -O2 -fstack-protector-strong -fzero-call-used-regs=used-gpr -falign-loops=32
-//! - v4..: v(k mod 4) with -mllvm -align-all-functions=k (more layout)
-//! - position-dependent links (`-no-pie`, `-static`): variant k at 0x400000 + k * 256 MiB
+//! `--profile NAME` (or `MVX_CC_PROFILE=NAME`) chooses how the variants differ: `default`,
+//! `control-flow`, `data`, `max` (see `mvx_llvm_pass::profiles` and `mvx-cc --mvx-help`).
+//! Position-dependent links (`-no-pie`, `-static`, or a profile's fixed-address variants) put
+//! variant k at 0x400000 + k * 256 MiB.
 
+use mvx_llvm_pass::profiles::{Profile, VariantPlan, PROFILE_NAMES};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const VARIANT_FLAGS: [&[&str]; 4] = [
-    &["-O2", "-fstack-protector-strong"],
-    &[
-        "-O2",
-        "-fno-stack-protector",
-        "-falign-functions=64",
-        "-ftrivial-auto-var-init=pattern",
-    ],
-    &[
-        "-O1",
-        "-fstack-protector-all",
-        "-falign-functions=32",
-        "-ftrivial-auto-var-init=zero",
-    ],
-    &[
-        "-O2",
-        "-fstack-protector-strong",
-        "-fzero-call-used-regs=used-gpr",
-        "-falign-loops=32",
-    ],
+/// Arguments by which the user already chose how the program is linked: a profile's
+/// position-dependent variants leave those alone.
+const LINK_MODEL_ARGS: [&str; 9] = [
+    "-shared", "-fPIC", "-fpic", "-fPIE", "-fpie", "-pie", "-no-pie", "-nopie", "-static",
 ];
 
-fn variant_flags(k: usize) -> Vec<String> {
-    let mut flags: Vec<String> = VARIANT_FLAGS[k % 4].iter().map(|s| s.to_string()).collect();
-    if k >= 4 {
-        flags.extend([
-            "-mllvm".into(),
-            format!("-align-all-functions={}", k.min(12)),
-        ]);
-    }
-    flags
+fn has_arg(inv: &Invocation, names: &[&str]) -> bool {
+    inv.args
+        .iter()
+        .any(|a| a.to_str().is_some_and(|a| names.contains(&a)))
+}
+
+/// The profile's fixed-address choice, unless the user made one.
+fn profile_fixes_address(inv: &Invocation, plan: &VariantPlan) -> bool {
+    plan.fixed_address && !has_arg(inv, &LINK_MODEL_ARGS)
 }
 
 /// Links of position-dependent executables (`-no-pie`, `-static`): variant k's image starts
 /// `k * 256 MiB` above the usual 0x400000, so no code or data address of one variant is
 /// mapped in another (mvx itself moves each variant's mmap area; a position-independent
 /// executable is placed by the kernel at the same address in all of them).
-fn layout_flags(inv: &Invocation, k: usize) -> Vec<String> {
-    let fixed = inv
-        .args
-        .iter()
-        .any(|a| a == "-no-pie" || a == "-static" || a == "-nopie");
+fn layout_flags(inv: &Invocation, plan: &VariantPlan, k: usize) -> Vec<String> {
+    let fixed = has_arg(inv, &["-no-pie", "-static", "-nopie"]) || profile_fixes_address(inv, plan);
     if inv.compile_only || !fixed || k == 0 {
         return Vec::new();
     }
-    vec![format!(
-        "-Wl,-Ttext-segment={:#x}",
-        0x40_0000 + k * 0x1000_0000
-    )]
+    let base = 0x40_0000 + k * 0x1000_0000;
+    // lld has no -Ttext-segment; --image-base moves the whole image the same way.
+    let option = if plan.lld {
+        "--image-base"
+    } else {
+        "-Ttext-segment"
+    };
+    vec![format!("-Wl,{option}={base:#x}")]
+}
+
+/// Every flag of variant k's clang run, before the user's arguments (which win).
+fn variant_flags(parts: &Parts, inv: &Invocation, plan: &VariantPlan, k: usize) -> Vec<String> {
+    let mut flags = plan.compile.clone();
+    if profile_fixes_address(inv, plan) {
+        flags.push("-fno-pie".into());
+        if !inv.compile_only {
+            flags.push("-no-pie".into());
+        }
+    }
+    if let Some(layout) = &plan.layout {
+        flags.push(format!("-fplugin={}", parts.layout.display()));
+        flags.push(format!("-fplugin-arg-mvx_layout-seed={}", layout.seed));
+        flags.push(format!("-fplugin-arg-mvx_layout-pad={}", layout.pad_bytes));
+    }
+    if !inv.compile_only {
+        flags.extend(plan.link.iter().cloned());
+    }
+    flags.extend(layout_flags(inv, plan, k));
+    flags
+}
+
+fn print_help() {
+    println!("mvx-cc [--variants N] [--profile NAME] [--auto] CLANG-ARGS...");
+    println!("profiles ({PROFILE_NAMES}); variant 4.. repeats variant (k mod 4), or (k mod 2),");
+    println!("with -mllvm -align-all-functions=k:");
+    for profile in Profile::all() {
+        println!("{profile}: defeats {}", profile.defeats());
+        for k in 0..4 {
+            let plan = profile.plan(k);
+            let mut line = plan.compile.join(" ");
+            if !plan.link.is_empty() {
+                line += &format!(" [link: {}]", plan.link.join(" "));
+            }
+            if plan.fixed_address {
+                line += " [-no-pie at 0x400000 + k * 256 MiB]";
+            }
+            if let Some(l) = &plan.layout {
+                line += &format!(
+                    " [struct layout: seed {}, {} bytes between fields]",
+                    l.seed, l.pad_bytes
+                );
+            }
+            println!("  v{k}: {line}");
+        }
+    }
 }
 
 /// Where the plugin, the runtime library and mvx.h are: beside this binary (cargo's target
 /// directory), else under its install prefix (`PREFIX/bin/mvx-cc` -> `PREFIX/lib/mvx/`,
-/// `PREFIX/include/mvx.h`); overridable by MVX_PLUGIN, MVX_AUTOSYNC, MVX_RUNTIME_LIB and
+/// `PREFIX/include/mvx.h`); overridable by MVX_PLUGIN, MVX_AUTOSYNC, MVX_LAYOUT, MVX_RUNTIME_LIB and
 /// MVX_INCLUDE.
 struct Parts {
     plugin: PathBuf,
     autosync: PathBuf,
+    layout: PathBuf,
     runtime: PathBuf,
     include: PathBuf,
 }
@@ -116,6 +147,7 @@ fn parts() -> Result<Parts, String> {
     let parts = Parts {
         plugin: pick("MVX_PLUGIN", "libmvx_pragma.so"),
         autosync: pick("MVX_AUTOSYNC", "libmvx_autosync.so"),
+        layout: pick("MVX_LAYOUT", "libmvx_layout.so"),
         runtime: pick("MVX_RUNTIME_LIB", "libmvx_sync.a"),
         include: std::env::var_os("MVX_INCLUDE")
             .map(PathBuf::from)
@@ -145,6 +177,7 @@ fn parts() -> Result<Parts, String> {
 
 struct Invocation {
     variants: usize,
+    profile: Profile,
     auto: bool,
     args: Vec<OsString>,
     output: Option<PathBuf>,
@@ -160,6 +193,11 @@ fn parse(mut raw: Vec<OsString>) -> Result<Invocation, String> {
     let mut output = None;
     let mut compile_only = false;
     let mut auto = std::env::var("MVX_CC_AUTO").is_ok_and(|v| v == "1");
+    let mut profile = match std::env::var("MVX_CC_PROFILE") {
+        Ok(name) => name.parse().map_err(|e| format!("MVX_CC_PROFILE: {e}"))?,
+        Err(_) => Profile::Default,
+    };
+    let mut profile_given = false;
     raw.reverse();
     while let Some(a) = raw.pop() {
         match a.to_str() {
@@ -179,10 +217,15 @@ fn parse(mut raw: Vec<OsString>) -> Result<Invocation, String> {
                     .ok_or("--variants takes a number from 1 to 8")?;
             }
             Some("--profile") => {
-                let p = raw.pop();
-                if p.as_deref().and_then(|p| p.to_str()) != Some("default") {
-                    return Err("the only --profile is 'default' (see mvx-cc --mvx-help)".into());
-                }
+                let name = raw
+                    .pop()
+                    .ok_or(format!("--profile needs a name ({PROFILE_NAMES})"))?;
+                profile = name.to_string_lossy().parse()?;
+                profile_given = true;
+            }
+            Some(s) if s.starts_with("--profile=") => {
+                profile = s["--profile=".len()..].parse()?;
+                profile_given = true;
             }
             Some("--auto") => auto = true,
             Some("-o") => {
@@ -196,8 +239,14 @@ fn parse(mut raw: Vec<OsString>) -> Result<Invocation, String> {
             _ => args.push(a),
         }
     }
+    if profile_given && variants == 0 {
+        return Err(format!(
+            "--profile {profile} needs --variants N (a profile says how variants differ)"
+        ));
+    }
     Ok(Invocation {
         variants,
+        profile,
         auto,
         args,
         output,
@@ -262,11 +311,7 @@ fn clang(
 fn run() -> Result<(), String> {
     let raw: Vec<OsString> = std::env::args_os().skip(1).collect();
     if raw.iter().any(|a| a == "--mvx-help") {
-        println!("mvx-cc [--variants N] [--profile default] [--auto] CLANG-ARGS...");
-        for k in 0..4 {
-            println!("  v{k}: {}", variant_flags(k).join(" "));
-        }
-        println!("  v4..v7: v(k mod 4) with -mllvm -align-all-functions=k");
+        print_help();
         return Ok(());
     }
     let inv = parse(raw)?;
@@ -274,23 +319,31 @@ fn run() -> Result<(), String> {
     if inv.variants == 0 {
         return clang(&parts, &inv, &[], None, inv.output.as_deref());
     }
+    let plans: Vec<VariantPlan> = (0..inv.variants).map(|k| inv.profile.plan(k)).collect();
+    if plans.iter().any(|p| p.layout.is_some()) && !parts.layout.exists() {
+        return Err(format!(
+            "--profile {} needs the layout plugin, missing at {} (build it with `cargo build -p mvx-llvm-pass`)",
+            inv.profile,
+            parts.layout.display()
+        ));
+    }
     let output = inv
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(if inv.compile_only { "a.o" } else { "a.out" }));
-    for k in 0..inv.variants {
+    for (k, plan) in plans.iter().enumerate() {
         let out = if inv.compile_only && k == 0 {
             output.clone()
         } else {
             with_suffix(&output, k)
         };
+        let flags = variant_flags(&parts, &inv, plan, k);
         eprintln!(
-            "mvx-cc: variant {k}/{}: {}",
+            "mvx-cc: variant {k}/{} ({}): {}",
             inv.variants,
-            variant_flags(k).join(" ")
+            inv.profile,
+            flags.join(" ")
         );
-        let mut flags = variant_flags(k);
-        flags.extend(layout_flags(&inv, k));
         clang(&parts, &inv, &flags, Some(k), Some(&out))
             .map_err(|e| format!("variant {k}: {e}"))?;
     }

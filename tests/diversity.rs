@@ -1,0 +1,77 @@
+//! Data-layout diversity of `mvx-cc --profile data` (examples/c/layout.c, three variants):
+//! the program's own structs are laid out differently in every variant, the structs whose
+//! layout is an ABI (kernel structs from system headers, packed and MVX_FIXED_LAYOUT structs)
+//! are not, and the variants pass kernel structs to syscalls under mvx with no alarm.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+const VARIANTS: usize = 3;
+
+/// Field name -> offset, as variant k prints them.
+fn offsets(k: usize) -> BTreeMap<String, usize> {
+    let out = run(
+        Command::new(example(&format!("layout-data.v{k}"))).arg("offsets"),
+        None,
+    );
+    assert_eq!(out.code(), 0, "{}", out.context());
+    out.stdout_str()
+        .lines()
+        .filter_map(|l| {
+            let (name, offset) = l.rsplit_once(' ')?;
+            Some((name.to_string(), offset.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn program_structs_differ_between_variants_and_abi_structs_do_not() {
+    let all: Vec<_> = (0..VARIANTS).map(offsets).collect();
+    // Variant 0 keeps the source layout.
+    assert_eq!(all[0]["session.is_admin"], 32, "{all:#?}");
+    for a in 0..VARIANTS {
+        for b in a + 1..VARIANTS {
+            let distance =
+                |k: usize| all[k]["session.is_admin"] as i64 - all[k]["session.name"] as i64;
+            assert_ne!(
+                distance(a),
+                distance(b),
+                "variants {a} and {b} put is_admin at the same place relative to name: {all:#?}"
+            );
+        }
+    }
+    let abi: Vec<&String> = all[0].keys().filter(|k| k.starts_with("abi ")).collect();
+    assert_eq!(abi.len(), 6, "{all:#?}");
+    for field in abi {
+        for (k, layout) in all.iter().enumerate() {
+            assert_eq!(
+                layout[field], all[0][field],
+                "variant {k} moved {field}: {all:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn variants_pass_kernel_structs_to_syscalls_with_no_alarm() {
+    for level in ["strict", "socket-rw"] {
+        let mut cmd = Command::new(mvx_bin());
+        cmd.args(["run", "--monitor-level", level]);
+        for k in 0..VARIANTS {
+            cmd.arg("--variant")
+                .arg(example(&format!("layout-data.v{k}")));
+        }
+        let out = run(cmd.arg("--").arg("syscalls"), None);
+        assert_no_divergence(&out);
+        assert_eq!(out.code(), 0, "{level}: {}", out.context());
+        assert_eq!(
+            out.stdout_str(),
+            "request 7 (layout): slept, bound 127.0.0.1, socket stat ok\n",
+            "{level}: {}",
+            out.context()
+        );
+    }
+}
