@@ -286,9 +286,11 @@ fn data_attack_under_mvx(prefix: &str, level: &str) -> DataAttack {
     let marker = dir.join("pwned");
     let report = dir.join("report.json");
     // At socket-rw the variant that kept its flag writes "denied" through the fast path while
-    // the forged one is held at system()'s first lock-stepped call: the rendezvous window
-    // expires (a short one here; see the README's threat table).
-    let served = Served::variants(prefix, &marker, &report, level, &["--window", "3"]);
+    // the forged one is held at system()'s first lock-stepped call: told that the leader is
+    // held (`LEADER_HELD_AT`), the follower makes its write the ordinary way and the two calls
+    // are compared at once. The default window (30 s): caught within the 2 s below, not by
+    // the window expiring.
+    let served = Served::variants(prefix, &marker, &report, level, &[]);
     let out = served.client(&["data"]);
     // A caught attack has ended the run by the time the connection closed; an uncaught one
     // leaves the server serving: stop it (a signal to an exited, unreaped child is harmless).

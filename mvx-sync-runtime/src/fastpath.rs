@@ -636,7 +636,7 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
                 Some(unsafe { crate::clock_reads::follow_clock(&ring, index, req) })
             } else {
                 loop {
-                    let Some(record) = ring.next(index) else {
+                    let Some(record) = ring.next_call(index) else {
                         break None;
                     };
                     if ring.signal_owed_here(index) {
@@ -670,8 +670,9 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
                     ret
                 }
                 None => {
-                    // The leader ended before making this call: make it the ordinary way, so
-                    // the monitor sees this variant go on where the leader did not.
+                    // The leader ended before making this call, or the monitor holds it at a
+                    // lock-stepped call (another one): make it the ordinary way, so the
+                    // monitor sees where this variant went.
                     thread.busy.set(0);
                     ring.leave_call(index);
                     return None;

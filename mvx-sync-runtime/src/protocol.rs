@@ -196,6 +196,12 @@ pub const WAKE_SEQ: usize = 72;
 /// Set by the monitor when the group's leader thread has ended: no record will come, so a
 /// waiting follower makes its call the ordinary way and the monitor sees where it went.
 pub const LEADER_GONE: usize = 80;
+/// Set by the monitor while the group's leader is held at the entry of a lock-stepped call
+/// for a rendezvous, to its write position + 1 (0 otherwise): a follower waiting for the
+/// record there waits for one that cannot come before a rendezvous it is not at (its call is
+/// not the leader's), so it makes its call the ordinary way and the monitor compares it with
+/// the leader's at once, instead of both waiting out the window.
+pub const LEADER_HELD_AT: usize = 88;
 pub const READ_POS: usize = 128;
 /// In variant `v`'s line: a signal it must take at the entry of a fast-path call (the
 /// arguments made, as at a lock-stepped call's entry stop, where every variant takes a

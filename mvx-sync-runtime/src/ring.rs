@@ -114,6 +114,13 @@ impl Ring {
         self.word(LEADER_GONE).load(Ordering::Acquire) != 0
     }
 
+    /// Whether the monitor holds the group's leader at a lock-stepped call with the ring
+    /// written up to `at` (`LEADER_HELD_AT`): the record at `at` does not come before this
+    /// follower goes to that rendezvous.
+    fn leader_held_at(&self, at: u64) -> bool {
+        self.word(LEADER_HELD_AT).load(Ordering::Acquire) == at + 1
+    }
+
     /// Whether the record at `at` is published (the tag is read with `order`).
     fn published(&self, at: u64, order: Ordering) -> bool {
         self.ring_word(at).load(order) == tag_of(at)
@@ -124,8 +131,9 @@ impl Ring {
     /// for this very CPU: on a busy machine a spinning follower kept its own leader from running
     /// for whole time slices), then sleeps on a futex the leader wakes, so an idle follower of a
     /// server blocked in `read` costs no CPU. `false` if the leader thread ended without
-    /// publishing it.
-    fn wait_for(&self, at: u64) -> bool {
+    /// publishing it, or (`held_is_final`) while the monitor holds the leader at a
+    /// lock-stepped call before it (`leader_held_at`).
+    fn wait_for(&self, at: u64, held_is_final: bool) -> bool {
         for _ in 0..SPINS {
             if self.published(at, Ordering::Acquire) {
                 return true;
@@ -147,7 +155,7 @@ impl Ring {
             // word, so the wait below cannot miss it.
             let seq = self.wake_seq().load(Ordering::SeqCst);
             // The leader's end is checked before the tag: its last record precedes it.
-            let gone = self.leader_gone();
+            let gone = self.leader_gone() || (held_is_final && self.leader_held_at(at));
             if !self.published(at, Ordering::SeqCst) && !gone {
                 // SAFETY: a futex wait on a word of the shared mapping; a shared (not private)
                 // futex because the leader is another process. Spurious wake-ups are harmless:
@@ -287,8 +295,19 @@ impl Ring {
     /// (`advance` does), so a caller may look at it and leave it for later. `None` if the
     /// leader thread ended first.
     pub fn next(&self, variant: usize) -> Option<Record<'_>> {
+        self.next_unless(variant, false)
+    }
+
+    /// As `next`, for a fast-path syscall, which has the ordinary path to fall back to:
+    /// also `None` while the monitor holds the leader at a lock-stepped call before the record
+    /// (`LEADER_HELD_AT`).
+    pub fn next_call(&self, variant: usize) -> Option<Record<'_>> {
+        self.next_unless(variant, true)
+    }
+
+    fn next_unless(&self, variant: usize, held_is_final: bool) -> Option<Record<'_>> {
         let at = self.read_pos(variant).load(Ordering::Relaxed);
-        if !self.wait_for(at) {
+        if !self.wait_for(at, held_is_final) {
             return None;
         }
         Some(self.record_at(at))
@@ -512,6 +531,53 @@ mod tests {
             )
         };
         assert_eq!(join_within(30, follower), (Some(5), true));
+    }
+
+    /// What the monitor does to tell followers something (`set_and_wake`).
+    fn set_and_wake(ring: &Ring, at: usize, value: u64) {
+        ring.word(at).store(value, Ordering::SeqCst);
+        ring.wake_seq().fetch_add(1, Ordering::SeqCst);
+        // SAFETY: a futex wake on the shared word.
+        unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                ring.wake_seq() as *const AtomicU32,
+                libc::FUTEX_WAKE,
+                i32::MAX,
+            )
+        };
+    }
+
+    #[test]
+    fn a_call_waiting_where_the_monitor_holds_the_leader_goes_the_ordinary_way() {
+        let base = new_slot();
+        let leader = ring(base);
+        leader.publish(2, 5, b"first");
+        let follower = std::thread::spawn(move || {
+            let ring = ring(base);
+            let first = ring.next_call(1).map(|r| r.id);
+            if let Some(r) = ring.next_call(1) {
+                ring.advance(1, r);
+            }
+            // Held right where it waits now: no record comes before the rendezvous.
+            let held = ring.next_call(1).is_none();
+            (first, held)
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let at = leader.write_pos().load(Ordering::SeqCst);
+        set_and_wake(&leader, LEADER_HELD_AT, at + 1);
+        assert_eq!(join_within(30, follower), (Some(5), true));
+
+        // Held at another position (it moved on since), or a sync op's wait: it waits on.
+        let follower = std::thread::spawn(move || ring(base).next(1).map(|r| r.id));
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            !follower.is_finished(),
+            "a sync op must wait for its record"
+        );
+        set_and_wake(&leader, LEADER_HELD_AT, 0);
+        leader.publish(2, 6, b"second");
+        assert_eq!(join_within(30, follower), Some(6));
     }
 
     #[test]

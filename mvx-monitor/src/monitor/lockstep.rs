@@ -248,8 +248,10 @@ impl Monitor {
             .iter()
             .any(|s| !matches!(s, State::AtEntry(..) | State::Dead { .. }))
         {
+            self.tell_followers_the_leader_is_held(g, &members);
             return Ok(None);
         }
+        self.runtime.mark_leader_held(g, None);
         let dead = members.iter().find(|&&t| !self.tasks[t].alive()).copied();
         let live = members.iter().find(|&&t| self.tasks[t].alive()).copied();
         match (dead, live) {
@@ -999,4 +1001,20 @@ fn first_difference(a: &Value, b: &Value) -> String {
 
 fn describe_arg(a: &Arg) -> String {
     a.describe().into()
+}
+
+impl Monitor {
+    /// The leader of `g` waits at a call's entry for members still running: a follower
+    /// waiting in the fast path for the leader's next record would wait for one that comes
+    /// only after this rendezvous, which it is not at. Told so, it makes its call the ordinary
+    /// way, and the rendezvous compares it at once (`LEADER_HELD_AT`).
+    fn tell_followers_the_leader_is_held(&mut self, g: GroupId, members: &[TaskId]) {
+        let leader_held = matches!(self.tasks[members[0]].state, State::AtEntry(..));
+        let at = if leader_held {
+            self.runtime.ring_position(g, 0)
+        } else {
+            None
+        };
+        self.runtime.mark_leader_held(g, at);
+    }
 }

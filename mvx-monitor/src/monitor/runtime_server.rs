@@ -316,11 +316,36 @@ impl RuntimeServer {
     /// Tells group `g`'s followers that its leader thread ended: a follower waiting for a
     /// fast-path record then makes its call the ordinary way, and the monitor sees it.
     pub(super) fn mark_leader_gone(&mut self, g: GroupId) {
+        self.set_and_wake(g, LEADER_GONE, 1);
+    }
+
+    /// Tells group `g`'s followers whether its leader is held at the entry of a lock-stepped
+    /// call for a rendezvous (`Some`: with this ring write position): a follower waiting for
+    /// the record there then makes its call the ordinary way (`LEADER_HELD_AT`).
+    pub(super) fn mark_leader_held(&mut self, g: GroupId, at: Option<u64>) {
+        let value = at.map_or(0, |at| at + 1);
+        let (Some(slot), Some(buffer)) = (self.group_slots.slot_of(g), self.buffer.as_ref()) else {
+            return;
+        };
+        let word_at = data_slot(slot) + LEADER_HELD_AT;
+        if word(&buffer.map, word_at).load(std::sync::atomic::Ordering::Acquire) == value {
+            return;
+        }
+        if value == 0 {
+            // Nobody waits on a clear: no wake-up needed.
+            word(&buffer.map, word_at).store(0, std::sync::atomic::Ordering::Release);
+            return;
+        }
+        self.set_and_wake(g, LEADER_HELD_AT, value);
+    }
+
+    /// Sets word `at` of group `g`'s line and wakes its sleeping followers to look at it.
+    fn set_and_wake(&mut self, g: GroupId, at: usize, value: u64) {
         let (Some(slot), Some(buffer)) = (self.group_slots.slot_of(g), self.buffer.as_mut()) else {
             return;
         };
-        let word = data_slot(slot) + LEADER_GONE;
-        buffer.map[word..word + 8].copy_from_slice(&1u64.to_ne_bytes());
+        let w = data_slot(slot) + at;
+        buffer.map[w..w + 8].copy_from_slice(&value.to_ne_bytes());
         // Bump the followers' futex word, then wake them (a shared futex on the file's page):
         // one that read the word before the flag was set does not go to sleep.
         let seq = buffer.map.as_ptr().wrapping_add(data_slot(slot) + WAKE_SEQ);
