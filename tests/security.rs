@@ -262,6 +262,77 @@ fn leak_and_rop_chain_exploit_is_caught_under_mvx() {
 }
 
 #[test]
+fn rop_chain_valid_in_the_leader_is_caught_in_the_follower() {
+    // The chain stage alone, without a leak under mvx: the attacker learns the leader's layout
+    // from the same binary run natively with ASLR off (where mvx puts its leader: the same
+    // load address, the same frame) and sends only the chain. v1 leads (no canary to guess).
+    // The leader returns through the chain into system(); the follower dies first: v0 at its
+    // stack canary, or v1 itself (no compile-time diversity) at addresses that partitioning
+    // left unmapped 64 GiB below. The leader is held at system()'s first call, rt_sigaction.
+    let leader = example("vuln-rop-mvx.v1");
+    let dir = TempDir::new("vuln-rop-chain");
+    let native_marker = dir.join("native-pwned");
+    let mut native = Served::start(
+        Command::new("setarch")
+            .args(["x86_64", "-R"])
+            .arg(&leader)
+            .arg("0")
+            .arg(&native_marker),
+    );
+    for follower in ["vuln-rop-mvx.v0", "vuln-rop-mvx.v1"] {
+        for level in ["strict", "socket-rw"] {
+            let marker = dir.join("pwned");
+            let report = dir.join(format!("report-{follower}-{level}.json"));
+            let mut cmd = Command::new(mvx_bin());
+            cmd.args(["run", "--monitor-level", level, "--report"])
+                .arg(&report)
+                .arg("--variant")
+                .arg(&leader)
+                .arg("--variant")
+                .arg(example(follower))
+                .arg("--")
+                .arg("0")
+                .arg(&marker);
+            let served = Served::start(&mut cmd);
+            let leak_port = native.port.to_string();
+            let out = served.client(&[
+                "rop",
+                "--leak-port",
+                &leak_port,
+                "--binary",
+                leader.to_str().expect("utf-8 path"),
+            ]);
+            let under = served.bg.finish(Duration::from_secs(30));
+            let context = format!(
+                "{follower} at {level}\n{}\n=== exploit ===\n{}",
+                under.context(),
+                out.context()
+            );
+            assert_eq!(under.code(), DIVERGENCE_STATUS, "{context}");
+            assert!(!marker.exists(), "the chain's command ran: {context}");
+            assert!(
+                out.stdout_str().contains("return-oriented chain: sent"),
+                "the chain was not sent: {context}"
+            );
+            let (text, json) = read_report(&report);
+            assert_eq!(
+                json["divergence"]["syscall"], "rt_sigaction",
+                "{context}\n{text}"
+            );
+            eprintln!(
+                "follower {follower} at {level}: {}",
+                json["divergence"]["message"]
+            );
+        }
+    }
+    let context = native.bg.kill_and_context();
+    assert!(
+        !native_marker.exists(),
+        "the native server was attacked\n{context}"
+    );
+}
+
+#[test]
 fn rop_server_serves_normal_clients_under_mvx() {
     normal_clients_are_served("vuln-rop", "rop", "stored 5\nhello\n");
 }
