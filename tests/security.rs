@@ -80,7 +80,18 @@ impl Served {
 }
 
 fn attack(served: &Served, kind: &str, binary: &Path) -> Output {
-    served.client(&[kind, "--binary", binary.to_str().expect("utf-8 path")])
+    attack_studying(served, kind, &[binary.to_path_buf()])
+}
+
+/// The attack with every binary the attacker studied (`rop` picks the one the leak matches).
+fn attack_studying(served: &Served, kind: &str, binaries: &[PathBuf]) -> Output {
+    let mut args = vec![kind.to_string()];
+    for binary in binaries {
+        args.push("--binary".into());
+        args.push(binary.to_str().expect("utf-8 path").into());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    served.client(&args)
 }
 
 /// The exploit works against the native server: its shell command creates the marker.
@@ -99,13 +110,22 @@ fn native_exploit_succeeds(server: &str, kind: &str) {
 
 /// Under mvx (2 variants from mvx-cc) the exploit, aimed at variant 1, is caught: mvx exits
 /// with the divergence status, the report names the syscall, the marker never appears.
-fn mvx_catches_exploit(server: &str, kind: &str, level: &str) {
+fn mvx_catches_exploit(server: &str, kind: &str, level: &str) -> Output {
+    mvx_catches_exploit_studying(server, kind, level, &[example(&format!("{server}-mvx.v1"))])
+}
+
+/// The same, with the attacker knowing the binaries `targets`; returns the exploit's output.
+fn mvx_catches_exploit_studying(
+    server: &str,
+    kind: &str,
+    level: &str,
+    targets: &[PathBuf],
+) -> Output {
     let dir = TempDir::new(&format!("vuln-mvx-{kind}"));
     let marker = dir.join("pwned");
     let report = dir.join("report.json");
     let served = Served::mvx(server, &marker, &report, level);
-    let target = example(&format!("{server}-mvx.v1"));
-    let out = attack(&served, kind, &target);
+    let out = attack_studying(&served, kind, targets);
     let under = served.bg.finish(Duration::from_secs(30));
     assert_eq!(
         under.code(),
@@ -134,6 +154,7 @@ fn mvx_catches_exploit(server: &str, kind: &str, level: &str) {
         "{server} ({kind}) at {level}: caught at {syscall}; {closed}: {}",
         json["divergence"]["message"]
     );
+    out
 }
 
 /// Ordinary clients get the native answers from the server under mvx, and nothing alarms.
@@ -189,6 +210,131 @@ fn heap_overflow_exploit_is_caught_under_mvx() {
 #[test]
 fn heap_overflow_server_serves_normal_clients_under_mvx() {
     normal_clients_are_served("vuln-heap", "heap", "welcome alice\n");
+}
+
+// The use-after-free (examples/vuln/vuln-uaf.c): a note reuses a freed session and forges
+// its handler pointer. The default profile's position-dependent variants are linked 256 MiB
+// apart, so the forged code address exists in one variant only.
+
+#[test]
+fn use_after_free_exploit_works_natively() {
+    native_exploit_succeeds("vuln-uaf", "uaf");
+}
+
+#[test]
+fn use_after_free_exploit_is_caught_under_mvx() {
+    mvx_catches_exploit("vuln-uaf", "uaf", "strict");
+    mvx_catches_exploit("vuln-uaf", "uaf", "socket-rw");
+}
+
+#[test]
+fn use_after_free_server_serves_normal_clients_under_mvx() {
+    normal_clients_are_served(
+        "vuln-uaf",
+        "uaf",
+        "welcome alice\nyou are alice\nnoted 5\nbye\n",
+    );
+}
+
+// The leak and return-oriented chain (examples/vuln/vuln-rop.c): an over-read leaks the
+// stack up to the return address, and the overflow returns through gadgets of the PIE.
+
+#[test]
+fn leak_and_rop_chain_exploit_works_natively() {
+    native_exploit_succeeds("vuln-rop", "rop");
+}
+
+#[test]
+fn leak_and_rop_chain_exploit_is_caught_under_mvx() {
+    // The attacker knows both variants and builds the chain for whichever one the leak
+    // came from. The over-read bytes differ between the variants (addresses, canary,
+    // v1's pattern-initialised locals): at `strict` the leak never leaves; at `socket-rw` the
+    // leader's leak does leave (fast-path writes are not held), and the run ends when the
+    // follower's differing write is compared, before the chain can be returned through.
+    let targets = [example("vuln-rop-mvx.v0"), example("vuln-rop-mvx.v1")];
+    let strict = mvx_catches_exploit_studying("vuln-rop", "rop", "strict", &targets);
+    assert!(
+        strict.stdout_str().contains("no return address in 0 bytes"),
+        "at strict the leak reached the attacker\n{}",
+        strict.context()
+    );
+    mvx_catches_exploit_studying("vuln-rop", "rop", "socket-rw", &targets);
+}
+
+#[test]
+fn rop_chain_valid_in_the_leader_is_caught_in_the_follower() {
+    // The chain stage alone, without a leak under mvx: the attacker learns the leader's layout
+    // from the same binary run natively with ASLR off (where mvx puts its leader: the same
+    // load address, the same frame) and sends only the chain. v1 leads (no canary to guess).
+    // The leader returns through the chain into system(); the follower dies first: v0 at its
+    // stack canary, or v1 itself (no compile-time diversity) at addresses that partitioning
+    // left unmapped 64 GiB below. The leader is held at system()'s first call, rt_sigaction.
+    let leader = example("vuln-rop-mvx.v1");
+    let dir = TempDir::new("vuln-rop-chain");
+    let native_marker = dir.join("native-pwned");
+    let mut native = Served::start(
+        Command::new("setarch")
+            .args(["x86_64", "-R"])
+            .arg(&leader)
+            .arg("0")
+            .arg(&native_marker),
+    );
+    for follower in ["vuln-rop-mvx.v0", "vuln-rop-mvx.v1"] {
+        for level in ["strict", "socket-rw"] {
+            let marker = dir.join("pwned");
+            let report = dir.join(format!("report-{follower}-{level}.json"));
+            let mut cmd = Command::new(mvx_bin());
+            cmd.args(["run", "--monitor-level", level, "--report"])
+                .arg(&report)
+                .arg("--variant")
+                .arg(&leader)
+                .arg("--variant")
+                .arg(example(follower))
+                .arg("--")
+                .arg("0")
+                .arg(&marker);
+            let served = Served::start(&mut cmd);
+            let leak_port = native.port.to_string();
+            let out = served.client(&[
+                "rop",
+                "--leak-port",
+                &leak_port,
+                "--binary",
+                leader.to_str().expect("utf-8 path"),
+            ]);
+            let under = served.bg.finish(Duration::from_secs(30));
+            let context = format!(
+                "{follower} at {level}\n{}\n=== exploit ===\n{}",
+                under.context(),
+                out.context()
+            );
+            assert_eq!(under.code(), DIVERGENCE_STATUS, "{context}");
+            assert!(!marker.exists(), "the chain's command ran: {context}");
+            assert!(
+                out.stdout_str().contains("return-oriented chain: sent"),
+                "the chain was not sent: {context}"
+            );
+            let (text, json) = read_report(&report);
+            assert_eq!(
+                json["divergence"]["syscall"], "rt_sigaction",
+                "{context}\n{text}"
+            );
+            eprintln!(
+                "follower {follower} at {level}: {}",
+                json["divergence"]["message"]
+            );
+        }
+    }
+    let context = native.bg.kill_and_context();
+    assert!(
+        !native_marker.exists(),
+        "the native server was attacked\n{context}"
+    );
+}
+
+#[test]
+fn rop_server_serves_normal_clients_under_mvx() {
+    normal_clients_are_served("vuln-rop", "rop", "stored 5\nhello\n");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! # cargo mvx: diversified variant builds of a cargo package, run under mvx
 //!
 //! ```text
-//! cargo mvx build [--variants N] [--release] [--bin NAME] [--manifest-path PATH] [-p PKG]
-//! cargo mvx run   [--variants N] [--release] [--bin NAME] [--mvx-arg ARG]... [-- ARGS...]
+//! cargo mvx build [--variants N] [--profile NAME] [--release] [--bin NAME] [--manifest-path PATH] [-p PKG]
+//! cargo mvx run   [--variants N] [--profile NAME] [--release] [--bin NAME] [--mvx-arg ARG]... [-- ARGS...]
 //! ```
 //!
 //! `cargo mvx build` builds N (default 2, at most 8) variants of the current package: variant k
@@ -47,6 +47,23 @@
 //! codegen-unit partitioning) and in their layout (function addresses, std's included, since lld
 //! shuffles the precompiled standard library's function sections too).
 //!
+//! ## Named profiles (`--profile NAME`)
+//!
+//! mvx-cc's profile names, with what stable rustc allows (`named_profiles`); the followers get
+//! more linker flags on top of the table above, and build in `<target-dir>/mvx/<profile>/v<k>`
+//! (v0 and `default` in `mvx/v<k>`):
+//! - `default`: the table alone: code layout differs per variant;
+//! - `control-flow`: also read-only data (`.rodata.*`) shuffled with the variant's seed: no code
+//!   or constant address is shared;
+//! - `data`: also writable statics (`.data.*` but `.data.rel.ro*`, and `.bss.*`) shuffled: an
+//!   overflow from one static reaches a different neighbour in each variant;
+//! - `max`: both.
+//!
+//! Not possible on stable: struct layout randomization (`-Z randomize-layout`), stack
+//! protectors, SafeStack, CFI and CET (`-Z stack-protector`, `-Z sanitizer`, `-Z cf-protection`),
+//! so the protections of mvx-cc's `control-flow` and `data` that need them have no equivalent
+//! here. An unknown name is refused with the list.
+//!
 //! ## What the variants must keep identical
 //!
 //! mvx compares system-call arguments, and the dynamic loader makes some that depend on the
@@ -62,6 +79,7 @@
 //! in its target directory remembers that for the next builds. `-C llvm-args=-regalloc=basic`
 //! fails under rustc; stack protectors and `-Z randomize-layout` are nightly-only.
 
+mod named_profiles;
 mod profiles;
 mod variants;
 
@@ -88,7 +106,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Build N diversified variants of the current package
-    #[command(after_help = profiles::help())]
+    #[command(after_help = format!("{}\n\n{}", profiles::help(), named_profiles::NamedProfile::help()))]
     Build(BuildArgs),
     /// Build the variants, then run them under `mvx run --variant ... -- ARGS`
     #[command(
@@ -107,6 +125,9 @@ struct BuildArgs {
     /// Build with the release profile
     #[arg(long)]
     release: bool,
+    /// Diversity profile: default, control-flow, data or max (see `cargo mvx build --help`)
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    profile: named_profiles::NamedProfile,
     /// Build only this binary (for `run`: the one to run)
     #[arg(long, value_name = "NAME")]
     bin: Option<String>,
@@ -143,6 +164,7 @@ impl BuildArgs {
     fn request(&self, single_bin: bool) -> variants::Request {
         variants::Request {
             variants: self.variants as usize,
+            profile: self.profile,
             release: self.release,
             bin: self.bin.clone(),
             manifest_path: self.manifest_path.clone(),

@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 #[derive(Clone, Debug, Default)]
 pub struct Request {
     pub variants: usize,
+    pub profile: crate::named_profiles::NamedProfile,
     pub release: bool,
     pub bin: Option<String>,
     pub manifest_path: Option<PathBuf>,
@@ -292,7 +293,8 @@ pub fn build(req: &Request) -> Result<Built> {
     let mut paths = Vec::new();
     let mut leader: Vec<LoaderFootprint> = Vec::new();
     for (k, prof) in PROFILES.iter().enumerate().take(n) {
-        let tdir = mvx_dir.join(format!("v{k}"));
+        let tdir = mvx_dir.join(req.profile.variant_dir(k));
+        let extra = req.profile.extra_flags(k, caps)?;
         let label = format!("variant {}/{n} (v{k})", k + 1);
         let exes: Vec<PathBuf> = bins
             .iter()
@@ -300,12 +302,12 @@ pub fn build(req: &Request) -> Result<Built> {
             .collect();
         // A variant whose codegen-units changed its RELRO size is built without them; remember it.
         let fallback_mark = tdir.join(format!("cargo-mvx-no-codegen-units-{profile_dir}"));
-        let primary = prof.flags(caps, true);
+        let primary = [prof.flags(caps, true), extra.clone()].concat();
         let mut full = prof.has_data_changing()
             && std::fs::read_to_string(&fallback_mark).ok().as_deref()
                 != Some(primary.join(" ").as_str());
         loop {
-            let flags = prof.flags(caps, full);
+            let flags = [prof.flags(caps, full), extra.clone()].concat();
             eprintln!(
                 "cargo mvx: {label}: building with {}{}",
                 shown(&flags),

@@ -328,3 +328,102 @@ fn compile_error_names_the_variant_and_passes_cargo_errors_through() {
         "{stderr}"
     );
 }
+
+/// Names of the defined data symbols of the given `nm` kinds, in address order.
+fn data_symbols_in_order(exe: &Path, kinds: &[&str]) -> Vec<String> {
+    let out = Command::new("nm")
+        .args(["--defined-only", "--numeric-sort"])
+        .arg(exe)
+        .output()
+        .expect("nm");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let (_, kind, name) = (it.next()?, it.next()?, it.next()?);
+            kinds.contains(&kind).then(|| name.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn max_profile_shuffles_static_data_and_runs_under_mvx() {
+    let mvx = mvx();
+    let _g = serial();
+    let t = Instant::now();
+    let build = |args: &[&str]| {
+        cargo_mvx()
+            .args(args)
+            .args([
+                "--profile",
+                "max",
+                "--variants",
+                "2",
+                "--bin",
+                "randthreads",
+            ])
+            .arg("--manifest-path")
+            .arg(example_manifest())
+            .env("MVX", mvx)
+            .output()
+            .unwrap()
+    };
+    let out = build(&["build"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "cargo mvx build failed:\n{stderr}");
+    eprintln!(
+        "cargo mvx build --profile max --variants 2: {:.1?}",
+        t.elapsed()
+    );
+    assert!(
+        stderr.contains("--shuffle-sections=.rodata.*=1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--shuffle-sections=.bss.*=1"), "{stderr}");
+    let exes: Vec<PathBuf> = stdout.lines().map(PathBuf::from).collect();
+    assert_eq!(exes.len(), 2, "{stdout}");
+    assert!(exes[0].ends_with("mvx/v0/x86_64-unknown-linux-gnu/debug/randthreads"));
+    assert!(exes[1].ends_with("mvx/max/v1/x86_64-unknown-linux-gnu/debug/randthreads"));
+    // Static data in another order: the symbols both variants define, in address order.
+    for (what, kinds) in [
+        ("writable statics", &["d", "D", "b", "B"][..]),
+        ("read-only data", &["r", "R"][..]),
+    ] {
+        let v0 = data_symbols_in_order(&exes[0], kinds);
+        let v1 = data_symbols_in_order(&exes[1], kinds);
+        let common = |v: &[String], other: &[String]| -> Vec<String> {
+            v.iter().filter(|n| other.contains(n)).cloned().collect()
+        };
+        let (c0, c1) = (common(&v0, &v1), common(&v1, &v0));
+        eprintln!("{what}: {} symbols in both variants", c0.len());
+        assert!(c0.len() > 10, "{what}: too few common symbols");
+        assert_ne!(c0, c1, "{what}: the same order in v0 and v1");
+    }
+    let t = Instant::now();
+    let out = build(&["run"]);
+    let (stdout, stderr) = text(&out);
+    eprintln!(
+        "cargo mvx run --profile max --variants 2: {:.1?}",
+        t.elapsed()
+    );
+    assert!(out.status.success(), "cargo mvx run failed:\n{stderr}");
+    assert!(!stderr.contains("mvx: divergence"), "{stderr}");
+    assert_eq!(stdout.lines().count(), 201, "{stdout}\n{stderr}");
+}
+
+#[test]
+fn unknown_profile_is_a_clear_error() {
+    let out = cargo_mvx()
+        .args(["build", "--profile", "fastest", "--manifest-path"])
+        .arg(example_manifest())
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("unknown profile 'fastest'")
+            && stderr.contains("default, control-flow, data, max"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("building with"), "{stderr}");
+}

@@ -12,6 +12,8 @@
 //! - kernels: examples/bin/kernels (list, state machine, matrix multiply, stencil), each with and
 //!   without a 1 ms timer and an empty handler, checksums compared with the native run;
 //! - runtime: a sync op and a lock handoff (examples/rust/randthreads' syncbench);
+//! - profiles: the cost of each mvx-cc profile natively, without the monitor: the kernels
+//!   built by mvx-cc against plain clang-19 -O2 (bench_profiles);
 //! - servers (alias http): the fork-per-request and thread-per-connection C examples, lighttpd,
 //!   nginx and redis on 127.0.0.1, each with saturated requests/s, p50/p99 latency at fixed
 //!   rates (25% and 50% of the native peak; open loop, from the scheduled send time) and CPU
@@ -37,8 +39,8 @@ pub struct BenchArgs {
     /// Where the example programs are (`make -C examples` builds them).
     #[arg(long, value_name = "DIR")]
     pub examples: Option<PathBuf>,
-    /// Run only these groups (syscall, cpu, kernels, runtime, servers; http = servers;
-    /// remote, only when asked for by name),
+    /// Run only these groups (syscall, cpu, kernels, profiles, runtime, servers;
+    /// http = servers; remote, only when asked for by name),
     /// comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
     pub only: Vec<String>,
@@ -173,7 +175,7 @@ fn warn_if_behind(name: &str, m: &crate::bench_servers::Measured) {
 }
 
 /// Seconds and standard output of one successful run.
-fn time_output(cmd: &mut Command) -> Result<(f64, Vec<u8>)> {
+pub(crate) fn time_output(cmd: &mut Command) -> Result<(f64, Vec<u8>)> {
     let start = Instant::now();
     let out = cmd
         .stdin(Stdio::null())
@@ -619,6 +621,9 @@ impl Bench {
     }
 
     fn print(&self) {
+        if self.rows.is_empty() {
+            return;
+        }
         println!(
             "{:<8} {:<46} {:>7} {:>10} {:>16} {:>18} {:>18} {:>16}",
             "group",
@@ -705,6 +710,9 @@ struct SummaryLine {
 }
 
 fn print_summary(lines: &[SummaryLine]) {
+    if lines.is_empty() {
+        return;
+    }
     println!();
     println!("summary against issue 15's targets (N = 2; this machine, load generator beside it):");
     println!(
@@ -729,6 +737,8 @@ struct Report<'a> {
     machine: &'a crate::bench_proc::Machine,
     rounds: usize,
     rows: &'a [Row],
+    /// Each mvx-cc profile's variants against plain -O2, natively.
+    profiles: &'a [crate::bench_profiles::ProfileRow],
     summary: &'a [SummaryLine],
 }
 
@@ -745,7 +755,7 @@ const SYSCALL_OPS: [&str; 7] = [
 ];
 
 /// The kernels of examples/bin/kernels, with first guesses at their repetitions.
-const KERNEL_SIZES: [(&str, u64); 4] = [
+pub(crate) const KERNEL_SIZES: [(&str, u64); 4] = [
     ("list", 3000),
     ("statemachine", 1200),
     ("matmul", 160),
@@ -759,8 +769,8 @@ const CPU_ROWS: usize = 5;
 const KERNEL_ROWS: usize = 2 * KERNEL_SIZES.len();
 const RUNTIME_ROWS: usize = 2;
 
-const GROUPS: [&str; 7] = [
-    "syscall", "cpu", "kernels", "runtime", "servers", "http", "remote",
+const GROUPS: [&str; 8] = [
+    "syscall", "cpu", "kernels", "profiles", "runtime", "servers", "http", "remote",
 ];
 
 pub fn run(args: BenchArgs) -> Result<i32> {
@@ -799,6 +809,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         ("syscall", SYSCALL_ROWS),
         ("cpu", CPU_ROWS),
         ("kernels", KERNEL_ROWS),
+        ("profiles", crate::bench_profiles::PROFILE_STEPS),
         ("runtime", RUNTIME_ROWS),
     ]
     .iter()
@@ -822,6 +833,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
     std::fs::write(&data, text).context("writing the benchmark data")?;
     let machine = crate::bench_proc::Machine::describe(crate::bench_servers::CONNECTIONS);
     machine.print();
+    let mut profiles = Vec::new();
     let result = (|| {
         if wants("syscall") {
             bench.syscalls()?;
@@ -831,6 +843,14 @@ pub fn run(args: BenchArgs) -> Result<i32> {
         }
         if wants("kernels") {
             bench.kernels()?;
+        }
+        if wants("profiles") {
+            profiles = crate::bench_profiles::measure(
+                &bench.examples,
+                bench.rounds,
+                bench.quick,
+                &mut bench.progress,
+            )?;
         }
         if wants("runtime") {
             bench.runtime()?;
@@ -861,6 +881,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
     );
     machine.print();
     bench.print();
+    crate::bench_profiles::print(&profiles, rounds);
     let summary = bench.summary();
     print_summary(&summary);
     if let Some(path) = args.json {
@@ -868,6 +889,7 @@ pub fn run(args: BenchArgs) -> Result<i32> {
             machine: &machine,
             rounds,
             rows: &bench.rows,
+            profiles: &profiles,
             summary: &summary,
         };
         std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")

@@ -5,6 +5,7 @@ pub mod address_hint;
 pub mod bench;
 mod bench_load;
 mod bench_proc;
+mod bench_profiles;
 mod bench_progress;
 mod bench_remote;
 mod bench_servers;
