@@ -629,21 +629,21 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::io_pgetevents, refuse(libc::ENOSYS, AIO), &[Ptr, Int, Int, Out(RetTimes(IO_EVENT)), Ptr, Ptr], Ret::Int),
 
     // --- Randomness: leader only, so every variant sees the same bytes.
-    sc(Sysno::getrandom, LeaderOnly, &[Out(RetUpTo(1)), Int, Flags], Ret::Int).random_draw(),
+    sc(Sysno::getrandom, LeaderOnly, &[Out(RetUpTo(1)), Int, Flags], Ret::Int).random_draw().fills_caller_memory_only(),
 
     // --- Memory management: process-local, executed by every variant.
     // Runtime setup (exemption): mapping the buffer file into the follower's own memory. Also
     // relaxed in threaded processes when the mapping is the process's own (PROT_EXEC included:
     // see `Relaxed`).
-    sc(Sysno::mmap, Special(Special::Mmap), &[Ptr, Int, Flags, Flags, Fd, Int], Ret::Addr).relaxed(Relaxed::InThreadsIfOwnMapping).runtime_setup(RuntimeSetup::Any).untraced_at_base_when("anonymous memory of this variant alone", NO_EXEC, ANONYMOUS),
+    sc(Sysno::mmap, Special(Special::Mmap), &[Ptr, Int, Flags, Flags, Fd, Int], Ret::Addr).relaxed(Relaxed::InThreadsIfOwnMapping).runtime_setup(RuntimeSetup::Any).untraced_at_base_when("anonymous memory of this variant alone", NO_EXEC, ANONYMOUS).prot_arg(2),
     // Relaxed anywhere: it only moves the program break (never executable memory), and how
     // often a variant's allocator moves it differs legitimately (the runtime allocates in
     // followers only; diversified builds allocate differently); each heap is its own.
     sc(Sysno::brk, All, &[Ptr], Ret::Addr).relaxed(Relaxed::Anywhere).untraced_at_base("the heap of this variant alone (partitioned at exec)"),
     sc(Sysno::munmap, All, &[Ptr, Int], Ret::Int).untraced_at_base("unmaps this variant's own memory"),
     // Relaxed in threaded processes like every memory call (PROT_EXEC included: see `Relaxed`).
-    sc(Sysno::mprotect, All, &[Ptr, Int, Flags], Ret::Int).untraced_at_base_when("protection of this variant's own memory", NO_EXEC, None),
-    sc(Sysno::pkey_mprotect, All, &[Ptr, Int, Flags, Int], Ret::Int),
+    sc(Sysno::mprotect, All, &[Ptr, Int, Flags], Ret::Int).untraced_at_base_when("protection of this variant's own memory", NO_EXEC, None).prot_arg(2),
+    sc(Sysno::pkey_mprotect, All, &[Ptr, Int, Flags, Int], Ret::Int).prot_arg(2),
     sc(Sysno::pkey_alloc, All, &[Flags, Flags], Ret::Int),
     sc(Sysno::pkey_free, All, &[Int], Ret::Int),
     sc(Sysno::mremap, All, &[Ptr, Int, Int, Flags, Ptr], Ret::Addr).untraced_at_base("moves this variant's own memory; nothing becomes executable"),
@@ -658,7 +658,7 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::mseal, All, &[Ptr, Int, Flags], Ret::Int),
     sc(Sysno::map_shadow_stack, All, &[Ptr, Int, Flags], Ret::Addr),
     sc(Sysno::membarrier, All, &[Int, Flags, Int], Ret::Int).untraced_at_base("orders this process's own threads"),
-    sc(Sysno::remap_file_pages, All, &[Ptr, Int, Int, Int, Flags], Ret::Int),
+    sc(Sysno::remap_file_pages, All, &[Ptr, Int, Int, Int, Flags], Ret::Int).prot_arg(2),
     // NUMA memory policy: the process's own memory; placement reads take the leader's view.
     sc(Sysno::mbind, All, &[Ptr, Int, Int, In(NodeMask(4)), Int, Flags], Ret::Int),
     sc(Sysno::set_mempolicy, All, &[Int, In(NodeMask(2)), Int], Ret::Int),

@@ -143,6 +143,12 @@ pub struct Props {
     pub clock: bool,
     /// glibc's temporary-name loop draws its random value with it.
     pub random_draw: bool,
+    /// Its only effect is to fill the caller's own memory (getrandom), though its result is
+    /// the leader's: one variant may make it alone (equivalence rules) at no risk outside.
+    pub fills_caller_memory_only: bool,
+    /// The argument holding memory protection bits (PROT_EXEC makes memory executable, which
+    /// equivalence rules never let one variant do alone).
+    pub prot_arg: Option<u8>,
     pub exclusive_create: Option<ExclusiveCreate>,
     /// Writes the data of argument 1 into the file behind fd argument 0 (shadows follow it).
     pub file_write: Option<At>,
@@ -184,6 +190,8 @@ impl Props {
         Props {
             clock: false,
             random_draw: false,
+            fills_caller_memory_only: false,
+            prot_arg: None,
             exclusive_create: None,
             file_write: None,
             file_read: None,
@@ -253,6 +261,14 @@ impl Spec {
     }
     pub(crate) const fn random_draw(mut self) -> Spec {
         self.props.random_draw = true;
+        self
+    }
+    pub(crate) const fn fills_caller_memory_only(mut self) -> Spec {
+        self.props.fills_caller_memory_only = true;
+        self
+    }
+    pub(crate) const fn prot_arg(mut self, i: u8) -> Spec {
+        self.props.prot_arg = Some(i);
         self
     }
     pub(crate) const fn exclusive_create(mut self, path: u8, flags: Option<u8>) -> Spec {

@@ -8,13 +8,9 @@ use crate::rules::Step;
 /// Whether a call would make memory executable: never made alone, whatever a rule says
 /// (code injection goes through it).
 fn makes_executable(call: &crate::tracee::RawCall) -> bool {
-    use syscalls::Sysno;
-    let prot = match Sysno::from(call.nr as i32) {
-        Sysno::mmap | Sysno::mprotect | Sysno::pkey_mprotect => call.args[2],
-        Sysno::remap_file_pages => call.args[2],
-        _ => return false,
-    };
-    prot & libc::PROT_EXEC as u64 != 0
+    table::lookup(call.nr)
+        .and_then(|spec| spec.props.prot_arg)
+        .is_some_and(|i| call.args[i as usize] & libc::PROT_EXEC as u64 != 0)
 }
 
 impl Monitor {

@@ -431,10 +431,10 @@ fn spec_named(
 /// not: only calls that change or read the calling variant's own memory, signal state or
 /// identity may, and getrandom (which only fills the caller's memory).
 pub fn alone_refusal(spec: &Spec) -> Option<&'static str> {
-    if spec.nr == syscalls::Sysno::getrandom {
+    let p = &spec.props;
+    if p.fills_caller_memory_only {
         return None;
     }
-    let p = &spec.props;
     if spec.creates_fd() || p.fd_op.is_some() || p.open.is_some() {
         return Some("changes the fd table, which the variants must keep in step");
     }
