@@ -204,6 +204,13 @@ pub struct RunArgs {
     /// PREFIX/lib/mvx.
     #[arg(long)]
     pub preload: bool,
+    /// Pad each small heap allocation (malloc, calloc, realloc below 64 KiB) by 16 bytes more
+    /// per follower (none in the leader), through the preload library: heap objects lie at
+    /// other distances from each other in each variant, so an overflow from one into the next
+    /// (a flag, a length, a pointer) lands elsewhere in each and the variants diverge. The
+    /// memory calls this shifts are run alone by the rules shipped for it.
+    #[arg(long)]
+    pub heap_padding: bool,
     /// Do not replicate the random bytes of libraries that mix addresses into their
     /// generators (OpenSSL's RAND_bytes, RAND_priv_bytes and their _ex forms, NSS's
     /// PK11_GenerateRandom): by default mvx preloads libmvx_preload.so for them at every
@@ -394,6 +401,10 @@ pub fn config(args: &RunArgs) -> Result<Config> {
     if args.preload {
         vars.push(("MVX_PRELOAD_SYNC".into(), "1".into()));
     }
+    vars.retain(|(k, _)| k != mvx_sync_runtime::protocol::HEAP_PAD_ENV);
+    if args.heap_padding {
+        vars.push((mvx_sync_runtime::protocol::HEAP_PAD_ENV.into(), "1".into()));
+    }
     if compat_wrappers(args, programs.len()) {
         vars.push(("MVX_PRELOAD_COMPAT".into(), "1".into()));
     }
@@ -434,6 +445,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         fd_prediction: !args.no_fd_prediction,
         host_local: host_local_dirs(args, local)?,
         rules: rules_of(args)?,
+        heap_padding: args.heap_padding,
     })
 }
 
@@ -441,8 +453,12 @@ pub fn config(args: &RunArgs) -> Result<Config> {
 /// the variants are theirs.
 fn rules_of(args: &RunArgs) -> Result<crate::rules::Rules> {
     let mut rules = crate::rules::Rules::default();
+    // Diversified builds, and padded allocations, grow the heap at other moments in each
+    // variant: the shipped rules let those memory calls run alone.
     if !args.no_builtin_rules && crate::rules::built_by_mvx_tools(&args.variant) {
         rules.add("mvx-cc's rules", crate::rules::MVX_CC_RULES)?;
+    } else if !args.no_builtin_rules && args.heap_padding {
+        rules.add("--heap-padding's rules", crate::rules::MVX_CC_RULES)?;
     }
     for path in &args.rules {
         let text = std::fs::read_to_string(path)
@@ -510,6 +526,9 @@ fn fix_malloc_arena_limit(vars: &mut Vec<(OsString, OsString)>, limit: usize) {
 fn preload_for(args: &RunArgs, variants: usize) -> Result<Option<PathBuf>> {
     if args.preload {
         return preload_library().context("--preload").map(Some);
+    }
+    if args.heap_padding {
+        return preload_library().context("--heap-padding").map(Some);
     }
     let fast = args.monitor_level > Level::Strict;
     let compat = compat_wrappers(args, variants);
