@@ -388,9 +388,19 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         argv.push(cstring(a.into_vec())?);
     }
     let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    let lib = preload_for(args, programs.len())?;
+    let mut lib = preload_for(args, programs.len())?.map(OsString::from);
+    if args.heap_padding {
+        // Its own library, first: only runs that ask for padding get their allocator wrapped.
+        let pad = crate::install_paths::heappad_library().context("--heap-padding")?;
+        let mut both = pad.into_os_string();
+        if let Some(l) = lib {
+            both.push(":");
+            both.push(l);
+        }
+        lib = Some(both);
+    }
     if let Some(lib) = lib {
-        let mut value = lib.into_os_string();
+        let mut value = lib;
         if let Some(i) = vars.iter().position(|(k, _)| k == "LD_PRELOAD") {
             value.push(":");
             value.push(&vars.remove(i).1);
@@ -526,9 +536,6 @@ fn fix_malloc_arena_limit(vars: &mut Vec<(OsString, OsString)>, limit: usize) {
 fn preload_for(args: &RunArgs, variants: usize) -> Result<Option<PathBuf>> {
     if args.preload {
         return preload_library().context("--preload").map(Some);
-    }
-    if args.heap_padding {
-        return preload_library().context("--heap-padding").map(Some);
     }
     let fast = args.monitor_level > Level::Strict;
     let compat = compat_wrappers(args, variants);

@@ -84,7 +84,6 @@ macro_rules! real {
 mod fast;
 mod fd_calls;
 mod handlers;
-mod heap_pad;
 mod librand;
 mod rewrite;
 mod socket_calls;
