@@ -4,8 +4,8 @@
 #   make uninstall [PREFIX=/usr/local] [DESTDIR=]
 #
 # PREFIX/bin:            mvx, mvx-cc, cargo-mvx
-# PREFIX/lib/mvx:        libmvx_preload.so, libmvx_sync.a and .so (the runtime), the clang
-#                        plugins libmvx_pragma.so, libmvx_autosync.so and libmvx_layout.so (where LLVM 19 was found)
+# PREFIX/lib/mvx:        libmvx_preload.so, libmvx_heappad.so, libmvx_sync.a and .so (the runtime), the clang
+#                        plugins libmvx_pragma.so, libmvx_autosync.so, libmvx_layout.so and libmvx_stackpad.so (where LLVM 19 was found)
 # PREFIX/include:        mvx.h
 # PREFIX/lib/pkgconfig:  mvx.pc (pkg-config --cflags --libs mvx)
 # PREFIX/share:          man pages (man1) and bash, zsh and fish completions
@@ -37,10 +37,10 @@ BASH_COMPLETIONS := $(ROOT)/share/bash-completion/completions
 ZSH_COMPLETIONS := $(ROOT)/share/zsh/site-functions
 FISH_COMPLETIONS := $(ROOT)/share/fish/vendor_completions.d
 
-PACKAGES := -p mvx-monitor -p mvx-preload -p mvx-c-shim -p mvx-llvm-pass -p cargo-mvx
+PACKAGES := -p mvx-monitor -p mvx-preload -p mvx-heappad -p mvx-c-shim -p mvx-llvm-pass -p cargo-mvx
 BINARIES := mvx mvx-cc cargo-mvx
-LIBRARIES := libmvx_preload.so libmvx_sync.a libmvx_sync.so
-PLUGINS := libmvx_pragma.so libmvx_autosync.so libmvx_layout.so
+LIBRARIES := libmvx_preload.so libmvx_heappad.so libmvx_sync.a libmvx_sync.so
+PLUGINS := libmvx_pragma.so libmvx_autosync.so libmvx_layout.so libmvx_stackpad.so
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 all: build

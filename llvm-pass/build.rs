@@ -1,5 +1,5 @@
-//! Builds the clang plugins (cpp/mvx_pragma.cpp, cpp/mvx_layout.cpp) and the LLVM pass
-//! (cpp/mvx_autosync.cpp) as shared libraries with the `cc` crate's
+//! Builds the clang plugins (cpp/mvx_pragma.cpp, cpp/mvx_layout.cpp) and the LLVM passes
+//! (cpp/mvx_autosync.cpp, cpp/mvx_stackpad.cpp) as shared libraries with the `cc` crate's
 //! compiler, against the LLVM that `llvm-config-19` (or $LLVM_CONFIG) describes. A plugin only
 //! works with the clang it was built for: pair llvm-config-19 with clang-19. Without LLVM the
 //! plugin is skipped with a warning, and the crate reports it as absent.
@@ -11,6 +11,7 @@ fn main() {
     println!("cargo:rerun-if-changed=cpp/mvx_pragma.cpp");
     println!("cargo:rerun-if-changed=cpp/mvx_autosync.cpp");
     println!("cargo:rerun-if-changed=cpp/mvx_layout.cpp");
+    println!("cargo:rerun-if-changed=cpp/mvx_stackpad.cpp");
     println!("cargo:rerun-if-env-changed=LLVM_CONFIG");
     let llvm_config = std::env::var("LLVM_CONFIG").unwrap_or_else(|_| "llvm-config-19".into());
     let cxxflags = match Command::new(&llvm_config).arg("--cxxflags").output() {
@@ -20,6 +21,7 @@ fn main() {
             println!("cargo:rustc-env=MVX_PRAGMA_PLUGIN=");
             println!("cargo:rustc-env=MVX_AUTOSYNC_PLUGIN=");
             println!("cargo:rustc-env=MVX_LAYOUT_PLUGIN=");
+            println!("cargo:rustc-env=MVX_STACKPAD_PLUGIN=");
             return;
         }
     };
@@ -39,6 +41,11 @@ fn main() {
             "cpp/mvx_layout.cpp",
             "libmvx_layout.so",
             "MVX_LAYOUT_PLUGIN",
+        ),
+        (
+            "cpp/mvx_stackpad.cpp",
+            "libmvx_stackpad.so",
+            "MVX_STACKPAD_PLUGIN",
         ),
     ] {
         let plugin = out_dir.join(lib);

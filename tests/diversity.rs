@@ -75,3 +75,37 @@ fn variants_pass_kernel_structs_to_syscalls_with_no_alarm() {
         );
     }
 }
+
+/// The data profile's stack padding (the mvx_stackpad pass): the distances from a local
+/// buffer to the locals around it differ in every pair of variants, so an overflow sized for
+/// one variant's frame corrupts other bytes in another.
+#[test]
+fn stack_frames_differ_between_variants() {
+    let distances: Vec<BTreeMap<String, i64>> = (0..VARIANTS)
+        .map(|k| {
+            let out = run(
+                Command::new(example(&format!("layout-data.v{k}"))).arg("stack"),
+                None,
+            );
+            assert_eq!(out.code(), 0, "{}", out.context());
+            out.stdout_str()
+                .lines()
+                .filter_map(|l| {
+                    let (name, d) = l.strip_prefix("stack ")?.split_once(' ')?;
+                    Some((name.to_string(), d.parse().ok()?))
+                })
+                .collect()
+        })
+        .collect();
+    for local in ["is_admin", "tail"] {
+        for a in 0..VARIANTS {
+            for b in a + 1..VARIANTS {
+                assert_ne!(
+                    distances[a][local], distances[b][local],
+                    "variants {a} and {b} put {local} at the same distance from the buffer: \
+                     {distances:#?}"
+                );
+            }
+        }
+    }
+}

@@ -515,3 +515,64 @@ fn data_only_server_serves_normal_clients_with_the_data_profile() {
         assert!(!marker.exists(), "{level}: a normal client became admin");
     }
 }
+
+/// A heap overflow into the next allocation (examples/c/heapflag.c): 432 bytes of name, then
+/// the account record's admin flag. Natively, and under mvx with identical heaps (same binary,
+/// no padding), the forged flag takes the privileged action (the marker file). With
+/// `--heap-padding` each follower's record lies elsewhere, the variants disagree before the
+/// marker's open, at strict and at socket-rw; an ordinary name runs clean.
+#[test]
+fn heap_overflow_into_a_neighbour_is_caught_with_heap_padding() {
+    let payload: Vec<u8> = [vec![b'A'; 432], vec![1, 0, 0, 0]].concat();
+    let dir = TempDir::new("heapflag");
+    let marker = dir.join("pwned");
+    let heapflag = example("heapflag");
+
+    let native = run(Command::new(&heapflag).arg(&marker), Some(&payload));
+    assert!(
+        marker.exists() && native.stdout_str() == "admin\n",
+        "the overflow did not work natively\n{}",
+        native.context()
+    );
+    std::fs::remove_file(&marker).unwrap();
+
+    let mvx = |opts: &[&str], input: &[u8]| {
+        run(
+            Command::new(mvx_bin())
+                .arg("run")
+                .args(opts)
+                .arg("--")
+                .arg(&heapflag)
+                .arg(&marker),
+            Some(input),
+        )
+    };
+    // The gap padding closes: identical heaps agree on the forged flag.
+    let out = mvx(&["-n", "2", "--monitor-level", "strict"], &payload);
+    assert!(
+        out.code() == 0 && marker.exists(),
+        "without padding the variants were expected to agree on the forged flag\n{}",
+        out.context()
+    );
+    std::fs::remove_file(&marker).unwrap();
+
+    for level in ["strict", "socket-rw"] {
+        let opts = ["-n", "2", "--heap-padding", "--monitor-level", level];
+        let out = mvx(&opts, &payload);
+        assert_eq!(out.code(), DIVERGENCE_STATUS, "{level}\n{}", out.context());
+        assert!(
+            !marker.exists(),
+            "{level}: the privileged action ran\n{}",
+            out.context()
+        );
+        assert!(
+            !out.stdout_str().contains("admin"),
+            "{level}\n{}",
+            out.context()
+        );
+
+        let out = mvx(&opts, b"alice");
+        assert!(!out.has_divergence_line(), "{level}\n{}", out.context());
+        assert_eq!(out.stdout_str(), "user\n", "{level}\n{}", out.context());
+    }
+}

@@ -8,6 +8,7 @@
 #include <mvx.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -83,12 +84,30 @@ static int syscalls(void)
 	return 0;
 }
 
+/* A frame with a buffer between other locals: the data profile's stack padding puts other
+ * distances between them in each variant (the offsets from the buffer, printed). */
+__attribute__((noinline)) static int stack(const char *in)
+{
+	char buf[32];
+	volatile int is_admin = 0;
+	char tail[16];
+	strncpy(buf, in, sizeof buf - 1);
+	buf[sizeof buf - 1] = 0;
+	strncpy(tail, in, sizeof tail - 1);
+	tail[sizeof tail - 1] = 0;
+	printf("stack is_admin %ld\n", (long)((uintptr_t)&is_admin - (uintptr_t)buf));
+	printf("stack tail %ld\n", (long)((uintptr_t)tail - (uintptr_t)buf));
+	return is_admin + (buf[0] == tail[0] ? 0 : 1);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "stack") == 0)
+		return stack(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "offsets") == 0)
 		return offsets();
 	if (argc > 1 && strcmp(argv[1], "syscalls") == 0)
 		return syscalls();
-	fprintf(stderr, "usage: %s offsets|syscalls\n", argv[0]);
+	fprintf(stderr, "usage: %s offsets|syscalls|stack\n", argv[0]);
 	return 2;
 }

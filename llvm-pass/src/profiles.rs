@@ -53,12 +53,14 @@ impl fmt::Display for Profile {
     }
 }
 
-/// The struct layout of one variant: the mvx_layout plugin's seed and the padding it puts
-/// between consecutive fields.
+/// The data layout of one variant: the mvx_layout plugin's seed and the padding it puts
+/// between consecutive fields, and the padding the mvx_stackpad pass puts after each local
+/// that holds an array.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     pub seed: String,
     pub pad_bytes: usize,
+    pub stack_pad: usize,
 }
 
 /// How variant k is built.
@@ -111,6 +113,7 @@ impl Profile {
             plan.layout = Some(Layout {
                 seed: format!("mvx-variant-{k}"),
                 pad_bytes: 8 * k,
+                stack_pad: 16 * k,
             });
         }
         plan

@@ -204,6 +204,13 @@ pub struct RunArgs {
     /// PREFIX/lib/mvx.
     #[arg(long)]
     pub preload: bool,
+    /// Pad each small heap allocation (malloc, calloc, realloc below 64 KiB) by 16 bytes more
+    /// per follower (none in the leader), through the preload library: heap objects lie at
+    /// other distances from each other in each variant, so an overflow from one into the next
+    /// (a flag, a length, a pointer) lands elsewhere in each and the variants diverge. The
+    /// memory calls this shifts are run alone by the rules shipped for it.
+    #[arg(long)]
+    pub heap_padding: bool,
     /// Do not replicate the random bytes of libraries that mix addresses into their
     /// generators (OpenSSL's RAND_bytes, RAND_priv_bytes and their _ex forms, NSS's
     /// PK11_GenerateRandom): by default mvx preloads libmvx_preload.so for them at every
@@ -381,9 +388,19 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         argv.push(cstring(a.into_vec())?);
     }
     let mut vars: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    let lib = preload_for(args, programs.len())?;
+    let mut lib = preload_for(args, programs.len())?.map(OsString::from);
+    if args.heap_padding {
+        // Its own library, first: only runs that ask for padding get their allocator wrapped.
+        let pad = crate::install_paths::heappad_library().context("--heap-padding")?;
+        let mut both = pad.into_os_string();
+        if let Some(l) = lib {
+            both.push(":");
+            both.push(l);
+        }
+        lib = Some(both);
+    }
     if let Some(lib) = lib {
-        let mut value = lib.into_os_string();
+        let mut value = lib;
         if let Some(i) = vars.iter().position(|(k, _)| k == "LD_PRELOAD") {
             value.push(":");
             value.push(&vars.remove(i).1);
@@ -393,6 +410,10 @@ pub fn config(args: &RunArgs) -> Result<Config> {
     vars.retain(|(k, _)| k != "MVX_PRELOAD_SYNC" && k != "MVX_PRELOAD_COMPAT");
     if args.preload {
         vars.push(("MVX_PRELOAD_SYNC".into(), "1".into()));
+    }
+    vars.retain(|(k, _)| k != mvx_sync_runtime::protocol::HEAP_PAD_ENV);
+    if args.heap_padding {
+        vars.push((mvx_sync_runtime::protocol::HEAP_PAD_ENV.into(), "1".into()));
     }
     if compat_wrappers(args, programs.len()) {
         vars.push(("MVX_PRELOAD_COMPAT".into(), "1".into()));
@@ -434,6 +455,7 @@ pub fn config(args: &RunArgs) -> Result<Config> {
         fd_prediction: !args.no_fd_prediction,
         host_local: host_local_dirs(args, local)?,
         rules: rules_of(args)?,
+        heap_padding: args.heap_padding,
     })
 }
 
@@ -441,8 +463,12 @@ pub fn config(args: &RunArgs) -> Result<Config> {
 /// the variants are theirs.
 fn rules_of(args: &RunArgs) -> Result<crate::rules::Rules> {
     let mut rules = crate::rules::Rules::default();
+    // Diversified builds, and padded allocations, grow the heap at other moments in each
+    // variant: the shipped rules let those memory calls run alone.
     if !args.no_builtin_rules && crate::rules::built_by_mvx_tools(&args.variant) {
         rules.add("mvx-cc's rules", crate::rules::MVX_CC_RULES)?;
+    } else if !args.no_builtin_rules && args.heap_padding {
+        rules.add("--heap-padding's rules", crate::rules::MVX_CC_RULES)?;
     }
     for path in &args.rules {
         let text = std::fs::read_to_string(path)

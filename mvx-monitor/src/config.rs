@@ -69,6 +69,8 @@ pub struct Config {
     pub host_local: Vec<PathBuf>,
     /// Equivalence rules (`--rules`, and mvx-cc's for its variants).
     pub rules: crate::rules::Rules,
+    /// Each follower pads its small heap allocations differently (`--heap-padding`).
+    pub heap_padding: bool,
 }
 
 impl Config {

@@ -55,6 +55,14 @@ pub fn preload_library() -> Result<PathBuf> {
     )
 }
 
+/// libmvx_heappad.so, preloaded with `--heap-padding` only.
+pub fn heappad_library() -> Result<PathBuf> {
+    library("libmvx_heappad.so", "MVX_HEAPPAD_LIB").context(
+        "the heap-padding library is missing (build it with `cargo build -p mvx-heappad`, \
+         install mvx with `make install`, or set MVX_HEAPPAD_LIB)",
+    )
+}
+
 /// `a/bin/../lib/mvx/x` as `a/lib/mvx/x` (lexically, so a symlinked bin stays as given), for
 /// messages a user reads.
 fn normalize(path: &Path) -> PathBuf {

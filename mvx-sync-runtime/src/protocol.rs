@@ -45,6 +45,15 @@ pub const OP_RUNTIME_PANIC: u64 = 9;
 /// runs at the point where the leader's ran.
 pub const OP_SIGNAL_POINT: u64 = 10;
 
+/// The preload's heap padding (`mvx run --heap-padding`): the bytes this variant adds to each
+/// small allocation (0: none), so that heap objects lie at other distances from each other in
+/// each variant. Asked once per process image, at its first allocation.
+pub const OP_HEAP_PAD: u64 = 11;
+
+/// Set in the variants' environment by `mvx run --heap-padding`: the preload asks for its
+/// padding (`OP_HEAP_PAD`) only then, so runs without it make no extra call.
+pub const HEAP_PAD_ENV: &str = "MVX_HEAP_PAD";
+
 /// Fast-path levels as the handshake answers them: `mvx_abi::Level as u64` (`--monitor-level`),
 /// cumulative: which calls the runtime may run without a monitor round trip.
 pub const FAST_OFF: u64 = mvx_abi::Level::Strict as u64;

@@ -65,6 +65,9 @@ fn variant_flags(parts: &Parts, inv: &Invocation, plan: &VariantPlan, k: usize) 
         flags.push(format!("-fplugin={}", parts.layout.display()));
         flags.push(format!("-fplugin-arg-mvx_layout-seed={}", layout.seed));
         flags.push(format!("-fplugin-arg-mvx_layout-pad={}", layout.pad_bytes));
+        // The stack padding's amount goes by the environment (`MVX_STACK_PAD`, see `clang`): a
+        // pass plugin cannot take -mllvm options clang parses before loading it.
+        flags.push(format!("-fpass-plugin={}", parts.stackpad.display()));
     }
     if !inv.compile_only {
         flags.extend(plan.link.iter().cloned());
@@ -90,8 +93,8 @@ fn print_help() {
             }
             if let Some(l) = &plan.layout {
                 line += &format!(
-                    " [struct layout: seed {}, {} bytes between fields]",
-                    l.seed, l.pad_bytes
+                    " [struct layout: seed {}, {} bytes between fields; {} bytes after each local array]",
+                    l.seed, l.pad_bytes, l.stack_pad
                 );
             }
             println!("  v{k}: {line}");
@@ -101,12 +104,13 @@ fn print_help() {
 
 /// Where the plugin, the runtime library and mvx.h are: beside this binary (cargo's target
 /// directory), else under its install prefix (`PREFIX/bin/mvx-cc` -> `PREFIX/lib/mvx/`,
-/// `PREFIX/include/mvx.h`); overridable by MVX_PLUGIN, MVX_AUTOSYNC, MVX_LAYOUT, MVX_RUNTIME_LIB and
+/// `PREFIX/include/mvx.h`); overridable by MVX_PLUGIN, MVX_AUTOSYNC, MVX_LAYOUT, MVX_STACKPAD, MVX_RUNTIME_LIB and
 /// MVX_INCLUDE.
 struct Parts {
     plugin: PathBuf,
     autosync: PathBuf,
     layout: PathBuf,
+    stackpad: PathBuf,
     runtime: PathBuf,
     include: PathBuf,
 }
@@ -148,6 +152,7 @@ fn parts() -> Result<Parts, String> {
         plugin: pick("MVX_PLUGIN", "libmvx_pragma.so"),
         autosync: pick("MVX_AUTOSYNC", "libmvx_autosync.so"),
         layout: pick("MVX_LAYOUT", "libmvx_layout.so"),
+        stackpad: pick("MVX_STACKPAD", "libmvx_stackpad.so"),
         runtime: pick("MVX_RUNTIME_LIB", "libmvx_sync.a"),
         include: std::env::var_os("MVX_INCLUDE")
             .map(PathBuf::from)
@@ -260,15 +265,21 @@ fn with_suffix(path: &Path, k: usize) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// One clang run: the plugin, mvx.h, the variant's flags (if any), the user's arguments.
+/// One clang run: the plugin, mvx.h, the variant's flags (if any), the user's arguments;
+/// `stack_pad` for the mvx_stackpad pass among them.
 fn clang(
     parts: &Parts,
     inv: &Invocation,
     flags: &[String],
+    stack_pad: Option<usize>,
     objects_of: Option<usize>,
     output: Option<&Path>,
 ) -> Result<(), String> {
     let mut cmd = Command::new("clang-19");
+    match stack_pad {
+        Some(pad) => cmd.env("MVX_STACK_PAD", pad.to_string()),
+        None => cmd.env_remove("MVX_STACK_PAD"),
+    };
     cmd.arg(format!("-fplugin={}", parts.plugin.display()))
         .arg("-I")
         .arg(&parts.include)
@@ -317,7 +328,7 @@ fn run() -> Result<(), String> {
     let inv = parse(raw)?;
     let parts = parts()?;
     if inv.variants == 0 {
-        return clang(&parts, &inv, &[], None, inv.output.as_deref());
+        return clang(&parts, &inv, &[], None, None, inv.output.as_deref());
     }
     let plans: Vec<VariantPlan> = (0..inv.variants).map(|k| inv.profile.plan(k)).collect();
     if plans.iter().any(|p| p.layout.is_some()) && !parts.layout.exists() {
@@ -325,6 +336,13 @@ fn run() -> Result<(), String> {
             "--profile {} needs the layout plugin, missing at {} (build it with `cargo build -p mvx-llvm-pass`)",
             inv.profile,
             parts.layout.display()
+        ));
+    }
+    if plans.iter().any(|p| p.layout.is_some()) && !parts.stackpad.exists() {
+        return Err(format!(
+            "--profile {} needs the stack-padding pass, missing at {} (build it with `cargo build -p mvx-llvm-pass`)",
+            inv.profile,
+            parts.stackpad.display()
         ));
     }
     let output = inv
@@ -344,7 +362,8 @@ fn run() -> Result<(), String> {
             inv.profile,
             flags.join(" ")
         );
-        clang(&parts, &inv, &flags, Some(k), Some(&out))
+        let stack_pad = plan.layout.as_ref().map(|l| l.stack_pad);
+        clang(&parts, &inv, &flags, stack_pad, Some(k), Some(&out))
             .map_err(|e| format!("variant {k}: {e}"))?;
     }
     if !inv.compile_only {

@@ -468,6 +468,7 @@ impl Monitor {
             OP_INDEX if self.runtime.buffer.is_none() => -1,
             OP_INDEX => task.variant as i64,
             OP_VARIANTS => self.variants() as i64,
+            OP_HEAP_PAD => heap_pad(self.cfg.heap_padding, task.variant) as i64,
             // A vfork child before its exec asks in its parent's memory, where the answer is
             // kept: it gets the parent's slots (and sees there that nothing is fast).
             OP_GROUP => {
@@ -550,3 +551,14 @@ impl RuntimeServer {
 
 /// The shared buffer's word at byte `at`, which the variants access atomically.
 use mvx_sync_runtime::protocol::shared_word as word;
+
+/// The bytes variant `variant` adds to each small allocation with `--heap-padding`: none in
+/// the leader, 16 more per follower (malloc's granularity), so each pair of variants places
+/// consecutive heap objects at different distances.
+fn heap_pad(on: bool, variant: usize) -> u64 {
+    if on {
+        16 * variant as u64
+    } else {
+        0
+    }
+}
