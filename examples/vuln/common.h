@@ -39,6 +39,37 @@ static void send_str(int fd, const char *s)
 	}
 }
 
+/* Reads one line (without its newline) into buf, NUL-terminated; returns its length, -1 at
+ * end of input. Longer lines are cut. */
+__attribute__((unused)) static ssize_t read_line(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (;;) {
+		char c;
+		if (read(fd, &c, 1) != 1)
+			return -1;
+		if (c == '\n') {
+			buf[n] = 0;
+			return (ssize_t)n;
+		}
+		if (n + 1 < cap)
+			buf[n++] = c;
+	}
+}
+
+/* Reads exactly len bytes; -1 if the peer goes away first. */
+__attribute__((unused)) static int read_exactly(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
 /* Binds, listens, prints the port; returns the listening socket. */
 static int listen_and_announce(int argc, char **argv)
 {

@@ -17,21 +17,6 @@ struct session {
 	int is_admin;
 };
 
-/* Reads one line (without its newline) into buf; returns its length, -1 at end of input. */
-static ssize_t read_line(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-	for (;;) {
-		char c;
-		if (read(fd, &c, 1) != 1)
-			return -1;
-		if (c == '\n')
-			return (ssize_t)n;
-		if (n < cap)
-			buf[n++] = c;
-	}
-}
-
 /* The privileged action: only for admins. */
 static void admin_action(int fd)
 {

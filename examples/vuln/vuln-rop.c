@@ -18,36 +18,6 @@
 #define MSG_SIZE 64
 #define MAX_LEN 512
 
-/* Reads one line (without its newline) into buf, NUL-terminated; returns its length, -1 at
- * end of input. Longer lines are cut. */
-static ssize_t read_line(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-	for (;;) {
-		char c;
-		if (read(fd, &c, 1) != 1)
-			return -1;
-		if (c == '\n') {
-			buf[n] = 0;
-			return (ssize_t)n;
-		}
-		if (n + 1 < cap)
-			buf[n++] = c;
-	}
-}
-
-static int read_exactly(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
 /* Answers the commands of one connection; returns when the client quits or goes away. */
 __attribute__((noinline)) static void session(int fd)
 {

@@ -23,36 +23,6 @@ struct session {
 /* A note is exactly as large as a session, so that it reuses a freed one. */
 #define NOTE_SIZE sizeof(struct session)
 
-/* Reads one line (without its newline) into buf, NUL-terminated; returns its length, -1 at
- * end of input. Longer lines are cut. */
-static ssize_t read_line(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-	for (;;) {
-		char c;
-		if (read(fd, &c, 1) != 1)
-			return -1;
-		if (c == '\n') {
-			buf[n] = 0;
-			return (ssize_t)n;
-		}
-		if (n + 1 < cap)
-			buf[n++] = c;
-	}
-}
-
-static int read_exactly(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
 __attribute__((noinline)) static void say_name(int fd, const struct session *s)
 {
 	send_str(fd, "you are ");

@@ -471,9 +471,7 @@ fn rules_of(args: &RunArgs) -> Result<crate::rules::Rules> {
         rules.add("--heap-padding's rules", crate::rules::MVX_CC_RULES)?;
     }
     for path in &args.rules {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the rules file {}", path.display()))?;
-        rules.add(&path.display().to_string(), &text)?;
+        rules.add_file(path)?;
     }
     Ok(rules)
 }

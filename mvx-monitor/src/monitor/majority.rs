@@ -90,23 +90,17 @@ impl Monitor {
         if !crate::remote::link::is_lost_link_error(&e) {
             return Err(e);
         }
-        let mut lost: Vec<(usize, String)> = Vec::new();
-        for task in &self.tasks {
-            let v = task.variant;
-            if self.majority.is_retired(v) || lost.iter().any(|(l, _)| *l == v) {
-                continue;
-            }
-            if let Some(why) = crate::remote::link::lost_reason(task.tracee.pid) {
-                let host = crate::remote::link::host_label(task.tracee.pid).unwrap_or_default();
-                lost.push((v, format!("lost with the link to its host {host}: {why}")));
-            }
-        }
-        if lost.is_empty() || !self.majority.outvotes_loss_of(lost.iter().map(|(v, _)| *v)) {
+        let lost = self.lost_variants();
+        if lost.is_empty()
+            || !self
+                .majority
+                .outvotes_loss_of(lost.iter().map(|l| l.variant))
+        {
             return Err(e);
         }
         debug!("retiring the variants of a lost follower host after: {e:#}");
-        for (v, why) in lost {
-            if let Some(stop) = self.retire(v, &why)? {
+        for l in lost {
+            if let Some(stop) = self.retire(l.variant, &format!("lost {}", l.why))? {
                 return Ok(Some(stop));
             }
         }

@@ -101,6 +101,13 @@ type TaskId = usize;
 type GroupId = usize;
 type ProcId = usize;
 
+/// A variant lost with its follower host's link, and why.
+struct LostVariant {
+    variant: usize,
+    proc_: ProcId,
+    why: String,
+}
+
 /// A syscall being executed after a successful rendezvous.
 struct InFlight {
     decision: Decision,
@@ -964,22 +971,34 @@ impl Monitor {
 
     /// The divergence a lost follower host makes, if a link was lost.
     fn host_lost(&self, e: &anyhow::Error) -> Option<Divergence> {
-        let task = self
-            .tasks
-            .iter()
-            .find(|t| crate::remote::link::lost_reason(t.tracee.pid).is_some())?;
-        let why = crate::remote::link::lost_reason(task.tracee.pid)?;
-        let host = crate::remote::link::host_label(task.tracee.pid).unwrap_or_default();
+        let lost = self.lost_variants().into_iter().next()?;
         debug!("the run ends with a lost follower host: {e:#}");
         Some(self.divergence(
-            self.procs[task.proc_].main_group,
+            self.procs[lost.proc_].main_group,
             DivergenceKind::HostLost,
-            format!(
-                "variant {} was lost with the link to its host {host}: {why}",
-                task.variant
-            ),
+            format!("variant {} was lost {}", lost.variant, lost.why),
             None,
         ))
+    }
+
+    /// The variants (not retired) whose follower host's link is lost, one entry each.
+    fn lost_variants(&self) -> Vec<LostVariant> {
+        let mut lost: Vec<LostVariant> = Vec::new();
+        for task in &self.tasks {
+            let v = task.variant;
+            if self.majority.is_retired(v) || lost.iter().any(|l| l.variant == v) {
+                continue;
+            }
+            if let Some(why) = crate::remote::link::lost_reason(task.tracee.pid) {
+                let host = crate::remote::link::host_label(task.tracee.pid).unwrap_or_default();
+                lost.push(LostVariant {
+                    variant: v,
+                    proc_: task.proc_,
+                    why: format!("with the link to its host {host}: {why}"),
+                });
+            }
+        }
+        lost
     }
 
     fn divergence(

@@ -163,14 +163,13 @@ impl fmt::Debug for Rules {
 }
 
 impl Rules {
-    /// Reads and checks a rules file.
-    pub fn load(path: &Path) -> anyhow::Result<Rules> {
+    /// Reads a rules file and adds its rules.
+    pub fn add_file(&mut self, path: &Path) -> anyhow::Result<()> {
         use anyhow::Context;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the rules file {}", path.display()))?;
-        let mut rules = Rules::default();
-        rules.add(&path.display().to_string(), &text)?;
-        Ok(rules)
+        self.add(&path.display().to_string(), &text)?;
+        Ok(())
     }
 
     /// Adds the rules of `text` (named `source_name` in errors).
