@@ -910,6 +910,20 @@ fn memcached_get_set_n2() {
     assert_eq!(native, under, "the client's answers differ from native");
 }
 
+/// The same at socket-rw, where reads and writes take the fast path. memcached's dispatcher
+/// thread queues each new connection in memory and then writes a notify pipe that the worker
+/// thread waits on: had the leader's write run ahead of the follower's, the follower's worker
+/// would read the leader's notification before its own dispatcher had queued the connection,
+/// find its queue empty, and go back to `epoll_wait` where the leader's worker served the
+/// connection (a false alarm seen before writes to pipes made inside the run were kept in
+/// lock-step).
+#[test]
+fn memcached_get_set_at_socket_rw() {
+    let native = memcached_session(Mode::Native);
+    let under = memcached_session(Mode::MvxAt("socket-rw"));
+    assert_eq!(native, under, "the client's answers differ from native");
+}
+
 // ---------------------------------------------------------------------------
 // sqlite3 in WAL mode: the WAL index is a MAP_SHARED mapping of the -shm file
 

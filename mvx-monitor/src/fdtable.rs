@@ -6,7 +6,8 @@
 //! (`/dev/null`) for channels only the leader may touch.
 
 use mvx_sync_runtime::protocol::{
-    FD_CLASSES, FD_LEADER_FILE, FD_LEADER_SOCKET, FD_PER_VARIANT, FD_UNKNOWN,
+    FD_CLASSES, FD_INTERNAL_FILE, FD_INTERNAL_SOCKET, FD_LEADER_FILE, FD_LEADER_SOCKET,
+    FD_PER_VARIANT, FD_UNKNOWN,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +38,17 @@ impl FdKind {
     }
 }
 
+/// Which channel of the program's own an fd is an end of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Channel {
+    /// A pipe, by its inode (both ends have it).
+    Pipe(u64),
+    /// A socketpair, by the inode of its first end.
+    Pair(u64),
+    /// An eventfd: one fd is both ends.
+    Eventfd,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct FdTable {
     fds: BTreeMap<i32, FdKind>,
@@ -44,6 +56,10 @@ pub struct FdTable {
     /// be read is in `unknown` and never takes the fast path.
     sockets: BTreeSet<i32>,
     unknown: BTreeSet<i32>,
+    /// Channels the program made for itself (pipes, eventfds, socketpairs), by fd. While the
+    /// process holds both ends of one (a thread tells another about data it left in memory),
+    /// writes to it stay in lock-step at every level (see `FD_INTERNAL_FILE`).
+    internal: BTreeMap<i32, Channel>,
     /// Per fd, the followers (bit k: variant k) whose fd is backed by their shadow of the
     /// leader's file (see `shadow.rs`) instead of the placeholder.
     shadowed: BTreeMap<i32, u64>,
@@ -78,11 +94,39 @@ impl FdTable {
             Ok(target) if crate::maps_view::map_file(&target).is_some() => {
                 self.unknown.insert(fd);
             }
+            // A pipe or eventfd the program holds (not one the run inherited): its own.
+            Ok(target) if self.get(fd) != Some(FdKind::Inherited) => {
+                if let Some(channel) = channel_of_link(&target) {
+                    self.internal.insert(fd, channel);
+                }
+            }
             Ok(_) => {}
             Err(_) => {
                 self.unknown.insert(fd);
             }
         }
+    }
+
+    /// `a` and `b` are the ends of a socketpair the program made (its `learn_type` read
+    /// both links already; a socket's link does not tell a pair from any other socket).
+    pub fn set_pair(&mut self, leader: nix::unistd::Pid, a: i32, b: i32) {
+        let Some(id) = link_inode(leader, a) else {
+            return;
+        };
+        for fd in [a, b] {
+            if self.sockets.contains(&fd) {
+                self.internal.insert(fd, Channel::Pair(id));
+            }
+        }
+    }
+
+    /// Whether `fd` is an end of a channel the process holds the other end of too: writes to
+    /// it stay in lock-step.
+    pub fn talks_to_itself(&self, fd: i32) -> bool {
+        let Some(&channel) = self.internal.get(&fd) else {
+            return false;
+        };
+        channel == Channel::Eventfd || self.internal.values().filter(|&&c| c == channel).count() > 1
     }
 
     /// Whether `fd` is a socket; `None` if its type is not known.
@@ -101,6 +145,10 @@ impl FdTable {
                 FD_UNKNOWN
             } else if kind == FdKind::PerVariant {
                 FD_PER_VARIANT
+            } else if self.talks_to_itself(fd) && self.sockets.contains(&fd) {
+                FD_INTERNAL_SOCKET
+            } else if self.talks_to_itself(fd) {
+                FD_INTERNAL_FILE
             } else if self.sockets.contains(&fd) {
                 FD_LEADER_SOCKET
             } else {
@@ -132,6 +180,7 @@ impl FdTable {
     pub fn insert(&mut self, fd: i32, kind: FdKind) {
         self.fds.insert(fd, kind);
         self.sockets.remove(&fd);
+        self.internal.remove(&fd);
         self.unknown.insert(fd);
         self.shadowed.remove(&fd);
     }
@@ -140,11 +189,16 @@ impl FdTable {
     pub fn duplicate(&mut self, src: i32, fd: i32) {
         let kind = self.get(src).unwrap_or(FdKind::LeaderOnly);
         let (socket, unknown) = (self.sockets.contains(&src), self.unknown.contains(&src));
+        let internal = self.internal.get(&src).copied();
         self.fds.insert(fd, kind);
         self.sockets.remove(&fd);
         self.unknown.remove(&fd);
+        self.internal.remove(&fd);
         if socket {
             self.sockets.insert(fd);
+        }
+        if let Some(channel) = internal {
+            self.internal.insert(fd, channel);
         }
         if unknown || !self.fds.contains_key(&src) {
             self.unknown.insert(fd);
@@ -158,6 +212,7 @@ impl FdTable {
     pub fn remove(&mut self, fd: i32) {
         self.fds.remove(&fd);
         self.sockets.remove(&fd);
+        self.internal.remove(&fd);
         self.unknown.remove(&fd);
         self.shadowed.remove(&fd);
     }
@@ -166,6 +221,7 @@ impl FdTable {
         let keep = |fd: &i32| *fd < first || *fd > last;
         self.fds.retain(|fd, _| keep(fd));
         self.sockets.retain(keep);
+        self.internal.retain(|fd, _| keep(fd));
         self.unknown.retain(keep);
         self.shadowed.retain(|fd, _| keep(fd));
     }
@@ -175,9 +231,34 @@ impl FdTable {
         let open: std::collections::HashSet<i32> = open_fds(pid).into_iter().collect();
         self.fds.retain(|fd, _| open.contains(fd));
         self.sockets.retain(|fd| open.contains(fd));
+        self.internal.retain(|fd, _| open.contains(fd));
         self.unknown.retain(|fd| open.contains(fd));
         self.shadowed.retain(|fd, _| open.contains(fd));
     }
+}
+
+/// The channel a /proc fd link names, if a pipe or an eventfd.
+fn channel_of_link(target: &std::path::Path) -> Option<Channel> {
+    let text = target.to_str()?;
+    if text == "anon_inode:[eventfd]" {
+        return Some(Channel::Eventfd);
+    }
+    Some(Channel::Pipe(inode_of_link(text, "pipe:")?))
+}
+
+/// N of a link `KIND[N]`.
+fn inode_of_link(text: &str, kind: &str) -> Option<u64> {
+    text.strip_prefix(kind)?
+        .strip_prefix('[')?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
+}
+
+/// The inode of the socket behind the leader's `fd`.
+fn link_inode(leader: nix::unistd::Pid, fd: i32) -> Option<u64> {
+    let target = std::fs::read_link(format!("/proc/{leader}/fd/{fd}")).ok()?;
+    inode_of_link(target.to_str()?, "socket:")
 }
 
 fn open_fds(pid: nix::unistd::Pid) -> Vec<i32> {
@@ -227,7 +308,7 @@ mod tests {
         let mut t = FdTable::default();
         t.insert(a.as_raw_fd(), FdKind::LeaderOnly);
         t.learn_type(me, a.as_raw_fd());
-        t.insert(r.as_raw_fd(), FdKind::LeaderOnly);
+        t.insert(r.as_raw_fd(), FdKind::Inherited); // a pipe from outside the run
         t.learn_type(me, r.as_raw_fd());
         t.insert(b.as_raw_fd(), FdKind::LeaderOnly); // type not read yet
         t.insert(3000, FdKind::PerVariant);
@@ -242,6 +323,50 @@ mod tests {
         assert_eq!(c[1999], FD_UNKNOWN);
         t.remove(2000);
         assert_eq!(t.classes()[2000], FD_UNKNOWN);
+    }
+
+    #[test]
+    fn writes_stay_lock_stepped_while_the_process_holds_both_ends_of_its_own_channel() {
+        use std::os::fd::AsRawFd;
+        let me = nix::unistd::getpid();
+        let (r, w) = nix::unistd::pipe().unwrap();
+        // SAFETY: a plain syscall; the fd is owned here at once.
+        let efd = unsafe {
+            use std::os::fd::FromRawFd;
+            std::os::fd::OwnedFd::from_raw_fd(libc::eventfd(0, libc::EFD_CLOEXEC))
+        };
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let mut t = FdTable::default();
+        for fd in [
+            r.as_raw_fd(),
+            w.as_raw_fd(),
+            efd.as_raw_fd(),
+            a.as_raw_fd(),
+            b.as_raw_fd(),
+        ] {
+            t.insert(fd, FdKind::LeaderOnly);
+            t.learn_type(me, fd);
+        }
+        let c = t.classes();
+        // A socket's link does not say whether it came from socketpair: the call does.
+        assert_eq!(c[a.as_raw_fd() as usize], FD_LEADER_SOCKET);
+        t.set_pair(me, a.as_raw_fd(), b.as_raw_fd());
+        let c = t.classes();
+        assert_eq!(c[r.as_raw_fd() as usize], FD_INTERNAL_FILE);
+        assert_eq!(c[w.as_raw_fd() as usize], FD_INTERNAL_FILE);
+        assert_eq!(c[efd.as_raw_fd() as usize], FD_INTERNAL_FILE);
+        assert_eq!(c[a.as_raw_fd() as usize], FD_INTERNAL_SOCKET);
+        assert_eq!(c[b.as_raw_fd() as usize], FD_INTERNAL_SOCKET);
+        // A pipeline's writer, once it closed the read end, writes to another process: fast.
+        t.duplicate(w.as_raw_fd(), 2000);
+        t.remove(w.as_raw_fd());
+        assert!(t.talks_to_itself(2000));
+        t.remove(r.as_raw_fd());
+        assert!(!t.talks_to_itself(2000));
+        assert_eq!(t.classes()[2000], FD_LEADER_FILE);
+        // The number reused for something else is that thing.
+        t.insert(a.as_raw_fd(), FdKind::LeaderOnly);
+        assert!(!t.talks_to_itself(b.as_raw_fd()));
     }
 
     #[test]

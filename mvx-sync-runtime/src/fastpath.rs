@@ -572,7 +572,10 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
             (mvx_abi::Fast::FdTable, None)
         }
     };
-    let needed = mvx_abi::Level::needed(class, fd_class == Some(FD_LEADER_SOCKET)) as u64;
+    if class == mvx_abi::Fast::Write && fd_class.is_some_and(|c| !class_written_fast(c)) {
+        return None;
+    }
+    let needed = mvx_abi::Level::needed(class, fd_class.is_some_and(class_is_socket)) as u64;
     let input_len: usize = req.input.iter().map(|&(_, n)| n).sum();
     let (output_len, output_count) = match req.output {
         Output::None => (0, 0),

@@ -89,6 +89,25 @@ pub const FD_PER_VARIANT: u8 = 1;
 pub const FD_LEADER_FILE: u8 = 2;
 /// As `FD_LEADER_FILE`, a socket.
 pub const FD_LEADER_SOCKET: u8 = 3;
+/// A channel the program made for itself inside the run (a pipe, eventfd or socketpair end;
+/// `FD_INTERNAL_SOCKET`: a socketpair's): the leader's alone as `FD_LEADER_FILE`, but writes
+/// to it never take the fast path. Threads (and processes sharing memory) notify each other
+/// through such channels about data they left in memory; were the leader's write to run
+/// ahead of a follower's, the follower's reader would get the leader's notification before
+/// its own writer had left the data. A lock-stepped write happens only once every variant's
+/// writer has reached it, so every follower's reader sees its own data in place.
+pub const FD_INTERNAL_FILE: u8 = 4;
+pub const FD_INTERNAL_SOCKET: u8 = 5;
+
+/// Whether an fd of class `class` is a socket (for the socket levels).
+pub fn class_is_socket(class: u8) -> bool {
+    matches!(class, FD_LEADER_SOCKET | FD_INTERNAL_SOCKET)
+}
+
+/// Whether writes to an fd of class `class` may take the fast path (at the level for it).
+pub fn class_written_fast(class: u8) -> bool {
+    !matches!(class, FD_INTERNAL_FILE | FD_INTERNAL_SOCKET)
+}
 
 /// The environment variable that names the sync buffer file.
 pub const SHM_ENV: &str = "MVX_SYNC_SHM";

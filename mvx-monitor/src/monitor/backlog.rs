@@ -139,6 +139,10 @@ impl Monitor {
             return false;
         }
         let fds = &proc_.fd.table;
+        if class == crate::table::Fast::Write && fds.talks_to_itself(leader.call.raw.args[0] as i32)
+        {
+            return false; // a channel of the program's own: its writes wait for everybody
+        }
         let socket = match class {
             crate::table::Fast::Read | crate::table::Fast::Write => {
                 match fds.socket(leader.call.raw.args[0] as i32) {

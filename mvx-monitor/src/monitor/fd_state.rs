@@ -106,18 +106,21 @@ impl FdState {
         ret: Option<i64>,
         pair: Option<(i32, i32)>,
     ) {
-        let new: Vec<i32> = match (effect, ret) {
-            (FdEffect::New { pair_arg: None, .. }, Some(fd)) if fd >= 0 => vec![fd as i32],
+        let (new, paired): (Vec<i32>, bool) = match (effect, ret) {
+            (FdEffect::New { pair_arg: None, .. }, Some(fd)) if fd >= 0 => (vec![fd as i32], false),
             (
                 FdEffect::New {
                     pair_arg: Some(_), ..
                 },
                 Some(r),
-            ) if r >= 0 => pair.map(|(a, b)| vec![a, b]).unwrap_or_default(),
+            ) if r >= 0 => (pair.map(|(a, b)| vec![a, b]).unwrap_or_default(), true),
             _ => return,
         };
-        for fd in new {
+        for &fd in &new {
             self.table.learn_type(leader, fd);
+        }
+        if let (true, [a, b]) = (paired, new.as_slice()) {
+            self.table.set_pair(leader, *a, *b);
         }
     }
 }
