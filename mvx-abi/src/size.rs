@@ -42,6 +42,15 @@ pub const STACK: usize = 24;
 /// `struct epoll_event`: packed on x86_64.
 pub const EPOLL_EVENT: usize = 12;
 pub const POLLFD: usize = 8;
+
+/// Clears the `revents` of each `struct pollfd` in `bytes`: the kernel only writes that field
+/// (programs leave it uninitialised, holding whatever the memory held), so it is never
+/// compared.
+pub fn clear_pollfd_revents(bytes: &mut [u8]) {
+    for entry in bytes.chunks_exact_mut(POLLFD) {
+        entry[6..].fill(0);
+    }
+}
 pub const FD_SET: usize = 128;
 pub const SCHED_PARAM: usize = 4;
 pub const MSGHDR: usize = 56;
@@ -117,6 +126,14 @@ pub const PKEY_OUT_LEN_AT: u8 = 8;
 mod tests {
     use super::*;
     use std::mem::{offset_of, size_of};
+
+    #[test]
+    fn only_revents_is_cleared_and_it_is_where_libc_puts_it() {
+        assert_eq!(offset_of!(libc::pollfd, revents), 6);
+        let mut b: Vec<u8> = (1..=17).collect(); // two entries and a stray byte
+        clear_pollfd_revents(&mut b);
+        assert_eq!(b, [1, 2, 3, 4, 5, 6, 0, 0, 9, 10, 11, 12, 13, 14, 0, 0, 17]);
+    }
 
     #[test]
     fn sizes_match_libc() {

@@ -128,9 +128,13 @@ fn capture_one(t: &Tracee, arg: &Arg, v: u64, raw: &RawCall) -> Value {
             Some(list) => Value::Strings(list),
             None => Value::Unreadable(v),
         },
-        Arg::In(len) | Arg::InOut(len) => match entry_len(t, *len, raw, v) {
-            Some(n) => read(n),
-            None => Value::Unreadable(v),
+        Arg::In(len) | Arg::InOut(len) => match (entry_len(t, *len, raw, v).map(read), len) {
+            (Some(Value::Bytes(mut b)), Len::ArgTimes(_, mvx_abi::size::POLLFD)) => {
+                mvx_abi::size::clear_pollfd_revents(&mut b);
+                Value::Bytes(b)
+            }
+            (Some(value), _) => value,
+            (None, _) => Value::Unreadable(v),
         },
         Arg::EpollEvent => match t.read_bytes(v, 4) {
             Ok(events) => Value::Bytes(events),

@@ -602,6 +602,14 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
         // the monitor delivers it as the handshake returns, as at a lock-stepped call.
         crate::handshake(OP_SIGNAL_POINT, ring.position(me), 0);
     }
+    if let Some((fds, count)) = req.pollfds {
+        // The kernel ignores what revents holds and overwrites it: programs leave it
+        // uninitialised, and the leader's record must not carry its garbage to be compared.
+        for i in 0..count {
+            // SAFETY: the caller's pollfd array, which the kernel writes too.
+            unsafe { (*(fds as *mut libc::pollfd).add(i)).revents = 0 };
+        }
+    }
     ring.enter_call(me);
     thread.busy.set(1);
     let ret = match follower {
