@@ -53,6 +53,36 @@ for i in range(40):
     }
 }
 
+/// A Python thread pool (`concurrent.futures`): four workers pass the GIL around with timed
+/// waits, each of which reads the clock, and how often depends on scheduling. A follower's
+/// thread that read the clock more often than its leader twin (held at its exit meanwhile)
+/// used to get the leader's latest value again and again: its timed waits computed the same
+/// deadline each time and never ended, and the run was reported as stuck after the window,
+/// 6 runs in 6. Now such extra reads read the follower's own clock. At strict (the monitor's
+/// clock channel) and at base and socket-rw (the fast path's), two runs each.
+#[test]
+fn a_python_thread_pool_finishes_at_every_level() {
+    let script = "import concurrent.futures as f; \
+        print(sum(f.ThreadPoolExecutor(4).map(lambda x: x * x, range(2000))))";
+    let prog = Prog::new(PYTHON).args(["-c", script]);
+    examples_bin(); // builds libmvx_preload.so beside mvx (the fast path's levels)
+    for level in ["strict", "base", "socket-rw"] {
+        for round in 0..2 {
+            let mut cmd = prog.mvx_command(["-n", "2", "--window", "10", "--monitor-level", level]);
+            let out = run_timeout(&mut cmd, None, Duration::from_secs(40));
+            let what = format!("{level}, round {round}");
+            assert_no_divergence(&out);
+            assert_eq!(out.code(), 0, "{what}\n{}", out.context());
+            assert_eq!(
+                out.stdout_str(),
+                "2664667000\n",
+                "{what}\n{}",
+                out.context()
+            );
+        }
+    }
+}
+
 /// Four Python threads each running a subprocess (CPython's vfork path) at once, with the
 /// others waiting for the GIL in timed futex waits: 5 runs at the suite's level, with
 /// `--preload` and at `socket-rw`, each ending with "py ok" and status 0. Up to 6 runs in 6

@@ -9,30 +9,28 @@
 //! - a follower's clock read takes the leader's next record if it is a read of the same clock
 //!   (other clocks' records before it are passed over: the leader read them and this follower
 //!   did not);
-//! - if the leader's next record is another call, the follower read more often: it takes the
-//!   latest value the leader gave it of that clock (or reads its own if it has none);
+//! - if the leader's next record is another call, the follower read more often: it reads its
+//!   own clock (time must move on for it: such reads are those of a timed wait that expired
+//!   again and again, and a deadline computed from the same value every time never comes;
+//!   the leader's latest value, given before, made Python threads spin forever);
 //! - if the leader has published nothing yet, the follower waits for it a while
-//!   (`LEADER_WAIT`), then takes the latest value: the leader's thread may be blocked on a lock
-//!   this follower's process holds elsewhere, and waiting longer could close a deadlock cycle.
+//!   (`LEADER_WAIT`), then reads its own: the leader's thread may be blocked on a lock this
+//!   follower's process holds elsewhere, and waiting longer could close a deadlock cycle. It
+//!   does not wait when the monitor holds the leader's thread at a lock-stepped call (no
+//!   record comes before that rendezvous) or the thread has ended.
 //!
-//! Values therefore always come from the leader's clock when it has read one, in the order it
-//! read them, and every non-clock call puts the pairing right again. The monitor's own clock
+//! Values paired with the leader's reads come from the leader's clock, in the order it read
+//! them, and every non-clock call puts the pairing right again. The monitor's own clock
 //! channel (`clock.rs` in mvx-monitor) does the same for the calls that reach it.
 
 use crate::fastpath::{follow, gadget, is_clock, RecordHeader, Request, FAST_ID};
 use crate::ring::Ring;
-use std::cell::RefCell;
 
 /// How long a follower's clock read waits for the leader's next record.
 const LEADER_WAIT_NS: i64 = 10_000_000;
 
 /// Spins before a waiting follower starts yielding its CPU.
 const SPINS: u32 = 2000;
-
-thread_local! {
-    /// The latest record of each clock this thread has taken (few clocks: a short list).
-    static LATEST: RefCell<Vec<(u64, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
-}
 
 /// Whether record `id` is a clock read's.
 pub(crate) fn is_clock_record(id: u64) -> bool {
@@ -57,7 +55,6 @@ pub(crate) unsafe fn follow_clock(ring: &Ring, variant: usize, req: &Request) ->
     loop {
         match ring.try_next(variant) {
             Some(record) if same_call(req, record.id, &record.data) => {
-                remember(req, record.id, &record.data);
                 // SAFETY: the caller's buffers; `follow` checks what `same_call` did not.
                 let ret = unsafe { follow(req, record.id, &record.data) };
                 ring.advance(variant, record);
@@ -65,7 +62,7 @@ pub(crate) unsafe fn follow_clock(ring: &Ring, variant: usize, req: &Request) ->
             }
             Some(record) if is_clock_record(record.id) => ring.advance(variant, record),
             Some(_) => break,
-            None if ring.leader_gone() => break,
+            None if ring.leader_gone() || ring.leader_held_before_next(variant) => break,
             None if spins < SPINS => {
                 spins += 1;
                 std::hint::spin_loop();
@@ -80,50 +77,9 @@ pub(crate) unsafe fn follow_clock(ring: &Ring, variant: usize, req: &Request) ->
             }
         }
     }
-    // SAFETY: as above.
-    unsafe { latest_or_own(req) }
+    // SAFETY: the caller vouches for the arguments, as for the leader's own call.
+    unsafe { gadget(req.nr, &req.args) }
 }
-
-/// Keeps `record` as the latest of its clock.
-fn remember(req: &Request, id: u64, record: &[u8]) {
-    // At exit, after thread-local destructors ran, there is nothing to keep it in.
-    let _ = LATEST.try_with(|latest| {
-        let mut latest = latest.borrow_mut();
-        match latest.iter_mut().find(|(i, r)| same_call(req, *i, r)) {
-            Some((_, kept)) => {
-                kept.clear();
-                kept.extend_from_slice(record);
-            }
-            None => latest.push((id, record.to_vec())),
-        }
-    });
-}
-
-/// The latest value of `req`'s clock the leader gave this thread, or, if it gave none, the
-/// follower's own reading.
-///
-/// # Safety
-/// As `follow_clock`.
-unsafe fn latest_or_own(req: &Request) -> i64 {
-    let id = FAST_ID | req.nr as u64;
-    let found = LATEST
-        .try_with(|latest| {
-            let latest = latest.borrow();
-            latest
-                .iter()
-                .find(|(i, r)| same_call(req, *i, r))
-                .map(|(_, r)| r.clone())
-        })
-        .ok()
-        .flatten();
-    match found {
-        // SAFETY: the caller's buffers; the record is one `follow` accepted before.
-        Some(record) => unsafe { follow(req, id, &record) },
-        // SAFETY: the caller vouches for the arguments, as for the leader's own call.
-        None => unsafe { gadget(req.nr, &req.args) },
-    }
-}
-
 /// CLOCK_MONOTONIC in nanoseconds, read through the gadget (a clock read is fast here, and
 /// the libc path would come back to the fast path).
 fn monotonic_ns() -> i64 {

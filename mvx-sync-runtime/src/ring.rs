@@ -114,6 +114,12 @@ impl Ring {
         self.word(LEADER_GONE).load(Ordering::Acquire) != 0
     }
 
+    /// Whether the monitor holds the group's leader at a lock-stepped call before the record
+    /// follower `variant` is to read next: no record comes before that rendezvous.
+    pub fn leader_held_before_next(&self, variant: usize) -> bool {
+        self.leader_held_at(self.read_pos(variant).load(Ordering::Relaxed))
+    }
+
     /// Whether the monitor holds the group's leader at a lock-stepped call with the ring
     /// written up to `at` (`LEADER_HELD_AT`): the record at `at` does not come before this
     /// follower goes to that rendezvous.

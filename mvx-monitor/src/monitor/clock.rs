@@ -11,8 +11,10 @@
 //! - the leader read more often: at the group's next rendezvous its unread values are dropped;
 //! - a follower reads more often: it waits while the leader's thread is running (its read may
 //!   be coming); once the leader's thread is held at a rendezvous, or blocked on a lock (the
-//!   cycle above) for `CLOCK_WAIT`, the follower takes the leader's latest value, or reads its
-//!   own clock if the leader has read none.
+//!   cycle above) for `CLOCK_WAIT`, the follower reads its own clock. (It took the leader's
+//!   latest value before: a Python thread whose timed wait kept expiring then computed the
+//!   same deadline from the same value forever, spinning while its twin waited for it.) On
+//!   another host, whose monotonic clock is not the leader's, it takes the leader's latest.
 
 use super::*;
 use std::collections::VecDeque;
@@ -125,6 +127,15 @@ impl Monitor {
             Some((ret, outputs)) => self
                 .serve_clock(t, stop, entry, ret, &outputs)
                 .map(|()| None),
+            // The leader's thread cannot read before the group's next rendezvous (it is held
+            // at one, or gone): no value is coming, so waiting for one only slows down a
+            // follower whose timed waits read the clock more often.
+            None if !self
+                .member(g, 0)
+                .is_some_and(|l| leader_may_read_clock(&self.tasks[l])) =>
+            {
+                self.serve_extra_read(t, entry, stop).map(|()| None)
+            }
             None => {
                 self.tasks[t].state = State::ClockWait {
                     entry,
@@ -134,6 +145,34 @@ impl Monitor {
                 Ok(None)
             }
         }
+    }
+
+    /// A follower's clock read beyond the leader's: time must move on for it, since such
+    /// reads are those of a timed wait that expired again and again (a deadline computed
+    /// from the same value every time never comes). So a local follower reads its own clock;
+    /// one on another host, whose monotonic clock is not the leader's, takes the leader's
+    /// latest value if there is one.
+    fn serve_extra_read(&mut self, t: TaskId, entry: Entry, stop: Stopped) -> Result<()> {
+        let (variant, g) = (self.tasks[t].variant, self.tasks[t].group);
+        let key = self.clock_key(variant, &entry.call.raw);
+        let latest = crate::remote::link::is_remote(self.tasks[t].tracee.pid)
+            .then(|| self.groups[g].clock_queues.latest(key))
+            .flatten();
+        match latest {
+            Some((ret, out)) => {
+                self.serve_clock(t, stop, entry, ret, &out)?;
+                self.tasks[t]
+                    .history
+                    .set_last_result(&format!("{ret} (the leader's latest: an extra read)"));
+            }
+            None => {
+                let task = &mut self.tasks[t];
+                task.history
+                    .set_last_result("(own clock: an extra read of the follower's)");
+                tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))?;
+            }
+        }
+        Ok(())
     }
 
     /// The leader's clock read returned: hand the value to waiting followers, queue it for
@@ -188,8 +227,7 @@ impl Monitor {
     }
 
     /// Followers whose wait for a leader value ran out: wait on while the leader's thread is
-    /// running (its read may be coming), else take the leader's latest value (or read their
-    /// own clock if it has none).
+    /// running (its read may be coming), else read on (`serve_extra_read`).
     pub(super) fn expire_clock_waits(&mut self) -> Result<()> {
         let now = Instant::now();
         for t in 0..self.tasks.len() {
@@ -211,24 +249,10 @@ impl Monitor {
                 }
                 continue;
             }
-            let key = self.clock_key(self.tasks[t].variant, &entry.call.raw);
             let State::ClockWait { entry, stop, .. } = self.tasks[t].take_state() else {
                 unreachable!()
             };
-            match self.groups[g].clock_queues.latest(key) {
-                Some((ret, out)) => {
-                    self.serve_clock(t, stop, entry, ret, &out)?;
-                    self.tasks[t]
-                        .history
-                        .set_last_result(&format!("{ret} (the leader's latest: an extra read)"));
-                }
-                None => {
-                    let task = &mut self.tasks[t];
-                    task.history
-                        .set_last_result("(own clock: the leader made no such read)");
-                    tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))?;
-                }
-            }
+            self.serve_extra_read(t, entry, stop)?;
         }
         Ok(())
     }
