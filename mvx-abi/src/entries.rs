@@ -15,7 +15,7 @@
 use super::size::*;
 use super::{
     sc, Arg, Arg::*, ArgBits, At, CloneFlags, Dispatch, Dispatch::*, Fast, FdOp, Len::*, Ns,
-    OpenFlags, Refusal, Relaxed, Ret, RuntimeSetup, SigMask, Spec, Special,
+    OpenFlags, OwnId, Refusal, Relaxed, Ret, RuntimeSetup, SigMask, Spec, Special,
 };
 use syscalls::Sysno;
 
@@ -818,9 +818,9 @@ pub(super) static ENTRIES: &[Spec] = &[
     sc(Sysno::nanosleep, AllReplaceResult, &[Ptr, Out(Fixed(TIMESPEC))], Ret::Int),
 
     // --- Process identity: every variant, followers see the leader's values.
-    sc(Sysno::getpid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
+    sc(Sysno::getpid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local).own_id(OwnId::Process),
     sc(Sysno::getppid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
-    sc(Sysno::gettid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
+    sc(Sysno::gettid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local).own_id(OwnId::Thread),
     sc(Sysno::getuid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
     sc(Sysno::geteuid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),
     sc(Sysno::getgid, AllReplaceResult, &[], Ret::Int).fast(Fast::Local),

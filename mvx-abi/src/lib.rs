@@ -10,8 +10,8 @@ pub mod size;
 pub use conditional::{unused_args, ArgMask};
 pub use level::Level;
 pub use properties::{
-    with, ArgBits, At, BaseUntraced, CloneFlags, ExclusiveCreate, FdOp, OpenArgs, OpenFlags, Props,
-    Relaxed, RuntimeSetup, SigMask,
+    with, ArgBits, At, BaseUntraced, CloneFlags, ExclusiveCreate, FdOp, OpenArgs, OpenFlags, OwnId,
+    Props, Relaxed, RuntimeSetup, SigMask,
 };
 
 use std::sync::OnceLock;

@@ -37,6 +37,16 @@ pub enum SigMask {
     PselectData(u8),
 }
 
+/// An identity read whose answer the monitor knows without the call: the leader's id of the
+/// calling thread or process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnId {
+    /// gettid.
+    Thread,
+    /// getpid.
+    Process,
+}
+
 /// Bits of an argument (its low 32 bits, which is what a seccomp filter can test at once).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ArgBits {
@@ -177,6 +187,8 @@ pub struct Props {
     /// on in the new image): they die without reaching a rendezvous, at different moments in
     /// different variants, which is no divergence.
     pub ends_other_threads: bool,
+    /// Reads the caller's own id (`OwnId`): answered at once in multi-threaded processes.
+    pub own_id: Option<OwnId>,
     /// A fast-path call made from the gadget still stops in the monitor when any of these
     /// argument bits is set (openat for writing).
     pub fast_unless: Option<ArgBits>,
@@ -211,6 +223,7 @@ impl Props {
             runtime_setup: None,
             untraced_at_base: None,
             ends_other_threads: false,
+            own_id: None,
             fast_unless: None,
         }
     }
@@ -252,6 +265,11 @@ impl Spec {
             unless_set,
             only_if_set,
         });
+        self
+    }
+
+    pub(crate) const fn own_id(mut self, id: OwnId) -> Spec {
+        self.props.own_id = Some(id);
         self
     }
 

@@ -534,6 +534,10 @@ unsafe fn call_on(thread: &crate::ThreadState, req: &Request) -> Option<i64> {
         return None;
     }
     let (class, fd_class) = match req.class {
+        // Identity reads of threaded processes go to the monitor, which answers them at once
+        // (own_ids.rs there). Paired record by record here, a follower's read waits for its
+        // twin's, which can close a deadlock cycle with a lock the reader holds (the GIL).
+        Class::Local if threaded(map) && is_own_id_read(req.nr) => return None,
         Class::Local => (mvx_abi::Fast::Local, None),
         Class::Read(fd) => (mvx_abi::Fast::Read, Some(fd_class(map, fd)?)),
         Class::Write(fd) => (mvx_abi::Fast::Write, Some(fd_class(map, fd)?)),
@@ -753,6 +757,14 @@ pub(crate) fn is_clock(nr: i64) -> bool {
 }
 
 /// Whether the monitor marked this process multi-threaded (`PROCESS_THREADED`).
+/// Whether call `nr` reads the caller's own thread or process id.
+fn is_own_id_read(nr: i64) -> bool {
+    u64::try_from(nr)
+        .ok()
+        .and_then(mvx_abi::lookup)
+        .is_some_and(|spec| spec.props.own_id.is_some())
+}
+
 fn threaded(map: &memmap2::MmapMut) -> bool {
     // Beyond the slots the fd classes are unknown too, so nothing but identity is fast.
     crate::try_process().is_none_or(|p| flags_of(map, p) & PROCESS_THREADED != 0)

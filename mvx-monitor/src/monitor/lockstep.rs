@@ -109,6 +109,9 @@ impl Monitor {
         if self.runs_relaxed(t, &entry) {
             return self.run_relaxed(t, entry, stop);
         }
+        if let Some(answer) = self.own_id_answer(t, &entry) {
+            return self.answer_own_id(t, &entry, stop, answer);
+        }
         self.arrive(
             t,
             Entry {

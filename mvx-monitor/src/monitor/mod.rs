@@ -60,6 +60,7 @@ mod lifecycle;
 mod liveness;
 mod lockstep;
 mod majority;
+mod own_ids;
 pub mod placement;
 mod process_signals;
 mod relaxed;
