@@ -904,8 +904,10 @@ impl Monitor {
                 "variant(s) {late:?} did not reach the next syscall within {:?} of the first arrival{}",
                 self.cfg.window,
                 if on_lock {
-                    " (blocked on a lock: threads took locks in different orders; \
-                     `mvx run --preload` or the sync runtime replays the leader's order)"
+                    " (blocked on a lock: its threads took a lock in another order than the \
+                     leader's, and one holds it at a monitored call; programs built with the \
+                     sync runtime, or whose locks are pthread mutexes with `--preload`, replay \
+                     the leader's order)"
                 } else {
                     ""
                 }
