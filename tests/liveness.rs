@@ -63,7 +63,7 @@ for i in range(40):
 #[test]
 fn a_python_thread_pool_finishes_at_every_level() {
     let script = "import concurrent.futures as f; \
-        print(sum(f.ThreadPoolExecutor(4).map(lambda x: x * x, range(2000))))";
+        print(sum(f.ThreadPoolExecutor(4).map(lambda x: x * x, range(500))))";
     let prog = Prog::new(PYTHON).args(["-c", script]);
     examples_bin(); // builds libmvx_preload.so beside mvx (the fast path's levels)
     for level in ["strict", "base", "socket-rw"] {
@@ -73,12 +73,7 @@ fn a_python_thread_pool_finishes_at_every_level() {
             let what = format!("{level}, round {round}");
             assert_no_divergence(&out);
             assert_eq!(out.code(), 0, "{what}\n{}", out.context());
-            assert_eq!(
-                out.stdout_str(),
-                "2664667000\n",
-                "{what}\n{}",
-                out.context()
-            );
+            assert_eq!(out.stdout_str(), "41541750\n", "{what}\n{}", out.context());
         }
     }
 }

@@ -562,6 +562,27 @@ fn tinyhttpd_under_16_concurrent_connections_at_socket_rw() {
     assert_eq!(out.code(), 128 + libc::SIGTERM, "{}", out.context());
 }
 
+/// Python's `http.server` (a thread per request, under CPython's GIL) with four clients at
+/// once: each response's `Date:` header and log line read the realtime clock in the request's
+/// thread. A follower's thread that read it while its leader twin waited for the GIL used its
+/// own clock, and about half the runs of 100 requests ended in a false alarm on a second that
+/// differed; now the first read of a position is every variant's value.
+#[test]
+fn python_http_server_under_4_concurrent_clients() {
+    let root = docroot("python-http");
+    let port = free_port();
+    let port_arg = port.to_string();
+    let args: Vec<&OsStr> = ["-m", "http.server", "--bind", "127.0.0.1", &port_arg]
+        .into_iter()
+        .map(OsStr::new)
+        .collect();
+    let mut server = Server::on_port(Mode::Mvx(2), Path::new(PYTHON), &args, port, root.path());
+    let url = server.url("/page.txt");
+    let length = ab(&mut server, 4, 300, &url);
+    assert_eq!(length, format!("{} bytes", generated_text(60).len()));
+    server.stop();
+}
+
 /// Our own example, natively: the test's expectations hold without mvx.
 #[test]
 fn tinyhttpd_native_baseline() {

@@ -43,6 +43,8 @@ pub(super) struct ClockQueues {
     latest: HashMap<ClockKey, ClockValue>,
     /// Per follower and clock: how many values it has taken (a sequence number).
     taken: HashMap<(usize, ClockKey), u64>,
+    /// Per clock: the sequence number of the leader's next read.
+    leader_next: HashMap<ClockKey, u64>,
 }
 
 impl ClockQueues {
@@ -54,6 +56,39 @@ impl ClockQueues {
         let value = queue.get(index)?.clone();
         *taken += 1;
         Some(value)
+    }
+
+    /// The leader's read of `key` returned: the value a follower's own read gave first for
+    /// this position, which the leader takes too, if there is one (else the leader's value is
+    /// to be published).
+    fn claim_for_leader(&mut self, key: ClockKey) -> Option<ClockValue> {
+        let (base, queue) = self.values.entry(key).or_default();
+        let next = self.leader_next.entry(key).or_insert(*base);
+        let index = next.checked_sub(*base)? as usize;
+        *next += 1;
+        queue.get(index).cloned()
+    }
+
+    /// Follower `variant`'s own read of `key` returned `value`: it is the value of this
+    /// position unless the leader (or another follower) gave one first, which the follower
+    /// takes instead (returned).
+    fn define_by_follower(
+        &mut self,
+        variant: usize,
+        key: ClockKey,
+        value: ClockValue,
+    ) -> Option<ClockValue> {
+        if let Some(first) = self.take(variant, key) {
+            return Some(first);
+        }
+        let (base, queue) = self.values.entry(key).or_default();
+        let taken = self.taken.entry((variant, key)).or_insert(*base);
+        if *taken == *base + queue.len() as u64 {
+            queue.push_back(value.clone());
+            self.latest.insert(key, value);
+        }
+        *taken += 1;
+        None
     }
 
     /// The leader's latest value of `key` (a follower's extra read).
@@ -78,6 +113,7 @@ impl ClockQueues {
                     *taken = *base;
                 }
             }
+            self.leader_next.insert(*key, *base);
         }
     }
 }
@@ -129,12 +165,24 @@ impl Monitor {
                 .map(|()| None),
             // The leader's thread cannot read before the group's next rendezvous (it is held
             // at one, or gone): no value is coming, so waiting for one only slows down a
-            // follower whose timed waits read the clock more often.
-            None if !self
+            // follower whose timed waits read the clock more often. (One blocked on a lock may
+            // still read soon: a `Date:` header the follower formatted from its own clock
+            // would differ now and then, so that waits a little, below.)
+            None if self
                 .member(g, 0)
-                .is_some_and(|l| leader_may_read_clock(&self.tasks[l])) =>
+                .is_none_or(|l| leader_held_or_gone(&self.tasks[l])) =>
             {
                 self.serve_extra_read(t, entry, stop).map(|()| None)
+            }
+            // The leader's thread may still read (it runs, or waits for a lock): this
+            // follower reads first and its value is the one of this position, which the
+            // leader then takes too (`finish_clock_read`). Waiting for the leader could close
+            // a deadlock cycle through a lock, and a value of the follower's own that the
+            // leader did not see (a `Date:` header) would differ now and then.
+            None if !crate::remote::link::is_remote(self.tasks[t].tracee.pid) => {
+                let task = &mut self.tasks[t];
+                let next = State::InSyscall(Pending::ClockRead(entry));
+                tolerate_gone(task.resume_from(stop, next, Resume::ToExit(None))).map(|()| None)
             }
             None => {
                 self.tasks[t].state = State::ClockWait {
@@ -175,24 +223,46 @@ impl Monitor {
         Ok(())
     }
 
-    /// The leader's clock read returned: hand the value to waiting followers, queue it for
-    /// the others.
-    pub(super) fn finish_leader_clock_read(
+    /// A clock read made at once returned. The value of its position is the first one read:
+    /// this one (published for the other variants), or one a follower (or the leader) read
+    /// first, which replaces this one.
+    pub(super) fn finish_clock_read(
         &mut self,
         t: TaskId,
         stop: Stopped,
         entry: Entry,
-        regs: user_regs_struct,
+        mut regs: user_regs_struct,
     ) -> Result<Option<Stop>> {
         let ret = regs.rax as i64;
         let args = entry.spec.map(|s| s.args).unwrap_or(&[]);
         let outputs = lockstep::collect_outputs(&self.tasks[t].tracee, args, &entry.call, ret)?;
+        let (variant, g) = (self.tasks[t].variant, self.tasks[t].group);
+        let key = self.clock_key(variant, &entry.call.raw);
+        let queues = &mut self.groups[g].clock_queues;
+        let first = if variant == 0 {
+            let first = queues.claim_for_leader(key);
+            if first.is_none() {
+                queues.publish(key, ret, outputs);
+            }
+            first
+        } else {
+            queues.define_by_follower(variant, key, (ret, outputs))
+        };
         let task = &mut self.tasks[t];
+        let ret = match first {
+            Some((first_ret, first_out)) => {
+                tolerate_gone(first_out.apply(&task.tracee, &entry.call.raw))?;
+                regs.rax = first_ret as u64;
+                tolerate_gone(stop.set_regs(&regs))?;
+                first_ret
+            }
+            None => ret,
+        };
         task.history.set_last_result(&decode::ret_text(ret));
         tolerate_gone(task.resume_from(stop, State::Running, Resume::Cont(None)))?;
-        let g = task.group;
-        let key = self.clock_key(0, &entry.call.raw);
-        self.groups[g].clock_queues.publish(key, ret, outputs);
+        if variant != 0 {
+            return Ok(None);
+        }
         for v in 1..self.variants() {
             let Some(f) = self.member(g, v) else { continue };
             let waiting = matches!(&self.tasks[f].state, State::ClockWait { entry: e, .. } if self.clock_key(v, &e.call.raw) == key);
@@ -271,6 +341,12 @@ fn leader_may_read_clock(task: &Task) -> bool {
     }
 }
 
+/// Whether the leader's thread `task` is held by the monitor (at a rendezvous) or gone: it
+/// reads no clock before the group's next rendezvous.
+fn leader_held_or_gone(task: &Task) -> bool {
+    matches!(task.state, State::AtEntry(..) | State::Dead { .. })
+}
+
 /// When the first follower's wait for a leader's clock value runs out, for the event loop.
 pub(super) fn next_clock_deadline<'a>(tasks: impl Iterator<Item = &'a Task>) -> Option<Instant> {
     tasks
@@ -302,6 +378,31 @@ mod tests {
         assert!(q.take(1, key).is_none(), "taken once");
         assert_eq!(ret(q.take(2, key)), Some(5), "each follower takes them");
         assert_eq!(ret(q.latest(key)), Some(7));
+    }
+
+    #[test]
+    fn the_first_read_of_a_position_is_its_value_for_every_variant() {
+        let mut q = ClockQueues::default();
+        let key = (libc::SYS_clock_gettime as u64, 0);
+        // Follower 1 reads first: its value is the position's.
+        assert!(q
+            .define_by_follower(1, key, (10, Outputs::default()))
+            .is_none());
+        // The leader's read of that position, and follower 2's, take it.
+        assert_eq!(ret(q.claim_for_leader(key)), Some(10));
+        assert_eq!(ret(q.take(2, key)), Some(10));
+        // The next position: the leader first, then follower 1's own read takes the leader's.
+        assert!(q.claim_for_leader(key).is_none());
+        q.publish(key, 11, Outputs::default());
+        assert_eq!(
+            ret(q.define_by_follower(1, key, (12, Outputs::default()))),
+            Some(11)
+        );
+        // After a rendezvous both start afresh.
+        q.resync();
+        assert!(q.claim_for_leader(key).is_none());
+        q.publish(key, 20, Outputs::default());
+        assert_eq!(ret(q.take(1, key)), Some(20));
     }
 
     #[test]

@@ -186,7 +186,7 @@ impl Monitor {
                 Ok(None)
             }
             Pending::SigWait { saved } => self.finish_sig_wait(t, stop, saved, regs).map(|()| None),
-            Pending::ClockRead(entry) => self.finish_leader_clock_read(t, stop, entry, regs),
+            Pending::ClockRead(entry) => self.finish_clock_read(t, stop, entry, regs),
             Pending::Placement(p) => self.placement_step_done(t, stop, *p, regs),
             Pending::Program(_) if ERESTART_CODES.contains(&(regs.rax as i64)) => {
                 // Interrupted by a signal; the kernel restarts it unless a handler runs.
