@@ -205,6 +205,12 @@ pub unsafe extern "C" fn getentropy(buf: *mut c_void, len: usize) -> c_int {
 }
 
 // --- Time and identity ----------------------------------------------------------------------
+//
+// Clock reads are not synced here: they reach the monitor (mvx hides the vDSO), whose lock-step
+// or, in threaded processes, clock channel gives every variant the leader's values already, or
+// the fast path does. Synced again record by record, a follower's extra read (a timed wait that
+// expired once more than in the leader: CPython's GIL) waited forever for a record that never
+// came.
 
 /// # Safety
 /// `t` is NULL or valid, as for libc's time.
@@ -215,15 +221,7 @@ pub unsafe extern "C" fn time(t: *mut libc::time_t) -> libc::time_t {
     }
     // `t` goes to the kernel as the program gave it: whether it is NULL is compared, as on
     // the fast path.
-    let now = sync_value(
-        id("time"),
-        real!("time": unsafe extern "C" fn(*mut libc::time_t) -> libc::time_t)(t),
-    );
-    if !t.is_null() {
-        // SAFETY: the caller's pointer.
-        unsafe { *t = now };
-    }
-    now
+    real!("time": unsafe extern "C" fn(*mut libc::time_t) -> libc::time_t)(t)
 }
 
 /// # Safety
@@ -233,14 +231,7 @@ pub unsafe extern "C" fn gettimeofday(tv: *mut libc::timeval, tz: *mut c_void) -
     if let Some(r) = fast::gettimeofday(tv, tz) {
         return r;
     }
-    let r = real!("gettimeofday": unsafe extern "C" fn(*mut libc::timeval, *mut c_void) -> c_int)(
-        tv, tz,
-    );
-    if r == 0 && !tv.is_null() {
-        // SAFETY: the caller's timeval.
-        unsafe { *tv = sync_value(id("gettimeofday"), *tv) };
-    }
-    r
+    real!("gettimeofday": unsafe extern "C" fn(*mut libc::timeval, *mut c_void) -> c_int)(tv, tz)
 }
 
 /// # Safety
@@ -250,14 +241,9 @@ pub unsafe extern "C" fn clock_gettime(clock: libc::clockid_t, ts: *mut libc::ti
     if let Some(r) = fast::clock_gettime(clock, ts) {
         return r;
     }
-    let r = real!("clock_gettime": unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> c_int)(
+    real!("clock_gettime": unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> c_int)(
         clock, ts,
-    );
-    if r == 0 && !ts.is_null() {
-        // SAFETY: the caller's timespec.
-        unsafe { *ts = sync_value(id("clock_gettime") ^ clock as u64, *ts) };
-    }
-    r
+    )
 }
 
 #[no_mangle]
