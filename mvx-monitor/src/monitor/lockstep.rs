@@ -366,8 +366,9 @@ impl Monitor {
         for &(variant, e) in &entries[1..] {
             if e.call.raw.nr != leader.call.raw.nr {
                 let msg = format!(
-                    "variant {variant} called {} where the leader called {name}",
-                    table::name_of(e.call.raw.nr)
+                    "variant {variant} called {} where the leader called {name}{}",
+                    table::name_of(e.call.raw.nr),
+                    self.threads_hint(g)
                 );
                 return Some(self.divergence(g, DivergenceKind::SyscallMismatch, msg, Some(name)));
             }
@@ -388,7 +389,7 @@ impl Monitor {
                         {
                             format!("; {}", crate::address_hint::HINT)
                         }
-                        _ => String::new(),
+                        _ => self.threads_hint(g).to_string(),
                     };
                     let msg = format!(
                         "{name}: argument {} ({what}) of variant {variant} differs from the leader's{}{hint}",
@@ -405,6 +406,24 @@ impl Monitor {
             }
         }
         None
+    }
+
+    /// A hint for a divergence in a multi-threaded process run without lock-order replay:
+    /// threads that share out work (a queue under a mutex: `git grep`) do it in another order
+    /// in each variant, so each thread's calls differ.
+    fn threads_hint(&self, g: GroupId) -> &'static str {
+        let replaying = self
+            .cfg
+            .envp
+            .iter()
+            .any(|e| e.to_bytes().starts_with(b"MVX_PRELOAD_SYNC="));
+        if self.procs[self.groups[g].proc_].threaded && !replaying {
+            "; a multi-threaded process: its threads may have shared out their work in another \
+             order than the leader's (`mvx run --preload` replays the order in which they take \
+             pthread mutexes)"
+        } else {
+            ""
+        }
     }
 
     fn count_rendezvous(&mut self, nr: u64) {
