@@ -3,18 +3,23 @@
 //! How often a thread reads the clock can depend on scheduling (a timed wait for a lock that
 //! timed out in one variant and not in another: CPython's GIL re-reads the clock on every
 //! timeout), and a thread waiting at a strict rendezvous for such a read can close a deadlock
-//! cycle with the lock. So in multi-threaded processes clock reads leave strict lock-step: the
-//! leader reads the clock at once and queues the value; a follower's k-th read of a clock
-//! takes the leader's k-th value of that clock since the group's last rendezvous, so a
-//! follower that lags behind still sees the very values the leader saw at the same points.
-//! Counts that differ are put right without a timeout where possible:
-//! - the leader read more often: at the group's next rendezvous its unread values are dropped;
-//! - a follower reads more often: it waits while the leader's thread is running (its read may
-//!   be coming); once the leader's thread is held at a rendezvous, or blocked on a lock (the
-//!   cycle above) for `CLOCK_WAIT`, the follower reads its own clock. (It took the leader's
-//!   latest value before: a Python thread whose timed wait kept expiring then computed the
-//!   same deadline from the same value forever, spinning while its twin waited for it.) On
-//!   another host, whose monotonic clock is not the leader's, it takes the leader's latest.
+//! cycle with the lock. So in multi-threaded processes clock reads leave strict lock-step.
+//! Each variant's k-th read of a clock since the group's last rendezvous is a *position*; its
+//! value is the first one read for it, by whichever variant got there first:
+//! - the leader reads at once; if a follower already read the position, the leader's result
+//!   is replaced by that value at its exit stop, else its value is queued for the followers;
+//! - a follower whose position has a value takes it without running the call (a follower that
+//!   lags behind sees the very values the leader saw at the same points);
+//! - a follower that gets to a position first reads its own clock, and its value is the
+//!   position's, for the leader and the other followers too. Nobody waits: a follower waiting
+//!   for its twin's read could close a deadlock cycle through a lock, and one using its own
+//!   value alone (or, as before, the leader's latest again and again) formatted other seconds
+//!   into a `Date:` header, or computed the same deadline forever (CPython's timed waits);
+//! - a follower whose leader thread is held at a rendezvous (it reads nothing before it) reads
+//!   its own clock; the extra reads of either side are dropped at the next rendezvous.
+//!
+//! A follower on another host, whose monotonic clock is not the leader's, still waits a while
+//! for the leader's value and then takes the leader's latest.
 
 use super::*;
 use std::collections::VecDeque;
@@ -165,9 +170,7 @@ impl Monitor {
                 .map(|()| None),
             // The leader's thread cannot read before the group's next rendezvous (it is held
             // at one, or gone): no value is coming, so waiting for one only slows down a
-            // follower whose timed waits read the clock more often. (One blocked on a lock may
-            // still read soon: a `Date:` header the follower formatted from its own clock
-            // would differ now and then, so that waits a little, below.)
+            // follower whose timed waits read the clock more often.
             None if self
                 .member(g, 0)
                 .is_none_or(|l| leader_held_or_gone(&self.tasks[l])) =>
