@@ -728,7 +728,12 @@ fn fd_calls_allowed(
             let (p, n) = *req.input.first()?;
             shared_path(p, n).then_some(())
         }
-        Kind::Close { fd } => fd_class(map, req.args[fd as usize] as i32).map(|_| ()),
+        // Closing an end of the process's own channel goes to the monitor: the other end
+        // may then be the process's only one, whose writes take the fast path again, which
+        // only the monitor's new classes can say.
+        Kind::Close { fd } => fd_class(map, req.args[fd as usize] as i32)
+            .filter(|&c| class_written_fast(c))
+            .map(|_| ()),
         Kind::LeaderOnly { .. } => {
             (fd_class(map, req.args[0] as i32)? == FD_LEADER_SOCKET).then_some(())
         }

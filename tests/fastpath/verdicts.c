@@ -52,6 +52,43 @@ static int full_pipe(void) {
     return p[0];
 }
 
+/* A channel to another process, for the write cases: a child holds the other end and drains
+ * it until this process is done. (Writes to a channel a process holds both ends of stay in
+ * lock-step at every level: threads notify each other through such channels.) `make` is
+ * pipe(2) or a socketpair; returns this process's end. */
+static int outward(int (*make)(int fds[2])) {
+    int p[2];
+    if (make(p) != 0) {
+        perror("channel");
+        exit(3);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        exit(3);
+    }
+    if (pid == 0) {
+        char drain[256];
+        close(p[0]);
+        while (read(p[1], drain, sizeof drain) > 0)
+            ;
+        _exit(0);
+    }
+    close(p[1]);
+    return p[0];
+}
+static int stream_pair(int fds[2]) {
+    return socketpair(AF_UNIX, SOCK_STREAM, 0, fds);
+}
+/* pipe(2) with its ends swapped: the write end first, as `outward` keeps the first. */
+static int write_pipe(int fds[2]) {
+    int p[2];
+    if (pipe(p) != 0) return -1;
+    fds[0] = p[1];
+    fds[1] = p[0];
+    return 0;
+}
+
 static int file_in(const char *dir) {
     char path[4096];
     snprintf(path, sizeof path, "%s/file", dir);
@@ -79,10 +116,8 @@ static int c_read(const char *dir) {
 }
 
 static int c_write(const char *dir) {
-    int p[2];
     (void)dir;
-    if (pipe(p) != 0) return 1;
-    return write(p[1], PICK("same", "diff"), 4) < 0;
+    return write(outward(write_pipe), PICK("same", "diff"), 4) < 0;
 }
 
 static int c_pread64(const char *dir) {
@@ -101,18 +136,14 @@ static int c_readv(const char *dir) {
 }
 
 static int c_writev(const char *dir) {
-    int p[2];
     struct iovec iov[2] = {{(void *)"same", 4}, {(void *)PICK("tail", "TAIL"), 4}};
     (void)dir;
-    if (pipe(p) != 0) return 1;
-    return writev(p[1], iov, 2) < 0;
+    return writev(outward(write_pipe), iov, 2) < 0;
 }
 
 static int c_sendto(const char *dir) {
-    int sv[2];
     (void)dir;
-    sockets(sv);
-    return send(sv[0], PICK("same", "diff"), 4, 0) < 0;
+    return send(outward(stream_pair), PICK("same", "diff"), 4, 0) < 0;
 }
 
 static int c_recvfrom(const char *dir) {
@@ -133,9 +164,8 @@ static int c_lseek(const char *dir) {
     return lseek(file_in(dir), PICK(0, 1), SEEK_SET) < 0;
 }
 static int c_sendfile(const char *dir) {
-    int sv[2], f = file_in(dir);
-    sockets(sv);
-    return sendfile(sv[0], f, NULL, PICK(4, 5)) < 0;
+    int f = file_in(dir);
+    return sendfile(outward(stream_pair), f, NULL, PICK(4, 5)) < 0;
 }
 static int c_fstat(const char *dir) {
     struct stat st;
@@ -171,7 +201,7 @@ static int c_openat(const char *dir) {
     return open(PICK(path_a, path_b), O_RDONLY) < 0;
 }
 static int c_close(const char *dir) {
-    int a = file_in(dir), b = full_pipe();
+    int a = file_in(dir), b = outward(write_pipe);
     (void)a;
     (void)b;
     return close(PICK(a, b)) != 0;
@@ -231,10 +261,8 @@ static int c_epoll_pwait(const char *dir) {
     return epoll_pwait(ready_epoll(), ev, PICK(1, 2), 0, NULL) != 1 || ev[0].data.u64 != 7;
 }
 static int c_shutdown(const char *dir) {
-    int sv[2];
     (void)dir;
-    sockets(sv);
-    return shutdown(sv[0], PICK(SHUT_RD, SHUT_WR)) != 0;
+    return shutdown(outward(stream_pair), PICK(SHUT_RD, SHUT_WR)) != 0;
 }
 static int c_getsockopt(const char *dir) {
     int sv[2], v;
@@ -245,12 +273,10 @@ static int c_getsockopt(const char *dir) {
 }
 /* The message calls: the payload (sendmsg), the flags (recvmsg) differ. */
 static int c_sendmsg(const char *dir) {
-    int sv[2];
     struct iovec iov[2] = {{(void *)"same", 4}, {(void *)PICK("tail", "TAIL"), 4}};
     struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
     (void)dir;
-    sockets(sv);
-    return sendmsg(sv[0], &m, 0) != 8;
+    return sendmsg(outward(stream_pair), &m, 0) != 8;
 }
 static int c_recvmsg(const char *dir) {
     int sv[2];
@@ -261,10 +287,9 @@ static int c_recvmsg(const char *dir) {
     return recvmsg(sv[0], &m, PICK(0, MSG_PEEK)) != 8 || memcmp(buf + 16, "34567", 5) != 0;
 }
 static int c_setsockopt(const char *dir) {
-    int sv[2], v = PICK(1, 0);
+    int v = PICK(1, 0);
     (void)dir;
-    sockets(sv);
-    return setsockopt(sv[0], SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v) != 0;
+    return setsockopt(outward(stream_pair), SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v) != 0;
 }
 static int c_ppoll(const char *dir) {
     struct pollfd p = {.fd = full_pipe(), .events = PICK(POLLIN, POLLOUT)};
