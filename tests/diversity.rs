@@ -11,14 +11,19 @@ use std::process::Command;
 
 const VARIANTS: usize = 3;
 
-/// Field name -> offset, as variant k prints them.
-fn offsets(k: usize) -> BTreeMap<String, usize> {
+/// What variant k of the layout example prints in `mode`.
+fn layout_output(k: usize, mode: &str) -> String {
     let out = run(
-        Command::new(example(&format!("layout-data.v{k}"))).arg("offsets"),
+        Command::new(example(&format!("layout-data.v{k}"))).arg(mode),
         None,
     );
     assert_eq!(out.code(), 0, "{}", out.context());
     out.stdout_str()
+}
+
+/// Field name -> offset, as variant k prints them.
+fn offsets(k: usize) -> BTreeMap<String, usize> {
+    layout_output(k, "offsets")
         .lines()
         .filter_map(|l| {
             let (name, offset) = l.rsplit_once(' ')?;
@@ -83,12 +88,7 @@ fn variants_pass_kernel_structs_to_syscalls_with_no_alarm() {
 fn stack_frames_differ_between_variants() {
     let distances: Vec<BTreeMap<String, i64>> = (0..VARIANTS)
         .map(|k| {
-            let out = run(
-                Command::new(example(&format!("layout-data.v{k}"))).arg("stack"),
-                None,
-            );
-            assert_eq!(out.code(), 0, "{}", out.context());
-            out.stdout_str()
+            layout_output(k, "stack")
                 .lines()
                 .filter_map(|l| {
                     let (name, d) = l.strip_prefix("stack ")?.split_once(' ')?;
